@@ -1,0 +1,67 @@
+/**
+ * The action cache: action key -> ActionResult (what the action produced).
+ *
+ * Names follow Bazel's remote-apis (`ActionResult`, `OutputEntry`). Only successful results
+ * are ever stored: a failure is never cached, so a flaky or environmental failure reruns.
+ * Callers store every blob a result names before calling `put`.
+ */
+import type { Db } from './database.js';
+import type { Digest, Sha256 } from './digest.js';
+
+/** One declared output of an action. For kind 'dir', `digest` names a `Tree` blob. */
+export interface OutputEntry {
+  readonly path: string;
+  readonly kind: 'file' | 'dir';
+  readonly digest: Digest;
+  readonly executable: boolean;
+}
+
+/** What a successful action produced. */
+export interface ActionResult {
+  readonly outputs: readonly OutputEntry[];
+  readonly exitCode: 0;
+  readonly durationMs: number;
+  /** The action's combined stdout/stderr log, as a blob. */
+  readonly logDigest?: Digest;
+}
+
+export class ActionCache {
+  private readonly getStmt;
+  private readonly putStmt;
+  private readonly touchStmt;
+  private readonly deleteStmt;
+
+  constructor(private readonly db: Db) {
+    this.getStmt = db.prepare('SELECT result FROM action_results WHERE key = ?');
+    this.putStmt = db.prepare(
+      'INSERT OR REPLACE INTO action_results (key, result, created_ms, last_used_ms) VALUES (?, ?, ?, ?)',
+    );
+    this.touchStmt = db.prepare('UPDATE action_results SET last_used_ms = ? WHERE key = ?');
+    this.deleteStmt = db.prepare('DELETE FROM action_results WHERE key = ?');
+  }
+
+  get(key: Sha256): ActionResult | undefined {
+    const row = this.getStmt.get(key) as { result: string } | undefined;
+    return row ? (JSON.parse(row.result) as ActionResult) : undefined;
+  }
+
+  put(key: Sha256, result: ActionResult): void {
+    const now = Date.now();
+    this.putStmt.run(key, JSON.stringify(result), now, now);
+  }
+
+  touch(key: Sha256): void {
+    this.touchStmt.run(Date.now(), key);
+  }
+
+  delete(key: Sha256): void {
+    this.deleteStmt.run(key);
+  }
+
+  /** Every entry with its last-use time (for gc and stats). */
+  all(): { key: Sha256; result: ActionResult; lastUsedMs: number }[] {
+    return (this.db.prepare('SELECT key, result, last_used_ms FROM action_results').all() as {
+      key: string; result: string; last_used_ms: number;
+    }[]).map((r) => ({ key: r.key as Sha256, result: JSON.parse(r.result) as ActionResult, lastUsedMs: r.last_used_ms }));
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The content-addressed blob store: `<root>/cas/<hh>/<sha256>`, one read-only file per blob.
+ *
+ * Invariants:
+ * - A blob file exists under its name only with exactly the bytes that hash to that name at the
+ *   moment it was written: writes go to a temp file in the same filesystem, are fsynced, then
+ *   renamed into place (atomic). A `kill -9` leaves at worst a stray temp file, never a torn blob.
+ * - A blob can still rot on disk (bit flip, a user editing it as root): readers that materialise
+ *   a blob call `verify` (or `copyOutVerified`) so a corrupted blob is detected and dropped.
+ * - Callers write blobs BEFORE the action-cache row that names them.
+ */
+import {
+  closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync,
+  statSync, writeSync, chmodSync, readdirSync, utimesSync, createReadStream, createWriteStream,
+} from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { join, dirname } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { sha256Bytes, sha256FileSync, type Digest, type Sha256 } from './digest.js';
+
+export class BlobStore {
+  readonly casDir: string;
+  private readonly tmpDir: string;
+
+  constructor(readonly root: string) {
+    this.casDir = join(root, 'cas');
+    this.tmpDir = join(root, 'tmp');
+    mkdirSync(this.casDir, { recursive: true });
+    mkdirSync(this.tmpDir, { recursive: true });
+  }
+
+  pathOf(hash: Sha256): string {
+    return join(this.casDir, hash.slice(0, 2), hash);
+  }
+
+  has(hash: Sha256): boolean {
+    return existsSync(this.pathOf(hash));
+  }
+
+  /** Size on disk, or undefined when absent. */
+  sizeOf(hash: Sha256): number | undefined {
+    try {
+      return statSync(this.pathOf(hash)).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A fresh temp path inside the store's filesystem (for atomic renames). */
+  tempPath(): string {
+    return join(this.tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
+  }
+
+  putBytes(bytes: Uint8Array | string): Digest {
+    const d = sha256Bytes(bytes);
+    if (this.has(d.hash)) return d;
+    const tmp = this.tempPath();
+    const fd = openSync(tmp, 'w', 0o444);
+    try {
+      writeSync(fd, typeof bytes === 'string' ? Buffer.from(bytes) : bytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    this.commit(tmp, d.hash);
+    return d;
+  }
+
+  /** Copies a file into the store; the source is left untouched. */
+  async putFile(src: string): Promise<Digest> {
+    return this.putFileSync(src);
+  }
+
+  putFileSync(src: string): Digest {
+    const tmp = this.tempPath();
+    copyFileSync(src, tmp);
+    // Hash the copy, not the source: the source could change between hashing and copying.
+    const d = sha256FileSync(tmp);
+    if (this.has(d.hash)) {
+      rmSync(tmp, { force: true });
+      return d;
+    }
+    const fd = openSync(tmp, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    this.commit(tmp, d.hash);
+    return d;
+  }
+
+  /** Streams bytes in, verifying them against `expected`; on mismatch nothing is stored. */
+  async putStream(src: NodeJS.ReadableStream, expected: Digest): Promise<void> {
+    const tmp = this.tempPath();
+    const h = createHash('sha256');
+    let size = 0;
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        h.update(chunk);
+        size += chunk.length;
+        cb(null, chunk);
+      },
+    });
+    try {
+      const out = createWriteStream(tmp, { mode: 0o444 });
+      await pipeline(src, tap, out);
+      const hash = h.digest('hex');
+      if (hash !== expected.hash || size !== expected.sizeBytes) {
+        throw new Error(`blob digest mismatch: expected ${expected.hash}/${expected.sizeBytes}, got ${hash}/${size}`);
+      }
+      const fd = openSync(tmp, 'r');
+      try { fsyncSync(fd); } finally { closeSync(fd); }
+      this.commit(tmp, expected.hash);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+
+  /** Re-hashes a blob; false when it is missing or its bytes no longer match its name. */
+  verify(hash: Sha256): boolean {
+    try {
+      return sha256FileSync(this.pathOf(hash)).hash === hash;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Copies a blob to `dest` and checks the copy's digest. A corrupted blob is removed from the
+   * store (so the action that made it runs again) and false is returned.
+   */
+  copyOutVerified(hash: Sha256, dest: string, mode: number): boolean {
+    try {
+      copyFileSync(this.pathOf(hash), dest);
+    } catch {
+      return false;
+    }
+    if (sha256FileSync(dest).hash !== hash) {
+      rmSync(dest, { force: true });
+      this.remove(hash);
+      return false;
+    }
+    chmodSync(dest, mode);
+    return true;
+  }
+
+  createReadStream(hash: Sha256) {
+    return createReadStream(this.pathOf(hash));
+  }
+
+  /** Marks a blob as recently used (its mtime), for LRU garbage collection. */
+  touch(hash: Sha256): void {
+    const now = new Date();
+    try { utimesSync(this.pathOf(hash), now, now); } catch { /* absent: nothing to mark */ }
+  }
+
+  remove(hash: Sha256): void {
+    rmSync(this.pathOf(hash), { force: true });
+  }
+
+  /** Lists every blob with its size and last-use time (for gc and stats). */
+  *entries(): Generator<{ hash: Sha256; size: number; mtimeMs: number }> {
+    for (const shard of safeReaddir(this.casDir)) {
+      for (const name of safeReaddir(join(this.casDir, shard))) {
+        try {
+          const st = statSync(join(this.casDir, shard, name));
+          yield { hash: name as Sha256, size: st.size, mtimeMs: st.mtimeMs };
+        } catch { /* removed concurrently */ }
+      }
+    }
+  }
+
+  /** Removes temp files left by killed processes. */
+  sweepTemp(olderThanMs = 3_600_000): void {
+    const now = Date.now();
+    for (const name of safeReaddir(this.tmpDir)) {
+      const p = join(this.tmpDir, name);
+      try {
+        if (now - statSync(p).mtimeMs > olderThanMs) rmSync(p, { force: true, recursive: true });
+      } catch { /* gone */ }
+    }
+  }
+
+  private commit(tmp: string, hash: Sha256): void {
+    const dest = this.pathOf(hash);
+    mkdirSync(dirname(dest), { recursive: true });
+    chmodSync(tmp, 0o444);
+    renameSync(tmp, dest);
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

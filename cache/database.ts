@@ -1,0 +1,77 @@
+/**
+ * The local cache database (SQLite through better-sqlite3, WAL mode).
+ *
+ * One file holds every table the engine keeps between builds: the action cache, file
+ * fingerprints, action history (for `explain` and scheduling), the loading cache and build
+ * reports. WAL lets several xbuild processes read and write at once; writes are batched per
+ * build step by the callers (PERF.md: one fsync per action would cap us at ~3k actions/s).
+ *
+ * Invariant: a row that names a blob is written only after the blob is in the BlobStore.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type Db = Database.Database;
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS action_results (
+  key TEXT PRIMARY KEY,
+  result TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  last_used_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS file_fingerprints (
+  path TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  mtime_ns TEXT NOT NULL,
+  ctime_ns TEXT NOT NULL,
+  ino TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS action_history (
+  action_id TEXT PRIMARY KEY,
+  label TEXT NOT NULL,
+  key TEXT NOT NULL,
+  key_inputs TEXT NOT NULL,
+  status TEXT NOT NULL,
+  duration_ms INTEGER,
+  remote_note TEXT,
+  updated_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS load_cache (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS builds (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  workspace TEXT NOT NULL,
+  started_ms INTEGER NOT NULL,
+  finished_ms INTEGER,
+  targets TEXT NOT NULL,
+  summary TEXT
+);
+CREATE TABLE IF NOT EXISTS target_roots (
+  workspace TEXT NOT NULL,
+  label TEXT NOT NULL,
+  keys TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY (workspace, label)
+);
+`;
+
+/** Opens (creating if needed) the cache database at `path`. */
+export function openDatabase(path: string): Db {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { timeout: 30_000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(SCHEMA);
+  const row = db.prepare('SELECT v FROM meta WHERE k = ?').get('schema') as { v: string } | undefined;
+  if (!row) db.prepare('INSERT OR IGNORE INTO meta (k, v) VALUES (?, ?)').run('schema', String(SCHEMA_VERSION));
+  return db;
+}
