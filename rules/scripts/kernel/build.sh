@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Build an XSC Linux kernel image: Debian's linux-source tarball + a quilt series + merged
+# config fragments -> bzImage (x86_64) / Image (aarch64) and the final .config.
+#
+# Usage:
+#   build.sh --tarball /usr/src/linux-source-6.1.tar.xz --series kernel/patches/series \
+#            --arch x86_64 --variant base \
+#            --config kernel/configs/common.config --config kernel/configs/x86_64.config \
+#            --config kernel/configs/base.config \
+#            --out-image OUT/bzImage --out-config OUT/kernel.config
+#   Patches are the files the series names, next to the series file.
+#
+# Environment: XBUILD_CPUS (make -j, default 2), SOURCE_DATE_EPOCH (build timestamp, default 0),
+# XBUILD_PERSISTENT_DIR (incremental work dir; without it a throw-away dir is used = cold build).
+#
+# INCREMENTAL BUILD, AND WHY THE RESULT IS STILL CORRECT
+# The work dir (XBUILD_PERSISTENT_DIR) is outside the action key: it is only a make cache.
+#   pristine/<sha256 of tarball>/  the tarball extracted once (written to a temp name, then renamed)
+#   src/                           pristine + the series applied; kept in sync by content
+#   obj/                           make O=obj output tree (objects, .config, the image)
+#   tree-ok                        marker: written only after a fully successful build
+# Each run applies the whole series to a fresh hard-linked copy of the pristine tree (staging/,
+# GNU patch replaces a file instead of writing through the link, so pristine stays intact),
+# then syncs staging/ into src/ with `rsync --checksum --delete` WITHOUT preserving times: a
+# file whose content is unchanged keeps its old mtime, a changed, added or reverted file gets
+# a fresh one, so make's mtime-based dependency check (plus Kbuild's per-command .cmd files
+# and fixdep header dependencies) recompiles exactly what the content change affects.
+# The engine keys this action by the content of every input (tarball digest, every patch,
+# the series, each config fragment, this script, the host tools); whatever the key, src/ is
+# made equal to "pristine + series" before make runs, so the image depends only on those
+# inputs, never on which build ran before. A tree in an unknown state (a build killed with
+# kill -9, a failed patch, a failed compile, a different tarball) has no tree-ok marker:
+# the marker is deleted before anything is touched and rewritten after success, and a run
+# that finds it missing wipes src/ and obj/ and builds clean.
+set -euo pipefail
+
+die() { echo "error: $*" >&2; exit 1; }
+log() { echo "[kernel] $*" >&2; }
+
+tarball= series= arch= variant= out_image= out_config=
+configs=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --tarball) tarball=$2; shift 2 ;;
+    --series) series=$2; shift 2 ;;
+    --arch) arch=$2; shift 2 ;;
+    --variant) variant=$2; shift 2 ;;
+    --config) configs+=("$2"); shift 2 ;;
+    --out-image) out_image=$2; shift 2 ;;
+    --out-config) out_config=$2; shift 2 ;;
+    *) die "build.sh: unknown argument '$1'" ;;
+  esac
+done
+for v in tarball series arch variant out_image out_config; do
+  [ -n "${!v}" ] || die "build.sh: missing --${v//_/-}"
+done
+[ ${#configs[@]} -gt 0 ] || die "build.sh: no --config fragment given"
+[ -f "$tarball" ] || die "kernel source tarball $tarball does not exist (apt-get install linux-source-6.1)"
+[ -f "$series" ] || die "patch series $series does not exist"
+
+case $arch in
+  x86_64) karch=x86_64 srcarch=x86 image_rel=arch/x86/boot/bzImage image_target=bzImage cross= ;;
+  aarch64) karch=arm64 srcarch=arm64 image_rel=arch/arm64/boot/Image image_target=Image cross=aarch64-linux-gnu- ;;
+  *) die "unknown arch '$arch' (expected x86_64 or aarch64)" ;;
+esac
+case $variant in base|cfi-compat) ;; *) die "unknown variant '$variant' (expected base or cfi-compat)" ;; esac
+
+exec_root=$PWD
+abspath() { case $1 in /*) echo "$1" ;; *) echo "$exec_root/$1" ;; esac; }
+tarball=$(abspath "$tarball"); series=$(abspath "$series")
+out_image=$(abspath "$out_image"); out_config=$(abspath "$out_config")
+for i in "${!configs[@]}"; do configs[$i]=$(abspath "${configs[$i]}"); done
+
+cpus=${XBUILD_CPUS:-2}
+sde=${SOURCE_DATE_EPOCH:-0}
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/xsc-kernel.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+work=${XBUILD_PERSISTENT_DIR:-$scratch/work}
+mkdir -p "$work"
+exec 9>"$work/.lock"
+flock 9   # the engine already locks the persistent dir; this also protects standalone runs
+
+# --- 1. pristine source, extracted once per tarball content -------------------------------
+t0=$(date +%s)
+sha=$(sha256sum "$tarball" | cut -d' ' -f1)
+pristine=$work/pristine/$sha
+if [ ! -d "$pristine" ]; then
+  log "extracting $(basename "$tarball") (sha256 ${sha:0:12}) into the persistent work dir"
+  rm -rf "$work/pristine"
+  mkdir -p "$work/pristine/$sha.tmp"
+  tar -xf "$tarball" -C "$work/pristine/$sha.tmp" --strip-components=1
+  mv "$work/pristine/$sha.tmp" "$pristine"
+fi
+
+# --- 2. is the incremental tree trustworthy? ---------------------------------------------
+marker=$work/tree-ok
+if [ "$(cat "$marker" 2>/dev/null)" != "tarball $sha arch $arch" ]; then
+  [ -e "$work/src" ] && log "no success marker for this tree (first build, killed or failed build, new tarball): building clean"
+  rm -rf "$work/src" "$work/obj"
+fi
+rm -f "$marker"
+mkdir -p "$work/src" "$work/obj"
+
+# --- 3. apply the series to a hard-linked copy of pristine --------------------------------
+staging=$work/staging
+rm -rf "$staging"
+cp -al "$pristine" "$staging"
+patch_dir=$(dirname "$series")
+n=0
+while IFS= read -r line || [ -n "$line" ]; do
+  n=$((n + 1))
+  name=${line%%#*}; name=$(echo "$name" | xargs)   # quilt series: comments and blank lines
+  [ -n "$name" ] || continue
+  set -- $name
+  name=$1; level=${2:--p1}
+  p=$patch_dir/$name
+  [ -f "$p" ] || die "$(basename "$series"):$n: patch $name listed in the series does not exist"
+  if ! outp=$(cd "$staging" && patch "$level" --forward --batch --no-backup-if-mismatch -r - < "$p" 2>&1); then
+    echo "$outp" >&2
+    failed=$(echo "$outp" | awk '/^patching file /{f=$3} /FAILED|Reversed|malformed|garbage|Only garbage|can.t find file/{print (f?f": ":"") $0}' | head -5)
+    die "kernel patch $name (series line $n) does not apply:
+$failed"
+  fi
+  log "applied $name"
+done < "$series"
+
+# --- 4. sync staging -> src by content (only changed files get a new mtime) ---------------
+rsync -rlpD --checksum --delete "$staging/" "$work/src/"
+rm -rf "$staging"
+t1=$(date +%s)
+log "source tree ready in $((t1 - t0)) s"
+
+# --- 5. config: tinyconfig + fragments, merged with merge_config.sh ------------------------
+KBUILD_BUILD_TIMESTAMP=$(LC_ALL=C date -u -d "@$sde")
+export KBUILD_BUILD_TIMESTAMP KBUILD_BUILD_USER=xsc KBUILD_BUILD_HOST=xsc KBUILD_BUILD_VERSION=1
+mk=(make -C "$work/src" O="$work/obj" ARCH="$karch" ${cross:+CROSS_COMPILE=$cross} -s)
+src=$work/src
+(cd "$scratch" && KCONFIG_CONFIG="$scratch/merged.config" "$src/scripts/kconfig/merge_config.sh" -m \
+   "$src/kernel/configs/tiny-base.config" "$src/kernel/configs/tiny.config" \
+   "$src/arch/$srcarch/configs/tiny.config" "${configs[@]}") > "$scratch/merge.log" \
+   || { cat "$scratch/merge.log" >&2; die "merge_config.sh failed"; }
+[ -f "$work/obj/.config" ] && cp -p "$work/obj/.config" "$scratch/previous.config"
+"${mk[@]}" KCONFIG_ALLCONFIG="$scratch/merged.config" allnoconfig > "$scratch/config.log" 2>&1 \
+  || { cat "$scratch/config.log" >&2; die "make allnoconfig with the merged fragments failed"; }
+if [ -f "$scratch/previous.config" ] && cmp -s "$scratch/previous.config" "$work/obj/.config"; then
+  touch -r "$scratch/previous.config" "$work/obj/.config"   # same config: keep make's view unchanged
+fi
+
+# Every option a fragment asks for must really be set: Kconfig silently drops an option whose
+# dependencies are unmet (e.g. CONFIG_CFI_JIT_ALLOWLIST together with CONFIG_X86_KERNEL_IBT).
+bad=0
+for frag in "${configs[@]}"; do
+  ln=0
+  while IFS= read -r l || [ -n "$l" ]; do
+    ln=$((ln + 1))
+    if [[ $l =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then
+      opt=${BASH_REMATCH[1]}; want="$l"
+    elif [[ $l =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
+      opt=${BASH_REMATCH[1]}; want="# $opt is not set"
+    else
+      continue
+    fi
+    got=$(grep -E "^($opt=|# $opt is not set$)" "$work/obj/.config" || true)
+    if [ "$want" = "# $opt is not set" ] && [ -z "$got" ]; then continue; fi   # absent = not set
+    if [ "$got" != "$want" ]; then
+      echo "error: ${frag#"$exec_root"/}:$ln: $opt: asked for '$want', the merged .config has '${got:-<absent: dependencies not met>}'" >&2
+      bad=1
+    fi
+  done < "$frag"
+done
+[ $bad = 0 ] || die "kernel config for $arch-$variant does not have the options its fragments ask for"
+grep -qx "CONFIG_XSC_VARIANT=\"$variant\"" "$work/obj/.config" \
+  || die "the config fragments set CONFIG_XSC_VARIANT to something other than \"$variant\""
+if [ "$variant" = cfi-compat ] && grep -qx 'CONFIG_CFI_JIT_ALLOWLIST=y' "$work/obj/.config"; then
+  die "CONFIG_CFI_JIT_ALLOWLIST=y in a cfi-compat kernel: only the base variant may carry the CFI JIT allowlist"
+fi
+t2=$(date +%s)
+log "config merged and checked in $((t2 - t1)) s"
+
+# --- 6. make -------------------------------------------------------------------------------
+if ! "${mk[@]}" -j"$cpus" "$image_target" > "$scratch/make.log" 2>&1; then
+  tail -n 60 "$scratch/make.log" >&2
+  die "make $image_target failed for $arch-$variant (the tree is left without its marker and will be rebuilt clean)"
+fi
+t3=$(date +%s)
+log "make $image_target took $((t3 - t2)) s"
+
+mkdir -p "$(dirname "$out_image")" "$(dirname "$out_config")"
+cp "$work/obj/$image_rel" "$out_image"
+cp "$work/obj/.config" "$out_config"
+echo "tarball $sha arch $arch" > "$marker"
+log "done: $(stat -c %s "$out_image") bytes, total $((t3 - t0)) s"
