@@ -1,0 +1,58 @@
+/**
+ * Command-line parsing: `xbuild <command> [flags] [args]`. Flags are `--name value`,
+ * `--name=value` or boolean `--name`; unknown flags are a usage error (exit 2).
+ */
+export interface FlagSpec {
+  readonly [name: string]: 'string' | 'boolean' | 'int' | 'list';
+}
+
+export interface ParsedArgs {
+  readonly positional: string[];
+  readonly flags: Record<string, string | boolean | number | string[]>;
+}
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
+  const positional: string[] = [];
+  const flags: ParsedArgs['flags'] = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith('--') && !(a.startsWith('-') && a.length === 2)) {
+      positional.push(a);
+      continue;
+    }
+    let name = a.replace(/^--?/, '');
+    let value: string | undefined;
+    const eq = name.indexOf('=');
+    if (eq >= 0) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    if (name === 'j') name = 'jobs';
+    if (name === 'k') name = 'keep-going';
+    const type = spec[name];
+    if (!type) throw new UsageError(`unknown flag --${name}`);
+    if (type === 'boolean') {
+      if (value !== undefined && value !== 'true' && value !== 'false') throw new UsageError(`--${name} takes no value`);
+      flags[name] = value !== 'false';
+      continue;
+    }
+    if (value === undefined) {
+      value = argv[++i];
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+    }
+    if (type === 'int') {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} needs a whole number, got "${value}"`);
+      flags[name] = n;
+    } else if (type === 'list') {
+      flags[name] = [...((flags[name] as string[] | undefined) ?? []), value];
+    } else flags[name] = value;
+  }
+  return { positional, flags };
+}

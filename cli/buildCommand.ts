@@ -1,0 +1,79 @@
+/**
+ * `xbuild build`: analyse, run, report. The last line says whether it worked and where the
+ * outputs are.
+ */
+import { relative } from 'node:path';
+import { runBuild, DEFAULT_JOBS } from '../engine/build.js';
+import type { BuildEvent } from '../engine/events.js';
+import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from '../engine/loggers.js';
+import { ProcessRunner } from '../engine/runner.js';
+import { analyze, openSession } from './session.js';
+import { dryRun } from './dryRun.js';
+import { UsageError } from './args.js';
+import type { CommandContext } from './main.js';
+
+export async function buildCommand(ctx: CommandContext): Promise<number> {
+  if (ctx.positional.length === 0) throw new UsageError('build needs at least one target pattern, e.g. xbuild build //examples/hello:hello');
+  const started = Date.now();
+  const session = await openSession(ctx.root, ctx.cacheDir);
+  const loggers: Logger[] = [];
+  try {
+    const jobs = (ctx.flags.jobs as number | undefined) || DEFAULT_JOBS;
+    const eventsFile = ctx.flags.events as string | undefined;
+    if (eventsFile) loggers.push(new NdjsonWriter(eventsFile));
+    let total = 0;
+    const tty = process.stderr.isTTY && !process.env.CI;
+    loggers.push(tty ? new TtyLogger(ctx.root, () => total) : new PlainLogger(ctx.root, process.stderr, !!ctx.flags.verbose));
+    const emit = (e: BuildEvent) => {
+      for (const l of loggers) l.event(e);
+    };
+    emit({ type: 'build_started', patterns: ctx.positional, jobs, time: started });
+    const analysis = analyze(session, ctx.positional);
+    emit({ type: 'analysis_finished', targets: analysis.graph.targets.size, actions: analysis.graph.actions.size, fromCache: analysis.fromCache, ms: analysis.ms });
+    if (ctx.flags['dry-run']) {
+      return dryRun(session, analysis.graph, analysis.labels, jobs);
+    }
+    const abort = new AbortController();
+    const onSigint = () => {
+      emit({ type: 'warning', message: 'interrupted: stopping running actions' });
+      abort.abort();
+    };
+    process.once('SIGINT', onSigint);
+    process.once('SIGTERM', onSigint);
+    const summary = await runBuild({
+      graph: analysis.graph, labels: analysis.labels, paths: session.paths, blobs: session.blobs, actionCache: session.actionCache,
+      digests: session.digests, history: session.history, runner: new ProcessRunner(), events: emit, jobs,
+      memoryMb: ctx.flags.memory as number | undefined, keepGoing: !!ctx.flags['keep-going'], keepSandboxes: !!ctx.flags['keep-sandboxes'],
+      retries: ctx.flags.retries as number | undefined, signal: abort.signal,
+    });
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    total = summary.executed + summary.cached;
+    const durationMs = Date.now() - started;
+    emit({
+      type: 'build_finished', ok: summary.ok, executed: summary.executed, cached: summary.cached, failed: summary.failed, skipped: summary.skipped,
+      durationMs, outputs: summary.outputs, outDir: session.paths.outDir,
+    });
+    for (const l of loggers) l.close();
+    loggers.length = 0;
+    const out = process.stderr;
+    if (!summary.ok && summary.failures.length) {
+      out.write(`\n${summary.failures.length} action${summary.failures.length === 1 ? '' : 's'} failed:\n`);
+      for (const f of summary.failures) out.write(`  ${f.label}: ${f.error}${f.logPath ? ` (log: ${relative(ctx.root, f.logPath)})` : ''}\n`);
+      if (summary.skipped) out.write(`  ${summary.skipped} action${summary.skipped === 1 ? '' : 's'} skipped because a dependency failed\n`);
+    }
+    const counts = `${summary.executed} executed, ${summary.cached} cached, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped` : ''}`;
+    const where = summary.outputs.length <= 3 ? summary.outputs.join(' ') : `${relative(process.cwd(), session.paths.outDir) || '.'}/ (${summary.outputs.length} files)`;
+    if (abort.signal.aborted) {
+      out.write(`INTERRUPTED: ${counts}\n`);
+      return 130;
+    }
+    out.write(summary.ok
+      ? `Build OK in ${(durationMs / 1000).toFixed(1)}s: ${counts}. Outputs: ${where || '(none)'}\n`
+      : `Build FAILED in ${(durationMs / 1000).toFixed(1)}s: ${counts}.\n`);
+    return summary.ok ? 0 : 1;
+  } finally {
+    for (const l of loggers) l.close();
+    session.close();
+  }
+}

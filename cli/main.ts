@@ -1,0 +1,125 @@
+/**
+ * The `xbuild` command line. Exit codes: 0 success, 1 build failure, 2 usage or BUILD-file
+ * errors, 3 an internal error (an xbuild bug), 130 interrupted.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { DiagnosticError, renderDiagnostic } from '../engine/diagnostics.js';
+import { defaultCacheDir, findWorkspaceRoot, PidLock } from '../engine/workspace.js';
+import { parseArgs, UsageError, type FlagSpec } from './args.js';
+import { buildCommand } from './buildCommand.js';
+import { queryCommand } from './queryCommand.js';
+import { explainCommand } from './explainCommand.js';
+import { checkCommand } from './checkCommand.js';
+import { removeTree } from '../engine/executor.js';
+
+export const EXIT = { ok: 0, buildFailed: 1, usage: 2, internal: 3, interrupted: 130 } as const;
+
+const USAGE = `usage: xbuild <command> [flags]
+
+commands:
+  build <pattern>...      build targets (//pkg:name, //pkg/..., //pkg:all)
+      -j, --jobs N          CPU slots to use (default: number of CPUs)
+      -k, --keep-going      finish all independent work after a failure
+      --dry-run             print what would run and why, run nothing
+      --events FILE         write the build event stream as NDJSON
+      --memory MiB          never run actions whose declared memory exceeds this
+      --keep-sandboxes      leave sandboxes in the cache dir for debugging
+      --verbose             print cached actions too
+  query '<expr>'          deps(x), rdeps(universe, x), somepath(a, b), allpaths(a, b), kind(rule, x), x + y, x - y, x ^ y
+      --output label|json|dot
+  explain <label>         why each action of a target ran (or did not) last time
+  check                   type-check every BUILD.ts file
+  clean [--all]           remove xbuild-out/ (and with --all the cache too)
+
+common flags:
+  --cache-dir DIR         cache location (default $XBUILD_CACHE_DIR or ~/.cache/xbuild)
+  -C, --workspace DIR     workspace root (default: the outermost directory above . with a BUILD.ts)
+`;
+
+const COMMON: FlagSpec = { 'cache-dir': 'string', workspace: 'string', C: 'string', help: 'boolean' };
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === 'help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return command ? EXIT.ok : EXIT.usage;
+  }
+  try {
+    switch (command) {
+      case 'build':
+        return await withWorkspace(rest, { ...COMMON, jobs: 'int', 'keep-going': 'boolean', 'dry-run': 'boolean', events: 'string', memory: 'int', 'keep-sandboxes': 'boolean', verbose: 'boolean', retries: 'int' }, true, buildCommand);
+      case 'query':
+        return await withWorkspace(rest, { ...COMMON, output: 'string' }, false, queryCommand);
+      case 'explain':
+        return await withWorkspace(rest, COMMON, false, explainCommand);
+      case 'check':
+        return await withWorkspace(rest, COMMON, false, checkCommand);
+      case 'clean':
+        return await withWorkspace(rest, { ...COMMON, all: 'boolean' }, true, async (ctx) => {
+          removeTree(ctx.paths.outDir);
+          removeTree(ctx.paths.stateDir);
+          if (ctx.flags.all) removeTree(ctx.cacheDir);
+          process.stderr.write(`Removed ${relative(process.cwd(), ctx.paths.outDir) || ctx.paths.outDir}${ctx.flags.all ? ` and the cache ${ctx.cacheDir}` : ''}\n`);
+          return EXIT.ok;
+        });
+      default:
+        throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`xbuild: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`xbuild: internal error (this is an xbuild bug, please report it):\n${(e as Error)?.stack ?? e}\n`);
+    return EXIT.internal;
+  }
+}
+
+export interface CommandContext {
+  readonly root: string;
+  readonly cacheDir: string;
+  readonly paths: { readonly outDir: string; readonly stateDir: string };
+  readonly positional: readonly string[];
+  readonly flags: Record<string, string | boolean | number | string[]>;
+}
+
+async function withWorkspace(argv: readonly string[], spec: FlagSpec, exclusive: boolean, run: (ctx: CommandContext) => Promise<number>): Promise<number> {
+  const { positional, flags } = parseArgs(argv, spec);
+  const ws = (flags.workspace ?? flags.C) as string | undefined;
+  const root = ws ? resolve(ws) : findWorkspaceRoot(process.cwd());
+  if (!root || !existsSync(resolve(root, 'BUILD.ts'))) {
+    process.stderr.write(`xbuild: no workspace: no BUILD.ts in ${ws ? resolve(ws) : `${process.cwd()} or any directory above it`}\n`);
+    return EXIT.usage;
+  }
+  const cacheDir = flags['cache-dir'] ? resolve(flags['cache-dir'] as string) : defaultCacheDir();
+  const paths = { outDir: resolve(root, 'xbuild-out'), stateDir: resolve(root, '.xbuild') };
+  const ctx: CommandContext = { root, cacheDir, paths, positional, flags };
+  if (!exclusive) return runWithDiagnostics(root, () => run(ctx));
+  // One build at a time per workspace: the output tree is shared. A second xbuild waits.
+  const lock = new PidLock(resolve(paths.stateDir, 'lock'));
+  await lock.acquire((pid) => process.stderr.write(`xbuild: another xbuild (pid ${pid}) is using this workspace; waiting for it to finish...\n`));
+  const release = () => lock.release();
+  process.once('exit', release);
+  try {
+    return await runWithDiagnostics(root, () => run(ctx));
+  } finally {
+    release();
+  }
+}
+
+async function runWithDiagnostics(root: string, f: () => Promise<number>): Promise<number> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof DiagnosticError) {
+      for (const d of e.diagnostics) process.stderr.write(`${renderDiagnostic(d, root)}\n`);
+      process.stderr.write(`xbuild: ${e.diagnostics.length} error${e.diagnostics.length === 1 ? '' : 's'} in BUILD files; nothing was built\n`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+}
+
+void readFileSync;
+void rmSync;

@@ -1,0 +1,68 @@
+/**
+ * Opens what every command needs: the workspace paths, the cache database, the blob store,
+ * file digests, history. Also the analysis step with its cache, shared by build, query,
+ * explain and dry runs.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openDatabase, type Db } from '../cache/database.js';
+import { BlobStore } from '../cache/blobStore.js';
+import { ActionCache } from '../cache/actionCache.js';
+import { FileDigests, initFileDigests } from '../engine/fileDigests.js';
+import { History } from '../engine/history.js';
+import { Loader } from '../engine/loader.js';
+import { Analyzer } from '../engine/analyzer.js';
+import { AnalysisCache } from '../engine/analysisCache.js';
+import type { ActionGraph } from '../engine/action.js';
+import { workspacePaths, type WorkspacePaths } from '../engine/workspace.js';
+import * as xbuildModule from '../rules/index.js';
+
+/** The xbuild installation's source root (where rules/scripts live). */
+export const INSTALL_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface Session {
+  readonly paths: WorkspacePaths;
+  readonly db: Db;
+  readonly blobs: BlobStore;
+  readonly actionCache: ActionCache;
+  readonly digests: FileDigests;
+  readonly history: History;
+  close(): void;
+}
+
+export async function openSession(root: string, cacheDir: string): Promise<Session> {
+  await initFileDigests();
+  const paths = workspacePaths(root, cacheDir);
+  const db = openDatabase(join(cacheDir, 'cache.db'));
+  const digests = new FileDigests(db);
+  return {
+    paths, db, blobs: new BlobStore(cacheDir), actionCache: new ActionCache(db), digests, history: new History(db),
+    close: () => {
+      digests.flush();
+      db.close();
+    },
+  };
+}
+
+export interface AnalysisOutcome {
+  readonly graph: ActionGraph;
+  readonly labels: readonly string[];
+  readonly fromCache: boolean;
+  readonly ms: number;
+}
+
+/** Expands patterns and analyses them, reusing the analysis cache when nothing changed. Throws DiagnosticError. */
+export function analyze(s: Session, patterns: readonly string[]): AnalysisOutcome {
+  const started = Date.now();
+  const cache = new AnalysisCache(s.db, s.digests);
+  const walker = new Loader(s.paths.root, xbuildModule as unknown as Record<string, unknown>);
+  const cached = cache.get(s.paths.root, patterns, (pkg) => walker.findPackages(pkg));
+  if (cached) return { graph: cached, labels: cached.requested, fromCache: true, ms: Date.now() - started };
+  const loader = new Loader(s.paths.root, xbuildModule as unknown as Record<string, unknown>);
+  const analyzer = new Analyzer({ root: s.paths.root, loader, rulesDir: join(INSTALL_ROOT, 'rules') });
+  const labels = analyzer.expand(patterns);
+  const graph = analyzer.analyze(labels);
+  cache.put(s.paths.root, patterns, graph, { files: loader.filesRead, probes: analyzer.probes, walks: loader.walks });
+  s.digests.flush();
+  return { graph, labels, fromCache: false, ms: Date.now() - started };
+}

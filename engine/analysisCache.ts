@@ -1,0 +1,105 @@
+/**
+ * The analysis cache: patterns -> ActionGraph, reused while nothing that loading or analysis
+ * read has changed. What was read is recorded while analysing: every BUILD.ts and imported
+ * .ts file (by content digest), every source path probed (exists as file/dir/none), every
+ * recursive pattern's package list, and xbuild's own code. An unchanged workspace is then not
+ * re-evaluated at all: validating costs one stat per recorded file.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Db } from '../cache/database.js';
+import { sha256Hex } from '../cache/digest.js';
+import type { Action, ActionGraph, ActionId, ConfiguredTarget } from './action.js';
+import type { FileDigests } from './fileDigests.js';
+import type { LabelString } from './label.js';
+
+interface Recorded {
+  readonly files: readonly (readonly [string, string])[];
+  readonly probes: readonly (readonly [string, string])[];
+  readonly walks: readonly (readonly [string, readonly string[]])[];
+  readonly graph: {
+    readonly targets: readonly ConfiguredTarget[];
+    readonly actions: readonly Action[];
+    readonly requested: readonly LabelString[];
+  };
+}
+
+export interface AnalysisRecord {
+  readonly files: ReadonlySet<string>;
+  readonly probes: ReadonlyMap<string, string>;
+  readonly walks: ReadonlyMap<string, readonly string[]>;
+}
+
+/** xbuild's own compiled code: a new version must not reuse old analyses. */
+let selfDigest: string | undefined;
+export function xbuildSelfDigest(digests: FileDigests): string {
+  if (selfDigest) return selfDigest;
+  const distRoot = fileURLToPath(new URL('..', import.meta.url));
+  const parts: string[] = [];
+  for (const dir of ['engine', 'rules', 'cache']) {
+    const walk = (d: string) => {
+      let names: string[];
+      try {
+        names = readdirSync(d).sort();
+      } catch {
+        return;
+      }
+      for (const n of names) {
+        const p = join(d, n);
+        if (n.endsWith('.js')) parts.push(`${p}:${digests.digest(p)}`);
+        else if (!n.includes('.') && statSync(p).isDirectory()) walk(p);
+      }
+    };
+    walk(join(distRoot, dir));
+  }
+  selfDigest = sha256Hex(parts.join('\n'));
+  return selfDigest;
+}
+
+export class AnalysisCache {
+  constructor(private readonly db: Db, private readonly digests: FileDigests) {}
+
+  private key(root: string, patterns: readonly string[]): string {
+    return sha256Hex(JSON.stringify(['analysis-v1', root, xbuildSelfDigest(this.digests), [...patterns].sort()]));
+  }
+
+  /** The cached graph, if everything it was computed from is unchanged. */
+  get(root: string, patterns: readonly string[], walk: (pkg: string) => string[]): ActionGraph | undefined {
+    const row = this.db.prepare('SELECT value FROM load_cache WHERE key = ?').get(this.key(root, patterns)) as { value: string } | undefined;
+    if (!row) return undefined;
+    const rec = JSON.parse(row.value) as Recorded;
+    for (const [path, digest] of rec.files) {
+      try {
+        if (this.digests.digest(path) !== digest) return undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    for (const [path, kind] of rec.probes) if (probeKind(join(root, path)) !== kind) return undefined;
+    for (const [pkg, found] of rec.walks) if (JSON.stringify(walk(pkg)) !== JSON.stringify(found)) return undefined;
+    const targets = new Map(rec.graph.targets.map((t) => [t.label, t]));
+    const actions = new Map(rec.graph.actions.map((a) => [a.id, a]));
+    const producers = new Map<string, ActionId>();
+    for (const a of rec.graph.actions) for (const o of a.outputs) producers.set(o.path, a.id);
+    return { targets, actions, producers, requested: rec.graph.requested };
+  }
+
+  put(root: string, patterns: readonly string[], graph: ActionGraph, record: AnalysisRecord): void {
+    const rec: Recorded = {
+      files: [...record.files].sort().map((f) => [f, this.digests.digest(f)] as const),
+      probes: [...record.probes.entries()],
+      walks: [...record.walks.entries()],
+      graph: { targets: [...graph.targets.values()], actions: [...graph.actions.values()], requested: graph.requested },
+    };
+    this.db.prepare('INSERT OR REPLACE INTO load_cache (key, value, updated_ms) VALUES (?, ?, ?)').run(this.key(root, patterns), JSON.stringify(rec), Date.now());
+  }
+}
+
+function probeKind(abs: string): string {
+  try {
+    return statSync(abs).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return 'none';
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * One build, end to end: patterns -> analysis -> the actions the requested targets need ->
+ * scheduler -> executor, reporting everything as BuildEvents. The CLI wires the pieces; tests
+ * and benchmarks can call `runBuild` with their own runner and event sink.
+ */
+import { cpus, arch, platform } from 'node:os';
+import type { Action, ActionGraph, ActionId } from './action.js';
+import { actionsFor } from './action.js';
+import type { EventSink } from './events.js';
+import { Executor, type ExecutorOptions, type RemoteCacheHook } from './executor.js';
+import type { FileDigests } from './fileDigests.js';
+import type { History } from './history.js';
+import type { ActionRunner } from './runner.js';
+import { schedule, type WorkItem } from './scheduler.js';
+import type { WorkspacePaths } from './workspace.js';
+import type { ActionCache } from '../cache/actionCache.js';
+import type { BlobStore } from '../cache/blobStore.js';
+
+export const PLATFORM = `${platform()}-${arch()}`;
+
+export interface BuildOptions {
+  readonly graph: ActionGraph;
+  readonly labels: readonly string[];
+  readonly paths: WorkspacePaths;
+  readonly blobs: BlobStore;
+  readonly actionCache: ActionCache;
+  readonly digests: FileDigests;
+  readonly history: History;
+  readonly runner: ActionRunner;
+  readonly events: EventSink;
+  readonly jobs?: number;
+  readonly memoryMb?: number;
+  readonly keepGoing?: boolean;
+  readonly retries?: number;
+  readonly remote?: RemoteCacheHook;
+  readonly keepSandboxes?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export interface BuildSummary {
+  readonly ok: boolean;
+  readonly executed: number;
+  readonly cached: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly outputs: readonly string[];
+  readonly failures: readonly { readonly id: ActionId; readonly label: string; readonly error: string; readonly logPath?: string }[];
+  readonly actionKeys: ReadonlyMap<ActionId, string>;
+}
+
+export const DEFAULT_JOBS = Math.max(1, cpus().length);
+const DEFAULT_ESTIMATE_MS = 1000;
+
+export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
+  const jobs = o.jobs ?? DEFAULT_JOBS;
+  const files = o.labels.flatMap((l) => o.graph.targets.get(l as never)?.files ?? []);
+  const needed = actionsFor(o.graph, files);
+  const durations = o.history.knownDurations();
+  const items = new Map<string, WorkItem>();
+  for (const id of needed) {
+    const a = o.graph.actions.get(id)!;
+    const deps = [...new Set(a.inputs.filter((i) => !i.source).map((i) => o.graph.producers.get(i.path)!).filter(Boolean))];
+    items.set(id, {
+      id, deps, cpu: a.kind === 'run' ? a.cpu : 0, memoryMb: a.memoryMb, exclusive: a.persistentDir,
+      estimateMs: durations.get(id) ?? (a.kind === 'run' ? DEFAULT_ESTIMATE_MS * a.cpu : 10),
+    });
+  }
+  const execOpts: ExecutorOptions = {
+    paths: o.paths, blobs: o.blobs, actionCache: o.actionCache, digests: o.digests, runner: o.runner,
+    history: o.history, events: o.events, platform: PLATFORM, remote: o.remote, keepSandboxes: o.keepSandboxes,
+  };
+  const executor = new Executor(execOpts);
+  const signal = o.signal ?? new AbortController().signal;
+  let executed = 0, cached = 0;
+  const failures: BuildSummary['failures'][number][] = [];
+  const keys = new Map<ActionId, string>();
+  let lastFlush = Date.now();
+  const flush = () => {
+    o.digests.flush();
+    o.history.flush();
+    lastFlush = Date.now();
+  };
+  const result = await schedule(items, { jobs, memoryMb: o.memoryMb, keepGoing: o.keepGoing ?? false, shuffle: process.env.XBUILD_SHUFFLE === '1', retries: o.retries ?? 1 }, {
+    start: async (id) => {
+      const action = o.graph.actions.get(id as ActionId)!;
+      const started = Date.now();
+      let outcome;
+      try {
+        outcome = await executor.execute(action, signal);
+      } catch (e) {
+        outcome = { ok: false as const, error: `internal error: ${(e as Error).stack ?? e} (this is an xbuild bug)`, durationMs: Date.now() - started, environmental: false };
+      }
+      if (outcome.key) keys.set(action.id, outcome.key);
+      if (outcome.ok) {
+        if (outcome.status === 'executed') executed++;
+        else cached++;
+        o.events({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: outcome.status, cache: outcome.cache, key: outcome.key, durationMs: outcome.durationMs });
+      } else {
+        failures.push({ id: action.id, label: action.label, error: outcome.error, logPath: outcome.logPath });
+        o.events({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: 'failed', key: outcome.key ?? '', durationMs: outcome.durationMs,
+          error: outcome.error, logPath: outcome.logPath, logTail: outcome.logTail, exitCode: outcome.exitCode });
+      }
+      if (Date.now() - lastFlush > 2000) flush();
+      return { ok: outcome.ok, retryable: !outcome.ok && outcome.environmental };
+    },
+    skipped: (id, because) => {
+      const a = o.graph.actions.get(id as ActionId)!;
+      o.events({ type: 'action_skipped', id: a.id, label: a.label, mnemonic: a.mnemonic, because: because as ActionId, becauseLabel: o.graph.actions.get(because as ActionId)!.label });
+    },
+  });
+  flush();
+  // Keep only failures that are final (a retried action that later succeeded is not one).
+  const finalFailures = failures.filter((f) => result.failed.has(f.id));
+  return {
+    ok: result.ok, executed, cached, failed: result.failed.size, skipped: result.skipped.size,
+    outputs: files.map((f) => f.path), failures: finalFailures, actionKeys: keys,
+  };
+}
+
+export type { Action };

@@ -1,0 +1,31 @@
+/**
+ * Build events: the only way the engine reports what happens. The core never prints; loggers
+ * (engine/loggers.ts) turn events into terminal output, plain lines or NDJSON (--events=FILE).
+ */
+import type { ActionId } from './action.js';
+import type { LabelString } from './label.js';
+
+export type CacheSource = 'local' | 'remote';
+
+export type BuildEvent =
+  | { readonly type: 'build_started'; readonly patterns: readonly string[]; readonly jobs: number; readonly time: number }
+  | { readonly type: 'analysis_finished'; readonly targets: number; readonly actions: number; readonly fromCache: boolean; readonly ms: number }
+  | { readonly type: 'action_started'; readonly id: ActionId; readonly label: LabelString; readonly mnemonic: string; readonly progress: string; readonly time: number }
+  | {
+      readonly type: 'action_finished'; readonly id: ActionId; readonly label: LabelString; readonly mnemonic: string;
+      /** executed: the command ran; cached: outputs restored from a cache; failed: it ran and failed. */
+      readonly status: 'executed' | 'cached' | 'failed';
+      readonly cache?: CacheSource; readonly key: string; readonly durationMs: number;
+      readonly logPath?: string; readonly exitCode?: number; readonly error?: string; readonly logTail?: string;
+      readonly reason?: string;
+    }
+  | { readonly type: 'action_skipped'; readonly id: ActionId; readonly label: LabelString; readonly mnemonic: string; readonly because: ActionId; readonly becauseLabel: LabelString }
+  | { readonly type: 'warning'; readonly message: string }
+  | { readonly type: 'info'; readonly message: string }
+  | {
+      readonly type: 'build_finished'; readonly ok: boolean; readonly executed: number; readonly cached: number;
+      readonly failed: number; readonly skipped: number; readonly durationMs: number; readonly outputs: readonly string[];
+      readonly outDir: string; readonly cacheStats?: Readonly<Record<string, number>>;
+    };
+
+export type EventSink = (e: BuildEvent) => void;

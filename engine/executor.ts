@@ -1,0 +1,400 @@
+/**
+ * Executing one action: digest inputs -> key -> action cache -> (hit) restore outputs, or
+ * (miss) run in a sandbox -> store outputs as blobs -> action-cache row -> materialise.
+ *
+ * Invariants:
+ * - The key is computed only from declared inputs (engine/actionKey.ts); the sandbox holds only
+ *   declared inputs, so an undeclared read fails instead of silently making a wrong key.
+ * - Blobs are written before the row that names them; failures are never cached.
+ * - Outputs in xbuild-out/ are replaced atomically (temp + rename) and are read-only.
+ * - A blob that no longer matches its digest is dropped and the action runs again.
+ */
+import {
+  chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync,
+  writeFileSync, openSync, readSync, closeSync, fstatSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Action } from './action.js';
+import { byPath, computeActionKey, ENGINE_KEY_VERSION, type ActionKeyInputs, type KeyedInput } from './actionKey.js';
+import type { EventSink } from './events.js';
+import type { FileDigests } from './fileDigests.js';
+import type { ActionRunner } from './runner.js';
+import { fetchPinned } from './fetcher.js';
+import { PidLock, type WorkspacePaths } from './workspace.js';
+import type { ActionCache, ActionResult, OutputEntry } from '../cache/actionCache.js';
+import type { BlobStore } from '../cache/blobStore.js';
+import type { Sha256 } from '../cache/digest.js';
+import { fileMode, materializeTree, readTree, storeTree } from '../cache/tree.js';
+import type { History } from './history.js';
+
+export const FIXED_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Optional second cache level (the remote cache), consulted after a local miss. */
+export interface RemoteCacheHook {
+  lookup(key: Sha256, action: Action): Promise<{ result?: ActionResult; note: string }>;
+  upload(key: Sha256, result: ActionResult, action: Action): Promise<void>;
+}
+
+export type ActionOutcome =
+  | { readonly ok: true; readonly status: 'executed' | 'cached'; readonly cache?: 'local' | 'remote'; readonly key: Sha256; readonly outputs: readonly OutputEntry[]; readonly durationMs: number }
+  | { readonly ok: false; readonly key?: Sha256; readonly error: string; readonly logPath?: string; readonly logTail?: string; readonly exitCode?: number; readonly durationMs: number; readonly environmental: boolean };
+
+export interface ExecutorOptions {
+  readonly paths: WorkspacePaths;
+  readonly blobs: BlobStore;
+  readonly actionCache: ActionCache;
+  readonly digests: FileDigests;
+  readonly runner: ActionRunner;
+  readonly history: History;
+  readonly events: EventSink;
+  readonly platform: string;
+  readonly remote?: RemoteCacheHook;
+  readonly keepSandboxes?: boolean;
+  /** Recompute and compare, but never restore from cache (for --no-cache). */
+  readonly noCache?: boolean;
+}
+
+export class Executor {
+  /** What each generated path holds in this build (filled as actions finish). */
+  readonly produced = new Map<string, OutputEntry>();
+  private sandboxCounter = 0;
+
+  constructor(private readonly o: ExecutorOptions) {}
+
+  /** The key of an action whose inputs are all available; throws with a user message if one is missing. */
+  keyInputs(action: Action): ActionKeyInputs {
+    const inputs: KeyedInput[] = action.inputs.map((a) => {
+      if (a.source) {
+        const abs = join(this.o.paths.root, a.path);
+        try {
+          return { path: a.path, kind: a.kind, digest: this.o.digests.digest(abs) };
+        } catch {
+          throw new UserActionError(`input ${a.path} does not exist`);
+        }
+      }
+      const made = this.produced.get(a.path);
+      if (!made) throw new Error(`input ${a.path} of ${action.id} has not been produced (this is an xbuild bug)`);
+      return { path: a.path, kind: a.kind, digest: made.digest.hash };
+    });
+    const tools = action.tools.map((t) => {
+      try {
+        return { path: t, digest: this.o.digests.digest(t) };
+      } catch {
+        throw new UserActionError(`tool ${t} does not exist on this machine`);
+      }
+    });
+    return {
+      engine: ENGINE_KEY_VERSION,
+      kind: action.kind,
+      argv: action.argv,
+      env: Object.entries(action.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      inputs: inputs.sort(byPath),
+      tools: tools.sort(byPath),
+      outputs: action.outputs.map((o) => ({ path: o.path, kind: o.kind })).sort(byPath),
+      platform: this.o.platform,
+      sourceDateEpoch: action.sourceDateEpoch,
+      network: action.network,
+      content: action.content,
+      executable: action.executable,
+      sha256: action.sha256,
+    };
+  }
+
+  async execute(action: Action, signal: AbortSignal): Promise<ActionOutcome> {
+    const started = Date.now();
+    let keyInputs: ActionKeyInputs;
+    try {
+      keyInputs = this.keyInputs(action);
+    } catch (e) {
+      if (e instanceof UserActionError) return { ok: false, error: e.message, durationMs: 0, environmental: false };
+      throw e;
+    }
+    const key = computeActionKey(keyInputs);
+    // 1. Local action cache.
+    let cachedNote: string | undefined;
+    if (!this.o.noCache) {
+      const hit = this.o.actionCache.get(key);
+      if (hit) {
+        if (this.restore(hit)) {
+          this.o.actionCache.touch(key);
+          this.o.history.record(action, key, keyInputs, 'cached', hit.durationMs, 'local cache hit');
+          return { ok: true, status: 'cached', cache: 'local', key, outputs: hit.outputs, durationMs: Date.now() - started };
+        }
+        this.o.actionCache.delete(key);
+        cachedNote = 'a cached output blob was missing or corrupted; ran again';
+        this.o.events({ type: 'warning', message: `${action.label}: ${cachedNote}` });
+      }
+      // 2. Remote cache.
+      if (this.o.remote) {
+        const r = await this.o.remote.lookup(key, action);
+        if (r.result && this.restore(r.result)) {
+          this.o.actionCache.put(key, r.result);
+          this.o.history.record(action, key, keyInputs, 'cached', r.result.durationMs, 'remote cache hit');
+          return { ok: true, status: 'cached', cache: 'remote', key, outputs: r.result.outputs, durationMs: Date.now() - started };
+        }
+        cachedNote = r.note;
+      }
+    }
+    // 3. Run it.
+    const outcome = await this.run(action, key, signal);
+    if (!outcome.ok) {
+      this.o.history.record(action, key, keyInputs, 'failed', outcome.durationMs, outcome.error);
+      return { ...outcome, key };
+    }
+    const result: ActionResult = { outputs: outcome.outputs, exitCode: 0, durationMs: outcome.durationMs, logDigest: outcome.logDigest };
+    this.o.actionCache.put(key, result); // after every blob it names is stored
+    this.o.history.record(action, key, keyInputs, 'executed', outcome.durationMs, cachedNote);
+    if (this.o.remote) await this.o.remote.upload(key, result, action);
+    return { ok: true, status: 'executed', key, outputs: outcome.outputs, durationMs: outcome.durationMs };
+  }
+
+  /** Makes a cached result's outputs present in xbuild-out; false if a blob is missing or corrupt. */
+  restore(result: ActionResult): boolean {
+    for (const o of result.outputs) {
+      if (!this.materialize(o)) return false;
+    }
+    for (const o of result.outputs) this.produced.set(o.path, o);
+    return true;
+  }
+
+  private materialize(o: OutputEntry): boolean {
+    const dest = join(this.o.paths.root, o.path);
+    if (o.kind === 'file') {
+      if (this.o.digests.known(dest) === o.digest.hash && modeMatches(dest, o.executable)) return true;
+      const tmp = `${dest}.tmp-${randomBytes(4).toString('hex')}`;
+      mkdirSync(dirname(dest), { recursive: true });
+      if (!this.o.blobs.copyOutVerified(o.digest.hash, tmp, fileMode(o.executable, true))) return false;
+      replacePath(tmp, dest);
+      this.o.digests.remember(dest, o.digest.hash);
+      return true;
+    }
+    if (existsSync(dest) && this.dirMatches(dest, o.digest.hash)) return true;
+    const tree = readTree(this.o.blobs, o.digest);
+    if (!tree || !this.o.blobs.verify(o.digest.hash)) {
+      this.o.blobs.remove(o.digest.hash);
+      return false;
+    }
+    const tmp = `${dest}.tmp-${randomBytes(4).toString('hex')}`;
+    mkdirSync(dirname(dest), { recursive: true });
+    if (!materializeTree(this.o.blobs, tree, tmp, true)) {
+      removeTree(tmp);
+      return false;
+    }
+    replacePath(tmp, dest);
+    return true;
+  }
+
+  private dirMatches(dest: string, hash: Sha256): boolean {
+    try {
+      this.o.digests.forget(dest);
+      return this.o.digests.digest(dest) === hash;
+    } catch {
+      return false;
+    }
+  }
+
+  private async run(action: Action, key: Sha256, signal: AbortSignal):
+    Promise<{ ok: true; outputs: OutputEntry[]; durationMs: number; logDigest?: { hash: Sha256; sizeBytes: number } } | Extract<ActionOutcome, { ok: false }>> {
+    switch (action.kind) {
+      case 'write':
+        return this.runWrite(action);
+      case 'fetch':
+        return this.runFetch(action, signal);
+      case 'run':
+        return this.runCommand(action, key, signal);
+      default: {
+        const never: never = action.kind;
+        throw new Error(`unknown action kind ${never} (this is an xbuild bug)`);
+      }
+    }
+  }
+
+  private runWrite(action: Action) {
+    const started = Date.now();
+    const out = action.outputs[0];
+    const digest = this.o.blobs.putBytes(action.content ?? '');
+    const entry: OutputEntry = { path: out.path, kind: 'file', digest, executable: action.executable ?? false };
+    if (!this.materialize(entry)) throw new Error(`could not materialise ${out.path} (this is an xbuild bug)`);
+    this.produced.set(out.path, entry);
+    return { ok: true as const, outputs: [entry], durationMs: Date.now() - started };
+  }
+
+  private async runFetch(action: Action, signal: AbortSignal) {
+    const started = Date.now();
+    const out = action.outputs[0];
+    const tmp = this.o.blobs.tempPath();
+    const r = await fetchPinned(action.urls ?? [], action.sha256 ?? '', tmp, signal);
+    if (!r.ok) {
+      rmSync(tmp, { force: true });
+      return { ok: false as const, error: `fetch failed, nothing stored:\n  ${r.errors.join('\n  ')}`, durationMs: Date.now() - started, environmental: !r.errors.some((e) => e.includes('mismatch')) };
+    }
+    const digest = this.o.blobs.putFileSync(tmp);
+    rmSync(tmp, { force: true });
+    const entry: OutputEntry = { path: out.path, kind: 'file', digest, executable: false };
+    if (!this.materialize(entry)) throw new Error(`could not materialise ${out.path} (this is an xbuild bug)`);
+    this.produced.set(out.path, entry);
+    return { ok: true as const, outputs: [entry], durationMs: Date.now() - started };
+  }
+
+  private logPathFor(action: Action): string {
+    const safe = action.label.replace(/^\/\//, '').replace(/[:/]/g, '__');
+    const idx = action.id.slice(action.id.lastIndexOf('#') + 1);
+    return join(this.o.paths.logDir, `${safe}.${idx}.${action.mnemonic}.log`);
+  }
+
+  private async runCommand(action: Action, key: Sha256, signal: AbortSignal) {
+    const started = Date.now();
+    const sandbox = join(this.o.paths.cacheDir, 'sandbox', `${process.pid}-${++this.sandboxCounter}-${key.slice(0, 12)}`);
+    const execroot = join(sandbox, 'execroot');
+    const home = join(sandbox, 'home');
+    const tmp = join(sandbox, 'tmp');
+    const logPath = this.logPathFor(action);
+    rmSync(sandbox, { recursive: true, force: true });
+    for (const d of [execroot, home, tmp, dirname(logPath)]) mkdirSync(d, { recursive: true });
+    rmSync(logPath, { force: true });
+    writeFileSync(logPath, '');
+    let lock: PidLock | undefined;
+    try {
+      this.stageInputs(action, execroot);
+      for (const o of action.outputs) mkdirSync(dirname(join(execroot, o.path)), { recursive: true });
+      const env: Record<string, string> = {
+        PATH: FIXED_PATH,
+        ...action.env,
+        HOME: home,
+        TMPDIR: tmp,
+        SOURCE_DATE_EPOCH: String(action.sourceDateEpoch),
+        XBUILD_CPUS: String(action.cpu),
+      };
+      if (action.persistentDir) {
+        const dir = join(this.o.paths.cacheDir, 'persistent', action.persistentDir);
+        mkdirSync(dir, { recursive: true });
+        lock = new PidLock(`${dir}.lock`);
+        await lock.acquire((pid) => this.o.events({ type: 'info', message: `${action.label}: waiting for persistent dir ${action.persistentDir} (used by pid ${pid})` }));
+        env.XBUILD_PERSISTENT_DIR = dir;
+      }
+      this.o.events({ type: 'action_started', id: action.id, label: action.label, mnemonic: action.mnemonic, progress: action.progress, time: Date.now() });
+      const outcome = await this.o.runner.run({ argv: action.argv, cwd: execroot, env, logPath, network: action.network }, signal);
+      const durationMs = Date.now() - started;
+      const logTail = tail(logPath, 20);
+      if (outcome.spawnError || outcome.exitCode !== 0) {
+        const why = outcome.spawnError ? `could not start ${action.argv[0]}: ${outcome.spawnError}`
+          : outcome.signal ? `killed by signal ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
+        return { ok: false as const, error: why, logPath, logTail, exitCode: outcome.exitCode, durationMs, environmental: !!outcome.signal };
+      }
+      const outputs: OutputEntry[] = [];
+      for (const o of action.outputs) {
+        const abs = join(execroot, o.path);
+        let st;
+        try {
+          st = lstatSync(abs);
+        } catch {
+          return { ok: false as const, error: `declared output ${o.path} was not created`, logPath, logTail, durationMs, environmental: false };
+        }
+        if (o.kind === 'file' && !st.isFile()) return { ok: false as const, error: `declared output ${o.path} is not a regular file`, logPath, logTail, durationMs, environmental: false };
+        if (o.kind === 'dir' && !st.isDirectory()) return { ok: false as const, error: `declared output ${o.path} is not a directory`, logPath, logTail, durationMs, environmental: false };
+        const digest = o.kind === 'file' ? this.o.blobs.putFileSync(abs) : storeTree(this.o.blobs, abs);
+        outputs.push({ path: o.path, kind: o.kind, digest, executable: o.kind === 'file' && (st.mode & 0o111) !== 0 });
+      }
+      const logDigest = this.o.blobs.putFileSync(logPath);
+      for (const o of outputs) {
+        if (!this.materialize(o)) throw new Error(`could not materialise ${o.path} right after storing it (this is an xbuild bug)`);
+        this.produced.set(o.path, o);
+      }
+      return { ok: true as const, outputs, durationMs, logDigest };
+    } finally {
+      lock?.release();
+      if (!this.o.keepSandboxes) removeTree(sandbox);
+    }
+  }
+
+  /** Copies every declared input into the sandbox at its exec-root path. */
+  private stageInputs(action: Action, execroot: string): void {
+    for (const a of action.inputs) {
+      const dest = join(execroot, a.path);
+      mkdirSync(dirname(dest), { recursive: true });
+      if (a.source) {
+        const src = join(this.o.paths.root, a.path);
+        if (a.kind === 'dir') cpSync(src, dest, { recursive: true, preserveTimestamps: true });
+        else cpSync(src, dest, { preserveTimestamps: true });
+        continue;
+      }
+      const made = this.produced.get(a.path)!;
+      if (made.kind === 'file') {
+        if (!this.o.blobs.copyOutVerified(made.digest.hash, dest, fileMode(made.executable, false))) {
+          throw new UserActionError(`input ${a.path} is missing from the blob store or corrupted; run the build again`);
+        }
+      } else {
+        const tree = readTree(this.o.blobs, made.digest);
+        if (!tree || !materializeTree(this.o.blobs, tree, dest, false)) {
+          throw new UserActionError(`input directory ${a.path} is missing from the blob store or corrupted; run the build again`);
+        }
+      }
+    }
+  }
+}
+
+export class UserActionError extends Error {}
+
+function modeMatches(path: string, executable: boolean): boolean {
+  try {
+    return ((statSync(path).mode & 0o111) !== 0) === executable;
+  } catch {
+    return false;
+  }
+}
+
+/** Atomically puts `tmp` at `dest`, replacing what was there (a file or a directory). */
+function replacePath(tmp: string, dest: string): void {
+  let st;
+  try {
+    st = lstatSync(dest);
+  } catch { /* absent */ }
+  if (st?.isDirectory()) {
+    const old = `${dest}.old-${randomBytes(4).toString('hex')}`;
+    renameSync(dest, old);
+    renameSync(tmp, dest);
+    removeTree(old);
+  } else {
+    renameSync(tmp, dest);
+  }
+}
+
+/** Removes a tree even where read-only directories would stop a non-root user. */
+export function removeTree(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch {
+    const makeWritable = (p: string) => {
+      try {
+        const st = lstatSync(p);
+        if (st.isDirectory()) {
+          chmodSync(p, 0o755);
+          for (const n of readdirSync(p)) makeWritable(join(p, n));
+        }
+      } catch { /* gone */ }
+    };
+    makeWritable(path);
+    rmSync(path, { recursive: true, force: true });
+  }
+}
+
+
+/** The last `lines` lines of a log file (reads at most the last 64 KiB). */
+export function tail(path: string, lines: number): string {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const len = Math.min(size, 65536);
+      const buf = Buffer.alloc(len);
+      readSync(fd, buf, 0, len, size - len);
+      return buf.toString('utf8').split('\n').filter((l, i, a) => i < a.length - 1 || l !== '').slice(-lines).join('\n');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
+}
+

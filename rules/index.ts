@@ -1,0 +1,6 @@
+/**
+ * The "xbuild" module that BUILD.ts files import: the rule API and every rule.
+ * Rule families add one `export * from` line each.
+ */
+export * from '../engine/api.js';
+export * from './builtin.js';
