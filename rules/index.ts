@@ -4,3 +4,5 @@
  */
 export * from '../engine/api.js';
 export * from './builtin.js';
+export * from './kernel.js';
+export * from './iso.js';

@@ -4,7 +4,7 @@
 #
 # Usage:
 #   boot-test.sh --iso xsc.iso --variant base|cfi-compat --expect 'Hello, world!' \
-#                --log OUT/serial.log [--timeout 180]
+#                --log OUT/serial.log [--result OUT/result] [--timeout 180]
 #
 # Checks, each failing with the tail of the serial log:
 #   - "XSC kernel variant: <variant>"            printed by the kernel (kernel/patches/0001)
@@ -17,13 +17,14 @@ set -euo pipefail
 
 die() { echo "error: $*" >&2; exit 1; }
 
-iso= variant= expect= log= timeout_s=180
+iso= variant= expect= log= result= timeout_s=180
 while [ $# -gt 0 ]; do
   case $1 in
     --iso) iso=$2; shift 2 ;;
     --variant) variant=$2; shift 2 ;;
     --expect) expect=$2; shift 2 ;;
     --log) log=$2; shift 2 ;;
+    --result) result=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
     *) die "boot-test.sh: unknown argument '$1'" ;;
   esac
@@ -34,11 +35,13 @@ case $variant in base|cfi-compat) ;; *) die "boot-test.sh: --variant must be bas
 
 mkdir -p "$(dirname "$log")"
 : > "$log"
+qemu_log=$(mktemp "${TMPDIR:-/tmp}/qemu.XXXXXX")
+trap 'rm -f "$qemu_log"' EXIT
 start=$(date +%s)
 set +e
 timeout --kill-after=5 "$timeout_s" qemu-system-x86_64 -accel tcg -m 256 -smp 1 \
   -cdrom "$iso" -boot d -display none -no-reboot -monitor none -nodefaults \
-  -serial "file:$log" > "${log%.log}.qemu.log" 2>&1
+  -serial "file:$log" > "$qemu_log" 2>&1
 rc=$?
 set -e
 secs=$(( $(date +%s) - start ))
@@ -47,7 +50,7 @@ fail() {
   echo "error: boot test of $variant ISO failed: $*" >&2
   echo "--- last 40 lines of the serial log ($log) ---" >&2
   tr -d '\r' < "$log" | tail -n 40 >&2
-  [ -s "${log%.log}.qemu.log" ] && { echo "--- qemu ---" >&2; tail -n 10 "${log%.log}.qemu.log" >&2; }
+  if [ -s "$qemu_log" ]; then echo "--- qemu ---" >&2; tail -n 10 "$qemu_log" >&2; fi
   exit 1
 }
 [ $rc -eq 124 ] || [ $rc -eq 137 ] && fail "QEMU did not power off within ${timeout_s} s"
@@ -62,5 +65,10 @@ if [ "$variant" = base ]; then
 else
   grep -qF "XSC CFI JIT allowlist" <<<"$clean" && fail "cfi-compat kernel carries the CFI JIT allowlist"
   grep -qF "xsc-init: no CFI JIT allowlist" <<<"$clean" || fail "cfi-compat root has /etc/cfi/allowlist"
+fi
+if [ -n "$result" ]; then
+  mkdir -p "$(dirname "$result")"
+  printf 'passed: %s ISO sha256 %s booted, banner "XSC kernel variant: %s" and "%s" seen\n' \
+    "$variant" "$(sha256sum "$iso" | cut -d' ' -f1)" "$variant" "$expect" > "$result"
 fi
 echo "[boot-test] $variant: booted and passed in ${secs} s" >&2

@@ -3,7 +3,8 @@
 # config fragments -> bzImage (x86_64) / Image (aarch64) and the final .config.
 #
 # Usage:
-#   build.sh --tarball /usr/src/linux-source-6.1.tar.xz --series kernel/patches/series \
+#   build.sh --tarball /usr/src/linux-source-6.1.tar.xz [--tarball-sha256 HEX] \
+#            --series kernel/patches/series \
 #            --arch x86_64 --variant base \
 #            --config kernel/configs/common.config --config kernel/configs/x86_64.config \
 #            --config kernel/configs/base.config \
@@ -37,11 +38,12 @@ set -euo pipefail
 die() { echo "error: $*" >&2; exit 1; }
 log() { echo "[kernel] $*" >&2; }
 
-tarball= series= arch= variant= out_image= out_config=
+tarball= tarball_sha256= series= arch= variant= out_image= out_config=
 configs=()
 while [ $# -gt 0 ]; do
   case $1 in
     --tarball) tarball=$2; shift 2 ;;
+    --tarball-sha256) tarball_sha256=$2; shift 2 ;;
     --series) series=$2; shift 2 ;;
     --arch) arch=$2; shift 2 ;;
     --variant) variant=$2; shift 2 ;;
@@ -83,6 +85,9 @@ flock 9   # the engine already locks the persistent dir; this also protects stan
 # --- 1. pristine source, extracted once per tarball content -------------------------------
 t0=$(date +%s)
 sha=$(sha256sum "$tarball" | cut -d' ' -f1)
+if [ -n "$tarball_sha256" ] && [ "$sha" != "$tarball_sha256" ]; then
+  die "kernel source $tarball has sha256 $sha, the workspace pins $tarball_sha256 (install the pinned linux-source-6.1 version, or update the pin in kernel/BUILD.ts)"
+fi
 pristine=$work/pristine/$sha
 if [ ! -d "$pristine" ]; then
   log "extracting $(basename "$tarball") (sha256 ${sha:0:12}) into the persistent work dir"
