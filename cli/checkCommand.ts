@@ -15,7 +15,7 @@ export async function checkCommand(ctx: CommandContext): Promise<number> {
     compilerOptions: {
       strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext,
       moduleResolution: ts.ModuleResolutionKind.Bundler, skipLibCheck: true, types: [], lib: ['lib.es2022.d.ts'],
-      baseUrl: ctx.root, paths: { xbuild: [join(INSTALL_ROOT, 'dist/rules/index.d.ts')] }, allowImportingTsExtensions: true,
+      paths: { xbuild: [join(INSTALL_ROOT, 'dist/rules/index.d.ts')] }, allowImportingTsExtensions: true,
     },
   });
   for (const pkg of packages) project.addSourceFileAtPath(join(ctx.root, pkg, 'BUILD.ts'));
@@ -28,7 +28,7 @@ export async function checkCommand(ctx: CommandContext): Promise<number> {
     const sf = d.getSourceFile();
     const start = d.getStart();
     const pos = sf && start !== undefined ? sf.compilerNode.getLineAndCharacterOfPosition(start) : undefined;
-    const msg = ts.flattenDiagnosticMessageText(d.getMessageText() as never, '\n    ');
+    const msg = ts.flattenDiagnosticMessageText(d.compilerObject.messageText, '\n    ');
     process.stderr.write(`${renderDiagnostic(diag(`TS${d.getCode()}`, msg, sf && pos ? { file: sf.getFilePath(), line: pos.line + 1, column: pos.character + 1, length: d.getLength() } : undefined), ctx.root)}\n`);
   }
   const files = project.getSourceFiles().filter((f) => f.getFilePath().startsWith(ctx.root)).length;

@@ -163,9 +163,7 @@ export class Analyzer {
     }
     const guess = loaded ? didYouMean(label.name, loaded.targets.keys()) : undefined;
     const what = isLabelLike(value) ? `${label.str} does not exist` : `"${value}" in "${attrName}" of ${decl.label.str} is neither a target nor a file of //${pkg}`;
-    this.inProgress.push({ label: decl.label.str });
-    const notes = [...(guess ? [`did you mean ${makeLabel(label.pkg, guess).str}?`] : []), ...this.chainNotes().map((n) => n)];
-    this.inProgress.pop();
+    const notes = [...(guess ? [`did you mean ${makeLabel(label.pkg, guess).str}?`] : []), ...this.chainNotes()];
     throw new DiagnosticError([diag(loaded ? 'unknown-target' : 'unknown-package', loaded ? what : `${label.str}: no package //${label.pkg}`, location, notes)]);
   }
 

@@ -65,7 +65,8 @@ function sourceLine(file: string, line: number): string | undefined {
 }
 
 /** Levenshtein-based "did you mean" over a list of candidates. */
-export function didYouMean(wanted: string, candidates: Iterable<string>): string | undefined {
+export function didYouMean(wanted: string, candidatesIn: Iterable<string>): string | undefined {
+  const candidates = [...candidatesIn];
   let best: string | undefined;
   let bestScore = Infinity;
   for (const c of candidates) {
@@ -75,7 +76,11 @@ export function didYouMean(wanted: string, candidates: Iterable<string>): string
       best = c;
     }
   }
-  return best !== undefined && bestScore <= Math.max(2, Math.floor(wanted.length / 3)) ? best : undefined;
+  if (best !== undefined && bestScore <= Math.max(2, Math.floor(wanted.length / 3))) return best;
+  // A name that extends the wanted one ("zlib" -> "zlib-lib") is a good guess too.
+  let prefixed: string | undefined;
+  for (const c of candidates) if (c.startsWith(wanted) && (!prefixed || c.length < prefixed.length)) prefixed = c;
+  return prefixed;
 }
 
 function editDistance(a: string, b: string): number {

@@ -1,0 +1,105 @@
+// Failing actions: what the user sees, what is (not) cached, --keep-going, sandbox rules.
+import { afterEach, describe, expect, it } from 'vitest';
+import { TempWorkspace } from '../helpers/cli.js';
+
+let ws: TempWorkspace;
+afterEach(() => ws?.cleanup());
+
+const failing = (extra = '') => ({
+  'BUILD.ts': '',
+  'p/BUILD.ts': `import { cmd } from "xbuild";
+cmd({ name: "bad1", outs: ["bad1.out"], cmd: "echo first-failure-detail; exit 3" });
+cmd({ name: "bad2", outs: ["bad2.out"], cmd: "echo second-failure-detail >&2; false" });
+cmd({ name: "good", outs: ["good.out"], cmd: "sleep 0.3; echo ok > $@" });
+cmd({ name: "after1", srcs: [":bad1"], outs: ["after1.out"], cmd: "cp $< $@" });
+${extra}`,
+});
+
+describe('failures', () => {
+  it('a failed action shows its label, the log tail and the log path; exit code 1; never cached', async () => {
+    ws = new TempWorkspace(failing());
+    const r = await ws.build('//p:bad1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('FAILED //p:bad1 (Cmd): exited with code 3');
+    expect(r.stderr).toContain('first-failure-detail');
+    expect(r.stderr).toMatch(/full log: \.xbuild\/logs\/p__bad1\.0\.Cmd\.log/);
+    expect(ws.read('.xbuild/logs/p__bad1.0.Cmd.log')).toContain('first-failure-detail');
+    const again = await ws.build('//p:bad1');
+    expect(again.code).toBe(1);
+    expect(again.failed).toEqual(['//p:bad1']); // ran again: failures are not cached
+  });
+
+  it('--keep-going finishes independent work and reports every failure; dependents are skipped', async () => {
+    ws = new TempWorkspace(failing());
+    const r = await ws.build('//p:all', '--keep-going', '-j', '2');
+    expect(r.code).toBe(1);
+    expect(r.failed).toEqual(['//p:bad1', '//p:bad2']);
+    expect(r.executed).toEqual(['//p:good']);
+    const skipped = r.events.filter((e) => e.type === 'action_skipped');
+    expect(skipped.map((e) => [e.label, e.becauseLabel])).toEqual([['//p:after1', '//p:bad1']]);
+    expect(r.stderr).toMatch(/2 actions failed:\n {2}\/\/p:bad\d: .*\n {2}\/\/p:bad\d: /);
+    expect(r.stderr).toContain('first-failure-detail');
+    expect(r.stderr).toContain('second-failure-detail');
+  });
+
+  it('without --keep-going the build stops starting new work after the first failure', async () => {
+    ws = new TempWorkspace(failing());
+    const r = await ws.build('//p:bad1', '//p:after1', '-j', '1');
+    expect(r.code).toBe(1);
+    expect(r.executed).toEqual([]);
+  });
+
+  it('an action that reads an undeclared file fails', async () => {
+    ws = new TempWorkspace({
+      'BUILD.ts': '',
+      'p/BUILD.ts': `import { cmd } from "xbuild";
+cmd({ name: "sneaky", srcs: ["declared.txt"], outs: ["o.txt"], cmd: "cat p/declared.txt p/undeclared.txt > $@" });
+cmd({ name: "honest", srcs: ["declared.txt", "undeclared.txt"], outs: ["h.txt"], cmd: "cat p/declared.txt p/undeclared.txt > $@" });`,
+      'p/declared.txt': 'yes\n',
+      'p/undeclared.txt': 'secret\n',
+    });
+    const r = await ws.build('//p:sneaky');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/undeclared\.txt: No such file or directory/);
+    const ok = await ws.build('//p:honest');
+    expect(ok.code).toBe(0);
+    expect(ws.read('xbuild-out/p/h.txt')).toBe('yes\nsecret\n');
+  });
+
+  it('a declared output that is not created fails naming it', async () => {
+    ws = new TempWorkspace({
+      'BUILD.ts': '',
+      'p/BUILD.ts': `import { cmd } from "xbuild";
+cmd({ name: "lazy", outs: ["made.txt", "forgotten.txt"], cmd: "touch xbuild-out/p/made.txt" });`,
+    });
+    const r = await ws.build('//p:lazy');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('declared output xbuild-out/p/forgotten.txt was not created');
+  });
+
+  it('actions see only the declared environment and no network', async () => {
+    ws = new TempWorkspace({
+      'BUILD.ts': '',
+      'p/BUILD.ts': `import { cmd } from "xbuild";
+cmd({ name: "env", outs: ["env.txt"], env: { GREETING: "hi" }, cmd: "env | cut -d= -f1 | sort > $@; echo \\"$GREETING $SOURCE_DATE_EPOCH\\" >> $@" });
+cmd({ name: "net", outs: ["net.txt"], cmd: "cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' ' > $@" });`,
+    });
+    const r = await ws.run(['build', '//p:env', '//p:net'], { SECRET_TOKEN: 'leak' });
+    expect(r.code, r.stderr).toBe(0);
+    const env = ws.read('xbuild-out/p/env.txt');
+    expect(env).not.toContain('SECRET_TOKEN');
+    expect(env).toContain('hi 0');
+    for (const v of ['GREETING', 'HOME', 'PATH', 'SOURCE_DATE_EPOCH', 'TMPDIR']) expect(env).toContain(v);
+    if (process.getuid?.() === 0) expect(ws.read('xbuild-out/p/net.txt').trim()).toBe('lo');
+  });
+
+  it('exit code 2 for usage errors', async () => {
+    ws = new TempWorkspace({ 'BUILD.ts': '' });
+    expect((await ws.run(['build'])).code).toBe(2);
+    expect((await ws.run(['frobnicate'])).code).toBe(2);
+    expect((await ws.run(['build', '//x', '--no-such-flag'])).code).toBe(2);
+    const bad = await ws.run(['build', '//a//b:c']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('malformed label "//a//b:c": package path has an empty component');
+  });
+});
