@@ -3,14 +3,16 @@
  * loopback port: round trips, HEAD skipping, trust, tampering, eviction and server failures.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { HttpRemoteCache } from '../../cache/remote/httpRemoteCache.js';
 import { RemoteCache, type RemoteCacheEvent } from '../../cache/remote/remoteCache.js';
 import { encodeRemoteEntry, makeRemoteEntry } from '../../cache/remote/remoteEntry.js';
 import { KeyPair, TrustedKeys, generateKey } from '../../cache/signing.js';
 import type { BlobStore } from '../../cache/blobStore.js';
 import { startNginx, type NginxServer } from '../helpers/nginx.js';
-import { allBlobs, blobCount, cleanupTemp, makeResult, newStore, randomKey, sameBlobs, tempLeftovers } from './fixtures.js';
+import { allBlobs, blobCount, cleanupTemp, makeResult, newStore, randomKey, sameBlobs, tempDir, tempLeftovers } from './fixtures.js';
 
 const MiB = 1 << 20;
 
@@ -109,6 +111,33 @@ describe('round trip', () => {
     expect((await remote(newStore('b')).lookup(key, trusted)).status).toBe('hit');
     expect((await remote(newStore('b')).lookup(key, new TrustedKeys([stranger.publicKey]))).status).toBe('hit');
   });
+});
+
+describe('streaming', () => {
+  test('a 128 MiB blob goes up and down without being held in memory', async () => {
+    const a = newStore('a');
+    const file = join(tempDir('big'), 'big.bin');
+    const fd = openSync(file, 'w');
+    for (let i = 0; i < 128; i++) writeSync(fd, randomBytes(MiB));
+    closeSync(fd);
+    const big = a.putFileSync(file);
+    const key = randomKey();
+    const result = { outputs: [{ path: 'big.iso', kind: 'file' as const, digest: big, executable: false }], exitCode: 0 as const, durationMs: 1 };
+    const peakGrowth = async (run: () => Promise<unknown>) => {
+      const base = process.memoryUsage().arrayBuffers;
+      let peak = 0;
+      const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers - base)), 2);
+      await run();
+      clearInterval(timer);
+      return peak;
+    };
+    expect(await peakGrowth(() => remote(a).upload(key, result, server1))).toBeLessThan(64 * MiB);
+    const b = newStore('b');
+    let got: Awaited<ReturnType<RemoteCache['lookup']>> | undefined;
+    expect(await peakGrowth(async () => (got = await remote(b).lookup(key, trusted)))).toBeLessThan(64 * MiB);
+    expect(got?.status).toBe('hit');
+    expect(b.verify(big.hash)).toBe(true);
+  }, 60_000);
 });
 
 describe('trust', () => {
