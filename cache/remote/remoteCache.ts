@@ -295,6 +295,53 @@ export class RemoteCache {
   }
 }
 
+/** Checks a remote cache URL before a build (a config error, shown once); undefined when fine. */
+export function checkRemoteUrl(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return `remote cache URL ${url}: only http:// and https:// are supported`;
+    return undefined;
+  } catch {
+    return `remote cache URL ${JSON.stringify(url)} is not a URL (expected e.g. http://cache.local:8080/xsc)`;
+  }
+}
+
+/** One line for the user, for each event (the engine prints `remote-degraded` as a warning). */
+export function describeRemoteCacheEvent(e: RemoteCacheEvent): string {
+  switch (e.type) {
+    case 'remote-degraded':
+      return `remote cache ${e.url} is failing (${e.detail}); building locally where it fails, further remote errors are only counted`;
+    case 'remote-disabled':
+      return `remote cache ${e.url} disabled for the rest of this build after ${e.failures} failure(s)`;
+    case 'entry-rejected':
+      return `remote entry for action ${e.actionKey.slice(0, 12)} not used (${e.reason}): ${e.detail}`;
+    default:
+      return unreachable(e);
+  }
+}
+
+/** What `xbuild explain` says about a remote miss. */
+export function describeRemoteMiss(reason: RemoteMissReason): string {
+  switch (reason) {
+    case 'absent':
+      return 'the remote cache has no entry for this action key';
+    case 'untrusted':
+      return 'the remote entry is not signed by a trusted key (or its signature does not verify)';
+    case 'unsigned':
+      return 'the remote entry carries no signature';
+    case 'malformed':
+      return 'the remote entry is not a valid xbuild entry';
+    case 'blob-missing':
+      return 'the remote entry names a blob the server no longer has (evicted)';
+    case 'blob-corrupt':
+      return "a blob from the remote does not match the entry's SHA-256/size";
+    case 'remote-error':
+      return 'the remote cache failed (down, timeout, 5xx, full) or was disabled for this build';
+    default:
+      return unreachable(reason);
+  }
+}
+
 function miss(reason: RemoteMissReason, detail: string): RemoteLookup {
   return { status: 'miss', reason, detail };
 }
