@@ -326,3 +326,29 @@ describe('a failing server degrades to a miss, fast, with one warning', () => {
     expect(tempLeftovers(b)).toEqual([]);
   });
 });
+
+describe('a server that wants credentials', () => {
+  test('user:password in the URL is sent as basic auth and kept out of messages', async () => {
+    const locked = await startNginx({ prefix: 'team', basicAuth: { user: 'ci', password: 's3cret' } });
+    try {
+      const a = newStore('a');
+      const result = makeResult(a, [1000], true);
+      const key = randomKey();
+      const withAuth = locked.baseUrl.replace('http://', 'http://ci:s3cret@');
+      const up = new RemoteCache({ url: withAuth, store: a });
+      expect((await up.upload(key, result, server1)).status).toBe('uploaded');
+      const down = new RemoteCache({ url: withAuth, store: newStore('b') });
+      expect((await down.lookup(key, trusted)).status).toBe('hit');
+      const anonymous = new RemoteCache({ url: locked.baseUrl, store: newStore('b') });
+      const r = await anonymous.lookup(key, trusted);
+      expect(r).toMatchObject({ status: 'miss', reason: 'remote-error' });
+      expect(r.status === 'miss' && r.detail).toContain('HTTP 401');
+      const wrong = new RemoteCache({ url: withAuth.replace('s3cret', 'guess'), store: newStore('b') });
+      const w = await wrong.lookup(key, trusted);
+      expect(w.status === 'miss' && w.detail).not.toContain('guess');
+      for (const c of [up, down, anonymous, wrong]) c.close();
+    } finally {
+      await locked.dispose();
+    }
+  });
+});
