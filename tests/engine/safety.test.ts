@@ -1,0 +1,104 @@
+// Crash safety and concurrency: kill -9 mid-build, corrupted blobs, two builds at once.
+import { afterEach, describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { TempWorkspace, toResult } from '../helpers/cli.js';
+
+let ws: TempWorkspace;
+afterEach(() => ws?.cleanup());
+
+/** 24 independent actions and a final one over all of them, each with a known output. */
+function fanWorkspace(): TempWorkspace {
+  const w = new TempWorkspace();
+  const n = 24;
+  const parts = Array.from({ length: n }, (_, i) => `cmd({ name: "p${i}", outs: ["p${i}.txt"], cmd: "echo run >> ${w.counter(`p${i}`)}; sleep 0.05; head -c 300000 /dev/zero | tr '\\\\0' '${String.fromCharCode(97 + (i % 26))}' > $@" });`);
+  w.write({
+    'BUILD.ts': '',
+    'fan/BUILD.ts': `import { cmd } from "xbuild";\n${parts.join('\n')}\ncmd({ name: "all-parts", srcs: [${Array.from({ length: n }, (_, i) => `":p${i}"`).join(', ')}], outs: ["sum.txt"], cmd: "cat $(SRCS) | sha256sum | cut -c1-64 > $@" });\n`,
+  });
+  return w;
+}
+
+function expectedSum(n = 24): string {
+  const h = createHash('sha256');
+  for (let i = 0; i < n; i++) h.update(Buffer.alloc(300000, String.fromCharCode(97 + (i % 26))));
+  return h.digest('hex');
+}
+
+function blobFiles(cacheDir: string): string[] {
+  const cas = join(cacheDir, 'cas');
+  return readdirSync(cas).flatMap((shard) => readdirSync(join(cas, shard)).map((f) => join(cas, shard, f)));
+}
+
+describe('safety', () => {
+  it('kill -9 at several moments mid-build, then a rebuild is correct', async () => {
+    ws = fanWorkspace();
+    for (const delayMs of [400, 900, 1500]) {
+      const { proc } = ws.start(['build', '//fan:all-parts', '-j', '2']);
+      await new Promise((r) => setTimeout(r, delayMs));
+      proc.kill('SIGKILL');
+      await proc;
+    }
+    const r = await ws.build('//fan:all-parts');
+    expect(r.code, r.stderr).toBe(0);
+    expect(ws.read('xbuild-out/fan/sum.txt').trim()).toBe(expectedSum());
+    for (let i = 0; i < 24; i++) expect(statSync(join(ws.root, `xbuild-out/fan/p${i}.txt`)).size).toBe(300000);
+    const again = await ws.build('//fan:all-parts');
+    expect(again.executed).toEqual([]);
+  });
+
+  it('a corrupted blob is detected by its digest and rebuilt, never used', async () => {
+    ws = fanWorkspace();
+    expect((await ws.build('//fan:all-parts')).code).toBe(0);
+    // Corrupt every stored blob of 300000 bytes (the p*.txt outputs), keeping their size.
+    const victims = blobFiles(ws.cacheDir).filter((f) => statSync(f).size === 300000);
+    expect(victims.length).toBe(24); // one distinct letter per part
+    for (const v of victims) {
+      chmodSync(v, 0o644);
+      const b = readFileSync(v);
+      b[1000] ^= 0xff;
+      writeFileSync(v, b);
+    }
+    expect((await ws.run(['clean'])).code).toBe(0);
+    const r = await ws.build('//fan:all-parts');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/cached output blob was missing or corrupted/);
+    expect(r.executed.length).toBeGreaterThanOrEqual(24);
+    expect(ws.read('xbuild-out/fan/sum.txt').trim()).toBe(expectedSum());
+    for (let i = 0; i < 24; i++) {
+      const bytes = readFileSync(join(ws.root, `xbuild-out/fan/p${i}.txt`));
+      expect(bytes.every((c) => c === 97 + (i % 26))).toBe(true);
+    }
+  });
+
+  it('two concurrent builds on one workspace both end correct, each action running once', async () => {
+    ws = fanWorkspace();
+    const a = ws.start(['build', '//fan:all-parts', '-j', '2']);
+    const b = ws.start(['build', '//fan:all-parts', '-j', '2']);
+    const [ra, rb] = await Promise.all([a.proc, b.proc]);
+    expect(ra.exitCode, String(ra.stderr)).toBe(0);
+    expect(rb.exitCode, String(rb.stderr)).toBe(0);
+    const resA = toResult(ra.exitCode!, String(ra.stdout), String(ra.stderr), a.eventsFile);
+    const resB = toResult(rb.exitCode!, String(rb.stdout), String(rb.stderr), b.eventsFile);
+    expect(resA.executed.length + resB.executed.length).toBe(25);
+    expect(String(ra.stderr) + String(rb.stderr)).toContain('is using this workspace; waiting');
+    for (let i = 0; i < 24; i++) expect(ws.count(`p${i}`)).toBe(1);
+    expect(ws.read('xbuild-out/fan/sum.txt').trim()).toBe(expectedSum());
+  });
+
+  it('two workspaces sharing one cache directory build concurrently without corrupting it', async () => {
+    ws = fanWorkspace();
+    const other = new TempWorkspace({}, { cacheDir: ws.cacheDir });
+    try {
+      other.write({ 'BUILD.ts': '', 'fan/BUILD.ts': ws.read('fan/BUILD.ts') });
+      const [ra, rb] = await Promise.all([ws.build('//fan:all-parts'), other.build('//fan:all-parts')]);
+      expect(ra.code, ra.stderr).toBe(0);
+      expect(rb.code, rb.stderr).toBe(0);
+      expect(other.read('xbuild-out/fan/sum.txt')).toBe(ws.read('xbuild-out/fan/sum.txt'));
+      expect(existsSync(join(ws.cacheDir, 'cache.db'))).toBe(true);
+    } finally {
+      other.cleanup();
+    }
+  });
+});
