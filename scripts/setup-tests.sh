@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the default test suite needs on a fresh Debian 12 machine (run as root):
+# Debian's nginx (the remote-cache tests start a real one on 127.0.0.1), curl (the remote
+# cache benchmark compares with it), util-linux's unshare (network isolation of actions),
+# and the npm dependencies (which also compiles the TypeScript to dist/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+need=()
+for pkg in nginx curl util-linux gcc libc6-dev ca-certificates; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq
+  # policy-rc.d keeps the package from starting a system nginx on port 80 we don't want.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get install -y -qq --no-install-recommends "${need[@]}"
+  rm -f /usr/sbin/policy-rc.d
+fi
+npm ci --no-audit --no-fund
