@@ -170,6 +170,11 @@ export class TrustedKeys {
     return { ok: true, value: new TrustedKeys(keys) };
   }
 
+  /** A new list with `keys` added (a key replaces a trusted key of the same name). */
+  with(keys: readonly PublicKey[]): TrustedKeys {
+    return new TrustedKeys([...this.byName.values(), ...keys]);
+  }
+
   get names(): readonly string[] {
     return [...this.byName.keys()];
   }

@@ -55,8 +55,8 @@ async function rewriteTar(src: string, dst: string, edit: (name: string, bytes: 
   const extract = tar.extract();
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const packed = new Promise((r) => pack.on('end', r));
+  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const packed = new Promise<void>((r) => pack.on('end', () => r()));
   extract.end(readFileSync(src));
   for await (const m of extract) {
     const parts: Buffer[] = [];
