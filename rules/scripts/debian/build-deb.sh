@@ -1,0 +1,92 @@
+#!/bin/bash
+# Build one Debian source package inside a fresh copy of the build root.
+#
+#   build-deb.sh --root ROOT.tar --toolchain TCDIR --dsc DSC --variant VARIANT --out OUTDIR
+#                [--suffix +xsc1] [--jobs N] [--deb FILE.deb]... [--set-debs DIR]...
+#
+#   --deb       a pinned build dependency from the Debian archive (fetched by the engine)
+#   --set-debs  .debs made by other packages of the set; each one whose package is named in
+#               $XSC_SET_PACKAGES or is already installed in the root replaces Debian's
+#   --toolchain the XSC toolchain directory (rules/scripts/toolchain/make-toolchain.sh);
+#               its flags.env decides CFLAGS/LDFLAGS, its bin/ wrappers are CC/CXX
+#
+# Steps: unpack ROOT.tar into ./root, install the build dependencies from local .debs with apt (no network),
+# dpkg-source -x, add a changelog entry <version><suffix> dated like the previous entry (so
+# SOURCE_DATE_EPOCH stays Debian's), then `dpkg-buildpackage -B -uc -us` with
+# DEB_BUILD_OPTIONS="nocheck noddebs parallel=N" and DEB_BUILD_PROFILES=nobiarch, in new
+# namespaces without network (in-root.sh). OUTDIR receives the .deb files only.
+set -euo pipefail
+here=$(dirname "$(readlink -f "$0")")
+suffix=+xsc1 jobs=${XBUILD_CPUS:-1} debs=() setdirs=() root_tar= tc= dsc= variant= out=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --root) root_tar=$2; shift 2 ;;
+    --toolchain) tc=$2; shift 2 ;;
+    --dsc) dsc=$2; shift 2 ;;
+    --variant) variant=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --suffix) suffix=$2; shift 2 ;;
+    --jobs) jobs=$2; shift 2 ;;
+    --deb) debs+=("$2"); shift 2 ;;
+    --set-debs) setdirs+=("$2"); shift 2 ;;
+    *) echo "build-deb.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+for v in root_tar tc dsc variant out; do [ -n "${!v}" ] || { echo "build-deb.sh: --${v%_tar} is required" >&2; exit 2; }; done
+out=$(realpath -m "$out"); mkdir -p "$out"
+pkgname=$(basename "$dsc" .dsc)
+t0=$(date +%s)
+rm -rf root; mkdir root
+tar -xf "$root_tar" -C root
+mkdir -p root/build/debs root/opt
+cp -a "$tc" root/opt/xsc-toolchain
+for d in "${debs[@]}"; do cp "$d" root/build/debs/; done
+# Set packages replace Debian's when a build-dep names them or the root already has them.
+installed=" $(XSC_PASS_ENV= "$here/in-root.sh" root dpkg-query -W -f '${Package} ' ) ${XSC_SET_PACKAGES:-} "
+for dir in "${setdirs[@]}"; do
+  for f in "$dir"/*.deb; do
+    [ -e "$f" ] || continue
+    p=$(dpkg-deb -f "$f" Package)
+    case "$installed" in *" $p "*) cp "$f" root/build/debs/ ;; esac
+  done
+done
+if compgen -G 'root/build/debs/*.deb' >/dev/null; then
+  "$here/in-root.sh" root sh -c 'apt-get install -y -q --no-install-recommends -o Debug::NoLocking=1 -o APT::Sandbox::User=root /build/debs/*.deb > /build/dpkg-install.log 2>&1 || { tail -30 /build/dpkg-install.log; exit 1; }' \
+    || { echo "build-deb.sh: installing the build dependencies of $pkgname failed" >&2; exit 1; }
+fi
+t1=$(date +%s)
+# Source: copy the .dsc and its files next to each other, unpack, add the XSC entry.
+mkdir -p root/build/in
+cp "$dsc" root/build/in/
+for f in $(awk '/^Files:/{x=1;next} /^[^ ]/{x=0} x{print $3}' "$dsc"); do cp "$(dirname "$dsc")/$f" root/build/in/; done
+"$here/in-root.sh" root dpkg-source --no-check -x "/build/in/$(basename "$dsc")" /build/src > /dev/null
+ch=root/build/src/debian/changelog
+src=$(dpkg-parsechangelog -l "$ch" -S Source)
+ver=$(dpkg-parsechangelog -l "$ch" -S Version)
+date=$(dpkg-parsechangelog -l "$ch" -S Date)
+{ printf '%s (%s%s) UNRELEASED; urgency=medium\n\n' "$src" "$ver" "$suffix"
+  printf '  * XSC %s rebuild with the %s toolchain.\n\n' "$variant" "$(. "$tc/flags.env"; echo "$XSC_TRIPLE")"
+  printf ' -- XSC Build <build@xsc.invalid>  %s\n\n' "$date"
+  cat "$ch"; } > "$ch.new"
+mv "$ch.new" "$ch"
+# The toolchain's flags, through dpkg-buildflags' maintainer-append variables.
+. "$tc/flags.env"
+export DEB_BUILD_OPTIONS="nocheck noddebs parallel=$jobs" DEB_BUILD_PROFILES=nobiarch
+export DEB_CFLAGS_MAINT_APPEND="$XSC_CFLAGS" DEB_CXXFLAGS_MAINT_APPEND="$XSC_CFLAGS"
+export DEB_LDFLAGS_MAINT_APPEND="-B/opt/xsc-toolchain/lib/ $XSC_LDFLAGS"
+export CC=$XSC_TRIPLE-gcc CXX=$XSC_TRIPLE-g++
+export XSC_PASS_ENV="DEB_BUILD_OPTIONS DEB_BUILD_PROFILES DEB_CFLAGS_MAINT_APPEND DEB_CXXFLAGS_MAINT_APPEND DEB_LDFLAGS_MAINT_APPEND CC CXX"
+cat > root/build/run.sh <<'R'
+set -e
+export PATH=/opt/xsc-toolchain/bin:$PATH
+cd /build/src
+dpkg-buildpackage -B -uc -us > /build/build.log 2>&1 || { tail -60 /build/build.log; exit 1; }
+R
+if ! "$here/in-root.sh" root bash /build/run.sh; then
+  echo "build-deb.sh: dpkg-buildpackage failed for $src $ver$suffix ($variant); log: $(pwd)/root/build/build.log" >&2
+  exit 1
+fi
+cp root/build/*.deb "$out/"
+t2=$(date +%s)
+echo "build-deb.sh: $src $ver$suffix ($variant): deps $((t1-t0))s, build $((t2-t1))s; $(ls "$out" | tr '\n' ' ')"
+rm -rf root
