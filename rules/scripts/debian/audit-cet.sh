@@ -1,0 +1,50 @@
+#!/bin/bash
+# Audit .deb files for x86 CET: every ELF object must carry IBT and SHSTK.
+#
+#   audit-cet.sh REPORT DIR_OR_DEB...
+#
+# Each .deb is unpacked with dpkg-deb -x; every regular file with the ELF magic
+# (executables, shared objects, relocatable objects, and each member of ar archives)
+# is read with `readelf -n`. A file whose notes lack "x86 feature: IBT, SHSTK" is listed
+# as "<package> <version>: <path in package>[(member)]: missing IBT/SHSTK". Exits 1 if
+# any is found, after writing REPORT (one line per ELF checked, then the verdict).
+set -euo pipefail
+report=$1; shift
+work=$(mktemp -d "${TMPDIR:-/tmp}/audit.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+: > "$report"
+bad=0 checked=0
+debs=()
+for a in "$@"; do
+  if [ -d "$a" ]; then for f in "$a"/*.deb; do [ -e "$f" ] && debs+=("$f"); done; else debs+=("$a"); fi
+done
+[ ${#debs[@]} -gt 0 ] || { echo "audit-cet.sh: no .deb files in $*" >&2; exit 1; }
+has_cet() { readelf -nW "$1" 2>/dev/null | grep -q 'x86 feature: IBT, SHSTK'; }
+for deb in "${debs[@]}"; do
+  pkg="$(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version)"
+  x="$work/x"; rm -rf "$x"; mkdir -p "$x"
+  dpkg-deb -x "$deb" "$x"
+  while IFS= read -r -d '' f; do
+    rel=${f#"$x"}
+    magic=$(head -c 8 "$f" | od -An -c | tr -d ' \n')
+    case "$magic" in
+      177ELF*)
+        checked=$((checked+1))
+        if has_cet "$f"; then echo "ok   $pkg: $rel" >> "$report"
+        else echo "$pkg: $rel: missing IBT/SHSTK (readelf -n: $(readelf -nW "$f" 2>/dev/null | grep -o 'x86 feature.*' || echo 'no x86 feature note'))" | tee -a "$report" >&2; bad=$((bad+1)); fi ;;
+      '!<arch>'*)
+        members=$(cd "$work" && ar t "$f" | grep '\.o$' || true)
+        for m in $members; do
+          checked=$((checked+1))
+          mx="$work/member.o"; ar p "$f" "$m" > "$mx"
+          if has_cet "$mx"; then echo "ok   $pkg: $rel($m)" >> "$report"
+          else echo "$pkg: $rel($m): missing IBT/SHSTK" | tee -a "$report" >&2; bad=$((bad+1)); fi
+        done ;;
+    esac
+  done < <(find "$x" -type f -print0 | sort -z)
+done
+if [ "$bad" -gt 0 ]; then
+  echo "audit-cet.sh: FAIL: $bad of $checked ELF objects in ${#debs[@]} packages lack IBT+SHSTK" | tee -a "$report" >&2
+  exit 1
+fi
+echo "audit-cet.sh: PASS: $checked ELF objects in ${#debs[@]} packages carry IBT+SHSTK" | tee -a "$report"
