@@ -66,6 +66,8 @@ export type DownloadOutcome =
   | { readonly status: 'stored'; readonly bytes: number }
   | { readonly status: 'absent' }
   | { readonly status: 'corrupt'; readonly detail: string }
+  /** The local store could not take the blob (disk full, permissions): not the server's fault. */
+  | { readonly status: 'local-error'; readonly detail: string }
   | RemoteError;
 export type PutOutcome = { readonly status: 'stored'; readonly bytes: number } | RemoteError;
 
@@ -119,7 +121,7 @@ export class HttpRemoteCache {
 
   /** Whether the server has the entry (and its size when the server says). */
   head(area: RemoteArea, hash: Sha256): Promise<HeadOutcome> {
-    return this.withRetries('HEAD', area, hash, (url) =>
+    return this.withRetries(area, hash, (url) =>
       this.attempt<HeadOutcome>('HEAD', url, undefined, async (res) => {
         res.resume();
         if (res.statusCode === 200) {
@@ -133,7 +135,7 @@ export class HttpRemoteCache {
 
   /** Reads a small entry (an AC entry, a Tree blob) into memory, refusing bodies over `maxBytes`. */
   getBytes(area: RemoteArea, hash: Sha256, maxBytes: number): Promise<GetBytesOutcome> {
-    return this.withRetries('GET', area, hash, (url) =>
+    return this.withRetries(area, hash, (url) =>
       this.attempt<GetBytesOutcome>('GET', url, undefined, (res, watchdog) => {
         if (res.statusCode !== 200) {
           res.resume();
@@ -168,7 +170,7 @@ export class HttpRemoteCache {
    * not hash to `expected` (nothing is stored); `remote-error` when the transfer broke.
    */
   downloadToStore(expected: Digest, store: Pick<BlobStore, 'putStream'>): Promise<DownloadOutcome> {
-    return this.withRetries('GET', 'cas', expected.hash, (url) =>
+    return this.withRetries('cas', expected.hash, (url) =>
       this.attempt<DownloadOutcome>('GET', url, undefined, async (res, watchdog) => {
         if (res.statusCode !== 200) {
           res.resume();
@@ -198,6 +200,8 @@ export class HttpRemoteCache {
           await store.putStream(counter, expected);
           return { status: 'stored', bytes: received };
         } catch (e) {
+          // File-system errors name a path; socket errors do not.
+          if ((e as NodeJS.ErrnoException).path !== undefined) return { status: 'local-error', detail: `storing ${expected.hash}: ${(e as Error).message}` };
           if (transportError || watchdog.fired) return this.transportFailure('GET', url, transportError ?? (e as Error), watchdog.fired);
           return { status: 'corrupt', detail: `GET ${url}: ${(e as Error).message}` };
         }
@@ -207,7 +211,7 @@ export class HttpRemoteCache {
 
   /** Stores a small value (an AC entry). */
   putBytes(area: RemoteArea, hash: Sha256, bytes: Uint8Array): Promise<PutOutcome> {
-    return this.withRetries('PUT', area, hash, (url) =>
+    return this.withRetries(area, hash, (url) =>
       this.attempt<PutOutcome>('PUT', url, { length: bytes.byteLength, open: () => bytes }, async (res) => {
         res.resume();
         if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) {
@@ -221,7 +225,7 @@ export class HttpRemoteCache {
 
   /** Streams a file (a blob of the local store) to `<base>/cas/<hash>`. */
   putFile(hash: Sha256, path: string, sizeBytes: number): Promise<PutOutcome> {
-    return this.withRetries('PUT', 'cas', hash, (url) =>
+    return this.withRetries('cas', hash, (url) =>
       this.attempt<PutOutcome>('PUT', url, { length: sizeBytes, open: () => createReadStream(path) }, async (res) => {
         res.resume();
         if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) {
@@ -239,7 +243,6 @@ export class HttpRemoteCache {
   }
 
   private async withRetries<T extends { status: string }>(
-    _method: string,
     area: RemoteArea,
     hash: Sha256,
     once: (url: URL) => Promise<AttemptResult<T>>,
@@ -274,8 +277,15 @@ export class HttpRemoteCache {
       };
       const headers: Record<string, string> = { ...this.headers };
       if (body) headers['Content-Length'] = String(body.length);
-      const req = this.lib.request(url, { method, agent: this.agent, headers });
-      const watchdog = new Watchdog(this.connectTimeoutMs, this.idleTimeoutMs, () => req.destroy(new TimeoutError('timed out')));
+      let req: http.ClientRequest | undefined;
+      const watchdog = new Watchdog(this.connectTimeoutMs, this.idleTimeoutMs, () => req?.destroy(new TimeoutError('timed out')));
+      try {
+        req = this.lib.request(url, { method, agent: this.agent, headers });
+      } catch (e) {
+        // e.g. a header with characters HTTP does not allow: a configuration problem, not a crash.
+        settle({ status: 'remote-error', detail: `${method} ${url}: ${(e as Error).message}`, timedOut: false });
+        return;
+      }
       req.on('socket', (socket) => {
         if (!socket.connecting) watchdog.connected();
         else socket.once('connect', () => watchdog.connected());

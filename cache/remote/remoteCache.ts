@@ -43,7 +43,9 @@ export type RemoteMissReason =
   /** A blob's bytes do not match the digest the entry names. */
   | 'blob-corrupt'
   /** The server failed (down, 5xx, 507, reset, timeout) or the remote is disabled for this build. */
-  | 'remote-error';
+  | 'remote-error'
+  /** The local store could not take a downloaded blob (disk full, permissions). */
+  | 'local-error';
 
 /** The answer to `lookup`. On a hit every blob of `result` is in the local BlobStore. */
 export type RemoteLookup =
@@ -114,7 +116,7 @@ export class RemoteCache {
     hits: 0, blobsDownloaded: 0, bytesDownloaded: 0, uploads: 0, blobsUploaded: 0, blobsSkipped: 0, bytesUploaded: 0,
   };
   private readonly misses: Record<RemoteMissReason, number> = {
-    absent: 0, untrusted: 0, unsigned: 0, malformed: 0, 'blob-missing': 0, 'blob-corrupt': 0, 'remote-error': 0,
+    absent: 0, untrusted: 0, unsigned: 0, malformed: 0, 'blob-missing': 0, 'blob-corrupt': 0, 'remote-error': 0, 'local-error': 0,
   };
 
   constructor(opts: RemoteCacheOptions) {
@@ -132,7 +134,7 @@ export class RemoteCache {
     if (r.status === 'hit') this.counts.hits++;
     else {
       this.misses[r.reason]++;
-      if (r.reason !== 'absent' && r.reason !== 'remote-error') this.onEvent({ type: 'entry-rejected', actionKey, reason: r.reason, detail: r.detail });
+      if (r.reason !== 'absent' && r.reason !== 'remote-error' && r.reason !== 'local-error') this.onEvent({ type: 'entry-rejected', actionKey, reason: r.reason, detail: r.detail });
     }
     return r;
   }
@@ -230,6 +232,8 @@ export class RemoteCache {
           return miss('blob-missing', `${n.what}: blob ${n.digest.hash} is not on the server (evicted?)`);
         case 'corrupt':
           return miss('blob-corrupt', `${n.what}: ${d.detail}`);
+        case 'local-error':
+          return miss('local-error', `${n.what}: ${d.detail}`);
         case 'remote-error':
           return this.remoteFailed(d);
         default:
@@ -337,6 +341,8 @@ export function describeRemoteMiss(reason: RemoteMissReason): string {
       return "a blob from the remote does not match the entry's SHA-256/size";
     case 'remote-error':
       return 'the remote cache failed (down, timeout, 5xx, full) or was disabled for this build';
+    case 'local-error':
+      return 'the local store could not take a downloaded blob (disk full? permissions?)';
     default:
       return unreachable(reason);
   }

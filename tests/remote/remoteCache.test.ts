@@ -3,7 +3,7 @@
  * loopback port: round trips, HEAD skipping, trust, tampering, eviction and server failures.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { HttpRemoteCache } from '../../cache/remote/httpRemoteCache.js';
@@ -87,10 +87,12 @@ describe('round trip', () => {
     const key = randomKey();
     const first = await remote(a).upload(key, result, server1);
     expect(first.status).toBe('uploaded');
+    await new Promise((r) => setTimeout(r, 100)); // nginx logs just after answering
     const putsBefore = nginx.accessLog().filter((l) => l.startsWith('PUT /xsc/cas/')).length;
     const second = await remote(a).upload(key, result, server1);
     expect(second).toMatchObject({ status: 'uploaded', blobsUploaded: 0 });
     if (second.status === 'uploaded') expect(second.blobsSkipped).toBe(allBlobs(a, result).length);
+    await new Promise((r) => setTimeout(r, 100));
     const putsAfter = nginx.accessLog().filter((l) => l.startsWith('PUT /xsc/cas/')).length;
     expect(putsAfter).toBe(putsBefore);
   });
@@ -237,6 +239,22 @@ describe('blobs that went wrong on the server', () => {
   });
 });
 
+describe('a local store that cannot take blobs', () => {
+  test('is a local-error, not blamed on the server', async () => {
+    const a = newStore('a');
+    const result = makeResult(a, [5000], false);
+    const key = randomKey();
+    await remote(a).upload(key, result, server1);
+    const b = newStore('b');
+    rmSync(join(b.root, 'tmp'), { recursive: true });
+    writeFileSync(join(b.root, 'tmp'), 'not a directory');
+    const rc = remote(b);
+    const r = await rc.lookup(key, trusted);
+    expect(r, JSON.stringify(r)).toMatchObject({ status: 'miss', reason: 'local-error' });
+    expect(rc.stats()).toMatchObject({ failures: 0, disabled: false });
+  });
+});
+
 describe('a failing server degrades to a miss, fast, with one warning', () => {
   test('server stopped: typed remote-error within bounded time, one warning, then disabled', async () => {
     const a = newStore('a');
@@ -271,8 +289,11 @@ describe('a failing server degrades to a miss, fast, with one warning', () => {
     const r = await rc.lookup(key, trusted);
     expect(r).toMatchObject({ status: 'miss', reason: 'remote-error' });
     expect(r.status === 'miss' && r.detail).toContain('HTTP 503');
-    const gets = nginx.accessLog().filter((l) => l.includes(`/ac/${key} 503`));
-    expect(gets).toHaveLength(3); // one try + two retries
+    // nginx logs a request just after answering it: give the last line a moment to land.
+    const gets = () => nginx.accessLog().filter((l) => l.includes(`/ac/${key} 503`)).length;
+    for (let i = 0; i < 50 && gets() < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(gets()).toBe(3); // one try + two retries
   });
 
   test('507 (server full) on upload: a failed upload, no exception, not retried', async () => {
