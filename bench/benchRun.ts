@@ -1,0 +1,84 @@
+/**
+ * Helpers for the engine benchmark: run xbuild or ninja once on a prepared workspace, time the
+ * wall clock, count how many actions really ran, and fail loudly if the build failed (a
+ * benchmark of a broken build measures nothing).
+ */
+import { spawnSync } from 'node:child_process';
+import { openSync, closeSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Root of the xbuild checkout this benchmark was compiled from (dist/bench/ -> ../..). */
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const XBUILD = join(REPO, 'bin/xbuild.js');
+
+/** One timed run of a build tool. */
+export interface RunResult {
+  readonly seconds: number;
+  /** Actions whose command ran (xbuild: `executed` events; ninja: edges it started). */
+  readonly executed: number;
+  /** xbuild only: actions restored from or found in the cache. */
+  readonly cached: number;
+}
+
+function timed(file: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, log: string): { seconds: number; code: number | null } {
+  const fd = openSync(log, 'w');
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(file, args, { cwd, env, stdio: ['ignore', fd, fd] });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  closeSync(fd);
+  if (r.error) throw r.error;
+  return { seconds, code: r.status };
+}
+
+function tail(path: string, lines = 30): string {
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').slice(-lines).join('\n') : '';
+}
+
+/** `xbuild build //... -j N` in `ws` with its own cache dir; throws if the build failed. */
+export function runXbuild(ws: string, cacheDir: string, jobs: number, logDir: string, tag: string): RunResult {
+  const events = join(logDir, `xbuild-${tag}.ndjson`);
+  const log = join(logDir, `xbuild-${tag}.log`);
+  rmSync(events, { force: true });
+  const env = { ...process.env, XBUILD_CACHE_DIR: cacheDir, CI: '1' };
+  const r = timed(process.execPath, [XBUILD, 'build', '//...', '-j', String(jobs), `--events=${events}`], ws, env, log);
+  if (r.code !== 0) throw new Error(`xbuild ${tag} failed (exit ${r.code}); log ${log}:\n${tail(log)}`);
+  let executed = 0, cached = 0;
+  if (existsSync(events)) {
+    for (const line of readFileSync(events, 'utf8').split('\n')) {
+      if (!line.includes('"action_finished"')) continue;
+      const e = JSON.parse(line) as { status?: string };
+      if (e.status === 'executed') executed++;
+      else if (e.status === 'cached') cached++;
+    }
+  }
+  return { seconds: r.seconds, executed, cached };
+}
+
+/** `ninja -j N` in `dir`; throws if the build failed. */
+export function runNinja(dir: string, jobs: number, logDir: string, tag: string): RunResult {
+  const log = join(logDir, `ninja-${tag}.log`);
+  const env = { ...process.env, NINJA_STATUS: '[%f/%t] ' };
+  const r = timed('ninja', ['-j', String(jobs)], dir, env, log);
+  if (r.code !== 0) throw new Error(`ninja ${tag} failed (exit ${r.code}); log ${log}:\n${tail(log)}`);
+  let executed = 0;
+  for (const line of readFileSync(log, 'utf8').split('\n')) {
+    const m = /^\[(\d+)\/\d+\] /.exec(line);
+    if (m) executed = Math.max(executed, Number(m[1]));
+  }
+  return { seconds: r.seconds, executed, cached: 0 };
+}
+
+/** Wall-clock seconds of `node -e 0`: Node's own start-up, which every xbuild run pays. */
+export function nodeStartup(): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error('node -e 0 failed');
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

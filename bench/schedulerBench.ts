@@ -1,0 +1,122 @@
+/**
+ * Scheduler benchmark on a virtual clock (issue 5, benchmark 3): engine/scheduler.ts on the
+ * sleep graph of engineBench and on distribution-shaped graphs with long-tailed durations and a
+ * few multi-CPU actions, at --jobs 2, 8 and 80, against the lower bound
+ * max(critical path, total work / jobs) and against the old master builder's four barrier
+ * stages (1, 20, 40, 80 jobs; targets assigned to stages by dependency depth).
+ *
+ *   node dist/bench/schedulerBench.js [--jobs 2,8,80] [--big]     (--big adds the 20,000 graph)
+ */
+import { generateDistroGraph, depths, prng, type DistroGraph } from './distroGraph.js';
+import { simulate, lowerBound, criticalPath, totalWork, stagedMakespan, type SimTask } from './virtualClock.js';
+
+/** The master builder's stages and their parallelism. */
+export const MASTER_STAGES = [1, 20, 40, 80] as const;
+
+/** Sleep-graph tasks: the same durations engineBench sleeps. */
+export function sleepTasks(g: DistroGraph): SimTask[] {
+  return g.nodes.map((n) => ({ id: n.name, deps: n.deps.map((d) => g.nodes[d].name), durationMs: n.sleepMs, cpu: 1 }));
+}
+
+/** A few big multi-CPU actions, placed by position in the graph (fraction of size). */
+const MULTI_CPU: readonly { at: number; cpu: number; minutes: number; what: string }[] = [
+  { at: 0.002, cpu: 4, minutes: 30, what: 'gcc bootstrap' },
+  { at: 0.12, cpu: 8, minutes: 50, what: 'llvm' },
+  { at: 0.5, cpu: 8, minutes: 40, what: 'firefox' },
+  { at: 0.8, cpu: 4, minutes: 25, what: 'libreoffice' },
+  { at: 0.97, cpu: 8, minutes: 30, what: 'linux kernel' },
+];
+
+/**
+ * Long-tailed durations: log-normal with a median of 20 s and sigma 1.4 (most packages build
+ * in seconds, a few in many minutes), clamped to [1 s, 2 h], plus the multi-CPU actions above.
+ */
+export function distroTasks(g: DistroGraph, seed = 7): SimTask[] {
+  const rand = prng(seed);
+  const tasks = g.nodes.map((n) => {
+    const z = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+    const ms = Math.min(7_200_000, Math.max(1000, Math.round(20_000 * Math.exp(1.4 * z))));
+    return { id: n.name, deps: n.deps.map((d) => g.nodes[d].name), durationMs: ms, cpu: 1 } as SimTask;
+  });
+  for (const m of MULTI_CPU) {
+    const i = Math.min(g.nodes.length - 1, Math.floor(m.at * g.nodes.length));
+    tasks[i] = { ...tasks[i], cpu: m.cpu, durationMs: m.minutes * 60_000 };
+  }
+  return tasks;
+}
+
+/**
+ * A hand-made stage list: stage 1 is the bootstrap core; the rest is cut into three stages by
+ * dependency depth, each cut at a depth boundary near a third of the remaining targets.
+ */
+export function stagesByDepth(g: DistroGraph): (t: SimTask) => number {
+  const d = depths(g);
+  const rest = g.nodes.filter((n) => n.index >= g.coreCount).map((n) => d[n.index]).sort((a, b) => a - b);
+  const cut1 = rest[Math.floor(rest.length / 3)] ?? 0, cut2 = rest[Math.floor((2 * rest.length) / 3)] ?? 0;
+  const stage = new Map<string, number>();
+  for (const n of g.nodes) {
+    const dn = d[n.index];
+    stage.set(n.name, n.index < g.coreCount ? 0 : dn < cut1 ? 1 : dn < cut2 || cut2 === cut1 ? 2 : 3);
+  }
+  return (t) => stage.get(t.id)!;
+}
+
+export interface SchedulerRow {
+  readonly graph: string;
+  readonly jobs: number;
+  readonly lowerBound: number;
+  readonly criticalPath: number;
+  readonly workOverJobs: number;
+  readonly xbuild: number;
+  readonly xbuildNoHistory: number;
+  readonly master: number;
+  readonly simWallMs: number;
+}
+
+export async function benchGraph(name: string, g: DistroGraph, tasks: SimTask[], jobsList: readonly number[]): Promise<SchedulerRow[]> {
+  const stageOf = stagesByDepth(g);
+  const rows: SchedulerRow[] = [];
+  // Without history the engine estimates 1000 ms x cpu for every action (engine/build.ts).
+  const noHistory = tasks.map((t) => ({ ...t, estimateMs: 1000 * t.cpu }));
+  for (const jobs of jobsList) {
+    const sim = await simulate(tasks, jobs);
+    if (sim.peakSlots > jobs) throw new Error(`${name} -j${jobs}: ${sim.peakSlots} slots in use at once`);
+    const simNo = await simulate(noHistory, jobs);
+    rows.push({
+      graph: name, jobs, lowerBound: lowerBound(tasks, jobs), criticalPath: criticalPath(tasks), workOverJobs: totalWork(tasks, jobs) / jobs,
+      xbuild: sim.makespan, xbuildNoHistory: simNo.makespan, master: stagedMakespan(tasks, stageOf, MASTER_STAGES, jobs), simWallMs: sim.wallMs,
+    });
+  }
+  return rows;
+}
+
+const fmt = (ms: number): string => (ms >= 100_000 ? `${(ms / 1000).toFixed(0)}` : (ms / 1000).toFixed(2));
+
+export function printRows(rows: readonly SchedulerRow[]): void {
+  console.log('| graph | jobs | critical path s | work/jobs s | lower bound s | xbuild s | xbuild / LB | no history s | / LB | master 4 stages s | / LB | sim wall ms |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(`| ${r.graph} | ${r.jobs} | ${fmt(r.criticalPath)} | ${fmt(r.workOverJobs)} | ${fmt(r.lowerBound)} | ${fmt(r.xbuild)} | ${(r.xbuild / r.lowerBound).toFixed(3)} | ${fmt(r.xbuildNoHistory)} | ${(r.xbuildNoHistory / r.lowerBound).toFixed(3)} | ${fmt(r.master)} | ${(r.master / r.lowerBound).toFixed(3)} | ${r.simWallMs.toFixed(0)} |`);
+  }
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const flag = (n: string): string | undefined => { const i = argv.indexOf(n); return i >= 0 ? argv[i + 1] : undefined; };
+  const jobsList = (flag('--jobs') ?? '2,8,80').split(',').map(Number);
+  const rows: SchedulerRow[] = [];
+  const sleepSize = Number(flag('--sleep-size') ?? 300);
+  const sleep = generateDistroGraph({ size: sleepSize, seed: 2 });
+  rows.push(...await benchGraph(`sleep-${sleepSize}`, sleep, sleepTasks(sleep), jobsList));
+  const g2600 = generateDistroGraph({ size: 2600, seed: 1 });
+  rows.push(...await benchGraph('sleep-2600', g2600, sleepTasks(g2600), jobsList));
+  rows.push(...await benchGraph('distro-2600+multicpu', g2600, distroTasks(g2600), jobsList));
+  rows.push(...await benchGraph('distro-2600 cpu=1', g2600, distroTasks(g2600).map((t) => ({ ...t, cpu: 1 })), jobsList));
+  if (argv.includes('--big')) {
+    const g20k = generateDistroGraph({ size: 20_000, seed: 1 });
+    rows.push(...await benchGraph('distro-20000+multicpu', g20k, distroTasks(g20k), jobsList));
+  }
+  printRows(rows);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
