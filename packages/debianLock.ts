@@ -72,6 +72,9 @@ export const debianLock = {
         "man-db",
         "po-debconf",
         "sensible-utils"
+      ],
+      "debs": [
+        "dash"
       ]
     },
     "glibc": {
@@ -120,6 +123,18 @@ export const debianLock = {
         "python3.11",
         "python3.11-minimal",
         "readline-common"
+      ],
+      "debs": [
+        "libc-bin",
+        "libc-dev-bin",
+        "libc-devtools",
+        "libc6",
+        "libc6-dbg",
+        "libc6-dev",
+        "libc6-i386",
+        "libc6-x32",
+        "locales-all",
+        "nscd"
       ]
     },
     "hello": {
@@ -188,6 +203,9 @@ export const debianLock = {
         "tex-common",
         "texinfo",
         "ucf"
+      ],
+      "debs": [
+        "hello"
       ]
     },
     "zlib": {
@@ -246,6 +264,10 @@ export const debianLock = {
         "man-db",
         "po-debconf",
         "sensible-utils"
+      ],
+      "debs": [
+        "zlib1g",
+        "zlib1g-dev"
       ]
     }
   },

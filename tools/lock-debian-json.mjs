@@ -32,6 +32,36 @@ for (const l of lines('source-uris')) {
   sources[src].files.push({ name: u.name, ...poolRef(u.url), sha256: u.sha256, size: u.size });
 }
 
+/**
+ * The .deb packages `dpkg-buildpackage -B` makes on amd64 with the lock's build profiles, from
+ * the Sources record's Package-List: type deb (not udeb), an arch list that matches amd64
+ * (arch=all packages come from -A builds), and a profile restriction the active profiles meet.
+ */
+const ACTIVE_PROFILES = new Set(['nobiarch']);
+function archOnlyDebs(src, version) {
+  const paras = readFileSync(join(work, `showsrc-${src}`), 'utf8').split(/\n\n+/);
+  const para = paras.find((p) => new RegExp(`^Version: ${version.replace(/[.+]/g, '\\$&')}$`, 'm').test(p));
+  if (!para) throw new Error(`lock-debian: no Sources record for ${src} ${version}`);
+  const list = /^Package-List:\s*\n((?:[ \t].*\n?)*)/m.exec(para);
+  if (!list) throw new Error(`lock-debian: ${src} ${version} has no Package-List`);
+  const debs = [];
+  for (const line of list[1].split('\n').map((l) => l.trim()).filter(Boolean)) {
+    const [name, type, , , ...kv] = line.split(/\s+/);
+    const opts = Object.fromEntries(kv.map((x) => x.split('=')));
+    if (type !== 'deb') continue;
+    const arches = (opts.arch ?? 'any').split(',');
+    if (!arches.some((a) => ['any', 'linux-any', 'amd64', 'any-amd64'].includes(a))) continue;
+    if (opts.profile) {
+      // "!a+!b" means "not a and not b"; a positive term needs that profile active.
+      const ok = opts.profile.split('+').every((t) => t.startsWith('!') ? !ACTIVE_PROFILES.has(t.slice(1)) : ACTIVE_PROFILES.has(t));
+      if (!ok) continue;
+    }
+    debs.push(name);
+  }
+  return debs.sort();
+}
+for (const [name, s] of Object.entries(sources)) s.debs = archOnlyDebs(name, s.version);
+
 const records = {};
 for (const para of readFileSync(join(work, 'binary-records'), 'utf8').split(/\n\n+/)) {
   const f = {};

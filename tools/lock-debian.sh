@@ -41,6 +41,7 @@ for s in $set_sources $toolchain_sources; do
   ver=$(apt-cache "${apto[@]}" showsrc --only-source "$s" | awk '/^Version:/{print $2}' \
         | awk -v d="$dscver" '{v=$0; sub(/^[0-9]+:/,"",v); if (v==d) {print; exit}}')
   apt-get "${apto[@]}" source --print-uris -qq "$s" | sed "s/^/$s $ver /" >> "$work/source-uris"
+  apt-cache "${apto[@]}" showsrc --only-source "$s" > "$work/showsrc-$s"
 done
 
 # 2. The build root: what mmdebstrap --variant=buildd installs today.
