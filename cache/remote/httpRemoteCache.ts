@@ -81,7 +81,11 @@ export interface TransferCounters {
 
 type AttemptResult<T> = T | RemoteError | { readonly status: 'retryable'; readonly error: RemoteError };
 
-class TimeoutError extends Error {}
+class TimeoutError extends Error {
+  constructor(readonly phase: 'connect' | 'idle' | undefined) {
+    super(phase === 'connect' ? 'connect timed out' : 'timed out');
+  }
+}
 
 export class HttpRemoteCache {
   readonly baseUrl: URL;
@@ -278,7 +282,7 @@ export class HttpRemoteCache {
       const headers: Record<string, string> = { ...this.headers };
       if (body) headers['Content-Length'] = String(body.length);
       let req: http.ClientRequest | undefined;
-      const watchdog = new Watchdog(this.connectTimeoutMs, this.idleTimeoutMs, () => req?.destroy(new TimeoutError('timed out')));
+      const watchdog = new Watchdog(this.connectTimeoutMs, this.idleTimeoutMs, () => req?.destroy(new TimeoutError(watchdog.firedPhase)));
       try {
         req = this.lib.request(url, { method, agent: this.agent, headers });
       } catch (e) {
@@ -288,7 +292,10 @@ export class HttpRemoteCache {
       }
       req.on('socket', (socket) => {
         if (!socket.connecting) watchdog.connected();
-        else socket.once('connect', () => watchdog.connected());
+        else {
+          watchdog.connecting();
+          socket.once('connect', () => watchdog.connected());
+        }
       });
       req.on('error', (e) => settle(this.transportFailure(method, url, e, watchdog.fired)));
       req.on('response', (res) => {
@@ -323,9 +330,12 @@ export class HttpRemoteCache {
 
   private transportFailure(method: string, url: URL, e: Error, timedOut = false): AttemptResult<never> {
     const isTimeout = timedOut || e instanceof TimeoutError;
+    const phase = e instanceof TimeoutError ? e.phase : undefined;
     const code = (e as NodeJS.ErrnoException).code;
     const what = isTimeout
-      ? `no response within ${this.idleTimeoutMs} ms (connect ${this.connectTimeoutMs} ms)`
+      ? phase === 'connect'
+        ? `could not connect within ${this.connectTimeoutMs} ms`
+        : `no response for ${this.idleTimeoutMs} ms (server hung or too slow)`
       : code === 'ECONNREFUSED'
         ? 'connection refused'
         : code === 'ECONNRESET' || e.message === 'aborted'
@@ -336,39 +346,54 @@ export class HttpRemoteCache {
   }
 }
 
-/** Destroys a request when no byte moved for too long; the first phase uses the connect timeout. */
+/**
+ * Destroys a request when no byte moved for too long. It starts only when the request gets a
+ * socket (time spent queued behind other requests for a pooled socket is not the server's fault):
+ * the connect timeout while a new socket connects, then the idle timeout, reset by every byte.
+ * Once stopped it never fires again (the socket may be serving another request by then).
+ */
 class Watchdog {
   fired = false;
+  /** Which limit fired: 'connect' or 'idle'. */
+  firedPhase: 'connect' | 'idle' | undefined;
+  private phase: 'connect' | 'idle' = 'connect';
   private timer: NodeJS.Timeout | undefined;
-  private limitMs: number;
+  private state: 'waiting' | 'armed' | 'stopped' = 'waiting';
 
-  constructor(connectMs: number, private readonly idleMs: number, private readonly onFire: () => void) {
-    this.limitMs = connectMs;
-    this.arm();
+  constructor(private readonly connectMs: number, private readonly idleMs: number, private readonly onFire: () => void) {}
+
+  /** The request got a socket that is still connecting. */
+  connecting(): void {
+    if (this.state === 'waiting') this.arm(this.connectMs, 'connect');
   }
 
+  /** The request's socket is connected; from now on count idle time. */
   connected(): void {
-    this.limitMs = this.idleMs;
-    this.arm();
+    if (this.state !== 'stopped') this.arm(this.idleMs, 'idle');
   }
 
+  /** Bytes moved. */
   kick(): void {
-    this.limitMs = this.idleMs;
-    this.arm();
+    if (this.state === 'armed') this.arm(this.idleMs, 'idle');
   }
 
   stop(): void {
+    this.state = 'stopped';
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
 
-  private arm(): void {
-    if (this.fired) return;
+  private arm(ms: number, phase: 'connect' | 'idle'): void {
+    this.state = 'armed';
+    this.phase = phase;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
+      if (this.state !== 'armed') return;
       this.fired = true;
+      this.firedPhase = this.phase;
+      this.state = 'stopped';
       this.onFire();
-    }, this.limitMs);
+    }, ms);
   }
 }
 
