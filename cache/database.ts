@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS load_cache (
 );
 CREATE TABLE IF NOT EXISTS builds (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
+  pid INTEGER,
   workspace TEXT NOT NULL,
   started_ms INTEGER NOT NULL,
   finished_ms INTEGER,

@@ -10,6 +10,9 @@ import { ProcessRunner } from '../engine/runner.js';
 import { analyze, openSession } from './session.js';
 import { dryRun } from './dryRun.js';
 import { UsageError } from './args.js';
+import { cacheSettings } from './settings.js';
+import { setupRemote } from './remoteSetup.js';
+import { finishBuildRecord, startBuildRecord } from './buildRecord.js';
 import type { CommandContext } from './main.js';
 
 export async function buildCommand(ctx: CommandContext): Promise<number> {
@@ -33,6 +36,8 @@ export async function buildCommand(ctx: CommandContext): Promise<number> {
     if (ctx.flags['dry-run']) {
       return dryRun(session, analysis.graph, analysis.labels, jobs);
     }
+    const remote = setupRemote(cacheSettings(ctx.root, ctx.flags), session.blobs, (level, message) => emit({ type: level, message }));
+    const recordId = startBuildRecord(session.db, ctx.root, ctx.positional);
     const abort = new AbortController();
     const onSigint = () => {
       emit({ type: 'warning', message: 'interrupted: stopping running actions' });
@@ -44,16 +49,27 @@ export async function buildCommand(ctx: CommandContext): Promise<number> {
       graph: analysis.graph, labels: analysis.labels, paths: session.paths, blobs: session.blobs, actionCache: session.actionCache,
       digests: session.digests, history: session.history, runner: new ProcessRunner(), events: emit, jobs,
       memoryMb: ctx.flags.memory as number | undefined, keepGoing: !!ctx.flags['keep-going'], keepSandboxes: !!ctx.flags['keep-sandboxes'],
-      retries: ctx.flags.retries as number | undefined, signal: abort.signal,
+      retries: ctx.flags.retries as number | undefined, signal: abort.signal, remote,
     });
+    const remoteStats = remote?.stats();
+    remote?.close();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     total = summary.executed + summary.cached;
     const durationMs = Date.now() - started;
+    const cacheStats = {
+      localHits: summary.cached, remoteHits: summary.cachedRemote, misses: summary.executed + summary.failed,
+      bytesDownloaded: remoteStats?.bytesDownloaded ?? 0, bytesUploaded: remoteStats?.bytesUploaded ?? 0,
+    };
     emit({
-      type: 'build_finished', ok: summary.ok, executed: summary.executed, cached: summary.cached, failed: summary.failed, skipped: summary.skipped,
-      durationMs, outputs: summary.outputs, outDir: session.paths.outDir,
+      type: 'build_finished', ok: summary.ok, executed: summary.executed, cached: summary.cached + summary.cachedRemote, failed: summary.failed, skipped: summary.skipped,
+      durationMs, outputs: summary.outputs, outDir: session.paths.outDir, cacheStats,
     });
+    finishBuildRecord(session.db, recordId, {
+      ok: summary.ok, patterns: ctx.positional, executed: summary.executed, cachedLocal: summary.cached, cachedRemote: summary.cachedRemote,
+      failed: summary.failed, skipped: summary.skipped, durationMs, failures: summary.failures, slowest: summary.slowest,
+      remote: remoteStats ? { ...remoteStats } : undefined,
+    }, ctx.root, summary.keysByLabel);
     for (const l of loggers) l.close();
     loggers.length = 0;
     const out = process.stderr;
@@ -62,7 +78,9 @@ export async function buildCommand(ctx: CommandContext): Promise<number> {
       for (const f of summary.failures) out.write(`  ${f.label}: ${f.error}${f.logPath ? ` (log: ${relative(ctx.root, f.logPath)})` : ''}\n`);
       if (summary.skipped) out.write(`  ${summary.skipped} action${summary.skipped === 1 ? '' : 's'} skipped because a dependency failed\n`);
     }
-    const counts = `${summary.executed} executed, ${summary.cached} cached, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped` : ''}`;
+    const counts = `${summary.executed} executed, ${summary.cached + summary.cachedRemote} cached, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped` : ''}`;
+    out.write(`Cache: ${cacheStats.localHits} local hits, ${cacheStats.remoteHits} remote hits, ${cacheStats.misses} misses`
+      + (remote ? `, ${formatBytes(cacheStats.bytesDownloaded)} downloaded, ${formatBytes(cacheStats.bytesUploaded)} uploaded` : '') + '\n');
     const where = summary.outputs.length <= 3 ? summary.outputs.join(' ') : `${relative(process.cwd(), session.paths.outDir) || '.'}/ (${summary.outputs.length} files)`;
     if (abort.signal.aborted) {
       out.write(`INTERRUPTED: ${counts}\n`);
@@ -76,4 +94,12 @@ export async function buildCommand(ctx: CommandContext): Promise<number> {
     for (const l of loggers) l.close();
     session.close();
   }
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024, i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return `${v.toFixed(1)} ${units[i]}`;
 }

@@ -12,6 +12,8 @@ import { queryCommand } from './queryCommand.js';
 import { explainCommand } from './explainCommand.js';
 import { checkCommand } from './checkCommand.js';
 import { removeTree } from '../engine/executor.js';
+import { cacheCommand, keyCommand } from './cacheCommand.js';
+import { reportCommand } from './reportCommand.js';
 
 export const EXIT = { ok: 0, buildFailed: 1, usage: 2, internal: 3, interrupted: 130 } as const;
 
@@ -30,7 +32,19 @@ commands:
       --output label|json|dot
   explain <label>         why each action of a target ran (or did not) last time
   check                   type-check every BUILD.ts file
+  report [--json]         the last build: completed, failed (with logs), cached, slowest actions
   clean [--all]           remove xbuild-out/ (and with --all the cache too)
+  cache stats             blob store and action cache sizes, hit rates of recent builds
+  cache gc --max-size 50G LRU eviction, keeping what the newest and running builds need
+  cache export //t -o F   the closure of a built target as one .tar (entries signed: --sign-with)
+  cache import F          verify (--trusted-key) then add an exported closure to the cache
+  key generate --name N   make an ed25519 signing key (secret on stdout, public on stderr)
+
+remote cache (build flags; also in xbuild.config.json / ~/.config/xbuild/config.json):
+  --remote-cache URL      a Bazel HTTP cache (nginx WebDAV, bazel-remote): /ac/<sha256>, /cas/<sha256>
+  --trusted-key NAME:KEY  use remote entries signed by this key (repeatable)
+  --sign-with FILE        sign uploads with this secret key (repeatable); enables uploading
+  --remote-upload         upload results (default: only when a signing key is given)
 
 common flags:
   --cache-dir DIR         cache location (default $XBUILD_CACHE_DIR or ~/.cache/xbuild)
@@ -48,13 +62,20 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     switch (command) {
       case 'build':
-        return await withWorkspace(rest, { ...COMMON, jobs: 'int', 'keep-going': 'boolean', 'dry-run': 'boolean', events: 'string', memory: 'int', 'keep-sandboxes': 'boolean', verbose: 'boolean', retries: 'int' }, true, buildCommand);
+        return await withWorkspace(rest, { ...COMMON, jobs: 'int', 'keep-going': 'boolean', 'dry-run': 'boolean', events: 'string', memory: 'int', 'keep-sandboxes': 'boolean', verbose: 'boolean', retries: 'int',
+          'remote-cache': 'string', 'sign-with': 'list', 'trusted-key': 'list', 'remote-upload': 'boolean' }, true, buildCommand);
       case 'query':
         return await withWorkspace(rest, { ...COMMON, output: 'string' }, false, queryCommand);
       case 'explain':
         return await withWorkspace(rest, COMMON, false, explainCommand);
       case 'check':
         return await withWorkspace(rest, COMMON, false, checkCommand);
+      case 'report':
+        return await withWorkspace(rest, { ...COMMON, json: 'boolean' }, false, reportCommand);
+      case 'cache':
+        return await withWorkspace(rest, { ...COMMON, 'max-size': 'string', o: 'string', output: 'string', 'sign-with': 'list', 'trusted-key': 'list' }, false, cacheCommand);
+      case 'key':
+        return await keyCommand({ root: '', cacheDir: '', paths: { outDir: '', stateDir: '' }, ...parseArgs(rest, { name: 'string', out: 'string' }) });
       case 'clean':
         return await withWorkspace(rest, { ...COMMON, all: 'boolean' }, true, async (ctx) => {
           removeTree(ctx.paths.outDir);

@@ -41,11 +41,16 @@ export interface BuildSummary {
   readonly ok: boolean;
   readonly executed: number;
   readonly cached: number;
+  readonly cachedRemote: number;
   readonly failed: number;
   readonly skipped: number;
   readonly outputs: readonly string[];
   readonly failures: readonly { readonly id: ActionId; readonly label: string; readonly error: string; readonly logPath?: string }[];
   readonly actionKeys: ReadonlyMap<ActionId, string>;
+  /** Executed actions with their durations, slowest first (for reports). */
+  readonly slowest: readonly { readonly label: string; readonly mnemonic: string; readonly durationMs: number }[];
+  /** The keys of the actions each requested label needed (for gc roots and closure export). */
+  readonly keysByLabel: ReadonlyMap<string, readonly string[]>;
 }
 
 export const DEFAULT_JOBS = Math.max(1, cpus().length);
@@ -71,7 +76,8 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   };
   const executor = new Executor(execOpts);
   const signal = o.signal ?? new AbortController().signal;
-  let executed = 0, cached = 0;
+  let executed = 0, cached = 0, cachedRemote = 0;
+  const ran: { label: string; mnemonic: string; durationMs: number }[] = [];
   const failures: BuildSummary['failures'][number][] = [];
   const keys = new Map<ActionId, string>();
   let lastFlush = Date.now();
@@ -92,7 +98,10 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
       }
       if (outcome.key) keys.set(action.id, outcome.key);
       if (outcome.ok) {
-        if (outcome.status === 'executed') executed++;
+        if (outcome.status === 'executed') {
+          executed++;
+          ran.push({ label: action.label, mnemonic: action.mnemonic, durationMs: outcome.durationMs });
+        } else if (outcome.cache === 'remote') cachedRemote++;
         else cached++;
         o.events({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: outcome.status, cache: outcome.cache, key: outcome.key, durationMs: outcome.durationMs });
       } else {
@@ -111,9 +120,15 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   flush();
   // Keep only failures that are final (a retried action that later succeeded is not one).
   const finalFailures = failures.filter((f) => result.failed.has(f.id));
+  const keysByLabel = new Map<string, string[]>();
+  for (const l of o.labels) {
+    const ids = actionsFor(o.graph, o.graph.targets.get(l as never)?.files ?? []);
+    keysByLabel.set(l, [...ids].map((id) => keys.get(id)).filter((k): k is string => !!k).sort());
+  }
   return {
-    ok: result.ok, executed, cached, failed: result.failed.size, skipped: result.skipped.size,
+    ok: result.ok, executed, cached, cachedRemote, failed: result.failed.size, skipped: result.skipped.size,
     outputs: files.map((f) => f.path), failures: finalFailures, actionKeys: keys,
+    slowest: ran.sort((a, b) => b.durationMs - a.durationMs).slice(0, 10), keysByLabel,
   };
 }
 

@@ -130,7 +130,7 @@ export class Executor {
         const r = await this.o.remote.lookup(key, action);
         if (r.result && this.restore(r.result)) {
           this.o.actionCache.put(key, r.result);
-          this.o.history.record(action, key, keyInputs, 'cached', r.result.durationMs, 'remote cache hit');
+          this.o.history.record(action, key, keyInputs, 'cached', r.result.durationMs, r.note);
           return { ok: true, status: 'cached', cache: 'remote', key, outputs: r.result.outputs, durationMs: Date.now() - started };
         }
         cachedNote = r.note;

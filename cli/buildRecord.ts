@@ -1,0 +1,46 @@
+/**
+ * Build records in the cache database: one row per build (for `xbuild report`, `cache stats`
+ * and gc's "running builds"), and the action keys the newest build of each target used (gc
+ * roots, closure export).
+ */
+import type { Db } from '../cache/database.js';
+import type { BuildSummary } from '../engine/build.js';
+
+/** What `xbuild report` shows about one build. */
+export interface BuildReport {
+  readonly ok: boolean;
+  readonly patterns: readonly string[];
+  readonly executed: number;
+  readonly cachedLocal: number;
+  readonly cachedRemote: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly durationMs: number;
+  readonly failures: BuildSummary['failures'];
+  readonly slowest: BuildSummary['slowest'];
+  readonly remote?: Readonly<Record<string, unknown>>;
+}
+
+export function startBuildRecord(db: Db, workspace: string, patterns: readonly string[]): number {
+  const r = db.prepare('INSERT INTO builds (pid, workspace, started_ms, targets) VALUES (?, ?, ?, ?)').run(process.pid, workspace, Date.now(), JSON.stringify(patterns));
+  return Number(r.lastInsertRowid);
+}
+
+export function finishBuildRecord(db: Db, id: number, report: BuildReport, workspace: string, keysByLabel: ReadonlyMap<string, readonly string[]>): void {
+  db.transaction(() => {
+    db.prepare('UPDATE builds SET finished_ms = ?, summary = ? WHERE id = ?').run(Date.now(), JSON.stringify(report), id);
+    const put = db.prepare('INSERT OR REPLACE INTO target_roots (workspace, label, keys, updated_ms) VALUES (?, ?, ?, ?)');
+    if (report.ok) for (const [label, keys] of keysByLabel) put.run(workspace, label, JSON.stringify(keys), Date.now());
+  })();
+}
+
+export function lastBuildReport(db: Db, workspace: string): { report: BuildReport; startedMs: number; finishedMs: number } | undefined {
+  const r = db.prepare('SELECT summary, started_ms, finished_ms FROM builds WHERE workspace = ? AND summary IS NOT NULL ORDER BY id DESC LIMIT 1').get(workspace) as
+    { summary: string; started_ms: number; finished_ms: number } | undefined;
+  return r ? { report: JSON.parse(r.summary) as BuildReport, startedMs: r.started_ms, finishedMs: r.finished_ms } : undefined;
+}
+
+export function targetRootKeys(db: Db, workspace: string, label: string): string[] | undefined {
+  const r = db.prepare('SELECT keys FROM target_roots WHERE workspace = ? AND label = ?').get(workspace, label) as { keys: string } | undefined;
+  return r ? (JSON.parse(r.keys) as string[]) : undefined;
+}

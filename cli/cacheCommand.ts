@@ -1,0 +1,109 @@
+/**
+ * `xbuild cache stats|gc|export|import` and `xbuild key generate`.
+ */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { collectGarbage, parseSize } from '../cache/gc.js';
+import { exportClosure, importClosure } from '../cache/closureArchive.js';
+import { generateKey } from '../cache/signing.js';
+import type { Sha256 } from '../cache/digest.js';
+import { parseLabel } from '../engine/label.js';
+import { UsageError } from './args.js';
+import { openSession } from './session.js';
+import { cacheSettings } from './settings.js';
+import { loadSigners, loadTrusted } from './remoteSetup.js';
+import { targetRootKeys } from './buildRecord.js';
+import { formatBytes } from './buildCommand.js';
+import type { CommandContext } from './main.js';
+
+export async function cacheCommand(ctx: CommandContext): Promise<number> {
+  const [sub, ...args] = ctx.positional;
+  const session = await openSession(ctx.root, ctx.cacheDir);
+  const out = process.stdout;
+  try {
+    switch (sub) {
+      case 'stats': {
+        let blobs = 0, bytes = 0;
+        for (const b of session.blobs.entries()) {
+          blobs++;
+          bytes += b.size;
+        }
+        const rows = (session.db.prepare('SELECT COUNT(*) n FROM action_results').get() as { n: number }).n;
+        const builds = (session.db.prepare('SELECT summary FROM builds WHERE summary IS NOT NULL ORDER BY id DESC LIMIT 50').all() as { summary: string }[])
+          .map((r) => JSON.parse(r.summary) as { executed: number; cachedLocal: number; cachedRemote: number; remote?: { bytesDownloaded?: number; bytesUploaded?: number } });
+        const sum = (f: (b: (typeof builds)[number]) => number) => builds.reduce((s, b) => s + f(b), 0);
+        const total = sum((b) => b.executed + b.cachedLocal + b.cachedRemote);
+        const pct = (n: number) => (total ? `${((100 * n) / total).toFixed(1)}%` : '-');
+        out.write(`cache directory: ${ctx.cacheDir}\n`);
+        out.write(`blob store:      ${blobs} blobs, ${formatBytes(bytes)}\n`);
+        out.write(`action cache:    ${rows} entries\n`);
+        out.write(`last ${builds.length} builds: ${total} actions, local hits ${pct(sum((b) => b.cachedLocal))}, remote hits ${pct(sum((b) => b.cachedRemote))}, misses ${pct(sum((b) => b.executed))}\n`);
+        out.write(`remote transfer: ${formatBytes(sum((b) => b.remote?.bytesDownloaded ?? 0))} downloaded, ${formatBytes(sum((b) => b.remote?.bytesUploaded ?? 0))} uploaded\n`);
+        return 0;
+      }
+      case 'gc': {
+        const max = parseSize(String(ctx.flags['max-size'] ?? ''));
+        if (max === undefined) throw new UsageError('cache gc needs --max-size SIZE (e.g. 50G, 512M)');
+        const r = collectGarbage(session.db, session.actionCache, session.blobs, max);
+        session.blobs.sweepTemp();
+        out.write(`gc: ${formatBytes(r.bytesBefore)} -> ${formatBytes(r.bytesAfter)}; removed ${r.blobsRemoved} blobs and ${r.rowsRemoved} action-cache entries; kept ${r.protectedRows} entries the newest builds or running builds need\n`);
+        if (r.bytesAfter > max) out.write(`gc: still above ${formatBytes(max)}: what remains is needed by the newest build of some target\n`);
+        return 0;
+      }
+      case 'export': {
+        if (args.length === 0) throw new UsageError('cache export needs a target label: xbuild cache export //iso:cfi-compat -o closure.tar');
+        const outPath = ctx.flags.o ?? ctx.flags.output;
+        if (typeof outPath !== 'string') throw new UsageError('cache export needs -o FILE');
+        const keys: Sha256[] = [];
+        for (const a of args) {
+          const label = parseLabel(a.startsWith('//') ? a : `//${a}`).str;
+          const k = targetRootKeys(session.db, ctx.root, label);
+          if (!k) throw new UsageError(`${label} has not been built successfully in this workspace yet; build it first, then export`);
+          keys.push(...(k as Sha256[]));
+        }
+        const settings = cacheSettings(ctx.root, ctx.flags);
+        const signers = loadSigners(settings.signWith);
+        if (signers.length === 0) throw new UsageError('cache export signs every entry: pass --sign-with=SECRET_KEY_FILE (see xbuild key generate)');
+        const r = await exportClosure({ keys, actionCache: session.actionCache, store: session.blobs, signers, outPath: resolve(outPath) });
+        if (r.status === 'failed') {
+          process.stderr.write(`cache export failed:\n  ${r.problems.join('\n  ')}\n`);
+          return 1;
+        }
+        out.write(`exported ${r.entries} action results and ${r.blobs} blobs (${formatBytes(r.blobBytes)}) to ${outPath}\n`);
+        return 0;
+      }
+      case 'import': {
+        if (args.length !== 1) throw new UsageError('cache import takes one archive: xbuild cache import closure.tar --trusted-key=NAME:KEY');
+        const trusted = loadTrusted(cacheSettings(ctx.root, ctx.flags).trustedKeys);
+        if (trusted.size === 0) throw new UsageError('cache import verifies signatures: pass --trusted-key=NAME:PUBLIC_KEY');
+        const r = await importClosure({ archivePath: resolve(args[0]), store: session.blobs, actionCache: session.actionCache, trusted });
+        if (r.status === 'rejected') {
+          process.stderr.write(`cache import rejected ${args[0]}; nothing was written:\n  ${r.problems.join('\n  ')}\n`);
+          return 1;
+        }
+        out.write(`imported ${r.entries} action results; ${r.blobsAdded} blobs added (${formatBytes(r.bytesAdded)}), ${r.blobsPresent} already present\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown cache command "${sub ?? ''}" (stats, gc, export, import)`);
+    }
+  } finally {
+    session.close();
+  }
+}
+
+export async function keyCommand(ctx: CommandContext): Promise<number> {
+  if (ctx.positional[0] !== 'generate') throw new UsageError('usage: xbuild key generate --name NAME > NAME.secret');
+  const name = ctx.flags.name;
+  if (typeof name !== 'string') throw new UsageError('key generate needs --name NAME');
+  let k;
+  try {
+    k = generateKey(name);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (typeof ctx.flags.out === 'string') writeFileSync(ctx.flags.out, `${k.secretText}\n`, { mode: 0o600 });
+  else process.stdout.write(`${k.secretText}\n`);
+  process.stderr.write(`public key (give it to clients as --trusted-key):\n${k.publicText}\n`);
+  return 0;
+}

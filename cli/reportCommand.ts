@@ -1,0 +1,38 @@
+/**
+ * `xbuild report`: the last build's summary, as the old master builder's `report` gave it:
+ * completed, failed with log paths, cached, durations and the slowest actions (`--json` too).
+ */
+import { relative } from 'node:path';
+import { openSession } from './session.js';
+import { lastBuildReport } from './buildRecord.js';
+import type { CommandContext } from './main.js';
+
+export async function reportCommand(ctx: CommandContext): Promise<number> {
+  const session = await openSession(ctx.root, ctx.cacheDir);
+  try {
+    const last = lastBuildReport(session.db, ctx.root);
+    if (!last) {
+      process.stdout.write('no build has finished in this workspace yet\n');
+      return 0;
+    }
+    const r = last.report;
+    if (ctx.flags.json) {
+      process.stdout.write(`${JSON.stringify({ ...r, startedAt: new Date(last.startedMs).toISOString(), finishedAt: new Date(last.finishedMs).toISOString() }, null, 2)}\n`);
+      return 0;
+    }
+    const o = process.stdout;
+    o.write(`Last build: xbuild build ${r.patterns.join(' ')} — ${r.ok ? 'OK' : 'FAILED'} in ${(r.durationMs / 1000).toFixed(1)}s, finished ${new Date(last.finishedMs).toISOString()}\n`);
+    o.write(`  executed: ${r.executed}   cached: ${r.cachedLocal} local + ${r.cachedRemote} remote   failed: ${r.failed}   skipped: ${r.skipped}\n`);
+    if (r.failures.length) {
+      o.write('Failed:\n');
+      for (const f of r.failures) o.write(`  ${f.label}: ${f.error}${f.logPath ? `\n    log: ${relative(ctx.root, f.logPath)}` : ''}\n`);
+    }
+    if (r.slowest.length) {
+      o.write('Slowest actions:\n');
+      for (const s of r.slowest) o.write(`  ${(s.durationMs / 1000).toFixed(1).padStart(8)}s  ${s.mnemonic} ${s.label}\n`);
+    }
+    return 0;
+  } finally {
+    session.close();
+  }
+}
