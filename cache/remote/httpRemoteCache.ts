@@ -22,6 +22,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { createReadStream } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { Transform, pipeline, type Readable } from 'node:stream';
 import type { BlobStore } from '../blobStore.js';
 import type { Digest, Sha256 } from '../digest.js';
@@ -69,7 +70,11 @@ export type DownloadOutcome =
   /** The local store could not take the blob (disk full, permissions): not the server's fault. */
   | { readonly status: 'local-error'; readonly detail: string }
   | RemoteError;
-export type PutOutcome = { readonly status: 'stored'; readonly bytes: number } | RemoteError;
+export type PutOutcome =
+  | { readonly status: 'stored'; readonly bytes: number }
+  /** The local file does not hash to the name it is uploaded under; the PUT was cut short. */
+  | { readonly status: 'local-corrupt'; readonly detail: string }
+  | RemoteError;
 
 /** Byte and request counters since the client was made. */
 export interface TransferCounters {
@@ -227,10 +232,14 @@ export class HttpRemoteCache {
     );
   }
 
-  /** Streams a file (a blob of the local store) to `<base>/cas/<hash>`. */
+  /**
+   * Streams a file (a blob of the local store) to `<base>/cas/<hash>`, hashing it on the way:
+   * when the bytes do not match `hash`/`sizeBytes` the request is aborted before its last chunk,
+   * so the server never completes the PUT and a rotten local blob cannot poison the cache.
+   */
   putFile(hash: Sha256, path: string, sizeBytes: number): Promise<PutOutcome> {
     return this.withRetries('cas', hash, (url) =>
-      this.attempt<PutOutcome>('PUT', url, { length: sizeBytes, open: () => createReadStream(path) }, async (res) => {
+      this.attempt<PutOutcome>('PUT', url, { length: sizeBytes, open: () => createReadStream(path).pipe(new VerifyingTap(hash, sizeBytes, path)) }, async (res) => {
         res.resume();
         if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) {
           this.counters.bytesUploaded += sizeBytes;
@@ -309,7 +318,8 @@ export class HttpRemoteCache {
         else {
           src.on('data', () => watchdog.kick());
           pipeline(src, req, (e) => {
-            if (e) settle(this.transportFailure(method, url, e, watchdog.fired));
+            if (e instanceof LocalBlobMismatch) settle({ status: 'local-corrupt', detail: e.message } as T);
+            else if (e) settle(this.transportFailure(method, url, e, watchdog.fired));
           });
         }
       }
@@ -343,6 +353,41 @@ export class HttpRemoteCache {
           : e.message;
     const err: RemoteError = { status: 'remote-error', detail: `${method} ${url}: ${what}${code && !isTimeout ? ` (${code})` : ''}`, timedOut: isTimeout };
     return { status: 'retryable', error: err };
+  }
+}
+
+class LocalBlobMismatch extends Error {}
+
+/**
+ * Passes bytes through while hashing them, holding back the latest chunk: at the end it
+ * releases that chunk only when the digest matches, else fails the stream (so the request
+ * carrying it never completes).
+ */
+class VerifyingTap extends Transform {
+  private readonly hash = createHash('sha256');
+  private size = 0;
+  private held: Buffer | undefined;
+
+  constructor(private readonly expected: Sha256, private readonly expectedSize: number, private readonly path: string) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null, data?: Buffer) => void): void {
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    const previous = this.held;
+    this.held = chunk;
+    cb(null, previous);
+  }
+
+  override _flush(cb: (e?: Error | null) => void): void {
+    const got = this.hash.digest('hex');
+    if (got !== this.expected || this.size !== this.expectedSize) {
+      cb(new LocalBlobMismatch(`local blob ${this.path} hashes to ${got} (${this.size} bytes), not its name ${this.expected} (${this.expectedSize} bytes): not uploaded`));
+      return;
+    }
+    if (this.held) this.push(this.held);
+    cb();
   }
 }
 

@@ -62,7 +62,12 @@ export type RemoteLookup =
 /** The answer to `upload`. */
 export type RemoteUpload =
   | { readonly status: 'uploaded'; readonly blobsUploaded: number; readonly blobsSkipped: number; readonly bytesUploaded: number }
-  | { readonly status: 'failed'; readonly reason: 'remote-error' | 'blob-missing-locally' | 'no-signer'; readonly detail: string };
+  | {
+      readonly status: 'failed';
+      /** `local-blob-corrupt`: a local blob no longer matches its name; it was removed from the store and not uploaded. */
+      readonly reason: 'remote-error' | 'blob-missing-locally' | 'local-blob-corrupt' | 'no-signer';
+      readonly detail: string;
+    };
 
 /** What a RemoteCache tells its owner; the engine turns these into build events. */
 export type RemoteCacheEvent =
@@ -150,7 +155,7 @@ export class RemoteCache {
     let uploaded = 0;
     let skipped = 0;
     let bytes = 0;
-    const failure = await forEachLimited(needs.value, this.parallel, async (n): Promise<RemoteError | undefined> => {
+    const failure = await forEachLimited(needs.value, this.parallel, async (n): Promise<RemoteError | { corrupt: string } | undefined> => {
       const head = await this.http.head('cas', n.digest.hash);
       if (head.status === 'remote-error') return head;
       if (head.status === 'present' && (head.sizeBytes === undefined || head.sizeBytes === n.digest.sizeBytes)) {
@@ -158,11 +163,17 @@ export class RemoteCache {
         return undefined;
       }
       const put = await this.http.putFile(n.digest.hash, this.store.pathOf(n.digest.hash), n.digest.sizeBytes);
+      if (put.status === 'local-corrupt') {
+        // The blob rotted on this disk: drop it, so the next local lookup reruns the action.
+        this.store.remove(n.digest.hash);
+        return { corrupt: `${n.what}: ${put.detail}` };
+      }
       if (put.status === 'remote-error') return put;
       uploaded++;
       bytes += put.bytes;
       return undefined;
     });
+    if (failure && 'corrupt' in failure) return { status: 'failed', reason: 'local-blob-corrupt', detail: failure.corrupt };
     if (failure) return this.uploadFailed(failure);
 
     // The entry goes last, so a reader never sees an entry whose blobs are not there yet.

@@ -255,6 +255,23 @@ describe('blobs that went wrong on the server', () => {
   });
 });
 
+describe('a rotten local blob', () => {
+  test('is not uploaded: the PUT is cut before its last byte, the blob is dropped locally', async () => {
+    const a = newStore('a');
+    const result = makeResult(a, [100, 2 * MiB], false);
+    const victim = result.outputs[1].digest;
+    const fd = openSync(a.pathOf(victim.hash), 'r+');
+    writeSync(fd, Buffer.from('rot'), 0, 3, MiB);
+    closeSync(fd);
+    const up = await remote(a).upload(randomKey(), result, server1);
+    expect(up).toMatchObject({ status: 'failed', reason: 'local-blob-corrupt' });
+    expect(up.status === 'failed' && up.detail).toContain(victim.hash);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(nginx.has('cas', victim.hash)).toBe(false);
+    expect(a.has(victim.hash)).toBe(false);
+  });
+});
+
 describe('a local store that cannot take blobs', () => {
   test('is a local-error, not blamed on the server', async () => {
     const a = newStore('a');
