@@ -4,7 +4,7 @@
  * benchmark of a broken build measures nothing).
  */
 import { spawnSync } from 'node:child_process';
-import { openSync, closeSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, existsSync, rmSync, cpSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,13 +35,27 @@ function tail(path: string, lines = 30): string {
   return existsSync(path) ? readFileSync(path, 'utf8').split('\n').slice(-lines).join('\n') : '';
 }
 
+/**
+ * Copies the compiled xbuild (bin/, dist/, rules/, package.json; node_modules linked) to `dir`
+ * and returns its bin/xbuild.js. Others recompile dist/ while a long benchmark runs; a snapshot
+ * keeps every run of one benchmark on the same code (and the analysis cache, keyed by
+ * xbuild's own digest, valid).
+ */
+export function snapshotXbuild(dir: string): string {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const p of ['bin', 'dist', 'rules', 'package.json']) cpSync(join(REPO, p), join(dir, p), { recursive: true });
+  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+  return join(dir, 'bin/xbuild.js');
+}
+
 /** `xbuild build //... -j N` in `ws` with its own cache dir; throws if the build failed. */
-export function runXbuild(ws: string, cacheDir: string, jobs: number, logDir: string, tag: string): RunResult {
+export function runXbuild(ws: string, cacheDir: string, jobs: number, logDir: string, tag: string, xbuild = XBUILD): RunResult {
   const events = join(logDir, `xbuild-${tag}.ndjson`);
   const log = join(logDir, `xbuild-${tag}.log`);
   rmSync(events, { force: true });
   const env = { ...process.env, XBUILD_CACHE_DIR: cacheDir, CI: '1' };
-  const r = timed(process.execPath, [XBUILD, 'build', '//...', '-j', String(jobs), `--events=${events}`], ws, env, log);
+  const r = timed(process.execPath, [xbuild, 'build', '//...', '-j', String(jobs), `--events=${events}`], ws, env, log);
   if (r.code !== 0) throw new Error(`xbuild ${tag} failed (exit ${r.code}); log ${log}:\n${tail(log)}`);
   let executed = 0, cached = 0;
   if (existsSync(events)) {

@@ -12,9 +12,10 @@
  */
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { generateDistroGraph, writeXbuildWorkspace, writeNinjaWorkspace, coreEdit, leafEdit, changeSalt, type DistroGraph } from './distroGraph.js';
-import { runXbuild, runNinja, nodeStartup, median, type RunResult } from './benchRun.js';
+import { runXbuild as runXbuildAt, runNinja, nodeStartup, median, snapshotXbuild, REPO, type RunResult } from './benchRun.js';
 import { sleepTasks } from './schedulerBench.js';
 import { lowerBound, simulate } from './virtualClock.js';
 
@@ -56,6 +57,10 @@ interface SizeResult {
 }
 
 interface SleepResult { size: number; jobs: number; ninja: number; xbuild: number; lowerBound: number; simulated: number }
+
+/** The xbuild under test: a snapshot taken at start (see snapshotXbuild). */
+let xbuildBin = '';
+const runXbuild = (ws: string, cache: string, jobs: number, logs: string, tag: string): RunResult => runXbuildAt(ws, cache, jobs, logs, tag, xbuildBin);
 
 const s = (x: number): string => x.toFixed(x < 10 ? 3 : 1);
 const log = (msg: string): void => console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
@@ -174,10 +179,13 @@ function printSleep(rows: readonly SleepResult[]): void {
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
   mkdirSync(o.dir, { recursive: true });
+  xbuildBin = snapshotXbuild(join(o.dir, 'xbuild-snapshot'));
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO }).toString().trim();
+  log(`xbuild snapshot of ${commit} (working tree's dist/) at ${xbuildBin}`);
   log(`engine bench: sizes ${o.sizes.join(',')}, -j${o.jobs}, ${o.perPackage} target(s) per package, dir ${o.dir}`);
   const sizes: SizeResult[] = [];
   let sleep: SleepResult[] = [];
-  const save = () => writeFileSync(join(o.dir, 'results.json'), JSON.stringify({ options: o, sizes, sleep }, null, 2));
+  const save = () => writeFileSync(join(o.dir, 'results.json'), JSON.stringify({ options: o, commit, sizes, sleep }, null, 2));
   if (o.sleep) {
     sleep = await benchSleep(o);
     save();
@@ -186,7 +194,7 @@ async function main(): Promise<void> {
     sizes.push(benchSize(o, size));
     save();
   }
-  console.log(`\n## xbuild vs ninja ${(await import('node:child_process')).execFileSync('ninja', ['--version']).toString().trim()}, node ${process.version}`);
+  console.log(`\n## xbuild (${commit}) vs ninja ${execFileSync('ninja', ['--version']).toString().trim()}, node ${process.version}`);
   for (const r of sizes) printSize(r, o.jobs);
   if (sleep.length) printSleep(sleep);
 }

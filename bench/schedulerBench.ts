@@ -8,6 +8,7 @@
  *   node dist/bench/schedulerBench.js [--jobs 2,8,80] [--big]     (--big adds the 20,000 graph)
  */
 import { generateDistroGraph, depths, prng, type DistroGraph } from './distroGraph.js';
+import { scheduleWithReservation } from './reservingScheduler.js';
 import { simulate, lowerBound, criticalPath, totalWork, stagedMakespan, type SimTask } from './virtualClock.js';
 
 /** The master builder's stages and their parallelism. */
@@ -69,6 +70,9 @@ export interface SchedulerRow {
   readonly workOverJobs: number;
   readonly xbuild: number;
   readonly xbuildNoHistory: number;
+  /** bench/reservingScheduler.ts: the proposed fix for multi-CPU actions. */
+  readonly reserving: number;
+  readonly reservingNoHistory: number;
   readonly master: number;
   readonly simWallMs: number;
 }
@@ -82,9 +86,12 @@ export async function benchGraph(name: string, g: DistroGraph, tasks: SimTask[],
     const sim = await simulate(tasks, jobs);
     if (sim.peakSlots > jobs) throw new Error(`${name} -j${jobs}: ${sim.peakSlots} slots in use at once`);
     const simNo = await simulate(noHistory, jobs);
+    const res = await simulate(tasks, jobs, scheduleWithReservation);
+    if (res.peakSlots > jobs) throw new Error(`${name} -j${jobs}: reserving scheduler used ${res.peakSlots} slots at once`);
+    const resNo = await simulate(noHistory, jobs, scheduleWithReservation);
     rows.push({
       graph: name, jobs, lowerBound: lowerBound(tasks, jobs), criticalPath: criticalPath(tasks), workOverJobs: totalWork(tasks, jobs) / jobs,
-      xbuild: sim.makespan, xbuildNoHistory: simNo.makespan, master: stagedMakespan(tasks, stageOf, MASTER_STAGES, jobs), simWallMs: sim.wallMs,
+      xbuild: sim.makespan, xbuildNoHistory: simNo.makespan, reserving: res.makespan, reservingNoHistory: resNo.makespan, master: stagedMakespan(tasks, stageOf, MASTER_STAGES, jobs), simWallMs: sim.wallMs,
     });
   }
   return rows;
@@ -93,10 +100,10 @@ export async function benchGraph(name: string, g: DistroGraph, tasks: SimTask[],
 const fmt = (ms: number): string => (ms >= 100_000 ? `${(ms / 1000).toFixed(0)}` : (ms / 1000).toFixed(2));
 
 export function printRows(rows: readonly SchedulerRow[]): void {
-  console.log('| graph | jobs | critical path s | work/jobs s | lower bound s | xbuild s | xbuild / LB | no history s | / LB | master 4 stages s | / LB | sim wall ms |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| graph | jobs | critical path s | work/jobs s | lower bound s | xbuild s | xbuild / LB | no history s | / LB | reserving s | / LB | reserving, no history / LB | master 4 stages s | / LB | master / xbuild | sim wall ms |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.graph} | ${r.jobs} | ${fmt(r.criticalPath)} | ${fmt(r.workOverJobs)} | ${fmt(r.lowerBound)} | ${fmt(r.xbuild)} | ${(r.xbuild / r.lowerBound).toFixed(3)} | ${fmt(r.xbuildNoHistory)} | ${(r.xbuildNoHistory / r.lowerBound).toFixed(3)} | ${fmt(r.master)} | ${(r.master / r.lowerBound).toFixed(3)} | ${r.simWallMs.toFixed(0)} |`);
+    console.log(`| ${r.graph} | ${r.jobs} | ${fmt(r.criticalPath)} | ${fmt(r.workOverJobs)} | ${fmt(r.lowerBound)} | ${fmt(r.xbuild)} | ${(r.xbuild / r.lowerBound).toFixed(3)} | ${fmt(r.xbuildNoHistory)} | ${(r.xbuildNoHistory / r.lowerBound).toFixed(3)} | ${fmt(r.reserving)} | ${(r.reserving / r.lowerBound).toFixed(3)} | ${(r.reservingNoHistory / r.lowerBound).toFixed(3)} | ${fmt(r.master)} | ${(r.master / r.lowerBound).toFixed(3)} | ${(r.master / r.xbuild).toFixed(2)} | ${r.simWallMs.toFixed(0)} |`);
   }
 }
 

@@ -14,7 +14,10 @@
  * builder" (fixed barrier stages, e.g. 1, 20, 40, 80 jobs) as a plain list-scheduling
  * simulation in dependency order, for comparison.
  */
-import { schedule, type WorkItem } from '../engine/scheduler.js';
+import { schedule, type ScheduleResult, type SchedulerCallbacks, type SchedulerOptions, type WorkItem } from '../engine/scheduler.js';
+
+/** A scheduler with engine/scheduler.ts's signature; `now` is the virtual clock, for schedulers that want one. */
+export type ScheduleFn = (items: ReadonlyMap<string, WorkItem>, opts: SchedulerOptions & { readonly now?: () => number }, cb: SchedulerCallbacks) => Promise<ScheduleResult>;
 
 /** One task of a simulated build: what the scheduler sees, plus its true duration. */
 export interface SimTask {
@@ -85,8 +88,8 @@ class EventHeap<T extends { readonly time: number; readonly seq: number }> {
 
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** Runs engine/scheduler.ts `schedule()` over `tasks` on a virtual clock at `jobs` slots. */
-export async function simulate(tasks: readonly SimTask[], jobs: number): Promise<SimResult> {
+/** Runs engine/scheduler.ts `schedule()` (or `scheduler`) over `tasks` on a virtual clock at `jobs` slots. */
+export async function simulate(tasks: readonly SimTask[], jobs: number, scheduler: ScheduleFn = schedule): Promise<SimResult> {
   const t0 = performance.now();
   const byId = new Map(tasks.map((t) => [t.id, t] as const));
   const items = new Map<string, WorkItem>();
@@ -95,7 +98,7 @@ export async function simulate(tasks: readonly SimTask[], jobs: number): Promise
   const heap = new EventHeap<{ time: number; seq: number; slots: number; resolve: (o: { ok: boolean }) => void }>();
   const spans: SimSpan[] = [];
   let finished = false, ok = false;
-  const run = schedule(items, { jobs, keepGoing: false }, {
+  const run = scheduler(items, { jobs, keepGoing: false, now: () => now }, {
     start: (id) => new Promise((resolve) => {
       const t = byId.get(id)!;
       const slots = Math.min(t.cpu, jobs);
