@@ -19,7 +19,7 @@
 #   pristine/<sha256 of tarball>/  the tarball extracted once (written to a temp name, then renamed)
 #   src/                           pristine + the series applied; kept in sync by content
 #   obj/                           make O=obj output tree (objects, .config, the image)
-#   tree-ok                        marker: written only after a fully successful build
+#   tree-ok                        marker: the tree is consistent (see below)
 # Each run applies the whole series to a fresh hard-linked copy of the pristine tree (staging/,
 # GNU patch replaces a file instead of writing through the link, so pristine stays intact),
 # then syncs staging/ into src/ with `rsync --checksum --delete` WITHOUT preserving times: a
@@ -30,9 +30,11 @@
 # the series, each config fragment, this script, the host tools); whatever the key, src/ is
 # made equal to "pristine + series" before make runs, so the image depends only on those
 # inputs, never on which build ran before. A tree in an unknown state (a build killed with
-# kill -9, a failed patch, a failed compile, a different tarball) has no tree-ok marker:
-# the marker is deleted before anything is touched and rewritten after success, and a run
-# that finds it missing wipes src/ and obj/ and builds clean.
+# kill -9 or by a signal in the middle of the sync or of make, a different tarball) has no
+# tree-ok marker: the marker is deleted just before src/ is touched and rewritten once make
+# has finished (successfully, or stopped by an ordinary compile error: Kbuild's .DELETE_ON_ERROR
+# removes half-written targets), and a run that finds it missing wipes src/ and obj/ and builds
+# clean. A series that does not apply fails before src/ is touched and keeps the tree as it was.
 set -euo pipefail
 
 die() { echo "error: $*" >&2; exit 1; }
@@ -101,9 +103,8 @@ fi
 marker=$work/tree-ok
 if [ "$(cat "$marker" 2>/dev/null)" != "tarball $sha arch $arch" ]; then
   [ -e "$work/src" ] && log "no success marker for this tree (first build, killed or failed build, new tarball): building clean"
-  rm -rf "$work/src" "$work/obj"
+  rm -rf "$work/src" "$work/obj" "$marker"
 fi
-rm -f "$marker"
 mkdir -p "$work/src" "$work/obj"
 
 # --- 3. apply the series to a hard-linked copy of pristine --------------------------------
@@ -130,6 +131,9 @@ $failed"
 done < "$series"
 
 # --- 4. sync staging -> src by content (only changed files get a new mtime) ---------------
+# From here on the tree changes: drop the marker until it is consistent again. (A series that
+# does not apply fails above, before src/ is touched, so fixing it does not cost a clean build.)
+rm -f "$marker"
 rsync -rlpD --checksum --delete "$staging/" "$work/src/"
 rm -rf "$staging"
 t1=$(date +%s)
@@ -183,9 +187,19 @@ t2=$(date +%s)
 log "config merged and checked in $((t2 - t1)) s"
 
 # --- 6. make -------------------------------------------------------------------------------
-if ! "${mk[@]}" -j"$cpus" "$image_target" > "$scratch/make.log" 2>&1; then
+set +e
+"${mk[@]}" -j"$cpus" "$image_target" > "$scratch/make.log" 2>&1
+rc=$?
+set -e
+if [ $rc -ne 0 ]; then
   tail -n 60 "$scratch/make.log" >&2
-  die "make $image_target failed for $arch-$variant (the tree is left without its marker and will be rebuilt clean)"
+  if [ $rc -le 2 ]; then
+    # make stopped on an ordinary build error: Kbuild declares .DELETE_ON_ERROR
+    # (scripts/Kbuild.include), so no half-written target survives and make can continue from
+    # this tree once the error is fixed. A killed make (rc > 128) leaves no marker.
+    echo "tarball $sha arch $arch" > "$marker"
+  fi
+  die "make $image_target failed for $arch-$variant (exit $rc)"
 fi
 t3=$(date +%s)
 log "make $image_target took $((t3 - t2)) s"
