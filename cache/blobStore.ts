@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join, dirname } from 'node:path';
+import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { sha256Bytes, sha256FileSync, type Digest, type Sha256 } from './digest.js';
@@ -110,8 +111,9 @@ export class BlobStore {
       if (hash !== expected.hash || size !== expected.sizeBytes) {
         throw new Error(`blob digest mismatch: expected ${expected.hash}/${expected.sizeBytes}, got ${hash}/${size}`);
       }
-      const fd = openSync(tmp, 'r');
-      try { fsyncSync(fd); } finally { closeSync(fd); }
+      // An async fsync: several downloads stream at once, and a sync one would stall them all.
+      const fh = await open(tmp, 'r');
+      try { await fh.sync(); } finally { await fh.close(); }
       this.commit(tmp, expected.hash);
     } finally {
       rmSync(tmp, { force: true });

@@ -41,7 +41,7 @@ export function setupRemote(settings: CacheSettings, store: BlobStore, onEvent: 
     trusted: loadTrusted(settings.trustedKeys),
     signers: loadSigners(settings.signWith),
     upload: settings.remoteUpload,
-    onEvent: (e: RemoteCacheEvent) => onEvent('warning', describeRemoteCacheEvent(e)),
+    onEvent: (e: RemoteCacheEvent) => onEvent(e.type === 'remote-disabled' ? 'info' : 'warning', describeRemoteCacheEvent(e)),
   });
   if (!lvl.ok) throw new UsageError(lvl.error);
   return lvl.value;

@@ -12,9 +12,13 @@ for pkg in nginx curl util-linux gcc libc6-dev ca-certificates; do
 done
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
-  # policy-rc.d keeps the package from starting a system nginx on port 80 we don't want.
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  # A policy-rc.d keeps the package from starting a system nginx on port 80 (only if the
+  # machine has none of its own; an existing one is left as it is).
+  made_policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && made_policy=1
+  fi
   apt-get install -y -qq --no-install-recommends "${need[@]}"
-  rm -f /usr/sbin/policy-rc.d
+  [ -z "$made_policy" ] || rm -f /usr/sbin/policy-rc.d
 fi
 npm ci --no-audit --no-fund
