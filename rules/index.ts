@@ -6,3 +6,7 @@ export * from '../engine/api.js';
 export * from './builtin.js';
 export * from './kernel.js';
 export * from './iso.js';
+export * from './buildRoot.js';
+export * from './toolchain.js';
+export * from './debian.js';
+export * from './aptRepo.js';

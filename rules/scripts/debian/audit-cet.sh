@@ -1,14 +1,17 @@
 #!/bin/bash
 # Audit .deb files for x86 CET: every ELF object must carry IBT and SHSTK.
 #
-#   audit-cet.sh REPORT DIR_OR_DEB...
+#   audit-cet.sh [--copy-to DIR] REPORT DIR_OR_DEB...
 #
 # Each .deb is unpacked with dpkg-deb -x; every regular file with the ELF magic
 # (executables, shared objects, relocatable objects, and each member of ar archives)
 # is read with `readelf -n`. A file whose notes lack "x86 feature: IBT, SHSTK" is listed
 # as "<package> <version>: <path in package>[(member)]: missing IBT/SHSTK". Exits 1 if
 # any is found, after writing REPORT (one line per ELF checked, then the verdict).
+# With --copy-to, the .debs are copied into DIR only when all of them pass.
 set -euo pipefail
+copy_to=
+if [ "${1:-}" = --copy-to ]; then copy_to=$2; shift 2; fi
 report=$1; shift
 work=$(mktemp -d "${TMPDIR:-/tmp}/audit.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -47,4 +50,5 @@ if [ "$bad" -gt 0 ]; then
   echo "audit-cet.sh: FAIL: $bad of $checked ELF objects in ${#debs[@]} packages lack IBT+SHSTK" | tee -a "$report" >&2
   exit 1
 fi
+if [ -n "$copy_to" ]; then mkdir -p "$copy_to"; cp "${debs[@]}" "$copy_to/"; fi
 echo "audit-cet.sh: PASS: $checked ELF objects in ${#debs[@]} packages carry IBT+SHSTK" | tee -a "$report"

@@ -2,11 +2,14 @@
 # Build one Debian source package inside a fresh copy of the build root.
 #
 #   build-deb.sh --root ROOT.tar --toolchain TCDIR --dsc DSC --variant VARIANT --out OUTDIR
-#                [--suffix +xsc1] [--jobs N] [--deb FILE.deb]... [--set-debs DIR]...
+#                [--suffix +xsc1] [--jobs N] [--deb FILE.deb]... [--set-debs DIR]... [--set-deb FILE]...
+#                [--expect PACKAGE]...
 #
 #   --deb       a pinned build dependency from the Debian archive (fetched by the engine)
 #   --set-debs  .debs made by other packages of the set; each one whose package is named in
 #               $XSC_SET_PACKAGES or is already installed in the root replaces Debian's
+#   --expect    a binary package the build must make (from the lock); any difference between
+#               the expected and the made set fails, naming the packages
 #   --toolchain the XSC toolchain directory (rules/scripts/toolchain/make-toolchain.sh);
 #               its flags.env decides CFLAGS/LDFLAGS, its bin/ wrappers are CC/CXX
 #
@@ -17,7 +20,7 @@
 # namespaces without network (in-root.sh). OUTDIR receives the .deb files only.
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
-suffix=+xsc1 jobs=${XBUILD_CPUS:-1} debs=() setdirs=() root_tar= tc= dsc= variant= out=
+suffix=+xsc1 jobs=${XBUILD_CPUS:-1} debs=() setdirs=() setfiles=() expect=() root_tar= tc= dsc= variant= out=
 while [ $# -gt 0 ]; do
   case "$1" in
     --root) root_tar=$2; shift 2 ;;
@@ -29,6 +32,8 @@ while [ $# -gt 0 ]; do
     --jobs) jobs=$2; shift 2 ;;
     --deb) debs+=("$2"); shift 2 ;;
     --set-debs) setdirs+=("$2"); shift 2 ;;
+    --set-deb) setfiles+=("$2"); shift 2 ;;
+    --expect) expect+=("$2"); shift 2 ;;
     *) echo "build-deb.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -40,15 +45,17 @@ rm -rf root; mkdir root
 tar -xf "$root_tar" -C root
 mkdir -p root/build/debs root/opt
 cp -a "$tc" root/opt/xsc-toolchain
+chmod -R u+w root/opt/xsc-toolchain; chmod 0755 root/opt/xsc-toolchain/bin/*
 for d in "${debs[@]}"; do cp "$d" root/build/debs/; done
 # Set packages replace Debian's when a build-dep names them or the root already has them.
 installed=" $(XSC_PASS_ENV= "$here/in-root.sh" root dpkg-query -W -f '${Package} ' ) ${XSC_SET_PACKAGES:-} "
-for dir in "${setdirs[@]}"; do
-  for f in "$dir"/*.deb; do
-    [ -e "$f" ] || continue
+setall=("${setfiles[@]}")
+for dir in "${setdirs[@]}"; do for f in "$dir"/*.deb; do [ -e "$f" ] && setall+=("$f"); done; done
+for f in "${setall[@]}"; do
+  {
     p=$(dpkg-deb -f "$f" Package)
     case "$installed" in *" $p "*) cp "$f" root/build/debs/ ;; esac
-  done
+  }
 done
 if compgen -G 'root/build/debs/*.deb' >/dev/null; then
   "$here/in-root.sh" root sh -c 'apt-get install -y -q --no-install-recommends -o Debug::NoLocking=1 -o APT::Sandbox::User=root /build/debs/*.deb > /build/dpkg-install.log 2>&1 || { tail -30 /build/dpkg-install.log; exit 1; }' \
@@ -85,6 +92,14 @@ R
 if ! "$here/in-root.sh" root bash /build/run.sh; then
   echo "build-deb.sh: dpkg-buildpackage failed for $src $ver$suffix ($variant); log: $(pwd)/root/build/build.log" >&2
   exit 1
+fi
+made=$(for f in root/build/*.deb; do dpkg-deb -f "$f" Package; done | sort | xargs)
+if [ ${#expect[@]} -gt 0 ]; then
+  want=$(printf '%s\n' "${expect[@]}" | sort | xargs)
+  if [ "$made" != "$want" ]; then
+    echo "build-deb.sh: $src $ver$suffix made the packages [$made] but the lock expects [$want]; rerun tools/lock-debian.sh" >&2
+    exit 1
+  fi
 fi
 cp root/build/*.deb "$out/"
 t2=$(date +%s)

@@ -1,0 +1,56 @@
+// The XSC package set, generated from packages/debian.lock.json (tools/lock-debian.sh writes it,
+// and its twin debianLock.ts that this file imports). Nothing here names a package by hand: a
+// 2,600-package lock gives 2,600 source builds per variant through the same loops.
+//
+//   //packages:build-root-amd64          pinned mmdebstrap buildd root (tarball)
+//   //packages:src-<file>, deb-<binary>  pinned fetches (SHA-256 from the archive's indices)
+//   //packages:<source>-<variant>        dpkg-buildpackage -B with //toolchains:x86_64-<variant>
+//   //packages:cet-audit-cfi-compat      every ELF of every cfi-compat .deb has IBT+SHSTK
+//   //packages:set-<variant>             DebSetInfo for the ISO (cfi-compat: the audited .debs)
+//   //packages:repo-<variant>            flat APT repository of the set
+import { aptRepository, debCetAudit, debSet, debianBuildRoot, debianPackage, fetch } from "xbuild";
+import { BUILD_ROOT, VARIANTS, aptMirrorUrl, debLabels, lock, sourceFileLabels, type SourceName } from "./lockTargets.js";
+
+debianBuildRoot({ name: BUILD_ROOT.split(":")[1], lock: "debian.lock.json" });
+
+for (const source of Object.keys(lock.sources) as SourceName[]) {
+  for (const f of lock.sources[source].files) {
+    fetch({ name: `src-${f.name}`, urls: [aptMirrorUrl(f)], sha256: f.sha256, out: f.name });
+  }
+}
+for (const [name, b] of Object.entries(lock.binaries)) {
+  fetch({ name: `deb-${name}`, urls: [aptMirrorUrl(b)], sha256: b.sha256, out: b.path.slice(b.path.lastIndexOf("/") + 1) });
+}
+
+const setSources = new Set<string>(lock.set);
+for (const variant of VARIANTS) {
+  const built: string[] = [];
+  for (const source of lock.set as readonly SourceName[]) {
+    const s = lock.sources[source];
+    const binaries = lock.binaries as Record<string, { readonly source: string }>;
+    // Build-dependencies made by another member of the set come from that member's .debs.
+    const fromSet = s.buildDepends.filter((b) => binaries[b].source !== source && setSources.has(binaries[b].source));
+    const fromDebian = s.buildDepends.filter((b) => !fromSet.includes(b));
+    debianPackage({
+      name: `${source}-${variant}`,
+      source,
+      version: s.version,
+      packages: s.debs,
+      srcs: sourceFileLabels(source),
+      buildDeps: debLabels(fromDebian),
+      setDeps: [...new Set(fromSet.map((b) => `:${binaries[b].source}-${variant}`))],
+      setPackages: fromSet,
+      root: BUILD_ROOT,
+      toolchain: `//toolchains:x86_64-${variant}`,
+      variant,
+    });
+    built.push(`:${source}-${variant}`);
+  }
+  if (variant === "cfi-compat") {
+    debCetAudit({ name: `cet-audit-${variant}`, packages: built, variant });
+    debSet({ name: `set-${variant}`, variant, packages: [`:cet-audit-${variant}`] });
+  } else {
+    debSet({ name: `set-${variant}`, variant, packages: built });
+  }
+  aptRepository({ name: `repo-${variant}`, set: `:set-${variant}` });
+}

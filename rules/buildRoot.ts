@@ -1,0 +1,54 @@
+/**
+ * Build roots: the chroot every Debian package and the cfi-compat toolchain build in.
+ *
+ * One action runs `mmdebstrap --mode=unshare --variant=buildd` with every package pinned to the
+ * version in packages/debian.lock.json and checks that the root holds exactly that set
+ * (rules/scripts/debian/make-root.sh). Its output is a tarball, stored by content like any other
+ * output; SOURCE_DATE_EPOCH makes it byte-reproducible (two runs gave the same SHA-256).
+ *
+ * This is the one package-side action with `network: true`: apt inside mmdebstrap downloads the
+ * pinned versions from the archive the machine's apt is configured for (read at run time, never
+ * written into the workspace). Every later action gets its packages from pinned fetches instead.
+ */
+import { defineRule, attr, type Artifact } from '../engine/api.js';
+
+/** A build root tarball. Made by `debian_build_root`; consumed by toolchains and package builds. */
+export interface BuildRootInfo {
+  /** The root filesystem as a tar archive (extract as root with `tar -xf`). */
+  readonly tarball: Artifact;
+  /** Debian architecture of the root (amd64). */
+  readonly debArch: string;
+  /** The lock file it was made from. */
+  readonly lock: Artifact;
+}
+
+export const ROOT_TOOLS = ['/usr/bin/bash', '/usr/bin/tar', '/usr/bin/unshare', '/usr/sbin/chroot'];
+
+export const debianBuildRoot = defineRule({
+  name: 'debian_build_root',
+  doc: 'A pinned mmdebstrap --variant=buildd root, as a reproducible tarball.',
+  attrs: {
+    lock: attr.label({ doc: 'packages/debian.lock.json: its buildRoot.packages are installed, exactly.' }),
+    debArch: attr.string({ default: 'amd64', values: ['amd64', 'arm64'] }),
+    sourceDateEpoch: attr.int({ default: 1700000000, doc: 'Clamps every mtime in the tarball.' }),
+  },
+  impl(ctx) {
+    const lock = ctx.attrs.lock.files[0];
+    if (!lock) throw new Error(`lock: ${ctx.attrs.lock.label} has no file`);
+    const tarball = ctx.actions.declareFile(`${ctx.name}.tar`);
+    const script = ctx.ruleFile('scripts/debian/make-root.sh');
+    ctx.actions.run({
+      mnemonic: 'BuildRoot',
+      progress: `mmdebstrap --variant=buildd ${ctx.label}`,
+      argv: ['/usr/bin/bash', script, lock.path, tarball.path],
+      inputs: [lock],
+      outputs: [tarball],
+      tools: [script, '/usr/bin/mmdebstrap', '/usr/bin/node', '/etc/apt/sources.list.d/debian.sources'],
+      network: true,
+      sourceDateEpoch: ctx.attrs.sourceDateEpoch,
+      memoryMb: 1024,
+    });
+    const info: BuildRootInfo = { tarball, debArch: ctx.attrs.debArch, lock };
+    return { files: [tarball], providers: { BuildRootInfo: info } };
+  },
+});

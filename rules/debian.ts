@@ -1,0 +1,160 @@
+/**
+ * Debian packages of the XSC set, built from pinned Debian sources inside the pinned build root.
+ *
+ *   debian_package   dpkg-buildpackage -B of one source package (build-deb.sh), one action:
+ *                    fresh root from the tarball, build-deps installed from pinned .debs (fetched;
+ *                    set members' own .debs replace Debian's), version <v>+xsc1, the toolchain's
+ *                    flags (dpkg-buildflags *_MAINT_APPEND, CC=<triple>-gcc), nocheck, no network.
+ *   deb_cet_audit    every ELF in every .deb must carry IBT+SHSTK (audit-cet.sh); names the
+ *                    package and file otherwise.
+ *   deb_set          the .debs of a variant as one DebSetInfo (what the ISO rules consume).
+ *
+ * The .deb file names are declared up front from the lock (Package-List of the Sources index),
+ * so each is a plain file output; a build that makes a different set fails and says so.
+ */
+import { defineRule, attr, type Artifact, type DepInfo } from '../engine/api.js';
+import { ROOT_TOOLS, type BuildRootInfo } from './buildRoot.js';
+import type { ToolchainInfo } from './toolchain.js';
+// DebSetInfo (a variant's .debs, what the ISO rules take) is declared next to its consumer.
+import type { DebSetInfo } from './iso.js';
+
+/** The .debs one source package made. Made by `debian_package`. */
+export interface DebInfo {
+  readonly source: string;
+  /** The version of the built packages, suffix included (e.g. "2.10-3+xsc1"). */
+  readonly version: string;
+  readonly variant: string;
+  readonly debs: readonly Artifact[];
+  /** Binary package names, in the order of `debs`. */
+  readonly packages: readonly string[];
+}
+
+/** "1:1.2.13.dfsg-1" -> "1.2.13.dfsg-1": the version as it appears in .deb file names. */
+export function fileVersion(version: string): string {
+  return version.replace(/^\d+:/, '');
+}
+
+function provider<T>(d: DepInfo, name: string, what: string): T {
+  const p = d.providers[name] as T | undefined;
+  if (!p) throw new Error(`${what}: ${d.label} does not provide ${name}`);
+  return p;
+}
+
+export const debianPackage = defineRule({
+  name: 'debian_package',
+  doc: 'dpkg-buildpackage -B of a pinned Debian source inside the build root, with an XSC toolchain.',
+  attrs: {
+    source: attr.string({ doc: 'Source package name (debian/control Source:).' }),
+    version: attr.string({ doc: 'Debian version from the lock, epoch included.' }),
+    packages: attr.stringList({ doc: 'The binary packages the build makes (the lock\'s debs).' }),
+    srcs: attr.labelList({ doc: 'Pinned fetches of the .dsc and every file it lists.' }),
+    buildDeps: attr.labelList({ default: [], doc: 'Pinned .debs of the build dependencies not in the root.' }),
+    setDeps: attr.labelList({ default: [], doc: 'debian_package targets of the set whose .debs replace Debian\'s.' }),
+    setPackages: attr.stringList({ default: [], doc: 'Build-dependencies to take from setDeps.' }),
+    root: attr.label({ doc: 'debian_build_root (BuildRootInfo).' }),
+    toolchain: attr.label({ doc: 'xsc_toolchain (ToolchainInfo); its directory is an input.' }),
+    variant: attr.string({ values: ['base', 'cfi-compat'] as const }),
+    suffix: attr.string({ default: '+xsc1' }),
+    debArch: attr.string({ default: 'amd64' }),
+    jobs: attr.int({ default: 2 }),
+  },
+  impl(ctx) {
+    const a = ctx.attrs;
+    const root = provider<BuildRootInfo>(a.root, 'BuildRootInfo', 'root');
+    const tc = provider<ToolchainInfo>(a.toolchain, 'ToolchainInfo', 'toolchain');
+    if (tc.variant !== a.variant) throw new Error(`toolchain ${a.toolchain.label} is ${tc.variant}, this package is ${a.variant}`);
+    if (a.packages.length === 0) throw new Error(`packages: ${a.source} makes no arch-dependent .deb; nothing to build`);
+    const srcs = a.srcs.flatMap((d) => d.files);
+    const dsc = srcs.find((f) => f.path.endsWith('.dsc'));
+    if (!dsc) throw new Error(`srcs: no .dsc among ${srcs.map((f) => f.path).join(', ')}`);
+    const dscDir = dsc.path.slice(0, dsc.path.lastIndexOf('/'));
+    for (const f of srcs) {
+      if (f.path.slice(0, f.path.lastIndexOf('/')) !== dscDir) throw new Error(`srcs: ${f.path} must be next to ${dsc.path}`);
+    }
+    const version = `${a.version}${a.suffix}`;
+    const debs = a.packages.map((p) => ctx.actions.declareFile(`${ctx.name}/${p}_${fileVersion(version)}_${a.debArch}.deb`));
+    const outDir = debs[0].path.slice(0, debs[0].path.lastIndexOf('/'));
+    const buildDeps = a.buildDeps.flatMap((d) => d.files);
+    const setDebs = a.setDeps.map((d) => provider<DebInfo>(d, 'DebInfo', 'setDeps'));
+    const script = ctx.ruleFile('scripts/debian/build-deb.sh');
+    ctx.actions.run({
+      mnemonic: 'DebBuild',
+      progress: `dpkg-buildpackage ${a.source} ${version} (${a.variant})`,
+      argv: [
+        '/usr/bin/bash', script, '--root', root.tarball.path, '--toolchain', tc.dir.path,
+        '--dsc', dsc.path, '--variant', a.variant, '--out', outDir, '--suffix', a.suffix, '--jobs', String(a.jobs),
+        ...buildDeps.flatMap((d) => ['--deb', d.path]),
+        ...setDebs.flatMap((s) => s.debs.flatMap((d) => ['--set-deb', d.path])),
+        ...a.packages.flatMap((p) => ['--expect', p]),
+      ],
+      env: { XSC_SET_PACKAGES: a.setPackages.join(' ') },
+      inputs: [root.tarball, tc.dir, ...srcs, ...buildDeps, ...setDebs.flatMap((s) => s.debs)],
+      outputs: debs,
+      tools: [script, ctx.ruleFile('scripts/debian/in-root.sh'), ...ROOT_TOOLS],
+      cpu: a.jobs,
+      memoryMb: 2048,
+    });
+    const info: DebInfo = { source: a.source, version, variant: a.variant, debs, packages: a.packages };
+    return { files: debs, providers: { DebInfo: info } };
+  },
+});
+
+/** The .debs of a list of deps: DebInfo or DebSetInfo providers, else their .deb files. */
+function collectDebs(deps: readonly DepInfo[]): Artifact[] {
+  const out = new Map<string, Artifact>();
+  for (const d of deps) {
+    const info = (d.providers.DebInfo ?? d.providers.DebSetInfo) as { debs: readonly Artifact[] } | undefined;
+    const files = info ? info.debs : d.files.filter((f) => f.path.endsWith('.deb'));
+    if (files.length === 0) throw new Error(`${d.label} provides no .deb`);
+    for (const f of files) out.set(f.path, f);
+  }
+  return [...out.values()];
+}
+
+export const debCetAudit = defineRule({
+  name: 'deb_cet_audit',
+  doc: 'Fails unless every ELF object in every .deb carries x86 IBT and SHSTK (readelf -n); passes the audited .debs on.',
+  attrs: {
+    packages: attr.labelList({ doc: 'debian_package / deb_set targets or .deb files.' }),
+    variant: attr.string({ default: 'cfi-compat', values: ['base', 'cfi-compat'] as const }),
+  },
+  impl(ctx) {
+    const debs = collectDebs(ctx.attrs.packages);
+    const report = ctx.actions.declareFile(`${ctx.name}/audit.txt`);
+    // The audited copies are what a set built on the audit hands on (same bytes, so the blob
+    // store keeps one copy): nothing downstream can reach a .deb that did not pass.
+    const passed = debs.map((d) => ctx.actions.declareFile(`${ctx.name}/${d.path.slice(d.path.lastIndexOf('/') + 1)}`));
+    if (new Set(passed.map((p) => p.path)).size !== passed.length) throw new Error('packages: two .debs have the same file name');
+    const script = ctx.ruleFile('scripts/debian/audit-cet.sh');
+    ctx.actions.run({
+      mnemonic: 'CetAudit',
+      progress: `auditing ${debs.length} .debs for IBT+SHSTK`,
+      argv: ['/usr/bin/bash', script, '--copy-to', report.path.slice(0, report.path.lastIndexOf('/')), report.path, ...debs.map((d) => d.path)],
+      inputs: debs,
+      outputs: [report, ...passed],
+      tools: [script, '/usr/bin/readelf', '/usr/bin/dpkg-deb', '/usr/bin/ar'],
+    });
+    const info: DebSetInfo = { debs: passed, variant: ctx.attrs.variant };
+    return { files: [report, ...passed], providers: { DebSetInfo: info } };
+  },
+});
+
+export const debSet = defineRule({
+  name: 'deb_set',
+  doc: 'A variant\'s .debs as one DebSetInfo (for the ISO and repository rules).',
+  attrs: {
+    variant: attr.string({ values: ['base', 'cfi-compat'] as const }),
+    packages: attr.labelList({ doc: 'debian_package targets (DebInfo) or a deb_cet_audit (DebSetInfo) of this variant.' }),
+  },
+  impl(ctx) {
+    for (const d of ctx.attrs.packages) {
+      const info = (d.providers.DebInfo ?? d.providers.DebSetInfo) as { variant: string } | undefined;
+      if (info && info.variant !== ctx.attrs.variant) {
+        throw new Error(`packages: ${d.label} is built for ${info.variant}, this set is ${ctx.attrs.variant}`);
+      }
+    }
+    const debs = collectDebs(ctx.attrs.packages);
+    const info: DebSetInfo = { debs, variant: ctx.attrs.variant };
+    return { files: debs, providers: { DebSetInfo: info } };
+  },
+});
