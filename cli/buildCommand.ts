@@ -6,6 +6,7 @@ import { relative } from 'node:path';
 import { runBuild, DEFAULT_JOBS } from '../engine/build.js';
 import type { BuildEvent } from '../engine/events.js';
 import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from '../engine/loggers.js';
+import { ProfileWriter } from '../engine/profile.js';
 import { ProcessRunner } from '../engine/runner.js';
 import { analyze, openSession } from './session.js';
 import { dryRun } from './dryRun.js';
@@ -24,6 +25,8 @@ export async function buildCommand(ctx: CommandContext): Promise<number> {
     const jobs = (ctx.flags.jobs as number | undefined) || DEFAULT_JOBS;
     const eventsFile = ctx.flags.events as string | undefined;
     if (eventsFile) loggers.push(new NdjsonWriter(eventsFile));
+    const profile = typeof ctx.flags.profile === 'string' ? new ProfileWriter(ctx.flags.profile) : undefined;
+    if (profile) loggers.push(profile);
     let total = 0;
     const tty = process.stderr.isTTY && !process.env.CI;
     loggers.push(tty ? new TtyLogger(ctx.root, () => total) : new PlainLogger(ctx.root, process.stderr, !!ctx.flags.verbose));
@@ -32,6 +35,7 @@ export async function buildCommand(ctx: CommandContext): Promise<number> {
     };
     emit({ type: 'build_started', patterns: ctx.positional, jobs, time: started });
     const analysis = analyze(session, ctx.positional);
+    if (profile) profile.graph = analysis.graph;
     emit({ type: 'analysis_finished', targets: analysis.graph.targets.size, actions: analysis.graph.actions.size, fromCache: analysis.fromCache, ms: analysis.ms });
     if (ctx.flags['dry-run']) {
       return dryRun(session, analysis.graph, analysis.labels, jobs);

@@ -25,6 +25,7 @@ commands:
       -k, --keep-going      finish all independent work after a failure
       --dry-run             print what would run and why, run nothing
       --events FILE         write the build event stream as NDJSON
+      --profile FILE        write a Chrome trace (Perfetto) with the critical path marked
       --memory MiB          never run actions whose declared memory exceeds this
       --keep-sandboxes      leave sandboxes in the cache dir for debugging
       --verbose             print cached actions too
@@ -63,7 +64,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (command) {
       case 'build':
         return await withWorkspace(rest, { ...COMMON, jobs: 'int', 'keep-going': 'boolean', 'dry-run': 'boolean', events: 'string', memory: 'int', 'keep-sandboxes': 'boolean', verbose: 'boolean', retries: 'int',
-          'remote-cache': 'string', 'sign-with': 'list', 'trusted-key': 'list', 'remote-upload': 'boolean' }, true, buildCommand);
+          'remote-cache': 'string', 'sign-with': 'list', 'trusted-key': 'list', 'remote-upload': 'boolean', profile: 'string' }, true, buildCommand);
       case 'query':
         return await withWorkspace(rest, { ...COMMON, output: 'string' }, false, queryCommand);
       case 'explain':

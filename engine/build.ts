@@ -70,6 +70,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
       estimateMs: durations.get(id) ?? (a.kind === 'run' ? DEFAULT_ESTIMATE_MS * a.cpu : 10),
     });
   }
+  o.events({ type: 'build_planned', actions: items.size, jobs, estimates: Object.fromEntries([...items.values()].map((i) => [i.id, i.estimateMs * Math.max(1, i.cpu)])) });
   const execOpts: ExecutorOptions = {
     paths: o.paths, blobs: o.blobs, actionCache: o.actionCache, digests: o.digests, runner: o.runner,
     history: o.history, events: o.events, platform: PLATFORM, remote: o.remote, keepSandboxes: o.keepSandboxes,

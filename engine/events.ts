@@ -10,6 +10,11 @@ export type CacheSource = 'local' | 'remote';
 export type BuildEvent =
   | { readonly type: 'build_started'; readonly patterns: readonly string[]; readonly jobs: number; readonly time: number }
   | { readonly type: 'analysis_finished'; readonly targets: number; readonly actions: number; readonly fromCache: boolean; readonly ms: number }
+  | {
+      /** What the build will do: actions to consider, and their recorded durations (for ETAs). */
+      readonly type: 'build_planned'; readonly actions: number; readonly jobs: number;
+      readonly estimates: Readonly<Record<string, number>>;
+    }
   | { readonly type: 'action_started'; readonly id: ActionId; readonly label: LabelString; readonly mnemonic: string; readonly progress: string; readonly time: number }
   | {
       readonly type: 'action_finished'; readonly id: ActionId; readonly label: LabelString; readonly mnemonic: string;

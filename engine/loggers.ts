@@ -54,6 +54,10 @@ export class TtyLogger implements Logger {
   private readonly running = new Map<string, { label: string; mnemonic: string; start: number }>();
   private done = 0;
   private cached = 0;
+  private estimates: Readonly<Record<string, number>> = {};
+  private remainingMs = 0;
+  private jobs = 1;
+  private planned = 0;
   private timer: NodeJS.Timeout;
   private drawn = false;
   constructor(private readonly root: string, private readonly total: () => number, private readonly out: NodeJS.WriteStream = process.stderr) {
@@ -70,18 +74,26 @@ export class TtyLogger implements Logger {
     const run = [...this.running.values()].sort((a, b) => a.start - b.start).slice(0, 4)
       .map((r) => `  ${r.mnemonic} ${r.label} ${((now - r.start) / 1000).toFixed(0)}s`);
     const cols = this.out.columns ?? 100;
-    const lines = [`[${this.done}/${this.total()}] ${this.cached} cached, ${this.running.size} running`, ...run].map((l) => l.slice(0, cols - 1));
+    const eta = this.remainingMs > 0 ? `, ETA ~${formatEta(this.remainingMs / this.jobs)}` : '';
+    const lines = [`[${this.done}/${this.planned || this.total()}] ${this.cached} cached, ${this.running.size} running${eta}`, ...run].map((l) => l.slice(0, cols - 1));
     this.out.write(lines.join('\n') + (lines.length > 1 ? `\x1b[${lines.length - 1}A` : '') + '\r');
     this.drawn = true;
   }
   event(e: BuildEvent): void {
     switch (e.type) {
+      case 'build_planned':
+        this.estimates = e.estimates;
+        this.remainingMs = Object.values(e.estimates).reduce((a, b) => a + b, 0);
+        this.jobs = e.jobs;
+        this.planned = e.actions;
+        break;
       case 'action_started':
         this.running.set(e.id, { label: e.label, mnemonic: e.mnemonic, start: e.time });
         break;
       case 'action_finished':
         this.running.delete(e.id);
         this.done++;
+        this.remainingMs = Math.max(0, this.remainingMs - (this.estimates[e.id] ?? 0));
         if (e.status === 'cached') this.cached++;
         if (e.status === 'failed') {
           this.clear();
@@ -90,6 +102,7 @@ export class TtyLogger implements Logger {
         break;
       case 'action_skipped':
         this.done++;
+        this.remainingMs = Math.max(0, this.remainingMs - (this.estimates[e.id] ?? 0));
         break;
       case 'warning':
         this.clear();
@@ -125,4 +138,9 @@ export class NdjsonWriter implements Logger {
   close(): void {
     this.flush();
   }
+}
+
+function formatEta(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 90 ? `${s}s` : s < 5400 ? `${Math.round(s / 60)}m` : `${(s / 3600).toFixed(1)}h`;
 }
