@@ -14,7 +14,8 @@ import { dirname } from 'node:path';
 
 export type Db = Database.Database;
 
-const SCHEMA_VERSION = 1;
+/** Bump on any schema change: an older cache database is then rebuilt empty (blobs are kept). */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -71,8 +72,16 @@ export function openDatabase(path: string): Db {
   const db = new Database(path, { timeout: 30_000 });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.exec(SCHEMA);
+  db.exec('CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)');
   const row = db.prepare('SELECT v FROM meta WHERE k = ?').get('schema') as { v: string } | undefined;
-  if (!row) db.prepare('INSERT OR IGNORE INTO meta (k, v) VALUES (?, ?)').run('schema', String(SCHEMA_VERSION));
+  if (row && row.v !== String(SCHEMA_VERSION)) {
+    // A cache from another xbuild version: start its tables afresh (it is only a cache).
+    db.transaction(() => {
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'meta' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
+      for (const t of tables) db.exec(`DROP TABLE IF EXISTS "${t.name}"`);
+    })();
+  }
+  db.exec(SCHEMA);
+  db.prepare('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)').run('schema', String(SCHEMA_VERSION));
   return db;
 }
