@@ -73,7 +73,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   o.events({ type: 'build_planned', actions: items.size, jobs, estimates: Object.fromEntries([...items.values()].map((i) => [i.id, i.estimateMs * Math.max(1, i.cpu)])) });
   const execOpts: ExecutorOptions = {
     paths: o.paths, blobs: o.blobs, actionCache: o.actionCache, digests: o.digests, runner: o.runner,
-    history: o.history, events: o.events, platform: PLATFORM, remote: o.remote, keepSandboxes: o.keepSandboxes,
+    history: o.history, events: o.events, platform: PLATFORM, remote: o.remote, keepSandboxes: o.keepSandboxes, maxSlots: jobs,
   };
   const executor = new Executor(execOpts);
   const signal = o.signal ?? new AbortController().signal;

@@ -53,6 +53,8 @@ export interface ExecutorOptions {
   readonly keepSandboxes?: boolean;
   /** Recompute and compare, but never restore from cache (for --no-cache). */
   readonly noCache?: boolean;
+  /** The build's --jobs: an action never gets more CPU slots than this. */
+  readonly maxSlots?: number;
 }
 
 export class Executor {
@@ -264,7 +266,7 @@ export class Executor {
         HOME: home,
         TMPDIR: tmp,
         SOURCE_DATE_EPOCH: String(action.sourceDateEpoch),
-        XBUILD_CPUS: String(action.cpu),
+        XBUILD_CPUS: String(Math.min(action.cpu, this.o.maxSlots ?? action.cpu)),
       };
       if (action.persistentDir) {
         const dir = join(this.o.paths.cacheDir, 'persistent', action.persistentDir);
@@ -274,7 +276,9 @@ export class Executor {
         env.XBUILD_PERSISTENT_DIR = dir;
       }
       this.o.events({ type: 'action_started', id: action.id, label: action.label, mnemonic: action.mnemonic, progress: action.progress, time: Date.now() });
-      const outcome = await this.o.runner.run({ argv: action.argv, cwd: execroot, env, logPath, network: action.network }, signal);
+      const outcome = await this.o.runner.run({
+        argv: action.argv, cwd: execroot, env, logPath, network: action.network, slots: Math.min(action.cpu, this.o.maxSlots ?? action.cpu), jobserverPath: join(sandbox, 'jobserver.fifo'),
+      }, signal);
       const durationMs = Date.now() - started;
       const logTail = tail(logPath, 20);
       if (outcome.spawnError || outcome.exitCode !== 0) {

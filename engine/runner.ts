@@ -4,7 +4,8 @@
  * its stdout and stderr to the log file, and reports how it ended. Tests and benchmarks can
  * inject another runner (e.g. a pool of long-lived workers).
  */
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { execa } from 'execa';
 
 export interface RunRequest {
@@ -14,6 +15,13 @@ export interface RunRequest {
   readonly logPath: string;
   /** false: the command runs in a new, empty network namespace. */
   readonly network: boolean;
+  /**
+   * CPU slots the scheduler reserved. Above 1, the command is offered a GNU make jobserver
+   * (a FIFO at `jobserverPath` holding slots-1 tokens, passed as fds 3 and 4 with MAKEFLAGS),
+   * so nested makes share these slots instead of multiplying them.
+   */
+  readonly slots: number;
+  readonly jobserverPath?: string;
 }
 
 export interface RunOutcome {
@@ -35,20 +43,31 @@ export const canIsolateNetwork = process.getuid?.() === 0 && existsSync(UNSHARE)
 export class ProcessRunner implements ActionRunner {
   async run(req: RunRequest, signal: AbortSignal): Promise<RunOutcome> {
     const [file, ...args] = req.network || !canIsolateNetwork ? req.argv : [UNSHARE, '--net', '--', ...req.argv];
-    {
+    const jobserver = req.slots > 1 && req.jobserverPath ? openJobserver(req.jobserverPath, req.slots) : undefined;
+    const env = jobserver !== undefined && req.env.MAKEFLAGS === undefined
+      ? { ...req.env, MAKEFLAGS: ` -j${req.slots} --jobserver-auth=3,4` } : req.env;
+    try {
       const r = await execa(file, args, {
         cwd: req.cwd,
-        env: req.env,
+        env,
         extendEnv: false,
-        stdin: 'ignore',
-        stdout: { file: req.logPath, append: true },
-        stderr: { file: req.logPath, append: true },
+        stdio: ['ignore', { file: req.logPath, append: true }, { file: req.logPath, append: true }, ...(jobserver !== undefined ? [jobserver, jobserver] : [])] as never,
         reject: false,
         cancelSignal: signal,
         forceKillAfterDelay: 5000,
       });
       if (r.failed && r.exitCode === undefined && !r.signal) return { exitCode: undefined, signal: undefined, spawnError: r.shortMessage };
       return { exitCode: r.exitCode, signal: r.signal };
+    } finally {
+      if (jobserver !== undefined) closeSync(jobserver);
     }
   }
+}
+
+/** A FIFO holding `slots - 1` job tokens (the command itself holds the implicit one). */
+function openJobserver(path: string, slots: number): number {
+  execFileSync('/usr/bin/mkfifo', ['-m', '600', path]);
+  const fd = openSync(path, 'r+'); // read-write: opening never blocks, and the FIFO never sees EOF
+  writeSync(fd, Buffer.alloc(slots - 1, '+'));
+  return fd;
 }

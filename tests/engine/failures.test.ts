@@ -103,3 +103,27 @@ cmd({ name: "net", outs: ["net.txt"], cmd: "cat /proc/net/dev | tail -n +3 | cut
     expect(bad.stderr).toContain('malformed label "//a//b:c": package path has an empty component');
   });
 });
+
+describe('resources', () => {
+  it('offers a GNU make jobserver with the action\'s CPU slots to nested makes', async () => {
+    ws = new TempWorkspace({
+      'BUILD.ts': '',
+      'm/BUILD.ts': `import { cmd } from "xbuild";
+cmd({ name: "par", srcs: ["Makefile"], outs: ["trace.txt"], cpu: 3, tools: ["/usr/bin/make"],
+  cmd: "make -s -f $< TRACE=$PWD/$@ all" });`,
+      'm/Makefile': `all: t1 t2 t3 t4 t5 t6
+t%:
+\t@echo + >> $(TRACE); sleep 0.4; echo - >> $(TRACE)
+.PHONY: all
+`,
+    });
+    const r = await ws.build('//m:par', '-j', '4');
+    expect(r.code, r.stderr).toBe(0);
+    let running = 0, max = 0;
+    for (const l of ws.read('xbuild-out/m/trace.txt').split('\n').filter(Boolean)) {
+      running += l === '+' ? 1 : -1;
+      max = Math.max(max, running);
+    }
+    expect(max).toBe(3); // the action's 3 slots: not 1 (no jobserver), not unbounded
+  });
+});
