@@ -71,7 +71,7 @@ export async function buildCommand(ctx: CommandContext): Promise<number> {
     });
     finishBuildRecord(session.db, recordId, {
       ok: summary.ok, patterns: ctx.positional, executed: summary.executed, cachedLocal: summary.cached, cachedRemote: summary.cachedRemote,
-      failed: summary.failed, skipped: summary.skipped, durationMs, failures: summary.failures, slowest: summary.slowest,
+      failed: summary.failed, skipped: summary.skipped, durationMs, failures: summary.failures, slowest: summary.slowest, targets: summary.targets,
       remote: remoteStats ? { ...remoteStats } : undefined,
     }, ctx.root, summary.keysByLabel);
     for (const l of loggers) l.close();
@@ -81,6 +81,8 @@ export async function buildCommand(ctx: CommandContext): Promise<number> {
       out.write(`\n${summary.failures.length} action${summary.failures.length === 1 ? '' : 's'} failed:\n`);
       for (const f of summary.failures) out.write(`  ${f.label}: ${f.error}${f.logPath ? ` (log: ${relative(ctx.root, f.logPath)})` : ''}\n`);
       if (summary.skipped) out.write(`  ${summary.skipped} action${summary.skipped === 1 ? '' : 's'} skipped because a dependency failed\n`);
+      out.write('Targets:\n');
+      for (const t of summary.targets) out.write(`  ${t.status.padEnd(11)} ${t.label}${t.because ? ` (dependency ${t.because} failed)` : ''}\n`);
     }
     const counts = `${summary.executed} executed, ${summary.cached + summary.cachedRemote} cached, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped` : ''}`;
     out.write(`Cache: ${cacheStats.localHits} local hits, ${cacheStats.remoteHits} remote hits, ${cacheStats.misses} misses`

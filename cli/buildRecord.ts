@@ -18,6 +18,7 @@ export interface BuildReport {
   readonly durationMs: number;
   readonly failures: BuildSummary['failures'];
   readonly slowest: BuildSummary['slowest'];
+  readonly targets: BuildSummary['targets'];
   readonly remote?: Readonly<Record<string, unknown>>;
 }
 

@@ -27,6 +27,10 @@ export async function reportCommand(ctx: CommandContext): Promise<number> {
       o.write('Failed:\n');
       for (const f of r.failures) o.write(`  ${f.label}: ${f.error}${f.logPath ? `\n    log: ${relative(ctx.root, f.logPath)}` : ''}\n`);
     }
+    if (r.targets?.length) {
+      o.write('Targets:\n');
+      for (const t of r.targets) o.write(`  ${t.status.padEnd(11)} ${t.label}${t.because ? ` (dependency ${t.because} failed)` : ''}\n`);
+    }
     if (r.slowest.length) {
       o.write('Slowest actions:\n');
       for (const s of r.slowest) o.write(`  ${(s.durationMs / 1000).toFixed(1).padStart(8)}s  ${s.mnemonic} ${s.label}\n`);

@@ -49,8 +49,19 @@ export interface BuildSummary {
   readonly actionKeys: ReadonlyMap<ActionId, string>;
   /** Executed actions with their durations, slowest first (for reports). */
   readonly slowest: readonly { readonly label: string; readonly mnemonic: string; readonly durationMs: number }[];
+  /** Each requested target's outcome, root causes (failed targets) first. */
+  readonly targets: readonly TargetOutcome[];
   /** The keys of the actions each requested label needed (for gc roots and closure export). */
   readonly keysByLabel: ReadonlyMap<string, readonly string[]>;
+}
+
+/** How one requested target ended. */
+export interface TargetOutcome {
+  readonly label: string;
+  /** ok: something ran; cached: everything came from a cache; failed: one of its own actions failed;
+   *  skipped: a dependency failed (named in `because`); not-started: the build stopped first. */
+  readonly status: 'ok' | 'cached' | 'failed' | 'skipped' | 'not-started';
+  readonly because?: string;
 }
 
 export const DEFAULT_JOBS = Math.max(1, cpus().length);
@@ -78,6 +89,8 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   const executor = new Executor(execOpts);
   const signal = o.signal ?? new AbortController().signal;
   let executed = 0, cached = 0, cachedRemote = 0;
+  const statusOf = new Map<string, 'executed' | 'cached' | 'failed'>();
+  const skippedBecause = new Map<string, string>();
   const ran: { label: string; mnemonic: string; durationMs: number }[] = [];
   const failures: BuildSummary['failures'][number][] = [];
   const keys = new Map<ActionId, string>();
@@ -98,6 +111,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
         outcome = { ok: false as const, error: `internal error: ${(e as Error).stack ?? e} (this is an xbuild bug)`, durationMs: Date.now() - started, environmental: false };
       }
       if (outcome.key) keys.set(action.id, outcome.key);
+      statusOf.set(action.id, outcome.ok ? outcome.status : 'failed');
       if (outcome.ok) {
         if (outcome.status === 'executed') {
           executed++;
@@ -115,6 +129,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
     },
     skipped: (id, because) => {
       const a = o.graph.actions.get(id as ActionId)!;
+      skippedBecause.set(id, o.graph.actions.get(because as ActionId)!.label);
       o.events({ type: 'action_skipped', id: a.id, label: a.label, mnemonic: a.mnemonic, because: because as ActionId, becauseLabel: o.graph.actions.get(because as ActionId)!.label });
     },
   });
@@ -122,14 +137,23 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   // Keep only failures that are final (a retried action that later succeeded is not one).
   const finalFailures = failures.filter((f) => result.failed.has(f.id));
   const keysByLabel = new Map<string, string[]>();
+  const targets: TargetOutcome[] = [];
   for (const l of o.labels) {
-    const ids = actionsFor(o.graph, o.graph.targets.get(l as never)?.files ?? []);
-    keysByLabel.set(l, [...ids].map((id) => keys.get(id)).filter((k): k is string => !!k).sort());
+    const ids = [...actionsFor(o.graph, o.graph.targets.get(l as never)?.files ?? [])];
+    keysByLabel.set(l, ids.map((id) => keys.get(id)).filter((k): k is string => !!k).sort());
+    const own = new Set(o.graph.targets.get(l as never)?.actions ?? []);
+    const failedOwn = ids.some((id) => own.has(id) && statusOf.get(id) === 'failed');
+    const failedDep = ids.map((id) => (statusOf.get(id) === 'failed' ? o.graph.actions.get(id)!.label : skippedBecause.get(id))).find(Boolean);
+    const status: TargetOutcome['status'] = failedOwn ? 'failed' : failedDep ? 'skipped'
+      : ids.some((id) => !statusOf.has(id)) ? 'not-started' : ids.some((id) => statusOf.get(id) === 'executed') ? 'ok' : 'cached';
+    targets.push({ label: l, status, because: status === 'skipped' ? failedDep : undefined });
   }
+  const rank = { failed: 0, skipped: 1, 'not-started': 2, ok: 3, cached: 4 } as const;
+  targets.sort((a, b) => rank[a.status] - rank[b.status] || (a.label < b.label ? -1 : 1));
   return {
     ok: result.ok, executed, cached, cachedRemote, failed: result.failed.size, skipped: result.skipped.size,
     outputs: files.map((f) => f.path), failures: finalFailures, actionKeys: keys,
-    slowest: ran.sort((a, b) => b.durationMs - a.durationMs).slice(0, 10), keysByLabel,
+    slowest: ran.sort((a, b) => b.durationMs - a.durationMs).slice(0, 10), keysByLabel, targets,
   };
 }
 

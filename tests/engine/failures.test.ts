@@ -40,6 +40,15 @@ describe('failures', () => {
     expect(r.stderr).toMatch(/2 actions failed:\n {2}\/\/p:bad\d: .*\n {2}\/\/p:bad\d: /);
     expect(r.stderr).toContain('first-failure-detail');
     expect(r.stderr).toContain('second-failure-detail');
+    expect(r.stderr).toMatch(/Targets:\n {2}failed +\/\/p:bad1\n {2}failed +\/\/p:bad2\n {2}skipped +\/\/p:after1 \(dependency \/\/p:bad1 failed\)\n {2}ok +\/\/p:good/);
+    const report = await ws.run(['report', '--json']);
+    expect(report.code).toBe(0);
+    const json = JSON.parse(report.stdout);
+    expect(json.ok).toBe(false);
+    expect(json.targets.map((t: { label: string; status: string }) => `${t.status} ${t.label}`)).toEqual(['failed //p:bad1', 'failed //p:bad2', 'skipped //p:after1', 'ok //p:good']);
+    expect(json.failures.map((f: { logPath: string }) => f.logPath)).toEqual([expect.stringMatching(/p__bad\d\.0\.Cmd\.log$/), expect.stringMatching(/p__bad\d\.0\.Cmd\.log$/)]);
+    const text = await ws.run(['report']);
+    expect(text.stdout).toMatch(/FAILED .*\n.*executed: 1/);
   });
 
   it('without --keep-going the build stops starting new work after the first failure', async () => {
