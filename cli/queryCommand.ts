@@ -12,6 +12,21 @@ import { UsageError } from './args.js';
 import { analyze, openSession } from './session.js';
 import type { CommandContext } from './main.js';
 import type { ActionGraph } from '../engine/action.js';
+import { DiagnosticError } from '../engine/diagnostics.js';
+import { parseLabel } from '../engine/label.js';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The canonical label if `p` names an existing source file, else undefined. */
+function sourceFileLabel(root: string, p: string): string | undefined {
+  try {
+    const l = parseLabel(p.startsWith('//') ? p : `//${p}`);
+    const path = join(root, l.pkg, l.name);
+    return existsSync(path) && statSync(path).isFile() ? l.str : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 type Node =
   | { kind: 'pattern'; text: string }
@@ -21,7 +36,7 @@ type Node =
 const FUNCS = new Set(['deps', 'rdeps', 'somepath', 'allpaths', 'kind']);
 
 export function parseQuery(text: string): Node {
-  const tokens = text.match(/\(|\)|,|[^\s(),]+/g) ?? [];
+  const tokens = text.match(/"[^"]*"|'[^']*'|\(|\)|,|[^\s(),]+/g) ?? [];
   let i = 0;
   const peek = () => tokens[i];
   const next = () => {
@@ -161,9 +176,25 @@ export async function queryCommand(ctx: CommandContext): Promise<number> {
   const session = await openSession(ctx.root, ctx.cacheDir);
   try {
     const patterns = [...new Set(patternsOf(tree))];
-    const { graph } = analyze(session, patterns);
+    // A pattern naming a source file (not a target) stands for itself, as in Bazel.
     const perPattern = new Map<string, string[]>();
-    for (const p of patterns) perPattern.set(p, analyze(session, [p]).labels as string[]);
+    const targetPatterns: string[] = [];
+    for (const p of patterns) {
+      const file = sourceFileLabel(ctx.root, p);
+      if (file) {
+        try {
+          perPattern.set(p, analyze(session, [p]).labels as string[]);
+          targetPatterns.push(p);
+        } catch (e) {
+          if (!(e instanceof DiagnosticError) || !e.diagnostics.every((d) => d.code === 'unknown-target')) throw e;
+          perPattern.set(p, [file]);
+        }
+      } else {
+        perPattern.set(p, analyze(session, [p]).labels as string[]);
+        targetPatterns.push(p);
+      }
+    }
+    const { graph } = analyze(session, targetPatterns);
     const result = [...evaluate(tree, graph, (p) => perPattern.get(p) ?? [])].sort();
     const out = process.stdout;
     if (output === 'label') out.write(result.map((l) => `${l}\n`).join(''));
