@@ -155,6 +155,13 @@ export const debianLock = {
           "size": 725946
         },
         {
+          "name": "hello_2.10.orig.tar.gz.asc",
+          "archive": "debian",
+          "path": "pool/main/h/hello/hello_2.10.orig.tar.gz.asc",
+          "sha256": "4ea69de913428a4034d30dcdcb34ab84f5c4a76acf9040f3091f0d3fac411b60",
+          "size": 819
+        },
+        {
           "name": "hello_2.10-3.debian.tar.xz",
           "archive": "debian",
           "path": "pool/main/h/hello/hello_2.10-3.debian.tar.xz",

@@ -27,7 +27,6 @@ const sources = {};
 for (const l of lines('source-uris')) {
   const [src, version, ...rest] = l.split(' ');
   const u = uriLine(rest.join(' '));
-  if (u.name.endsWith('.asc')) continue; // upstream signatures: not needed to unpack
   sources[src] ??= { version, files: [], buildDepends: [] };
   sources[src].files.push({ name: u.name, ...poolRef(u.url), sha256: u.sha256, size: u.size });
 }
