@@ -10,6 +10,7 @@ import { ProfileWriter } from '../engine/profile.js';
 import { ProcessRunner } from '../engine/runner.js';
 import { analyze, openSession } from './session.js';
 import { dryRun } from './dryRun.js';
+import { writeUpToDateStamp } from './stampWriter.js';
 import { UsageError } from './args.js';
 import { cacheSettings } from './settings.js';
 import { setupRemote } from './remoteSetup.js';
@@ -76,6 +77,7 @@ export async function buildCommand(ctx: CommandContext): Promise<number> {
     }, ctx.root, summary.keysByLabel);
     for (const l of loggers) l.close();
     loggers.length = 0;
+    if (summary.ok && !abort.signal.aborted) writeUpToDateStamp(ctx, session, analysis, summary.outputs, summary.actionKeys);
     const out = process.stderr;
     if (!summary.ok && summary.failures.length) {
       out.write(`\n${summary.failures.length} action${summary.failures.length === 1 ? '' : 's'} failed:\n`);

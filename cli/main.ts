@@ -7,13 +7,19 @@ import { relative, resolve } from 'node:path';
 import { DiagnosticError, renderDiagnostic } from '../engine/diagnostics.js';
 import { defaultCacheDir, findWorkspaceRoot, PidLock } from '../engine/workspace.js';
 import { parseArgs, UsageError, type FlagSpec } from './args.js';
-import { buildCommand } from './buildCommand.js';
-import { queryCommand } from './queryCommand.js';
-import { explainCommand } from './explainCommand.js';
-import { checkCommand } from './checkCommand.js';
-import { removeTree } from '../engine/executor.js';
-import { cacheCommand, keyCommand } from './cacheCommand.js';
-import { reportCommand } from './reportCommand.js';
+import { removeTree } from '../engine/removeTree.js';
+
+// Commands are loaded on demand: a no-op build must not pay for modules it does not use.
+const buildCommand = async (ctx: CommandContext) => {
+  const fast = (await import('./fastBuild.js')).tryUpToDate(ctx);
+  return fast ?? (await import('./buildCommand.js')).buildCommand(ctx);
+};
+const queryCommand = async (ctx: CommandContext) => (await import('./queryCommand.js')).queryCommand(ctx);
+const explainCommand = async (ctx: CommandContext) => (await import('./explainCommand.js')).explainCommand(ctx);
+const checkCommand = async (ctx: CommandContext) => (await import('./checkCommand.js')).checkCommand(ctx);
+const reportCommand = async (ctx: CommandContext) => (await import('./reportCommand.js')).reportCommand(ctx);
+const cacheCommand = async (ctx: CommandContext) => (await import('./cacheCommand.js')).cacheCommand(ctx);
+const keyCommand = async (ctx: CommandContext) => (await import('./cacheCommand.js')).keyCommand(ctx);
 
 export const EXIT = { ok: 0, buildFailed: 1, usage: 2, internal: 3, interrupted: 130 } as const;
 

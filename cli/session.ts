@@ -12,7 +12,7 @@ import { FileDigests, initFileDigests } from '../engine/fileDigests.js';
 import { History } from '../engine/history.js';
 import { Loader } from '../engine/loader.js';
 import { Analyzer } from '../engine/analyzer.js';
-import { AnalysisCache } from '../engine/analysisCache.js';
+import { AnalysisCache, type AnalysisRecord } from '../engine/analysisCache.js';
 import type { ActionGraph } from '../engine/action.js';
 import { workspacePaths, type WorkspacePaths } from '../engine/workspace.js';
 import * as xbuildModule from '../rules/index.js';
@@ -49,6 +49,8 @@ export interface AnalysisOutcome {
   readonly labels: readonly string[];
   readonly fromCache: boolean;
   readonly ms: number;
+  /** What the analysis read (for the up-to-date stamp). */
+  readonly record: AnalysisRecord;
 }
 
 /** Expands patterns and analyses them, reusing the analysis cache when nothing changed. Throws DiagnosticError. */
@@ -56,13 +58,15 @@ export function analyze(s: Session, patterns: readonly string[]): AnalysisOutcom
   const started = Date.now();
   const cache = new AnalysisCache(s.db, s.digests);
   const walker = new Loader(s.paths.root, xbuildModule as unknown as Record<string, unknown>);
-  const cached = cache.get(s.paths.root, patterns, (pkg) => walker.findPackages(pkg));
-  if (cached) return { graph: cached, labels: cached.requested, fromCache: true, ms: Date.now() - started };
+  const cached = cache.get(s.paths.root, patterns, (pkg) => walker.findPackages(pkg), walker.walkedDirs);
+  if (cached) return { graph: cached.graph, labels: cached.graph.requested, fromCache: true, ms: Date.now() - started, record: cached.record };
   const loader = new Loader(s.paths.root, xbuildModule as unknown as Record<string, unknown>);
   const analyzer = new Analyzer({ root: s.paths.root, loader, rulesDir: join(INSTALL_ROOT, 'rules') });
   const labels = analyzer.expand(patterns);
   const graph = analyzer.analyze(labels);
-  cache.put(s.paths.root, patterns, graph, { files: loader.filesRead, probes: analyzer.probes, walks: loader.walks });
+  const record: AnalysisRecord = { files: loader.filesRead, probes: analyzer.probes, walks: loader.walks, dirs: loader.walkedDirs };
+  cache.put(s.paths.root, patterns, graph, record, loader.readDigests);
+  for (const f of loader.filesRead) s.digests.digest(f); // fingerprints for the next validation
   s.digests.flush();
-  return { graph, labels, fromCache: false, ms: Date.now() - started };
+  return { graph, labels, fromCache: false, ms: Date.now() - started, record };
 }

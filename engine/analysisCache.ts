@@ -18,6 +18,7 @@ interface Recorded {
   readonly files: readonly (readonly [string, string])[];
   readonly probes: readonly (readonly [string, string])[];
   readonly walks: readonly (readonly [string, readonly string[]])[];
+  readonly dirs: readonly (readonly [string, readonly string[]])[];
   readonly graph: {
     readonly targets: readonly ConfiguredTarget[];
     readonly actions: readonly Action[];
@@ -25,10 +26,15 @@ interface Recorded {
   };
 }
 
+/** Everything loading and analysis read, besides the graph itself. */
 export interface AnalysisRecord {
+  /** BUILD.ts and imported files (absolute paths). */
   readonly files: ReadonlySet<string>;
+  /** Workspace-relative paths probed, with what was there: file, dir or none. */
   readonly probes: ReadonlyMap<string, string>;
   readonly walks: ReadonlyMap<string, readonly string[]>;
+  /** Directories listed by pattern walks (absolute), with the entries that mattered then. */
+  readonly dirs: ReadonlyMap<string, readonly string[]>;
 }
 
 /** xbuild's own compiled code: a new version must not reuse old analyses. */
@@ -65,7 +71,11 @@ export class AnalysisCache {
   }
 
   /** The cached graph, if everything it was computed from is unchanged. */
-  get(root: string, patterns: readonly string[], walk: (pkg: string) => string[]): ActionGraph | undefined {
+  /**
+   * `walk` re-lists packages below a directory; `walkedDirs` then holds what those walks saw
+   * now, which becomes the record's directory listing (the graph only depends on the packages).
+   */
+  get(root: string, patterns: readonly string[], walk: (pkg: string) => string[], walkedDirs?: ReadonlyMap<string, readonly string[]>): { graph: ActionGraph; record: AnalysisRecord } | undefined {
     const row = this.db.prepare('SELECT value FROM load_cache WHERE key = ?').get(this.key(root, patterns)) as { value: string } | undefined;
     if (!row) return undefined;
     const rec = JSON.parse(row.value) as Recorded;
@@ -82,14 +92,21 @@ export class AnalysisCache {
     const actions = new Map(rec.graph.actions.map((a) => [a.id, a]));
     const producers = new Map<string, ActionId>();
     for (const a of rec.graph.actions) for (const o of a.outputs) producers.set(o.path, a.id);
-    return { targets, actions, producers, requested: rec.graph.requested };
+    const record: AnalysisRecord = {
+      files: new Set(rec.files.map(([f]) => f)), probes: new Map(rec.probes), walks: new Map(rec.walks), dirs: walkedDirs ? new Map(walkedDirs) : new Map(rec.dirs ?? []),
+    };
+    return { graph: { targets, actions, producers, requested: rec.graph.requested }, record };
   }
 
-  put(root: string, patterns: readonly string[], graph: ActionGraph, record: AnalysisRecord): void {
+  /** `readDigests`: the digest of the text each file had when it was evaluated. */
+  put(root: string, patterns: readonly string[], graph: ActionGraph, record: AnalysisRecord, readDigests: ReadonlyMap<string, string>): void {
     const rec: Recorded = {
-      files: [...record.files].sort().map((f) => [f, this.digests.digest(f)] as const),
+      // If a file changed since it was evaluated, the recorded digest is the evaluated one, so
+      // the next build sees the difference and analyses again.
+      files: [...record.files].sort().map((f) => [f, readDigests.get(f) ?? ''] as const),
       probes: [...record.probes.entries()],
       walks: [...record.walks.entries()],
+      dirs: [...record.dirs.entries()],
       graph: { targets: [...graph.targets.values()], actions: [...graph.actions.values()], requested: graph.requested },
     };
     this.db.prepare('INSERT OR REPLACE INTO load_cache (key, value, updated_ms) VALUES (?, ?, ?)').run(this.key(root, patterns), JSON.stringify(rec), Date.now());

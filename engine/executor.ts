@@ -27,6 +27,8 @@ import type { BlobStore } from '../cache/blobStore.js';
 import type { Sha256 } from '../cache/digest.js';
 import { fileMode, materializeTree, readTree, storeTree } from '../cache/tree.js';
 import type { History } from './history.js';
+import { removeTree } from './removeTree.js';
+export { removeTree };
 
 export const FIXED_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -363,26 +365,6 @@ function replacePath(tmp: string, dest: string): void {
     renameSync(tmp, dest);
   }
 }
-
-/** Removes a tree even where read-only directories would stop a non-root user. */
-export function removeTree(path: string): void {
-  try {
-    rmSync(path, { recursive: true, force: true });
-  } catch {
-    const makeWritable = (p: string) => {
-      try {
-        const st = lstatSync(p);
-        if (st.isDirectory()) {
-          chmodSync(p, 0o755);
-          for (const n of readdirSync(p)) makeWritable(join(p, n));
-        }
-      } catch { /* gone */ }
-    };
-    makeWritable(path);
-    rmSync(path, { recursive: true, force: true });
-  }
-}
-
 
 /** The last `lines` lines of a log file (reads at most the last 64 KiB). */
 export function tail(path: string, lines: number): string {

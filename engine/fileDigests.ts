@@ -61,6 +61,23 @@ export class FileDigests {
     return d;
   }
 
+  /**
+   * Whether a file still has the content this process used (its memoised digest): by stat when
+   * the fingerprint matches, else by hashing it again. False if it changed or vanished.
+   */
+  unchangedSinceUse(absPath: string): boolean {
+    const used = this.memo.get(absPath);
+    if (!used) return false;
+    this.memo.delete(absPath);
+    try {
+      return this.digest(absPath) === used;
+    } catch {
+      return false;
+    } finally {
+      this.memo.set(absPath, used);
+    }
+  }
+
   /** Forget what this process memoised (e.g. after outputs were rewritten). */
   forget(absPath: string): void {
     this.memo.delete(absPath);

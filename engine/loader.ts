@@ -14,6 +14,7 @@ import vm from 'node:vm';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
 import type { AnyAttrSpec } from './api.js';
 import { DiagnosticError, diag, didYouMean, type Diagnostic, type SourceLocation } from './diagnostics.js';
 import { LabelError, makeLabel, parseLabel, type Label } from './label.js';
@@ -57,8 +58,12 @@ function typescript(): TS {
 export class Loader {
   /** Absolute paths of every file whose content affected loading. */
   readonly filesRead = new Set<string>();
+  /** SHA-256 of exactly the text that was evaluated, per file (what the analysis cache keys on). */
+  readonly readDigests = new Map<string, string>();
   /** Package lists found by directory walks (for `//pkg/...`), which also affect loading. */
   readonly walks = new Map<string, string[]>();
+  /** Every directory those walks listed (absolute), with the entries that mattered. */
+  readonly walkedDirs = new Map<string, string[]>();
   private readonly packages = new Map<string, LoadedPackage | undefined>();
   private readonly modules = new Map<string, LoadedModule>();
   private readonly sourceMaps = new Map<string, SourceMap>();
@@ -119,6 +124,7 @@ export class Loader {
       let names: string[];
       try {
         names = readdirSync(abs);
+        this.walkedDirs.set(abs, relevantEntries(names));
       } catch {
         return;
       }
@@ -167,6 +173,7 @@ export class Loader {
       throw new DiagnosticError([diag('missing-file', `cannot read ${relative(this.root, absPath)}`)]);
     }
     this.filesRead.add(absPath);
+    this.readDigests.set(absPath, createHash('sha256').update(source).digest('hex'));
     const out = ts.transpileModule(source, {
       fileName: absPath,
       reportDiagnostics: true,
@@ -248,6 +255,11 @@ export class Loader {
     }
     return all;
   }
+}
+
+/** The entries of a directory that package walks look at (not dot-files, not output trees). */
+export function relevantEntries(names: readonly string[]): string[] {
+  return names.filter((n) => !n.startsWith('.') && !IGNORED_DIRS.has(n)).sort();
 }
 
 function deepFreeze<T>(o: T, seen = new Set<unknown>()): T {

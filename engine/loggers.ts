@@ -4,8 +4,8 @@
  * - TtyLogger: a live status line (done/total, cache hits, running actions with elapsed time);
  * - NdjsonWriter: the machine-readable stream for --events=FILE.
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
 import type { BuildEvent } from './events.js';
 
 export interface Logger {
@@ -125,6 +125,7 @@ export class TtyLogger implements Logger {
 export class NdjsonWriter implements Logger {
   private buf: string[] = [];
   constructor(private readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, '');
   }
   event(e: BuildEvent): void {

@@ -1,0 +1,35 @@
+/**
+ * The no-op fast path of `xbuild build`: if the up-to-date stamp for these patterns and
+ * settings still matches every file it recorded, report the build as done without opening the
+ * cache database or loading the engine (see engine/upToDate.ts). Light imports only.
+ */
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { checkStamp, stampKey, stampPath } from '../engine/upToDate.js';
+import { cacheSettings } from './settings.js';
+import type { CommandContext } from './main.js';
+
+export function buildStampKey(ctx: CommandContext): string {
+  const s = cacheSettings(ctx.root, ctx.flags);
+  return stampKey([ctx.root, ctx.cacheDir, [...ctx.positional].sort(), s.remoteCache ?? null, s.trustedKeys, s.remoteUpload ?? null, s.signWith]);
+}
+
+/** The exit code when the build is already up to date; undefined when a real build is needed. */
+export function tryUpToDate(ctx: CommandContext): number | undefined {
+  if (ctx.flags['dry-run'] || ctx.flags.profile || process.env.XBUILD_NO_STAMP === '1') return undefined;
+  const started = Date.now();
+  const stamp = checkStamp(stampPath(join(ctx.root, '.xbuild'), buildStampKey(ctx)));
+  if (!stamp) return undefined;
+  const events = ctx.flags.events as string | undefined;
+  if (events) {
+    const lines = [JSON.stringify({ type: 'build_started', patterns: ctx.positional, jobs: ctx.flags.jobs ?? 0, time: started, upToDate: true })];
+    for (const a of stamp.actions) lines.push(JSON.stringify({ type: 'action_finished', id: a.id, label: a.label, mnemonic: a.mnemonic, status: 'cached', cache: 'local', key: a.key, durationMs: 0 }));
+    lines.push(JSON.stringify({ type: 'build_finished', ok: true, executed: 0, cached: stamp.actions.length, failed: 0, skipped: 0, durationMs: Date.now() - started, outputs: stamp.outputs, outDir: join(ctx.root, 'xbuild-out'), upToDate: true }));
+    mkdirSync(dirname(events), { recursive: true });
+    writeFileSync(events, '');
+    appendFileSync(events, lines.join('\n') + '\n');
+  }
+  const where = stamp.outputs.length <= 3 ? stamp.outputs.join(' ') : `xbuild-out/ (${stamp.outputs.length} files)`;
+  process.stderr.write(`Build OK in ${((Date.now() - started) / 1000).toFixed(1)}s: up to date, nothing changed (${stamp.actions.length} actions). Outputs: ${where || '(none)'}\n`);
+  return 0;
+}

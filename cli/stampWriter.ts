@@ -1,0 +1,78 @@
+/**
+ * After a successful build: record the up-to-date stamp (engine/upToDate.ts) from what the
+ * analysis read, every needed action's sources and tools, the outputs, and xbuild's own code.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { actionsFor } from '../engine/action.js';
+import { relevantEntries } from '../engine/loader.js';
+import { StampRecorder, stampPath, type StampedAction } from '../engine/upToDate.js';
+import { buildStampKey } from './fastBuild.js';
+import type { AnalysisOutcome, Session } from './session.js';
+import type { CommandContext } from './main.js';
+
+const DIST = fileURLToPath(new URL('..', import.meta.url));
+
+function jsFiles(dir: string, out: string[] = []): string[] {
+  for (const n of readdirSync(dir)) {
+    const p = join(dir, n);
+    if (n.endsWith('.js')) out.push(p);
+    else if (!n.includes('.') && statSync(p).isDirectory()) jsFiles(p, out);
+  }
+  return out;
+}
+
+export function writeUpToDateStamp(ctx: CommandContext, s: Session, analysis: AnalysisOutcome, outputs: readonly string[], keys: ReadonlyMap<string, string>): boolean {
+  const rec = new StampRecorder();
+  const known = (abs: string) => s.digests.unchangedSinceUse(abs);
+  const addSource = (abs: string) => {
+    let isDir = false;
+    try {
+      isDir = statSync(abs).isDirectory();
+    } catch { /* add() reports it */ }
+    if (!isDir) return rec.add(abs, known(abs), true);
+    rec.add(abs, true, true);
+    for (const n of readdirSync(abs)) addSource(join(abs, n));
+  };
+  for (const f of analysis.record.files) rec.add(f, known(f), true);
+  for (const [p, kind] of analysis.record.probes) rec.addProbe(join(ctx.root, p), kind);
+  for (const [d, entries] of analysis.record.dirs) rec.add(d, sameListing(d, entries), false);
+  for (const f of ['xbuild.config.json']) rec.addProbe(join(ctx.root, f), probeKind(join(ctx.root, f)));
+  for (const f of jsFiles(join(DIST, 'engine')).concat(jsFiles(join(DIST, 'rules')), jsFiles(join(DIST, 'cache')), jsFiles(join(DIST, 'cli')))) rec.add(f, true, false);
+  const files = analysis.labels.flatMap((l) => analysis.graph.targets.get(l as never)?.files ?? []);
+  const actions: StampedAction[] = [];
+  for (const id of actionsFor(analysis.graph, files)) {
+    const a = analysis.graph.actions.get(id)!;
+    for (const i of a.inputs) if (i.source) addSource(join(ctx.root, i.path));
+    for (const t of a.tools) rec.add(t, known(t), true);
+    for (const o of a.outputs) {
+      const abs = join(ctx.root, o.path);
+      if (o.kind === 'dir') rec.addTree(abs);
+      else rec.add(abs, true, false);
+    }
+    actions.push({ id, label: a.label, mnemonic: a.mnemonic, key: keys.get(id) ?? '' });
+  }
+  for (const f of files) if (f.source) addSource(join(ctx.root, f.path));
+  s.digests.flush();
+  const written = rec.write(stampPath(s.paths.stateDir, buildStampKey(ctx)), actions, outputs);
+  if (!written && process.env.XBUILD_DEBUG_STAMP) process.stderr.write(`no up-to-date stamp: ${rec.why}\n`);
+  return written;
+}
+
+/** Whether a walked directory still has the entries the walk saw (xbuild's own folders aside). */
+function sameListing(dir: string, entries: readonly string[]): boolean {
+  try {
+    return JSON.stringify(relevantEntries(readdirSync(dir))) === JSON.stringify(entries);
+  } catch {
+    return false;
+  }
+}
+
+function probeKind(abs: string): string {
+  try {
+    return statSync(abs).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return 'none';
+  }
+}
