@@ -20,8 +20,10 @@
 #   src/                           pristine + the series applied; kept in sync by content
 #   obj/                           make O=obj output tree (objects, .config, the image)
 #   tree-ok                        marker: the tree is consistent (see below)
-# Each run applies the whole series to a fresh hard-linked copy of the pristine tree (staging/,
-# GNU patch replaces a file instead of writing through the link, so pristine stays intact),
+# Each run applies the whole series (patch -p1 --forward --fuzz=0: a hunk whose context does
+# not match exactly fails, as with dpkg-source) to a fresh hard-linked copy of the pristine
+# tree (staging/; GNU patch replaces a file rather than writing through the link, so pristine
+# stays intact, which the run checks),
 # then syncs staging/ into src/ with `rsync --checksum --delete` WITHOUT preserving times: a
 # file whose content is unchanged keeps its old mtime, a changed, added or reverted file gets
 # a fresh one, so make's mtime-based dependency check (plus Kbuild's per-command .cmd files
@@ -112,6 +114,7 @@ staging=$work/staging
 rm -rf "$staging"
 cp -al "$pristine" "$staging"
 patch_dir=$(dirname "$series")
+touch "$scratch/before-patching"
 n=0
 while IFS= read -r line || [ -n "$line" ]; do
   n=$((n + 1))
@@ -121,7 +124,7 @@ while IFS= read -r line || [ -n "$line" ]; do
   name=$1; level=${2:--p1}
   p=$patch_dir/$name
   [ -f "$p" ] || die "$(basename "$series"):$n: patch $name listed in the series does not exist"
-  if ! outp=$(cd "$staging" && patch "$level" --forward --batch --no-backup-if-mismatch -r - < "$p" 2>&1); then
+  if ! outp=$(cd "$staging" && patch "$level" --forward --batch --fuzz=0 --no-backup-if-mismatch -r - < "$p" 2>&1); then
     echo "$outp" >&2
     failed=$(echo "$outp" | awk '/^patching file /{f=$3} /FAILED|Reversed|malformed|garbage|Only garbage|can.t find file/{print (f?f": ":"") $0}' | head -5)
     die "kernel patch $name (series line $n) does not apply:
@@ -129,6 +132,13 @@ $failed"
   fi
   log "applied $name"
 done < "$series"
+# A file changed by patching that still shares its inode with pristine/ was written through
+# the hard link: pristine is then corrupt. GNU patch never does this; check rather than trust.
+written_through=$(find "$staging" -type f -links +1 -newer "$scratch/before-patching" -print -quit)
+if [ -n "$written_through" ]; then
+  rm -rf "$work/pristine" "$staging"
+  die "patching wrote through a hard link into the pristine tree (${written_through#"$staging"/}); it was removed, run again"
+fi
 
 # --- 4. sync staging -> src by content (only changed files get a new mtime) ---------------
 # From here on the tree changes: drop the marker until it is consistent again. (A series that
