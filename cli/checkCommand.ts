@@ -2,7 +2,7 @@
  * `xbuild check`: type-checks every BUILD.ts (and the workspace .ts files they import) with
  * ts-morph against the rule types, printing file:line:col for each problem.
  */
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { Loader } from '../engine/loader.js';
 import { renderDiagnostic, diag } from '../engine/diagnostics.js';
 import { INSTALL_ROOT } from './session.js';
@@ -37,6 +37,5 @@ export async function checkCommand(ctx: CommandContext): Promise<number> {
     return 2;
   }
   process.stderr.write(`xbuild check: ${packages.length} BUILD files (${files} files) type-check cleanly\n`);
-  void relative;
   return 0;
 }

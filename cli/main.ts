@@ -2,7 +2,7 @@
  * The `xbuild` command line. Exit codes: 0 success, 1 build failure, 2 usage or BUILD-file
  * errors, 3 an internal error (an xbuild bug), 130 interrupted.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { DiagnosticError, renderDiagnostic } from '../engine/diagnostics.js';
 import { defaultCacheDir, findWorkspaceRoot, PidLock } from '../engine/workspace.js';
@@ -149,5 +149,3 @@ async function runWithDiagnostics(root: string, f: () => Promise<number>): Promi
   }
 }
 
-void readFileSync;
-void rmSync;

@@ -12,6 +12,7 @@ import { UsageError } from './args.js';
 import { analyze, openSession } from './session.js';
 import type { CommandContext } from './main.js';
 import type { ActionGraph } from '../engine/action.js';
+import { Graph } from '@dagrejs/graphlib';
 import { DiagnosticError } from '../engine/diagnostics.js';
 import { parseLabel } from '../engine/label.js';
 import { existsSync, statSync } from 'node:fs';
@@ -92,13 +93,20 @@ function patternsOf(n: Node | string): string[] {
   return n.args.flatMap(patternsOf);
 }
 
+/** The target graph as a graphlib digraph: an edge from each target to each dependency. */
+export function targetGraph(graph: ActionGraph): Graph {
+  const g = new Graph({ directed: true });
+  for (const t of graph.targets.values()) {
+    g.setNode(t.label);
+    for (const d of t.deps) g.setEdge(t.label, d);
+  }
+  return g;
+}
+
 export function evaluate(n: Node, graph: ActionGraph, expandPattern: (p: string) => string[]): Set<string> {
-  const depsOf = (l: string) => graph.targets.get(l as never)?.deps ?? [];
-  const rdepsIndex = () => {
-    const idx = new Map<string, string[]>();
-    for (const t of graph.targets.values()) for (const d of t.deps) (idx.get(d) ?? idx.set(d, []).get(d)!).push(t.label);
-    return idx;
-  };
+  const g = targetGraph(graph);
+  const depsOf = (l: string): string[] => (g.successors(l) as string[] | undefined) ?? [];
+  const rdepsIndex = () => ({ get: (l: string): string[] | undefined => g.predecessors(l) as string[] | undefined });
   const closure = (start: Iterable<string>, step: (l: string) => readonly string[], depth = Infinity) => {
     const seen = new Set<string>(start);
     let frontier = [...seen];
@@ -206,9 +214,10 @@ export async function queryCommand(ctx: CommandContext): Promise<number> {
       }), null, 2)}\n`);
     } else {
       const set = new Set(result);
+      const g = targetGraph(graph);
       const lines = ['digraph xbuild {', '  node [shape=box];'];
       for (const l of result) lines.push(`  "${l}";`);
-      for (const l of result) for (const d of graph.targets.get(l as never)?.deps ?? []) if (set.has(d)) lines.push(`  "${l}" -> "${d}";`);
+      for (const e of g.edges()) if (set.has(e.v) && set.has(e.w)) lines.push(`  "${e.v}" -> "${e.w}";`);
       lines.push('}');
       out.write(lines.join('\n') + '\n');
     }
