@@ -11,7 +11,11 @@
 import { aptRepository, debCetAudit, debSet, debianBuildRoot, debianPackage, fetch } from "xbuild";
 import { BUILD_ROOT, VARIANTS, aptMirrorUrl, debLabels, lock, sourceFileLabels, type SourceName } from "./lockTargets.js";
 
-debianBuildRoot({ name: BUILD_ROOT.split(":")[1], lock: "debian.lock.json" });
+debianBuildRoot({
+  name: BUILD_ROOT.split(":")[1],
+  suite: lock.suite,
+  packages: lock.buildRoot.packages.map((p) => `${p.name}=${p.version}`),
+});
 
 for (const source of Object.keys(lock.sources) as SourceName[]) {
   for (const f of lock.sources[source].files) {

@@ -18,8 +18,8 @@ export interface BuildRootInfo {
   readonly tarball: Artifact;
   /** Debian architecture of the root (amd64). */
   readonly debArch: string;
-  /** The lock file it was made from. */
-  readonly lock: Artifact;
+  /** The pin file it was made from (suite, then "name version" lines). */
+  readonly pins: Artifact;
 }
 
 export const ROOT_TOOLS = ['/usr/bin/bash', '/usr/bin/tar', '/usr/bin/unshare', '/usr/sbin/chroot'];
@@ -28,27 +28,33 @@ export const debianBuildRoot = defineRule({
   name: 'debian_build_root',
   doc: 'A pinned mmdebstrap --variant=buildd root, as a reproducible tarball.',
   attrs: {
-    lock: attr.label({ doc: 'packages/debian.lock.json: its buildRoot.packages are installed, exactly.' }),
+    suite: attr.string({ doc: 'Debian suite of the archive (bookworm).' }),
+    packages: attr.stringList({ doc: '"name=version" of every package of the root (the lock\'s buildRoot), exactly.' }),
     debArch: attr.string({ default: 'amd64', values: ['amd64', 'arm64'] }),
     sourceDateEpoch: attr.int({ default: 1700000000, doc: 'Clamps every mtime in the tarball.' }),
   },
   impl(ctx) {
-    const lock = ctx.attrs.lock.files[0];
-    if (!lock) throw new Error(`lock: ${ctx.attrs.lock.label} has no file`);
+    if (ctx.attrs.packages.length === 0) throw new Error('packages: a build root needs its pinned package list');
+    for (const p of ctx.attrs.packages) {
+      if (!/^[a-z0-9][a-z0-9+.-]*=[A-Za-z0-9.+~:-]+$/.test(p)) throw new Error(`packages: "${p}" is not name=version`);
+    }
+    // Only the root's own pins are an input, so editing other parts of the lock keeps the root.
+    const pins = ctx.actions.write(`${ctx.name}.pins`,
+      `${ctx.attrs.suite}\n${[...ctx.attrs.packages].sort().map((p) => p.replace('=', ' ')).join('\n')}\n`);
     const tarball = ctx.actions.declareFile(`${ctx.name}.tar`);
     const script = ctx.ruleFile('scripts/debian/make-root.sh');
     ctx.actions.run({
       mnemonic: 'BuildRoot',
       progress: `mmdebstrap --variant=buildd ${ctx.label}`,
-      argv: ['/usr/bin/bash', script, lock.path, tarball.path],
-      inputs: [lock],
+      argv: ['/usr/bin/bash', script, pins.path, tarball.path],
+      inputs: [pins],
       outputs: [tarball],
-      tools: [script, '/usr/bin/mmdebstrap', '/usr/bin/node', '/etc/apt/sources.list.d/debian.sources'],
+      tools: [script, '/usr/bin/mmdebstrap', '/etc/apt/sources.list.d/debian.sources'],
       network: true,
       sourceDateEpoch: ctx.attrs.sourceDateEpoch,
       memoryMb: 1024,
     });
-    const info: BuildRootInfo = { tarball, debArch: ctx.attrs.debArch, lock };
+    const info: BuildRootInfo = { tarball, debArch: ctx.attrs.debArch, pins };
     return { files: [tarball], providers: { BuildRootInfo: info } };
   },
 });

@@ -56,7 +56,7 @@ export const debianPackage = defineRule({
     variant: attr.string({ values: ['base', 'cfi-compat'] as const }),
     suffix: attr.string({ default: '+xsc1' }),
     debArch: attr.string({ default: 'amd64' }),
-    jobs: attr.int({ default: 2 }),
+    jobs: attr.int({ default: 1, doc: 'CPU slots and parallel=N; most of a Debian build is serial, so 1 lets two builds share 2 cores.' }),
   },
   impl(ctx) {
     const a = ctx.attrs;

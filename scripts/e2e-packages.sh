@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# End-to-end check of build roots, toolchains, Debian packages and APT repositories through the
+# real xbuild CLI (issue 3, x86_64).
+#
+#   scripts/e2e-packages.sh [--quick]
+#
+# Works on a copy of the workspace in a temp dir (the repository is never edited). Steps:
+#   1. cold build of both toolchains, the audit and both APT repositories
+#   2. the cfi-compat hello binary carries "x86 feature: IBT, SHSTK"; the base one does not
+#   3. the toolchain gate: hello.c through x86_64-xsc-linux-gnu-gcc links and is marked IBT+SHSTK;
+#      the same .c compiled with -fcf-protection=none fails the cfi-compat link naming the object
+#   4. a package without CET fails the cfi-compat audit naming package and file (a target that
+#      audits the base .debs, built through the CLI: exit 1, message names /usr/bin/hello)
+#   5. apt accepts both repositories (private apt state, apt-get update + apt-cache policy)
+#   6. second build: zero actions executed
+#   7. (not with --quick) a clean build in another directory with an empty cache: the same
+#      SHA-256 for every .deb and every repository file
+# Needs `npm run build` first and: mmdebstrap uidmap dpkg-dev apt-utils binutils.
+# Env: XSC_E2E_PKG_CACHE (default: a fresh dir, so step 1 is cold), XSC_E2E_JOBS (default 2).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+quick=0
+[ "${1:-}" = --quick ] && quick=1
+jobs=${XSC_E2E_JOBS:-2}
+targets=(//toolchains:x86_64-base //toolchains:x86_64-cfi-compat //packages:repo-base //packages:repo-cfi-compat //packages:set-base //packages:set-cfi-compat)
+[ -f "$repo/dist/cli/main.js" ] || { echo "error: run 'npm run build' in $repo first" >&2; exit 1; }
+
+scratch=$(mktemp -d /var/tmp/xsc-e2e-pkg.XXXXXX)
+trap 'rm -rf "$scratch"' EXIT
+cache=${XSC_E2E_PKG_CACHE:-$scratch/cache}
+failures=0
+pass() { echo "PASS  $*"; }
+fail() { echo "FAIL  $*"; failures=$((failures + 1)); }
+
+copy_workspace() { # dest
+  mkdir -p "$1"
+  for d in kernel iso packages toolchains; do
+    [ -d "$repo/$d" ] && rsync -a --exclude xbuild-out --exclude .xbuild "$repo/$d" "$1/"
+  done
+  [ -f "$repo/BUILD.ts" ] && cp "$repo/BUILD.ts" "$1/"
+  return 0
+}
+
+# build NAME WORKSPACE CACHE TARGET...: events in $scratch/NAME.ndjson, output in NAME.log,
+# wall time in $secs, exit code in $rc.
+build() {
+  local name=$1 ws=$2 c=$3 t0; shift 3
+  t0=$(date +%s.%N)
+  set +e
+  XBUILD_CACHE_DIR=$c node "$repo/bin/xbuild.js" build -C "$ws" --jobs "$jobs" \
+    --events "$scratch/$name.ndjson" "$@" > "$scratch/$name.log" 2>&1
+  rc=$?
+  set -e
+  secs=$(echo "$(date +%s.%N) - $t0" | bc | xargs printf '%.1f')
+  echo "----- $name: exit $rc in ${secs} s"
+}
+
+# executed NAME: "mnemonic label seconds status" for every action that really ran
+executed() {
+  node -e '
+    const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean);
+    for (const l of lines) {
+      const e = JSON.parse(l);
+      if (e.type === "action_finished" && e.status !== "cached")
+        console.log(`${e.mnemonic} ${e.label} ${(e.durationMs / 1000).toFixed(1)} ${e.status}`);
+    }' "$scratch/$1.ndjson"
+}
+
+# digests WS: sha256 of every .deb and repository file the build made, by relative path
+digests() {
+  (cd "$1/xbuild-out/packages" && find . -path './repo-*' -type f -o -name '*.deb' -type f | sort | xargs sha256sum)
+}
+
+ws=$scratch/ws
+copy_workspace "$ws"
+out=$ws/xbuild-out
+
+# 1. cold build
+build cold "$ws" "$cache" "${targets[@]}"
+if [ $rc -eq 0 ]; then pass "cold build of ${targets[*]} (${secs} s)"; else fail "build failed:"; tail -n 40 "$scratch/cold.log"; exit 1; fi
+executed cold | grep -v '^Fetch' | sed 's/^/      ran: /'
+echo "      fetches: $(executed cold | grep -c '^Fetch') actions, $(executed cold | awk '$1=="Fetch"{s+=$3} END{printf "%.1f", s}') s in total"
+
+# 2. CET marking of the built binaries
+for v in base cfi-compat; do
+  deb=$(ls "$out/packages/hello-$v"/hello_*.deb)
+  dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/bin/hello > "$scratch/hello-$v"
+  note=$(readelf -n "$scratch/hello-$v" | grep -o 'x86 feature: .*' || true)
+  echo "      hello ($v): ${note:-no x86 feature note}"
+  if [ $v = cfi-compat ]; then
+    [ "$note" = "x86 feature: IBT, SHSTK" ] && pass "cfi-compat /usr/bin/hello has IBT, SHSTK" || fail "cfi-compat hello: '$note'"
+  else
+    [ -z "$note" ] && pass "base /usr/bin/hello is not CET-marked (Debian's default flags)" || fail "base hello: '$note'"
+  fi
+done
+grep -q '^audit-cet.sh: PASS' "$out/packages/cet-audit-cfi-compat/audit.txt" \
+  && pass "cfi-compat audit: $(tail -n1 "$out/packages/cet-audit-cfi-compat/audit.txt")" || fail "cfi-compat audit did not pass"
+
+# 3. the toolchain gate on a hello.c
+tc=$out/toolchains/x86_64-cfi-compat/bin
+printf '#include <stdio.h>\nint main(void) { puts("hello, xsc"); return 0; }\n' > "$scratch/hello.c"
+if "$tc/x86_64-xsc-linux-gnu-gcc" -O2 -o "$scratch/hello-tc" "$scratch/hello.c" && readelf -n "$scratch/hello-tc" | grep -q 'x86 feature: IBT, SHSTK'; then
+  pass "x86_64-xsc-linux-gnu-gcc (cfi-compat) links hello.c; readelf -n: IBT, SHSTK; runs: $("$scratch/hello-tc")"
+else
+  fail "the cfi-compat wrapper did not make a CET-marked hello"
+fi
+gcc -O2 -fcf-protection=none -c -o "$scratch/hello-nocet.o" "$scratch/hello.c"
+if "$tc/x86_64-xsc-linux-gnu-gcc" -o "$scratch/hello-nocet" "$scratch/hello-nocet.o" 2> "$scratch/nocet.err"; then
+  fail "an object without CET linked with the cfi-compat toolchain"
+else
+  grep -q 'hello-nocet.o: error: missing IBT and SHSTK properties' "$scratch/nocet.err" \
+    && pass "object without CET fails the cfi-compat link: $(grep -o 'hello-nocet.o: error: .*' "$scratch/nocet.err")" \
+    || { fail "link failed but does not name the object"; cat "$scratch/nocet.err"; }
+fi
+
+# 4. a package without CET fails the audit, through the CLI
+ws_neg=$scratch/ws-neg
+copy_workspace "$ws_neg"
+printf '\n// e2e: auditing base packages must fail\nimport { debCetAudit as e2eAudit } from "xbuild";\ne2eAudit({ name: "e2e-audit-base", packages: [":hello-base", ":dash-base"] });\n' >> "$ws_neg/packages/BUILD.ts"
+build audit-neg "$ws_neg" "$cache" //packages:e2e-audit-base
+if [ $rc -ne 0 ] && grep -q 'hello 2.10-3+xsc1: /usr/bin/hello: missing IBT/SHSTK' "$scratch/audit-neg.log"; then
+  pass "auditing base .debs fails naming package and file: $(grep -o 'hello 2.10-3+xsc1: /usr/bin/hello: missing IBT/SHSTK' "$scratch/audit-neg.log" | head -1)"
+else
+  fail "audit of base .debs: exit $rc without naming hello's /usr/bin/hello"; tail -n 20 "$scratch/audit-neg.log"
+fi
+
+# 5. apt accepts the repositories
+for v in base cfi-compat; do
+  st=$scratch/apt-$v; mkdir -p "$st"/{lists/partial,cache/archives/partial}
+  echo "deb [trusted=yes] file:$out/packages/repo-$v ./" > "$st/sources.list"
+  o=(-o "Dir::State::Lists=$st/lists" -o "Dir::Etc::SourceList=$st/sources.list" -o Dir::Etc::SourceParts=/dev/null
+     -o "Dir::Cache=$st/cache" -o Dir::State::status=/dev/null -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
+  if apt-get "${o[@]}" update -q > "$st/log" 2>&1 && apt-cache "${o[@]}" policy hello | grep -q '2.10-3+xsc1'; then
+    pass "apt accepts repo-$v: hello candidate $(apt-cache "${o[@]}" policy hello | awk '/Candidate/{print $2}')"
+  else
+    fail "apt rejects repo-$v"; cat "$st/log"
+  fi
+done
+
+# 6. nothing changed: nothing runs
+build noop "$ws" "$cache" "${targets[@]}"
+n=$(executed noop | wc -l)
+[ $rc -eq 0 ] && [ "$n" -eq 0 ] && pass "second build executed 0 actions (${secs} s)" || { fail "second build executed $n actions (exit $rc)"; executed noop; }
+
+# 7. reproducibility
+if [ $quick = 0 ]; then
+  digests "$ws" > "$scratch/digests-1"
+  ws2=$scratch/ws2
+  copy_workspace "$ws2"
+  build clean2 "$ws2" "$scratch/cache2" "${targets[@]}"
+  [ $rc -eq 0 ] || { fail "second clean build failed"; tail -n 30 "$scratch/clean2.log"; }
+  digests "$ws2" > "$scratch/digests-2"
+  if diff "$scratch/digests-1" "$scratch/digests-2" > "$scratch/digests.diff"; then
+    pass "a clean build elsewhere gave the same SHA-256 for $(wc -l < "$scratch/digests-1") .deb and repository files (${secs} s)"
+  else
+    fail "clean builds differ:"; cat "$scratch/digests.diff"
+  fi
+fi
+
+if [ $failures -gt 0 ]; then echo "e2e-packages: $failures check(s) FAILED"; exit 1; fi
+echo "e2e-packages: all checks passed"
