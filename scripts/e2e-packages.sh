@@ -2,9 +2,10 @@
 # End-to-end check of build roots, toolchains, Debian packages and APT repositories through the
 # real xbuild CLI (issue 3, x86_64).
 #
-#   scripts/e2e-packages.sh [--quick]
+#   scripts/e2e-packages.sh [--quick | --scripts-only]
 #
 # Works on a copy of the workspace in a temp dir (the repository is never edited). Steps:
+#   0. tests/e2e/packages-scripts.test.ts (vitest, ~3 s; --scripts-only stops after it)
 #   1. cold build of both toolchains, the audit and both APT repositories
 #   2. the cfi-compat hello binary carries "x86 feature: IBT, SHSTK"; the base one does not
 #   3. the toolchain gate: hello.c through x86_64-xsc-linux-gnu-gcc links and is marked IBT+SHSTK;
@@ -20,8 +21,9 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-quick=0
+quick=0 scripts_only=0
 [ "${1:-}" = --quick ] && quick=1
+[ "${1:-}" = --scripts-only ] && scripts_only=1
 jobs=${XSC_E2E_JOBS:-2}
 targets=(//toolchains:x86_64-base //toolchains:x86_64-cfi-compat //packages:repo-base //packages:repo-cfi-compat //packages:set-base //packages:set-cfi-compat)
 [ -f "$repo/dist/cli/main.js" ] || { echo "error: run 'npm run build' in $repo first" >&2; exit 1; }
@@ -71,6 +73,15 @@ executed() {
 digests() {
   (cd "$1/xbuild-out/packages" && find . -path './repo-*' -type f -o -name '*.deb' -type f | sort | xargs sha256sum)
 }
+
+# 0. the scripts' own tests (tests/e2e is outside the default vitest suite: own config here)
+printf "export default { test: { include: ['tests/e2e/packages-scripts.test.ts'], testTimeout: 120000, pool: 'forks' } };\n" > "$scratch/vitest.config.mjs"
+if (cd "$repo" && npx vitest run --root "$repo" --config "$scratch/vitest.config.mjs") > "$scratch/vitest.log" 2>&1; then
+  pass "tests/e2e/packages-scripts.test.ts ($(grep -o '[0-9]* passed' "$scratch/vitest.log" | tail -1))"
+else
+  fail "tests/e2e/packages-scripts.test.ts"; tail -n 40 "$scratch/vitest.log"
+fi
+if [ $scripts_only = 1 ]; then [ $failures -eq 0 ] && exit 0 || exit 1; fi
 
 ws=$scratch/ws
 copy_workspace "$ws"

@@ -2,6 +2,9 @@
  * Fast checks of the package-side scripts with real processes (host gcc, binutils, dpkg-deb,
  * apt): the toolchain wrappers and their CET gate, the CET audit, the APT repository. No build
  * root and no network; the full chain runs in scripts/e2e-packages.sh (tests/e2e/packages.test.ts).
+ *
+ * Run: scripts/e2e-packages.sh --scripts-only   (~3 s; tests/e2e is outside the default vitest
+ * suite, so the script runs this file with its own config). Needs gcc, binutils, dpkg-dev, apt.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';

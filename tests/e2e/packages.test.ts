@@ -2,6 +2,7 @@
  * The full package chain through the real CLI: runs scripts/e2e-packages.sh (cold build of the
  * build root, both toolchains, hello/zlib/dash for both variants, the CET audit and both APT
  * repositories; ~10 min on 2 cores). Opt in with XSC_E2E=1.
+ * Usually run directly: scripts/e2e-packages.sh (after npm run build).
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
