@@ -9,7 +9,7 @@
  */
 import { generateDistroGraph, depths, prng, type DistroGraph } from './distroGraph.js';
 import { scheduleWithReservation } from './reservingScheduler.js';
-import { simulate, lowerBound, criticalPath, totalWork, stagedMakespan, type SimTask } from './virtualClock.js';
+import { simulate, lowerBound, bottleneckLowerBound, criticalPath, totalWork, stagedMakespan, type SimTask } from './virtualClock.js';
 
 /** The master builder's stages and their parallelism. */
 export const MASTER_STAGES = [1, 20, 40, 80] as const;
@@ -66,6 +66,8 @@ export interface SchedulerRow {
   readonly graph: string;
   readonly jobs: number;
   readonly lowerBound: number;
+  /** virtualClock.ts bottleneckLowerBound: also counts work that must wait for one task. */
+  readonly tightBound: number;
   readonly criticalPath: number;
   readonly workOverJobs: number;
   readonly xbuild: number;
@@ -90,7 +92,7 @@ export async function benchGraph(name: string, g: DistroGraph, tasks: SimTask[],
     if (res.peakSlots > jobs) throw new Error(`${name} -j${jobs}: reserving scheduler used ${res.peakSlots} slots at once`);
     const resNo = await simulate(noHistory, jobs, scheduleWithReservation);
     rows.push({
-      graph: name, jobs, lowerBound: lowerBound(tasks, jobs), criticalPath: criticalPath(tasks), workOverJobs: totalWork(tasks, jobs) / jobs,
+      graph: name, jobs, lowerBound: lowerBound(tasks, jobs), tightBound: bottleneckLowerBound(tasks, jobs), criticalPath: criticalPath(tasks), workOverJobs: totalWork(tasks, jobs) / jobs,
       xbuild: sim.makespan, xbuildNoHistory: simNo.makespan, reserving: res.makespan, reservingNoHistory: resNo.makespan, master: stagedMakespan(tasks, stageOf, MASTER_STAGES, jobs), simWallMs: sim.wallMs,
     });
   }
@@ -100,10 +102,13 @@ export async function benchGraph(name: string, g: DistroGraph, tasks: SimTask[],
 const fmt = (ms: number): string => (ms >= 100_000 ? `${(ms / 1000).toFixed(0)}` : (ms / 1000).toFixed(2));
 
 export function printRows(rows: readonly SchedulerRow[]): void {
-  console.log('| graph | jobs | critical path s | work/jobs s | lower bound s | xbuild s | xbuild / LB | no history s | / LB | reserving s | / LB | reserving, no history / LB | master 4 stages s | / LB | master / xbuild | sim wall ms |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('LB = max(critical path, work / jobs), the issue\'s bound; tight = bottleneckLowerBound (also a valid lower bound, >= LB).');
+  console.log('xbuild = engine/scheduler.ts with recorded durations; no history = its 1000 ms x cpu default estimates; reserving = bench/reservingScheduler.ts.\n');
+  console.log('| graph | jobs | critical path s | work/jobs s | LB s | tight s | xbuild s | xbuild / LB | xbuild / tight | no history / LB | reserving s | reserving / LB | reserving / tight | reserving, no history / LB | master 4 stages s | master / LB | master / xbuild | sim wall ms |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.graph} | ${r.jobs} | ${fmt(r.criticalPath)} | ${fmt(r.workOverJobs)} | ${fmt(r.lowerBound)} | ${fmt(r.xbuild)} | ${(r.xbuild / r.lowerBound).toFixed(3)} | ${fmt(r.xbuildNoHistory)} | ${(r.xbuildNoHistory / r.lowerBound).toFixed(3)} | ${fmt(r.reserving)} | ${(r.reserving / r.lowerBound).toFixed(3)} | ${(r.reservingNoHistory / r.lowerBound).toFixed(3)} | ${fmt(r.master)} | ${(r.master / r.lowerBound).toFixed(3)} | ${(r.master / r.xbuild).toFixed(2)} | ${r.simWallMs.toFixed(0)} |`);
+    const q = (a: number, b: number) => (a / b).toFixed(3);
+    console.log(`| ${r.graph} | ${r.jobs} | ${fmt(r.criticalPath)} | ${fmt(r.workOverJobs)} | ${fmt(r.lowerBound)} | ${fmt(r.tightBound)} | ${fmt(r.xbuild)} | ${q(r.xbuild, r.lowerBound)} | ${q(r.xbuild, r.tightBound)} | ${q(r.xbuildNoHistory, r.lowerBound)} | ${fmt(r.reserving)} | ${q(r.reserving, r.lowerBound)} | ${q(r.reserving, r.tightBound)} | ${q(r.reservingNoHistory, r.lowerBound)} | ${fmt(r.master)} | ${q(r.master, r.lowerBound)} | ${(r.master / r.xbuild).toFixed(2)} | ${r.simWallMs.toFixed(0)} |`);
   }
 }
 

@@ -159,9 +159,52 @@ export function totalWork(tasks: readonly SimTask[], jobs: number): number {
   return tasks.reduce((s, t) => s + Math.min(t.cpu, jobs) * t.durationMs, 0);
 }
 
-/** No schedule at `jobs` slots can finish sooner than this. */
+/** The issue's lower bound: no schedule at `jobs` slots finishes before max(critical path, total work / jobs). */
 export function lowerBound(tasks: readonly SimTask[], jobs: number): number {
   return Math.max(criticalPath(tasks), totalWork(tasks, jobs) / jobs);
+}
+
+/**
+ * A tighter lower bound for graphs with a bottleneck (a bootstrap compiler everything waits
+ * for): for every task v, nothing below v starts before v can finish, so the makespan is at
+ * least earliestFinish(v) + (slot-time of v's descendants) / jobs; symmetrically, at least
+ * (slot-time of v's ancestors) / jobs + longest path from v to the end. The maximum of these
+ * and `lowerBound`. O(sum of descendant and ancestor counts).
+ */
+export function bottleneckLowerBound(tasks: readonly SimTask[], jobs: number): number {
+  const index = new Map(tasks.map((t, i) => [t.id, i] as const));
+  const n = tasks.length;
+  const deps: number[][] = tasks.map((t) => t.deps.filter((d) => index.has(d)).map((d) => index.get(d)!));
+  const kids: number[][] = tasks.map(() => []);
+  deps.forEach((ds, i) => { for (const d of ds) kids[d].push(i); });
+  const work = tasks.map((t) => Math.min(t.cpu, jobs) * t.durationMs);
+  // Topological order (Kahn), then earliest finish and longest tail.
+  const indeg = deps.map((d) => d.length);
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) if (indeg[i] === 0) order.push(i);
+  for (let k = 0; k < order.length; k++) for (const c of kids[order[k]]) if (--indeg[c] === 0) order.push(c);
+  if (order.length !== n) throw new Error('bottleneckLowerBound: the graph has a cycle');
+  const ef = new Array<number>(n).fill(0), tail = new Array<number>(n).fill(0);
+  for (const i of order) ef[i] = Math.max(0, ...deps[i].map((d) => ef[d])) + tasks[i].durationMs;
+  for (let k = n - 1; k >= 0; k--) { const i = order[k]; tail[i] = Math.max(0, ...kids[i].map((c) => tail[c])) + tasks[i].durationMs; }
+  const stamp = new Int32Array(n).fill(-1);
+  const reachWork = (start: number, next: number[][], gen: number): number => {
+    let sum = 0;
+    const stack = [...next[start]];
+    for (const x of stack) stamp[x] = gen;
+    while (stack.length) {
+      const x = stack.pop()!;
+      sum += work[x];
+      for (const y of next[x]) if (stamp[y] !== gen) { stamp[y] = gen; stack.push(y); }
+    }
+    return sum;
+  };
+  let best = lowerBound(tasks, jobs);
+  for (let i = 0; i < n; i++) {
+    best = Math.max(best, ef[i] + reachWork(i, kids, 2 * i) / jobs);
+    best = Math.max(best, reachWork(i, deps, 2 * i + 1) / jobs + tail[i]);
+  }
+  return best;
 }
 
 /**

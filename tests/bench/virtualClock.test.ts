@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { scheduleWithReservation } from '../../bench/reservingScheduler.js';
-import { simulate, lowerBound, criticalPath, stagedMakespan, type SimTask } from '../../bench/virtualClock.js';
+import { simulate, lowerBound, bottleneckLowerBound, criticalPath, stagedMakespan, type SimTask } from '../../bench/virtualClock.js';
 
 const task = (id: string, durationMs: number, deps: string[] = [], cpu = 1): SimTask => ({ id, deps, durationMs, cpu });
 
@@ -88,5 +88,17 @@ describe('virtual clock', () => {
     expect(reserving.spans.find((x) => x.id === 'K')!.start).toBe(2);
     expect(reserving.makespan).toBe(14);
     expect(reserving.peakSlots).toBe(2);
+  });
+
+  it('the bottleneck bound sees work that must wait for one task', async () => {
+    // S(4) -> a, b, c, d (2 each), 2 jobs. max(critical path 6, work 12 / 2) = 6, but nothing
+    // else can run while S runs alone: S 0-4, then a..d on two slots 4-8. Optimal is 8.
+    const g = [task('S', 4), ...['a', 'b', 'c', 'd'].map((id) => task(id, 2, ['S']))];
+    expect(lowerBound(g, 2)).toBe(6);
+    expect(bottleneckLowerBound(g, 2)).toBe(8);
+    expect((await simulate(g, 2)).makespan).toBe(8);
+    // Every earlier graph: the tight bound never exceeds the makespan the simulator found.
+    const diamond = [task('A', 1), task('B', 2, ['A']), task('C', 3, ['A']), task('D', 1, ['B', 'C'])];
+    expect(bottleneckLowerBound(diamond, 2)).toBe(5);
   });
 });
