@@ -1,12 +1,14 @@
 // The XSC ISOs and their QEMU boot tests, x86_64.
-//   //iso:base, //iso:cfi-compat                         bootable, byte-reproducible ISOs
+//   //iso:base, //iso:cfi-compat                         bootable, byte-reproducible ISOs of the
+//                                                        package sets //packages:set-<variant>
 //   //iso:base-boot-test, //iso:cfi-compat-boot-test     boot them and check the serial log
+//   //iso:standin-<variant>[-boot-test]                  the same with Debian's own hello + dash
 import { fetch, isoBootTest, isoDebSet, xscIso } from "xbuild";
 
-// TEMPORARY stand-in for the package sets (`//packages:set-<variant>`, DebSetInfo) until they
-// exist: Debian 12's own .debs, pinned by the SHA-256 of the archive's Packages index and fetched
-// through the machine's apt configuration. hello is the program the boot test runs; libc6 is its
-// runtime, dash the shell of /init, busybox-static gives /init mount and reboot.
+// Debian 12's own .debs, pinned by the SHA-256 of the archive's Packages index and fetched
+// through the machine's apt configuration. libc6 is the runtime of the set's programs and
+// busybox-static gives /init mount and reboot; neither is rebuilt in the set yet. hello and dash
+// make the stand-in set.
 const DEBIAN_DEBS = {
   hello: ["pool/main/h/hello/hello_2.10-3_amd64.deb", "2e6e2f1a0007dc43bc91c273fd36e91e40a4f1c2765a03eca68b70a42103878a"],
   libc6: ["pool/main/g/glibc/libc6_2.36-9+deb12u14_amd64.deb", "ba4f88f73dbc3ae9055f3c20f4523bfdbaf1ad13ff95e258924f77d20b4fbedf"],
@@ -19,17 +21,22 @@ for (const [name, [path, sha256]] of Object.entries(DEBIAN_DEBS)) {
 }
 
 // Runtime packages the boot needs whatever the set holds (unpacked first, the set on top).
-const RUNTIME = [":debian-libc6", ":debian-dash", ":debian-busybox-static"];
+const RUNTIME = [":debian-libc6", ":debian-busybox-static"];
 
 for (const variant of ["base", "cfi-compat"] as const) {
-  isoDebSet({ name: `standin-set-${variant}`, variant, debs: [":debian-hello"] });
-  xscIso({
-    name: variant,
+  const common = {
     variant,
     kernel: `//kernel:x86_64-${variant}`,
-    packages: [...RUNTIME, `:standin-set-${variant}`],
     run: "/usr/bin/hello",
     ...(variant === "base" ? { allowlist: "cfi-allowlist" } : {}),
-  });
+  };
+  // The ISO of the distribution: the variant's package set, built from Debian sources.
+  xscIso({ name: variant, packages: [...RUNTIME, `//packages:set-${variant}`], ...common });
   isoBootTest({ name: `${variant}-boot-test`, iso: `:${variant}`, expect: "Hello, world!" });
+
+  // The same ISO from Debian's own hello and dash instead of the set: the kernel -> ISO -> boot
+  // chain without building packages (scripts/e2e-kernel-iso.sh --standin, kernel work).
+  isoDebSet({ name: `standin-set-${variant}`, variant, debs: [":debian-hello", ":debian-dash"] });
+  xscIso({ name: `standin-${variant}`, packages: [...RUNTIME, `:standin-set-${variant}`], ...common });
+  isoBootTest({ name: `standin-${variant}-boot-test`, iso: `:standin-${variant}`, expect: "Hello, world!" });
 }

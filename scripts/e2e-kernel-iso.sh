@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end check of the XSC kernel -> ISO -> QEMU boot-test chain through the real xbuild CLI.
 #
-#   scripts/e2e-kernel-iso.sh [--quick]
+#   scripts/e2e-kernel-iso.sh [--quick] [--standin]
 #
+# --standin: the ISOs made from Debian's own hello + dash (//iso:standin-*) instead of the package
+#            sets //packages:set-<variant> (which build Debian sources: much longer cold).
 # Works on a copy of the workspace (kernel/, iso/, packages/, toolchains/, root BUILD.ts) in a
 # temp dir, so the repository is never edited. Steps, each asserted from the NDJSON event stream:
 #   1. cold build of //iso:base-boot-test //iso:cfi-compat-boot-test        (both boot tests pass)
@@ -20,11 +22,17 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-quick=0
-[ "${1:-}" = --quick ] && quick=1
+quick=0 prefix=
+for a in "$@"; do
+  case $a in
+    --quick) quick=1 ;;
+    --standin) prefix=standin- ;;
+    *) echo "usage: $0 [--quick] [--standin]" >&2; exit 2 ;;
+  esac
+done
 cache=${XSC_E2E_CACHE:-/var/tmp/xsc-e2e-cache}
 jobs=${XSC_E2E_JOBS:-2}
-targets=(//iso:base-boot-test //iso:cfi-compat-boot-test)
+targets=("//iso:${prefix}base-boot-test" "//iso:${prefix}cfi-compat-boot-test")
 [ -f "$repo/dist/cli/main.js" ] || { echo "error: run 'npm run build' in $repo first" >&2; exit 1; }
 
 scratch=$(mktemp -d /var/tmp/xsc-e2e.XXXXXX)
@@ -75,11 +83,12 @@ build cold "$ws" "$cache"
 if [ $rc -eq 0 ]; then pass "build of ${targets[*]} (${secs} s)"; else fail "build failed:"; tail -n 40 "$scratch/cold.log"; exit 1; fi
 executed cold | sed 's/^/      ran: /'
 for v in base cfi-compat; do
-  grep -q "^passed: $v" "$ws/xbuild-out/iso/$v-boot-test/result" && pass "boot test $v: $(cut -c1-60 "$ws/xbuild-out/iso/$v-boot-test/result")..." \
+  res=$ws/xbuild-out/iso/$prefix$v-boot-test/result
+  grep -q "^passed: $v" "$res" && pass "boot test $v: $(cut -c1-60 "$res")..." \
     || fail "boot test $v has no passing result"
 done
-iso_base=$(sha256sum "$ws/xbuild-out/iso/base/xsc-base.iso" | cut -d' ' -f1)
-iso_cfi=$(sha256sum "$ws/xbuild-out/iso/cfi-compat/xsc-cfi-compat.iso" | cut -d' ' -f1)
+iso_base=$(sha256sum "$ws/xbuild-out/iso/${prefix}base/xsc-base.iso" | cut -d' ' -f1)
+iso_cfi=$(sha256sum "$ws/xbuild-out/iso/${prefix}cfi-compat/xsc-cfi-compat.iso" | cut -d' ' -f1)
 echo "      ISO sha256: base $iso_base, cfi-compat $iso_cfi"
 
 # 2. nothing changed: nothing runs
@@ -104,7 +113,7 @@ if [ -n "$kb" ]; then
 else
   fail "the base kernel did not rebuild after its patch changed"
 fi
-executed patch-edit | grep -q "IsoImage //iso:cfi-compat" \
+executed patch-edit | grep -q "IsoImage //iso:${prefix}cfi-compat" \
   && fail "cfi-compat ISO was remade although its kernel image cannot have changed" \
   || pass "early cutoff: the cfi-compat kernel's image was unchanged, its ISO was not remade"
 
@@ -142,8 +151,8 @@ if [ $quick = 0 ]; then
   copy_workspace "$ws2"
   build clean-elsewhere "$ws2" "$scratch/cache2"
   if [ $rc -eq 0 ]; then
-    b2=$(sha256sum "$ws2/xbuild-out/iso/base/xsc-base.iso" | cut -d' ' -f1)
-    c2=$(sha256sum "$ws2/xbuild-out/iso/cfi-compat/xsc-cfi-compat.iso" | cut -d' ' -f1)
+    b2=$(sha256sum "$ws2/xbuild-out/iso/${prefix}base/xsc-base.iso" | cut -d' ' -f1)
+    c2=$(sha256sum "$ws2/xbuild-out/iso/${prefix}cfi-compat/xsc-cfi-compat.iso" | cut -d' ' -f1)
     [ "$b2" = "$iso_base" ] && [ "$c2" = "$iso_cfi" ] \
       && pass "clean build in $ws2 (${secs} s) gave byte-identical ISOs" \
       || fail "ISOs differ: base $b2 vs $iso_base, cfi-compat $c2 vs $iso_cfi"
