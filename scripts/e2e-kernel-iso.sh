@@ -46,8 +46,7 @@ copy_workspace() { # dest
   for d in kernel iso packages toolchains; do
     [ -d "$repo/$d" ] && rsync -a --exclude xbuild-out "$repo/$d" "$1/"
   done
-  [ -f "$repo/BUILD.ts" ] && cp "$repo/BUILD.ts" "$1/"
-  return 0
+  if [ -f "$repo/BUILD.ts" ]; then cp "$repo/BUILD.ts" "$1/"; else echo '// workspace root' > "$1/BUILD.ts"; fi
 }
 
 # build NAME WORKSPACE CACHE: runs xbuild, leaves events in $scratch/NAME.ndjson, stderr+stdout in
