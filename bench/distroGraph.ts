@@ -209,6 +209,14 @@ export function leafEdit(g: DistroGraph, dir: string, round: number): void {
   appendFileSync(join(dir, sourcePath(g.nodes[g.leafIndex])), `int edit${round} = ${round};\n`);
 }
 
+/**
+ * Edits one package's BUILD.ts without changing what it declares (a comment line): xbuild must
+ * load and analyse again, but every action is still cached. xbuild layout only.
+ */
+export function buildFileEdit(g: DistroGraph, dir: string, round: number): void {
+  appendFileSync(join(dir, g.nodes[g.leafIndex].pkg, 'BUILD.ts'), `// edit ${round}\n`);
+}
+
 /** Sleep mode: changes the salt every action reads, so every action must run again. */
 export function changeSalt(dir: string, round: number): void {
   writeFileSync(join(dir, 'salt.txt'), `${round}\n`);
