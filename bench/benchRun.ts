@@ -19,6 +19,9 @@ export interface RunResult {
   readonly executed: number;
   /** xbuild only: actions restored from or found in the cache. */
   readonly cached: number;
+  /** xbuild only: loading + analysis time from its analysis_finished event, and whether it came from the analysis cache. */
+  readonly analysisS?: number;
+  readonly analysisFromCache?: boolean;
 }
 
 function timed(file: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, log: string): { seconds: number; code: number | null } {
@@ -57,16 +60,21 @@ export function runXbuild(ws: string, cacheDir: string, jobs: number, logDir: st
   const env = { ...process.env, XBUILD_CACHE_DIR: cacheDir, CI: '1' };
   const r = timed(process.execPath, [xbuild, 'build', '//...', '-j', String(jobs), `--events=${events}`], ws, env, log);
   if (r.code !== 0) throw new Error(`xbuild ${tag} failed (exit ${r.code}); log ${log}:\n${tail(log)}`);
-  let executed = 0, cached = 0;
+  let executed = 0, cached = 0, analysisS: number | undefined, analysisFromCache: boolean | undefined;
   if (existsSync(events)) {
     for (const line of readFileSync(events, 'utf8').split('\n')) {
+      if (line.includes('"analysis_finished"')) {
+        const a = JSON.parse(line) as { ms?: number; fromCache?: boolean };
+        analysisS = (a.ms ?? 0) / 1000;
+        analysisFromCache = a.fromCache;
+      }
       if (!line.includes('"action_finished"')) continue;
       const e = JSON.parse(line) as { status?: string };
       if (e.status === 'executed') executed++;
       else if (e.status === 'cached') cached++;
     }
   }
-  return { seconds: r.seconds, executed, cached };
+  return { seconds: r.seconds, executed, cached, analysisS, analysisFromCache };
 }
 
 /** `ninja -j N` in `dir`; throws if the build failed. */
