@@ -142,8 +142,10 @@ for v in base cfi-compat; do
   echo "deb [trusted=yes] file:$out/packages/repo-$v ./" > "$st/sources.list"
   o=(-o "Dir::State::Lists=$st/lists" -o "Dir::Etc::SourceList=$st/sources.list" -o Dir::Etc::SourceParts=/dev/null
      -o "Dir::Cache=$st/cache" -o Dir::State::status=/dev/null -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
-  if apt-get "${o[@]}" update -q > "$st/log" 2>&1 && apt-cache "${o[@]}" policy hello | grep -q '2.10-3+xsc1'; then
-    pass "apt accepts repo-$v: hello candidate $(apt-cache "${o[@]}" policy hello | awk '/Candidate/{print $2}')"
+  # (output captured first: grep -q closing the pipe early would fail the pipeline under pipefail)
+  policy=$(apt-get "${o[@]}" update -q > "$st/log" 2>&1 && apt-cache "${o[@]}" policy hello 2>&1 || true)
+  if grep -q 'Candidate: 2.10-3+xsc1' <<< "$policy"; then
+    pass "apt accepts repo-$v: hello candidate $(awk '/Candidate/{print $2}' <<< "$policy")"
   else
     fail "apt rejects repo-$v"; cat "$st/log"
   fi
