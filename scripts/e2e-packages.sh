@@ -136,6 +136,27 @@ else
   fail "audit of base .debs: exit $rc without naming hello's /usr/bin/hello"; tail -n 20 "$scratch/audit-neg.log"
 fi
 
+# 4b. build-dependencies made by the set come from the set: hello rebuilt with the set's
+#     cfi-compat zlib1g-dev declared as a build-dependency (hello does not need it, but the build
+#     must install the set's zlib1g-dev and zlib1g in place of Debian's)
+cat >> "$ws_neg/packages/BUILD.ts" <<'TS'
+import { debianPackage as e2ePackage } from "xbuild";
+import { BUILD_ROOT as e2eRoot, debLabels as e2eDebs, lock as e2eLock, sourceFileLabels as e2eSrcs } from "./lockTargets.js";
+e2ePackage({
+  name: "e2e-hello-set-zlib", source: "hello", version: e2eLock.sources.hello.version, packages: ["hello"],
+  srcs: e2eSrcs("hello"), buildDeps: e2eDebs(e2eLock.sources.hello.buildDepends),
+  setDeps: [":zlib-cfi-compat"], setPackages: ["zlib1g-dev"], suffix: "+xsc1e2e",
+  root: e2eRoot, toolchain: "//toolchains:x86_64-cfi-compat", variant: "cfi-compat",
+});
+TS
+build set-deps "$ws_neg" "$cache" //packages:e2e-hello-set-zlib
+log=$(ls "$ws_neg"/.xbuild/logs/packages__e2e-hello-set-zlib.*.DebBuild.log 2>/dev/null | tail -1)
+if [ $rc -eq 0 ] && [ -n "$log" ] && grep -q 'from the set: zlib1g-dev_1.2.13.dfsg-1+xsc1_amd64.deb' "$log" && grep -q 'from the set: zlib1g_1.2.13.dfsg-1+xsc1_amd64.deb' "$log"; then
+  pass "set members replace Debian's build-dependencies: $(grep -o 'from the set: .*' "$log" | xargs) (${secs} s)"
+else
+  fail "in-set build-dependency: exit $rc"; tail -n 20 "$scratch/set-deps.log"; [ -n "$log" ] && tail -n 20 "$log"
+fi
+
 # 5. apt accepts the repositories
 for v in base cfi-compat; do
   st=$scratch/apt-$v; mkdir -p "$st"/{lists/partial,cache/archives/partial}

@@ -54,7 +54,7 @@ for dir in "${setdirs[@]}"; do for f in "$dir"/*.deb; do [ -e "$f" ] && setall+=
 for f in "${setall[@]}"; do
   {
     p=$(dpkg-deb -f "$f" Package)
-    case "$installed" in *" $p "*) cp "$f" root/build/debs/ ;; esac
+    case "$installed" in *" $p "*) cp "$f" root/build/debs/; echo "build-deb.sh: from the set: $(basename "$f")" ;; esac
   }
 done
 if compgen -G 'root/build/debs/*.deb' >/dev/null; then
