@@ -18,8 +18,11 @@ export interface Tree {
   readonly entries: readonly TreeEntry[];
 }
 
-/** Stores every file below `dir` and then the Tree blob; returns the Tree's digest. */
-export function storeTree(store: BlobStore, dir: string): Digest {
+/**
+ * Stores every file below `dir` and then the Tree blob; returns the Tree's digest. With
+ * `deferred`, blobs are stored with putFileDeferred (the caller awaits store.syncPending()).
+ */
+export function storeTree(store: BlobStore, dir: string, deferred = false): Digest {
   const entries: TreeEntry[] = [];
   const walk = (rel: string) => {
     const names = readdirSync(join(dir, rel)).sort();
@@ -32,7 +35,7 @@ export function storeTree(store: BlobStore, dir: string): Digest {
         entries.push({ path: r, kind: 'dir' });
         walk(r);
       } else if (st.isFile()) {
-        entries.push({ path: r, kind: 'file', digest: store.putFileSync(abs), executable: (st.mode & 0o111) !== 0 });
+        entries.push({ path: r, kind: 'file', digest: deferred ? store.putFileDeferred(abs) : store.putFileSync(abs), executable: (st.mode & 0o111) !== 0 });
       } else throw new Error(`unsupported file type in directory output: ${abs}`);
     }
   };

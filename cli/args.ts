@@ -22,6 +22,11 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
       positional.push(...argv.slice(i + 1));
       break;
     }
+    const jn = /^-j(\d+)$/.exec(a);
+    if (jn && spec.jobs) {
+      flags.jobs = Number(jn[1]);
+      continue;
+    }
     if (!a.startsWith('--') && !(a.startsWith('-') && a.length === 2)) {
       positional.push(a);
       continue;

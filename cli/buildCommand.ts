@@ -8,6 +8,7 @@ import type { BuildEvent } from '../engine/events.js';
 import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from '../engine/loggers.js';
 import { ProfileWriter } from '../engine/profile.js';
 import { ProcessRunner } from '../engine/runner.js';
+import { WorkerPoolRunner } from '../engine/workerPool.js';
 import { analyze, openSession } from './session.js';
 import { dryRun } from './dryRun.js';
 import { writeUpToDateStamp } from './stampWriter.js';
@@ -50,12 +51,15 @@ export async function buildCommand(ctx: CommandContext): Promise<number> {
     };
     process.once('SIGINT', onSigint);
     process.once('SIGTERM', onSigint);
+    // Commands go to long-lived shell workers (cheap forks); XBUILD_RUNNER=process spawns each from Node.
+    const runner = process.env.XBUILD_RUNNER === 'process' ? new ProcessRunner() : new WorkerPoolRunner();
     const summary = await runBuild({
       graph: analysis.graph, labels: analysis.labels, paths: session.paths, blobs: session.blobs, actionCache: session.actionCache,
-      digests: session.digests, history: session.history, runner: new ProcessRunner(), events: emit, jobs,
+      digests: session.digests, history: session.history, runner, events: emit, jobs,
       memoryMb: ctx.flags.memory as number | undefined, keepGoing: !!ctx.flags['keep-going'], keepSandboxes: !!ctx.flags['keep-sandboxes'],
       retries: ctx.flags.retries as number | undefined, signal: abort.signal, remote,
     });
+    if (runner instanceof WorkerPoolRunner) runner.close();
     const remoteStats = remote?.stats();
     remote?.close();
     process.off('SIGINT', onSigint);

@@ -133,6 +133,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
       o.events({ type: 'action_skipped', id: a.id, label: a.label, mnemonic: a.mnemonic, because: because as ActionId, becauseLabel: o.graph.actions.get(because as ActionId)!.label });
     },
   });
+  await executor.drain();
   flush();
   // Keep only failures that are final (a retried action that later succeeded is not one).
   const finalFailures = failures.filter((f) => result.failed.has(f.id));

@@ -14,6 +14,7 @@ import {
   writeFileSync, openSync, readSync, closeSync, fstatSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { Action } from './action.js';
 import { byPath, computeActionKey, ENGINE_KEY_VERSION, type ActionKeyInputs, type KeyedInput } from './actionKey.js';
@@ -63,6 +64,18 @@ export class Executor {
   /** What each generated path holds in this build (filled as actions finish). */
   readonly produced = new Map<string, OutputEntry>();
   private sandboxCounter = 0;
+  /** Work finishing in the background: rows waiting for their blobs' fsync, sandbox removal. */
+  private readonly background = new Set<Promise<unknown>>();
+
+  private later(p: Promise<unknown>): void {
+    const q = p.catch(() => {}).finally(() => this.background.delete(q));
+    this.background.add(q);
+  }
+
+  /** Waits for everything started in the background; call before the build reports its end. */
+  async drain(): Promise<void> {
+    while (this.background.size) await Promise.all([...this.background]);
+  }
 
   constructor(private readonly o: ExecutorOptions) {}
 
@@ -147,9 +160,14 @@ export class Executor {
       return { ...outcome, key };
     }
     const result: ActionResult = { outputs: outcome.outputs, exitCode: 0, durationMs: outcome.durationMs, logDigest: outcome.logDigest };
-    this.o.actionCache.put(key, result); // after every blob it names is stored
+    // The row is written once every blob it names is fsynced; dependents need not wait for it.
+    const stored = this.o.blobs.syncPending().then(() => this.o.actionCache.put(key, result));
+    this.later(stored);
     this.o.history.record(action, key, keyInputs, 'executed', outcome.durationMs, cachedNote);
-    if (this.o.remote) await this.o.remote.upload(key, result, action);
+    if (this.o.remote) {
+      await stored;
+      await this.o.remote.upload(key, result, action);
+    }
     return { ok: true, status: 'executed', key, outputs: outcome.outputs, durationMs: outcome.durationMs };
   }
 
@@ -187,6 +205,20 @@ export class Executor {
     }
     replacePath(tmp, dest);
     return true;
+  }
+
+  private placeFresh(o: OutputEntry, src: string): void {
+    const dest = join(this.o.paths.root, o.path);
+    mkdirSync(dirname(dest), { recursive: true });
+    chmodSync(src, fileMode(o.executable, true));
+    try {
+      replacePath(src, dest);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+      if (!this.materialize(o)) throw new Error(`could not materialise ${o.path} (this is an xbuild bug)`);
+      return;
+    }
+    this.o.digests.remember(dest, o.digest.hash);
   }
 
   private dirMatches(dest: string, hash: Sha256): boolean {
@@ -241,6 +273,13 @@ export class Executor {
     return { ok: true as const, outputs: [entry], durationMs: Date.now() - started };
   }
 
+  private readonly logDirs = new Set<string>();
+  private ensureLogDir(dir: string): void {
+    if (this.logDirs.has(dir)) return;
+    mkdirSync(dir, { recursive: true });
+    this.logDirs.add(dir);
+  }
+
   private logPathFor(action: Action): string {
     const safe = action.label.replace(/^\/\//, '').replace(/[:/]/g, '__');
     const idx = action.id.slice(action.id.lastIndexOf('#') + 1);
@@ -251,13 +290,14 @@ export class Executor {
     const started = Date.now();
     const sandbox = join(this.o.paths.cacheDir, 'sandbox', `${process.pid}-${++this.sandboxCounter}-${key.slice(0, 12)}`);
     const execroot = join(sandbox, 'execroot');
-    const home = join(sandbox, 'home');
-    const tmp = join(sandbox, 'tmp');
+    // HOME and TMPDIR are one private scratch folder: every directory made here is another
+    // mkdir and rmdir per action, which is measurable on a discard-mounted disk.
+    const home = join(sandbox, 'tmp');
+    const tmp = home;
     const logPath = this.logPathFor(action);
     rmSync(sandbox, { recursive: true, force: true });
-    for (const d of [execroot, home, tmp, dirname(logPath)]) mkdirSync(d, { recursive: true });
-    rmSync(logPath, { force: true });
-    writeFileSync(logPath, '');
+    for (const d of [execroot, tmp]) mkdirSync(d, { recursive: true });
+    this.ensureLogDir(dirname(logPath));
     let lock: PidLock | undefined;
     try {
       this.stageInputs(action, execroot);
@@ -299,18 +339,20 @@ export class Executor {
         }
         if (o.kind === 'file' && !st.isFile()) return { ok: false as const, error: `declared output ${o.path} is not a regular file`, logPath, logTail, durationMs, environmental: false };
         if (o.kind === 'dir' && !st.isDirectory()) return { ok: false as const, error: `declared output ${o.path} is not a directory`, logPath, logTail, durationMs, environmental: false };
-        const digest = o.kind === 'file' ? this.o.blobs.putFileSync(abs) : storeTree(this.o.blobs, abs);
+        const digest = o.kind === 'file' ? this.o.blobs.putFileDeferred(abs) : storeTree(this.o.blobs, abs, true);
         outputs.push({ path: o.path, kind: o.kind, digest, executable: o.kind === 'file' && (st.mode & 0o111) !== 0 });
       }
-      const logDigest = this.o.blobs.putFileSync(logPath);
+      const logDigest = this.o.blobs.putFileDeferred(logPath);
       for (const o of outputs) {
-        if (!this.materialize(o)) throw new Error(`could not materialise ${o.path} right after storing it (this is an xbuild bug)`);
+        // A fresh file output moves from the sandbox into xbuild-out (its bytes are the blob's).
+        if (o.kind === 'file') this.placeFresh(o, join(execroot, o.path));
+        else if (!this.materialize(o)) throw new Error(`could not materialise ${o.path} right after storing it (this is an xbuild bug)`);
         this.produced.set(o.path, o);
       }
       return { ok: true as const, outputs, durationMs, logDigest };
     } finally {
       lock?.release();
-      if (!this.o.keepSandboxes) removeTree(sandbox);
+      if (!this.o.keepSandboxes) this.later(rm(sandbox, { recursive: true, force: true }).catch(() => removeTree(sandbox)));
     }
   }
 

@@ -89,11 +89,14 @@ export class FileDigests {
     this.put(this.pendingRows.splice(0));
   }
 
-  /** Records that `absPath` (just written by xbuild) has digest `hash`. */
+  /**
+   * Records that `absPath`, an output xbuild just wrote, has digest `hash`. Not subject to the
+   * racy rule: xbuild made these bytes itself, and only xbuild writes under xbuild-out/.
+   */
   remember(absPath: string, hash: Sha256): void {
     const st = statSync(absPath, { bigint: true });
     this.memo.set(absPath, hash);
-    if (!isRacy(st)) this.pendingRows.push({ path: absPath, row: rowOf(st, hash) });
+    this.pendingRows.push({ path: absPath, row: rowOf(st, hash) });
   }
 
   /** The digest recorded for a path if its stat still matches, without reading it. */

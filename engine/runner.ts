@@ -4,7 +4,7 @@
  * its stdout and stderr to the log file, and reports how it ended. Tests and benchmarks can
  * inject another runner (e.g. a pool of long-lived workers).
  */
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { execa } from 'execa';
 
@@ -12,6 +12,7 @@ export interface RunRequest {
   readonly argv: readonly string[];
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
+  /** Created or truncated by the runner; stdout and stderr both go there. */
   readonly logPath: string;
   /** false: the command runs in a new, empty network namespace. */
   readonly network: boolean;
@@ -43,6 +44,7 @@ export const canIsolateNetwork = process.getuid?.() === 0 && existsSync(UNSHARE)
 export class ProcessRunner implements ActionRunner {
   async run(req: RunRequest, signal: AbortSignal): Promise<RunOutcome> {
     const [file, ...args] = req.network || !canIsolateNetwork ? req.argv : [UNSHARE, '--net', '--', ...req.argv];
+    writeFileSync(req.logPath, '');
     const jobserver = req.slots > 1 && req.jobserverPath ? openJobserver(req.jobserverPath, req.slots) : undefined;
     const env = jobserver !== undefined && req.env.MAKEFLAGS === undefined
       ? { ...req.env, MAKEFLAGS: ` -j${req.slots} --jobserver-auth=3,4` } : req.env;
