@@ -74,6 +74,7 @@ export const xscToolchain = defineRule({
       argv.push('--root', root.tarball.path, '--glibc-dsc', dsc.path, ...debs.flatMap((d) => ['--deb', d.path]));
       inputs.push(root.tarball, ...srcs, ...debs);
     }
+    const { cflags, ldflags } = FLAGS[`${arch}/${variant}` as keyof typeof FLAGS];
     ctx.actions.run({
       mnemonic: 'Toolchain',
       progress: `${triple} ${variant} toolchain${variant === 'cfi-compat' ? ' (CET glibc startfiles)' : ''}`,
@@ -81,9 +82,10 @@ export const xscToolchain = defineRule({
       inputs,
       outputs: [dir],
       tools: [script, ...helpers, ...ROOT_TOOLS],
+      // The flags this provider announces; build-toolchain.sh fails if the wrappers differ.
+      env: { XSC_EXPECT_CFLAGS: cflags, XSC_EXPECT_LDFLAGS: ldflags },
       cpu: variant === 'cfi-compat' ? ctx.attrs.jobs : 1,
     });
-    const { cflags, ldflags } = FLAGS[`${arch}/${variant}` as keyof typeof FLAGS];
     const info: ToolchainInfo = {
       dir, triple, arch: arch as ToolchainInfo['arch'], variant: variant as ToolchainInfo['variant'], cflags, ldflags,
       makeEnv: {

@@ -24,8 +24,21 @@ while [ $# -gt 0 ]; do
   esac
 done
 out=$(realpath -m "$out")
+# The rule (rules/toolchain.ts) announces the variant's flags to every consumer; they must be
+# the flags the wrappers really pass.
+check_flags() {
+  [ -n "${XSC_EXPECT_CFLAGS+x}" ] || return 0
+  local got_c got_l
+  got_c=$(. "$out/flags.env"; echo "$XSC_CFLAGS"); got_l=$(. "$out/flags.env"; echo "$XSC_LDFLAGS")
+  if [ "$got_c" != "$XSC_EXPECT_CFLAGS" ] || [ "$got_l" != "$XSC_EXPECT_LDFLAGS" ]; then
+    echo "build-toolchain.sh: $arch-$variant wrappers use CFLAGS='$got_c' LDFLAGS='$got_l', but rules/toolchain.ts announces CFLAGS='$XSC_EXPECT_CFLAGS' LDFLAGS='$XSC_EXPECT_LDFLAGS'" >&2
+    exit 1
+  fi
+}
 if [ "$variant" = base ]; then
-  exec bash "$here/make-toolchain.sh" "$arch" "$variant" "$out"
+  bash "$here/make-toolchain.sh" "$arch" "$variant" "$out"
+  check_flags
+  exit 0
 fi
 [ -n "$dsc" ] && [ -n "$root_tar" ] || { echo "build-toolchain.sh: cfi-compat needs --root and --glibc-dsc" >&2; exit 2; }
 rm -rf root; mkdir root
@@ -40,4 +53,5 @@ for f in $(awk '/^Files:/{x=1;next} /^[^ ]/{x=0} x{print $3}' "$dsc"); do cp "$(
 cp "$here/build-cet-startfiles.sh" root/build/
 XSC_PASS_ENV=XBUILD_CPUS "$debian/in-root.sh" root bash /build/build-cet-startfiles.sh "/build/in/$(basename "$dsc")" /build/startfiles
 bash "$here/make-toolchain.sh" "$arch" "$variant" "$out" root/build/startfiles
+check_flags
 rm -rf root
