@@ -5,6 +5,11 @@
  * chain starts early. `XBUILD_SHUFFLE=1` randomises priorities so a missing dependency edge
  * fails loudly instead of passing by luck.
  *
+ * A multi-CPU action that does not fit gets a reservation (EASY backfilling): lower-priority
+ * work may start only if it is expected to end before enough slots free up for it, or fits in
+ * the slots left over then, so a kernel build with many slots is not starved by a stream of
+ * 1-CPU actions. Ready items wait in binary heaps by priority (no sort per completion).
+ *
  * The scheduler knows nothing of actions or processes: `start(item)` returns a promise of its
  * outcome. That lets a virtual-clock simulation drive it (bench/) with no processes at all.
  */
@@ -36,6 +41,8 @@ export interface SchedulerOptions {
   readonly retries?: number;
   /** At most this many zero-CPU items at once. */
   readonly ioJobs?: number;
+  /** The clock reservations are computed on, in ms (a virtual clock in simulations). */
+  readonly now?: () => number;
 }
 
 export interface SchedulerCallbacks {
@@ -78,9 +85,51 @@ export function criticalPathPriorities(items: ReadonlyMap<string, WorkItem>): Ma
   return prio;
 }
 
+
+/** Max-heap of ready ids by (priority, sequence). */
+class ReadyHeap {
+  private readonly a: { id: string; p: number; seq: number }[] = [];
+  private seq = 0;
+  constructor(private readonly prio: ReadonlyMap<string, number>) {}
+  get size(): number { return this.a.length; }
+  private before(i: number, j: number): boolean {
+    const x = this.a[i], y = this.a[j];
+    return x.p > y.p || (x.p === y.p && x.seq > y.seq);
+  }
+  push(id: string): void {
+    const a = this.a;
+    a.push({ id, p: this.prio.get(id)!, seq: this.seq++ });
+    for (let i = a.length - 1; i > 0;) {
+      const up = (i - 1) >> 1;
+      if (!this.before(i, up)) break;
+      [a[i], a[up]] = [a[up], a[i]];
+      i = up;
+    }
+  }
+  pop(): string | undefined {
+    const a = this.a;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length && last) {
+      a[0] = last;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        if (l < a.length && this.before(l, m)) m = l;
+        if (r < a.length && this.before(r, m)) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m], a[i]];
+        i = m;
+      }
+    }
+    return top?.id;
+  }
+}
+
 export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: SchedulerOptions, cb: SchedulerCallbacks): Promise<ScheduleResult> {
   const jobs = Math.max(1, opts.jobs);
   const ioJobs = opts.ioJobs ?? 8;
+  const now = opts.now ?? (() => performance.now());
   const prio = criticalPathPriorities(items);
   if (opts.shuffle) for (const k of prio.keys()) prio.set(k, Math.random());
   const waitingOn = new Map<string, number>();
@@ -94,12 +143,32 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
     }
     waitingOn.set(it.id, n);
   }
-  const ready: string[] = [...items.keys()].filter((id) => waitingOn.get(id) === 0);
+  // Zero-CPU items (downloads) and CPU items wait in separate heaps: they use different slots.
+  const cpuReady = new ReadyHeap(prio), ioReady = new ReadyHeap(prio);
+  const ready = {
+    get size(): number { return cpuReady.size + ioReady.size; },
+    push(id: string): void { (items.get(id)!.cpu === 0 ? ioReady : cpuReady).push(id); },
+  };
+  for (const id of items.keys()) if (waitingOn.get(id) === 0) ready.push(id);
   const succeeded = new Set<string>(), failed = new Set<string>(), skipped = new Set<string>();
   const exclusiveInUse = new Set<string>();
-  let usedCpu = 0, usedMem = 0, runningIo = 0, running = 0;
+  /** CPU-holding running items: slots and expected end. */
+  const running = new Map<string, { cpu: number; end: number }>();
+  let usedCpu = 0, usedMem = 0, runningIo = 0, runningCount = 0;
   let stopping = false;
   const attempts = new Map<string, number>();
+
+  /** Earliest time `need` slots are free, and how many more are free then. */
+  const shadowFor = (need: number): { at: number; spare: number } => {
+    const t = now();
+    const ends = [...running.values()].map((r) => ({ at: Math.max(t, r.end), cpu: r.cpu })).sort((a, b) => a.at - b.at);
+    let free = jobs - usedCpu;
+    for (const e of ends) {
+      free += e.cpu;
+      if (free >= need) return { at: e.at, spare: free - need };
+    }
+    return { at: t, spare: Math.max(0, free - need) };
+  };
 
   return new Promise<ScheduleResult>((resolve) => {
     const finish = () => {
@@ -117,31 +186,53 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
       }
     };
     const pump = () => {
-      if (!stopping && ready.length) {
-        ready.sort((a, b) => prio.get(a)! - prio.get(b)!); // highest priority at the end
-        for (let i = ready.length - 1; i >= 0; i--) {
-          const it = items.get(ready[i])!;
+      if (!stopping && ready.size) {
+        const blockedElsewhere = (it: WorkItem) =>
+          (opts.memoryMb && it.memoryMb && usedMem > 0 && usedMem + it.memoryMb > opts.memoryMb) || (it.exclusive && exclusiveInUse.has(it.exclusive));
+        const heldIo: string[] = [];
+        while (ioReady.size && runningIo < ioJobs) {
+          const it = items.get(ioReady.pop()!)!;
+          if (blockedElsewhere(it)) heldIo.push(it.id);
+          else launch(it, 0);
+        }
+        for (const id of heldIo) ioReady.push(id);
+        let shadow: { at: number; spare: number } | undefined;
+        const t = now();
+        const held: string[] = []; // looked at, not started: back into the heap afterwards
+        while (cpuReady.size && usedCpu < jobs) {
+          const id = cpuReady.pop()!;
+          const it = items.get(id)!;
           const cpu = Math.min(it.cpu, jobs);
-          if (cpu === 0 ? runningIo >= ioJobs : usedCpu + cpu > jobs) continue;
-          if (opts.memoryMb && it.memoryMb && usedMem > 0 && usedMem + it.memoryMb > opts.memoryMb) continue;
-          if (it.exclusive && exclusiveInUse.has(it.exclusive)) continue;
-          ready.splice(i, 1);
+          if (usedCpu + cpu > jobs) {
+            // The first item that does not fit gets the reservation.
+            shadow ??= shadowFor(cpu);
+            held.push(id);
+            continue;
+          }
+          if (blockedElsewhere(it)) { held.push(id); continue; }
+          if (shadow && t + it.estimateMs > shadow.at) {
+            if (cpu > shadow.spare) { held.push(id); continue; } // would delay the reserved item
+            shadow = { at: shadow.at, spare: shadow.spare - cpu };
+          }
           launch(it, cpu);
         }
+        for (const id of held) cpuReady.push(id);
       }
-      if (running === 0 && (stopping || ready.length === 0)) finish();
+      if (runningCount === 0 && (stopping || ready.size === 0)) finish();
     };
     const launch = (it: WorkItem, cpu: number) => {
-      running++;
+      runningCount++;
       if (cpu === 0) runningIo++;
+      else running.set(it.id, { cpu, end: now() + it.estimateMs });
       usedCpu += cpu;
       usedMem += it.memoryMb;
       if (it.exclusive) exclusiveInUse.add(it.exclusive);
       const attempt = (attempts.get(it.id) ?? 0) + 1;
       attempts.set(it.id, attempt);
       const done = (o: ItemOutcome) => {
-        running--;
+        runningCount--;
         if (cpu === 0) runningIo--;
+        running.delete(it.id);
         usedCpu -= cpu;
         usedMem -= it.memoryMb;
         if (it.exclusive) exclusiveInUse.delete(it.exclusive);
