@@ -89,6 +89,11 @@ done
 iso_base=$(sha256sum "$ws/xbuild-out/iso/${prefix}base/xsc-base.iso" | cut -d' ' -f1)
 iso_cfi=$(sha256sum "$ws/xbuild-out/iso/${prefix}cfi-compat/xsc-cfi-compat.iso" | cut -d' ' -f1)
 echo "      ISO sha256: base $iso_base, cfi-compat $iso_cfi"
+# The pieces, to tell which one differs if the ISOs of step 7 do not match.
+pieces() { # workspace
+  (cd "$1/xbuild-out" && sha256sum kernel/x86_64-*/bzImage iso/${prefix}*/initramfs.cpio.gz iso/${prefix}*/xsc-*.iso)
+}
+pieces "$ws" > "$scratch/pieces-1"
 
 # 2. nothing changed: nothing runs
 build noop "$ws" "$cache"
@@ -154,7 +159,7 @@ if [ $quick = 0 ]; then
     c2=$(sha256sum "$ws2/xbuild-out/iso/${prefix}cfi-compat/xsc-cfi-compat.iso" | cut -d' ' -f1)
     [ "$b2" = "$iso_base" ] && [ "$c2" = "$iso_cfi" ] \
       && pass "clean build in $ws2 (${secs} s) gave byte-identical ISOs" \
-      || fail "ISOs differ: base $b2 vs $iso_base, cfi-compat $c2 vs $iso_cfi"
+      || { fail "ISOs differ: base $b2 vs $iso_base, cfi-compat $c2 vs $iso_cfi"; pieces "$ws2" | diff "$scratch/pieces-1" - || true; }
   else
     fail "clean build elsewhere failed"; tail -n 30 "$scratch/clean-elsewhere.log"
   fi

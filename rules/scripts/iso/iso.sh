@@ -76,10 +76,14 @@ done
 
 find "$tree" -exec touch -h -d "@$sde" {} +
 uuid=$(TZ=UTC date -d "@$sde" +%Y%m%d%H%M%S00)   # 16 digits: grub-mkrescue's volume uuid format
+# xorriso reads "-volume_date all_file_dates =0" as "off": the files grub-mkrescue adds itself
+# (modules, fonts, locales) would then keep the current time. Epoch 0 is given as 1 second.
+xdate=$sde
+[ "$xdate" -gt 0 ] || xdate=1
 mkdir -p "$(dirname "$out")"
 log=$scratch/grub-mkrescue.log
 if ! SOURCE_DATE_EPOCH=$sde grub-mkrescue -o "$scratch/out.iso" "$tree" -- \
-     -volume_date all_file_dates "=$sde" -volume_date c "=$sde" -volume_date m "=$sde" \
+     -volume_date all_file_dates "=$xdate" -volume_date c "=$xdate" -volume_date m "=$xdate" \
      -volume_date uuid "$uuid" > "$log" 2>&1; then
   cat "$log" >&2
   die "iso.sh: grub-mkrescue failed"
