@@ -81,6 +81,8 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
       estimateMs: durations.get(id) ?? (a.kind === 'run' ? DEFAULT_ESTIMATE_MS * a.cpu : 10),
     });
   }
+  const keysOf = new Map<ActionId, string>();
+  const statusOfSubst = new Map<string, 'executed' | 'cached' | 'failed'>();
   o.events({ type: 'build_planned', actions: items.size, jobs, estimates: Object.fromEntries([...items.values()].map((i) => [i.id, i.estimateMs * Math.max(1, i.cpu)])) });
   const execOpts: ExecutorOptions = {
     paths: o.paths, blobs: o.blobs, actionCache: o.actionCache, digests: o.digests, runner: o.runner,
@@ -89,11 +91,22 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   const executor = new Executor(execOpts);
   const signal = o.signal ?? new AbortController().signal;
   let executed = 0, cached = 0, cachedRemote = 0;
-  const statusOf = new Map<string, 'executed' | 'cached' | 'failed'>();
+  // Substitution first, as Nix does: every action whose inputs come from the cache is looked up
+  // and restored, many at once (remote downloads overlap), before any command runs; only the
+  // rest goes to the scheduler. Dependents of a miss must wait for the real output.
+  const substituted = await substituteFromCaches(o.graph, needed, executor, o.remote ? 8 : 1, (action, outcome) => {
+    keysOf.set(action.id, outcome.key);
+    statusOfSubst.set(action.id, 'cached');
+    if (outcome.cache === 'remote') cachedRemote++;
+    else cached++;
+    o.events({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: 'cached', cache: outcome.cache, key: outcome.key, durationMs: outcome.durationMs });
+  });
+  for (const id of substituted) items.delete(id);
+  const statusOf = statusOfSubst;
   const skippedBecause = new Map<string, string>();
   const ran: { label: string; mnemonic: string; durationMs: number }[] = [];
   const failures: BuildSummary['failures'][number][] = [];
-  const keys = new Map<ActionId, string>();
+  const keys = keysOf;
   let lastFlush = Date.now();
   const flush = () => {
     o.digests.flush();
@@ -151,6 +164,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   }
   const rank = { failed: 0, skipped: 1, 'not-started': 2, ok: 3, cached: 4 } as const;
   targets.sort((a, b) => rank[a.status] - rank[b.status] || (a.label < b.label ? -1 : 1));
+  for (const id of substituted) (result.succeeded as Set<string>).add(id);
   return {
     ok: result.ok, executed, cached, cachedRemote, failed: result.failed.size, skipped: result.skipped.size,
     outputs: files.map((f) => f.path), failures: finalFailures, actionKeys: keys,
@@ -159,3 +173,44 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
 }
 
 export type { Action };
+
+/**
+ * Looks up, in dependency order and `concurrency` at a time, every needed action whose generated
+ * inputs are already known (from the cache), restoring hits. Returns the actions it satisfied.
+ */
+async function substituteFromCaches(
+  graph: ActionGraph, needed: ReadonlySet<ActionId>, executor: Executor, concurrency: number,
+  onHit: (a: Action, outcome: { key: string; cache?: 'local' | 'remote'; durationMs: number }) => void,
+): Promise<Set<ActionId>> {
+  const waiting = new Map<ActionId, number>();
+  const dependents = new Map<ActionId, ActionId[]>();
+  for (const id of needed) {
+    const producers = new Set(graph.actions.get(id)!.inputs.filter((i) => !i.source).map((i) => graph.producers.get(i.path)!).filter((p) => needed.has(p)));
+    waiting.set(id, producers.size);
+    for (const p of producers) (dependents.get(p) ?? dependents.set(p, []).get(p)!).push(id);
+  }
+  const queue = [...needed].filter((id) => waiting.get(id) === 0);
+  const done = new Set<ActionId>();
+  const worker = async () => {
+    for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
+      const action = graph.actions.get(id)!;
+      let hit;
+      try {
+        hit = await executor.tryCache(action);
+      } catch {
+        hit = undefined; // the scheduler's run will report it
+      }
+      if (!hit) continue;
+      done.add(id);
+      onHit(action, hit);
+      for (const d of dependents.get(id) ?? []) {
+        const n = waiting.get(d)! - 1;
+        waiting.set(d, n);
+        if (n === 0) queue.push(d);
+      }
+    }
+  };
+  // Workers exit when the queue is momentarily empty; restart until no new work appears.
+  while (queue.length) await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  return done;
+}

@@ -118,19 +118,26 @@ export class Executor {
     };
   }
 
-  async execute(action: Action, signal: AbortSignal): Promise<ActionOutcome> {
+  /** Cache misses found by `tryCache`, so `execute` does not ask the caches a second time. */
+  private readonly misses = new Map<string, { key: Sha256; keyInputs: ActionKeyInputs; note?: string }>();
+
+  /**
+   * Looks the action up in the local, then the remote cache, and restores its outputs on a hit.
+   * Undefined on a miss (remembered for `execute`) or when its inputs cannot be keyed.
+   */
+  async tryCache(action: Action): Promise<Extract<ActionOutcome, { ok: true }> | undefined> {
     const started = Date.now();
     let keyInputs: ActionKeyInputs;
     try {
       keyInputs = this.keyInputs(action);
     } catch (e) {
-      if (e instanceof UserActionError) return { ok: false, error: e.message, durationMs: 0, environmental: false };
+      if (e instanceof UserActionError) return undefined;
       throw e;
     }
     const key = computeActionKey(keyInputs);
-    // 1. Local action cache.
-    let cachedNote: string | undefined;
+    let note: string | undefined;
     if (!this.o.noCache) {
+      // 1. Local action cache.
       const hit = this.o.actionCache.get(key);
       if (hit) {
         if (this.restore(hit)) {
@@ -139,8 +146,8 @@ export class Executor {
           return { ok: true, status: 'cached', cache: 'local', key, outputs: hit.outputs, durationMs: Date.now() - started };
         }
         this.o.actionCache.delete(key);
-        cachedNote = 'a cached output blob was missing or corrupted; ran again';
-        this.o.events({ type: 'warning', message: `${action.label}: ${cachedNote}` });
+        note = 'a cached output blob was missing or corrupted; ran again';
+        this.o.events({ type: 'warning', message: `${action.label}: ${note}` });
       }
       // 2. Remote cache.
       if (this.o.remote) {
@@ -150,9 +157,29 @@ export class Executor {
           this.o.history.record(action, key, keyInputs, 'cached', r.result.durationMs, r.note);
           return { ok: true, status: 'cached', cache: 'remote', key, outputs: r.result.outputs, durationMs: Date.now() - started };
         }
-        cachedNote = r.note;
+        note = r.note;
       }
     }
+    this.misses.set(action.id, { key, keyInputs, note });
+    return undefined;
+  }
+
+  async execute(action: Action, signal: AbortSignal): Promise<ActionOutcome> {
+    if (!this.misses.has(action.id)) {
+      const hit = await this.tryCache(action);
+      if (hit) return hit;
+      if (!this.misses.has(action.id)) {
+        // Not keyable: say why.
+        try {
+          this.keyInputs(action);
+        } catch (e) {
+          if (e instanceof UserActionError) return { ok: false, error: e.message, durationMs: 0, environmental: false };
+          throw e;
+        }
+      }
+    }
+    const { key, keyInputs, note: cachedNote } = this.misses.get(action.id)!;
+    this.misses.delete(action.id);
     // 3. Run it.
     const outcome = await this.run(action, key, signal);
     if (!outcome.ok) {
