@@ -109,10 +109,13 @@ export class BlobStore {
     }
     this.commit(tmp, d.hash);
     this.unsynced.add(d.hash);
+    this.freshThisRun.add(d.hash);
     return d;
   }
 
   private readonly unsynced = new Set<Sha256>();
+  /** Blobs stored by this process, whose bytes were hashed as they came in. */
+  private readonly freshThisRun = new Set<Sha256>();
   private readonly syncing = new Map<Sha256, Promise<void>>();
 
   /** Resolves once every blob stored with putFileDeferred so far is on disk (fsynced, in parallel). */
@@ -156,6 +159,7 @@ export class BlobStore {
       const fh = await open(tmp, 'r');
       try { await fh.sync(); } finally { await fh.close(); }
       this.commit(tmp, expected.hash);
+      this.freshThisRun.add(expected.hash);
     } finally {
       rmSync(tmp, { force: true });
     }
@@ -180,7 +184,8 @@ export class BlobStore {
     } catch {
       return false;
     }
-    if (sha256FileSync(dest).hash !== hash) {
+    // A blob this process just wrote or downloaded was hashed on the way in: copying is enough.
+    if (!this.freshThisRun.has(hash) && sha256FileSync(dest).hash !== hash) {
       rmSync(dest, { force: true });
       this.remove(hash);
       return false;
