@@ -39,7 +39,7 @@ for (const variant of VARIANTS) {
       name: `${source}-${variant}`,
       source,
       version: s.version,
-      packages: s.debs,
+      binaries: s.debs,
       srcs: sourceFileLabels(source),
       buildDeps: debLabels(fromDebian),
       setDeps: [...new Set(fromSet.map((b) => `:${binaries[b].source}-${variant}`))],

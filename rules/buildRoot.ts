@@ -22,6 +22,7 @@ export interface BuildRootInfo {
   readonly pins: Artifact;
 }
 
+/** Host programs every action that unpacks and enters a build root runs (in-root.sh). */
 export const ROOT_TOOLS = ['/usr/bin/bash', '/usr/bin/tar', '/usr/bin/unshare', '/usr/sbin/chroot'];
 
 export const debianBuildRoot = defineRule({

@@ -46,7 +46,7 @@ export const debianPackage = defineRule({
   attrs: {
     source: attr.string({ doc: 'Source package name (debian/control Source:).' }),
     version: attr.string({ doc: 'Debian version from the lock, epoch included.' }),
-    packages: attr.stringList({ doc: 'The binary packages the build makes (the lock\'s debs).' }),
+    binaries: attr.stringList({ doc: 'The binary packages the build makes (the lock\'s debs).' }),
     srcs: attr.labelList({ doc: 'Pinned fetches of the .dsc and every file it lists.' }),
     buildDeps: attr.labelList({ default: [], doc: 'Pinned .debs of the build dependencies not in the root.' }),
     setDeps: attr.labelList({ default: [], doc: 'debian_package targets of the set whose .debs replace Debian\'s.' }),
@@ -63,7 +63,7 @@ export const debianPackage = defineRule({
     const root = provider<BuildRootInfo>(a.root, 'BuildRootInfo', 'root');
     const tc = provider<ToolchainInfo>(a.toolchain, 'ToolchainInfo', 'toolchain');
     if (tc.variant !== a.variant) throw new Error(`toolchain ${a.toolchain.label} is ${tc.variant}, this package is ${a.variant}`);
-    if (a.packages.length === 0) throw new Error(`packages: ${a.source} makes no arch-dependent .deb; nothing to build`);
+    if (a.binaries.length === 0) throw new Error(`binaries: ${a.source} makes no arch-dependent .deb; nothing to build`);
     const srcs = a.srcs.flatMap((d) => d.files);
     const dsc = srcs.find((f) => f.path.endsWith('.dsc'));
     if (!dsc) throw new Error(`srcs: no .dsc among ${srcs.map((f) => f.path).join(', ')}`);
@@ -72,7 +72,7 @@ export const debianPackage = defineRule({
       if (f.path.slice(0, f.path.lastIndexOf('/')) !== dscDir) throw new Error(`srcs: ${f.path} must be next to ${dsc.path}`);
     }
     const version = `${a.version}${a.suffix}`;
-    const debs = a.packages.map((p) => ctx.actions.declareFile(`${ctx.name}/${p}_${fileVersion(version)}_${a.debArch}.deb`));
+    const debs = a.binaries.map((p) => ctx.actions.declareFile(`${ctx.name}/${p}_${fileVersion(version)}_${a.debArch}.deb`));
     const outDir = debs[0].path.slice(0, debs[0].path.lastIndexOf('/'));
     const buildDeps = a.buildDeps.flatMap((d) => d.files);
     const setDebs = a.setDeps.map((d) => provider<DebInfo>(d, 'DebInfo', 'setDeps'));
@@ -85,7 +85,7 @@ export const debianPackage = defineRule({
         '--dsc', dsc.path, '--variant', a.variant, '--out', outDir, '--suffix', a.suffix, '--jobs', String(a.jobs),
         ...buildDeps.flatMap((d) => ['--deb', d.path]),
         ...setDebs.flatMap((s) => s.debs.flatMap((d) => ['--set-deb', d.path])),
-        ...a.packages.flatMap((p) => ['--expect', p]),
+        ...a.binaries.flatMap((p) => ['--expect', p]),
       ],
       env: { XSC_SET_PACKAGES: a.setPackages.join(' ') },
       inputs: [root.tarball, tc.dir, ...srcs, ...buildDeps, ...setDebs.flatMap((s) => s.debs)],
@@ -94,7 +94,7 @@ export const debianPackage = defineRule({
       cpu: a.jobs,
       memoryMb: 2048,
     });
-    const info: DebInfo = { source: a.source, version, variant: a.variant, debs, packages: a.packages };
+    const info: DebInfo = { source: a.source, version, variant: a.variant, debs, packages: a.binaries };
     return { files: debs, providers: { DebInfo: info } };
   },
 });

@@ -143,7 +143,7 @@ cat >> "$ws_neg/packages/BUILD.ts" <<'TS'
 import { debianPackage as e2ePackage } from "xbuild";
 import { BUILD_ROOT as e2eRoot, debLabels as e2eDebs, lock as e2eLock, sourceFileLabels as e2eSrcs } from "./lockTargets.js";
 e2ePackage({
-  name: "e2e-hello-set-zlib", source: "hello", version: e2eLock.sources.hello.version, packages: ["hello"],
+  name: "e2e-hello-set-zlib", source: "hello", version: e2eLock.sources.hello.version, binaries: ["hello"],
   srcs: e2eSrcs("hello"), buildDeps: e2eDebs(e2eLock.sources.hello.buildDepends),
   setDeps: [":zlib-cfi-compat"], setPackages: ["zlib1g-dev"], suffix: "+xsc1e2e",
   root: e2eRoot, toolchain: "//toolchains:x86_64-cfi-compat", variant: "cfi-compat",
