@@ -102,8 +102,10 @@ n=$(executed noop | wc -l)
 
 # 3. one-line edit of a kernel patch
 p2=$ws/kernel/patches/0002-cfi-jit-allowlist-option.patch
-sed -i 's|pr_notice("XSC CFI JIT allowlist: %s\\n"|pr_notice("XSC CFI JIT allowlist: %s (edited)\\n"|' "$p2"
-grep -q '(edited)' "$p2" || { fail "could not edit $p2"; exit 1; }
+# A new text each run, so the edit can never be a cache hit from an earlier run of this script.
+nonce=$(date +%s)
+sed -i "s|pr_notice(\"XSC CFI JIT allowlist: %s\\\\n\"|pr_notice(\"XSC CFI JIT allowlist: %s (edit $nonce)\\\\n\"|" "$p2"
+grep -q "(edit $nonce)" "$p2" || { fail "could not edit $p2"; exit 1; }
 build patch-edit "$ws" "$cache"
 [ $rc -eq 0 ] && pass "build after a one-line patch edit (${secs} s)" || { fail "build after patch edit failed"; tail -n 30 "$scratch/patch-edit.log"; }
 executed patch-edit | sed 's/^/      ran: /'
@@ -122,7 +124,7 @@ executed patch-edit | grep -q "IsoImage //iso:${prefix}cfi-compat" \
   || pass "early cutoff: the cfi-compat kernel's image was unchanged, its ISO was not remade"
 
 # 4. base-only config fragment edit: nothing of cfi-compat runs
-echo 'CONFIG_PRINTK_TIME=y' >> "$ws/kernel/configs/base.config"
+printf 'CONFIG_PRINTK_TIME=y\nCONFIG_LOCALVERSION="-e2e%s"\n' "$nonce" >> "$ws/kernel/configs/base.config"
 build base-config "$ws" "$cache"
 [ $rc -eq 0 ] && pass "build after a base.config edit (${secs} s)" || { fail "build after base.config edit failed"; tail -n 30 "$scratch/base-config.log"; }
 executed base-config | sed 's/^/      ran: /'
