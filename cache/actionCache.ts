@@ -50,8 +50,21 @@ export class ActionCache {
     this.putStmt.run(key, JSON.stringify(result), now, now);
   }
 
+  private readonly touched = new Set<Sha256>();
+
+  /** Marks an entry as used now (for LRU gc); written by `flushTouches`, in one transaction. */
   touch(key: Sha256): void {
-    this.touchStmt.run(Date.now(), key);
+    this.touched.add(key);
+  }
+
+  flushTouches(): void {
+    if (this.touched.size === 0) return;
+    const now = Date.now();
+    const keys = [...this.touched];
+    this.touched.clear();
+    this.db.transaction(() => {
+      for (const k of keys) this.touchStmt.run(now, k);
+    })();
   }
 
   delete(key: Sha256): void {

@@ -78,7 +78,7 @@ export async function buildCommand(ctx: CommandContext): Promise<number> {
       ok: summary.ok, patterns: ctx.positional, executed: summary.executed, cachedLocal: summary.cached, cachedRemote: summary.cachedRemote,
       failed: summary.failed, skipped: summary.skipped, durationMs, failures: summary.failures, slowest: summary.slowest, targets: summary.targets,
       remote: remoteStats ? { ...remoteStats } : undefined,
-    }, ctx.root, summary.keysByLabel);
+    }, ctx.root, summary.allKeys);
     for (const l of loggers) l.close();
     loggers.length = 0;
     if (summary.ok && !abort.signal.aborted) writeUpToDateStamp(ctx, session, analysis, summary.outputs, summary.actionKeys);

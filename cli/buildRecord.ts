@@ -27,11 +27,15 @@ export function startBuildRecord(db: Db, workspace: string, patterns: readonly s
   return Number(r.lastInsertRowid);
 }
 
-export function finishBuildRecord(db: Db, id: number, report: BuildReport, workspace: string, keysByLabel: ReadonlyMap<string, readonly string[]>): void {
+/**
+ * `keys`: every action key the build used. They are kept as gc roots under the build's
+ * patterns: the newest build of each pattern set keeps everything it needed.
+ */
+export function finishBuildRecord(db: Db, id: number, report: BuildReport, workspace: string, keys: readonly string[]): void {
   db.transaction(() => {
     db.prepare('UPDATE builds SET finished_ms = ?, summary = ? WHERE id = ?').run(Date.now(), JSON.stringify(report), id);
     const put = db.prepare('INSERT OR REPLACE INTO target_roots (workspace, label, keys, updated_ms) VALUES (?, ?, ?, ?)');
-    if (report.ok) for (const [label, keys] of keysByLabel) put.run(workspace, label, JSON.stringify(keys), Date.now());
+    if (report.ok) put.run(workspace, JSON.stringify([...report.patterns].sort()), JSON.stringify(keys), Date.now());
   })();
 }
 
@@ -41,7 +45,4 @@ export function lastBuildReport(db: Db, workspace: string): { report: BuildRepor
   return r ? { report: JSON.parse(r.summary) as BuildReport, startedMs: r.started_ms, finishedMs: r.finished_ms } : undefined;
 }
 
-export function targetRootKeys(db: Db, workspace: string, label: string): string[] | undefined {
-  const r = db.prepare('SELECT keys FROM target_roots WHERE workspace = ? AND label = ?').get(workspace, label) as { keys: string } | undefined;
-  return r ? (JSON.parse(r.keys) as string[]) : undefined;
-}
+

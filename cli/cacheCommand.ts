@@ -7,12 +7,11 @@ import { collectGarbage, parseSize } from '../cache/gc.js';
 import { exportClosure, importClosure } from '../cache/closureArchive.js';
 import { generateKey } from '../cache/signing.js';
 import type { Sha256 } from '../cache/digest.js';
-import { parseLabel } from '../engine/label.js';
 import { UsageError } from './args.js';
-import { openSession } from './session.js';
+import { analyze, openSession } from './session.js';
 import { cacheSettings } from './settings.js';
 import { loadSigners, loadTrusted } from './remoteSetup.js';
-import { targetRootKeys } from './buildRecord.js';
+import { actionsFor } from '../engine/action.js';
 import { formatBytes } from './buildCommand.js';
 import type { CommandContext } from './main.js';
 
@@ -54,12 +53,15 @@ export async function cacheCommand(ctx: CommandContext): Promise<number> {
         if (args.length === 0) throw new UsageError('cache export needs a target label: xbuild cache export //iso:cfi-compat -o closure.tar');
         const outPath = ctx.flags.o ?? ctx.flags.output;
         if (typeof outPath !== 'string') throw new UsageError('cache export needs -o FILE');
+        // The closure: every action the targets need, by the key of its last successful run.
+        const { graph, labels } = analyze(session, args);
+        const needed = actionsFor(graph, labels.flatMap((l) => graph.targets.get(l as never)?.files ?? []));
         const keys: Sha256[] = [];
-        for (const a of args) {
-          const label = parseLabel(a.startsWith('//') ? a : `//${a}`).str;
-          const k = targetRootKeys(session.db, ctx.root, label);
-          if (!k) throw new UsageError(`${label} has not been built successfully in this workspace yet; build it first, then export`);
-          keys.push(...(k as Sha256[]));
+        for (const id of needed) {
+          const h = session.history.read(id);
+          const result = h && h.status !== 'failed' ? session.actionCache.get(h.key as Sha256) : undefined;
+          if (!result) throw new UsageError(`${graph.actions.get(id)!.label} has not been built successfully here (or its result was evicted); build ${args.join(' ')} first, then export`);
+          keys.push(h!.key as Sha256);
         }
         const settings = cacheSettings(ctx.root, ctx.flags);
         const signers = loadSigners(settings.signWith);

@@ -51,8 +51,8 @@ export interface BuildSummary {
   readonly slowest: readonly { readonly label: string; readonly mnemonic: string; readonly durationMs: number }[];
   /** Each requested target's outcome, root causes (failed targets) first. */
   readonly targets: readonly TargetOutcome[];
-  /** The keys of the actions each requested label needed (for gc roots and closure export). */
-  readonly keysByLabel: ReadonlyMap<string, readonly string[]>;
+  /** The keys of every action this build needed (gc roots). */
+  readonly allKeys: readonly string[];
 }
 
 /** How one requested target ended. */
@@ -111,6 +111,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   const flush = () => {
     o.digests.flush();
     o.history.flush();
+    o.actionCache.flushTouches();
     lastFlush = Date.now();
   };
   const result = await schedule(items, { jobs, memoryMb: o.memoryMb, keepGoing: o.keepGoing ?? false, shuffle: process.env.XBUILD_SHUFFLE === '1', retries: o.retries ?? 1 }, {
@@ -150,11 +151,9 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   flush();
   // Keep only failures that are final (a retried action that later succeeded is not one).
   const finalFailures = failures.filter((f) => result.failed.has(f.id));
-  const keysByLabel = new Map<string, string[]>();
   const targets: TargetOutcome[] = [];
   for (const l of o.labels) {
     const ids = [...actionsFor(o.graph, o.graph.targets.get(l as never)?.files ?? [])];
-    keysByLabel.set(l, ids.map((id) => keys.get(id)).filter((k): k is string => !!k).sort());
     const own = new Set(o.graph.targets.get(l as never)?.actions ?? []);
     const failedOwn = ids.some((id) => own.has(id) && statusOf.get(id) === 'failed');
     const failedDep = ids.map((id) => (statusOf.get(id) === 'failed' ? o.graph.actions.get(id)!.label : skippedBecause.get(id))).find(Boolean);
@@ -168,7 +167,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   return {
     ok: result.ok, executed, cached, cachedRemote, failed: result.failed.size, skipped: result.skipped.size,
     outputs: files.map((f) => f.path), failures: finalFailures, actionKeys: keys,
-    slowest: ran.sort((a, b) => b.durationMs - a.durationMs).slice(0, 10), keysByLabel, targets,
+    slowest: ran.sort((a, b) => b.durationMs - a.durationMs).slice(0, 10), allKeys: [...keys.values()].sort(), targets,
   };
 }
 

@@ -44,9 +44,9 @@ export class History {
   }
 
   record(action: Action, key: string, keyInputs: ActionKeyInputs, status: HistoryStatus, durationMs: number, note?: string): void {
-    const before = this.before(action.id);
     if (status === 'executed') {
-      const reasons = describeKeyChange(before?.keyInputs, keyInputs);
+      // Only a run needs the previous key (to say why); a cache hit costs no read.
+      const reasons = describeKeyChange(this.before(action.id)?.keyInputs, keyInputs);
       note = JSON.stringify({ reasons, note });
     } else if (note !== undefined) note = JSON.stringify({ reasons: [], note });
     // A cache hit keeps the duration of the run that made the result (it is what a rerun costs).
