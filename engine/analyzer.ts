@@ -12,7 +12,8 @@ import { DiagnosticError, diag, didYouMean, type Diagnostic, type SourceLocation
 import { LabelError, isLabelLike, makeLabel, parseLabel, parsePattern, type Label, type LabelString } from './label.js';
 import { Loader, locateText, type TargetDecl } from './loader.js';
 
-export const OUT_DIR = 'xbuild-out';
+import { OUT_DIR } from './workspace.js';
+export { OUT_DIR };
 
 export interface AnalyzerOptions {
   readonly root: string;

@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, linkSync, s
 import { dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { OUT_DIR } from './analyzer.js';
+/** The output tree, relative to the workspace root. */
+export const OUT_DIR = 'xbuild-out';
 
 export interface WorkspacePaths {
   readonly root: string;
