@@ -12,13 +12,14 @@ import { WorkerPoolRunner } from '../engine/workerPool.js';
 import { analyze, openSession } from './session.js';
 import { dryRun } from './dryRun.js';
 import { writeUpToDateStamp } from './stampWriter.js';
+import type { PreviousBuild } from './fastBuild.js';
 import { UsageError } from './args.js';
 import { cacheSettings } from './settings.js';
 import { setupRemote } from './remoteSetup.js';
 import { finishBuildRecord, startBuildRecord } from './buildRecord.js';
 import type { CommandContext } from './main.js';
 
-export async function buildCommand(ctx: CommandContext): Promise<number> {
+export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild): Promise<number> {
   if (ctx.positional.length === 0) throw new UsageError('build needs at least one target pattern, e.g. xbuild build //examples/hello:hello');
   const started = Date.now();
   const session = await openSession(ctx.root, ctx.cacheDir);
@@ -57,7 +58,7 @@ export async function buildCommand(ctx: CommandContext): Promise<number> {
       graph: analysis.graph, labels: analysis.labels, paths: session.paths, blobs: session.blobs, actionCache: session.actionCache,
       digests: session.digests, history: session.history, runner, events: emit, jobs,
       memoryMb: ctx.flags.memory as number | undefined, keepGoing: !!ctx.flags['keep-going'], keepSandboxes: !!ctx.flags['keep-sandboxes'],
-      retries: ctx.flags.retries as number | undefined, signal: abort.signal, remote,
+      retries: ctx.flags.retries as number | undefined, signal: abort.signal, remote, previous: previous as never,
     });
     if (runner instanceof WorkerPoolRunner) runner.close();
     const remoteStats = remote?.stats();
@@ -81,7 +82,7 @@ export async function buildCommand(ctx: CommandContext): Promise<number> {
     }, ctx.root, summary.allKeys);
     for (const l of loggers) l.close();
     loggers.length = 0;
-    if (summary.ok && !abort.signal.aborted) writeUpToDateStamp(ctx, session, analysis, summary.outputs, summary.actionKeys);
+    if (summary.ok && !abort.signal.aborted) writeUpToDateStamp(ctx, session, analysis, summary.outputs, summary.actionKeys, summary.outputsById);
     const out = process.stderr;
     if (!summary.ok && summary.failures.length) {
       out.write(`\n${summary.failures.length} action${summary.failures.length === 1 ? '' : 's'} failed:\n`);

@@ -14,12 +14,26 @@ export function buildStampKey(ctx: CommandContext): string {
   return stampKey([ctx.root, ctx.cacheDir, [...ctx.positional].sort(), s.remoteCache ?? null, s.trustedKeys, s.remoteUpload ?? null, s.signWith]);
 }
 
-/** The exit code when the build is already up to date; undefined when a real build is needed. */
-export function tryUpToDate(ctx: CommandContext): number | undefined {
+/** What the last successful build of the same command left, when only action files changed. */
+export interface PreviousBuild {
+  readonly actions: ReadonlyMap<string, { readonly key: string; readonly outputs: readonly unknown[] }>;
+  /** Absolute paths of sources, tools or outputs whose stat differs from the stamp. */
+  readonly changed: ReadonlySet<string>;
+}
+
+/**
+ * `{ code }` when the build is already up to date; `{ previous }` when only sources, tools or
+ * outputs changed (the engine then reruns only what they reach); undefined for a full build.
+ */
+export function tryUpToDate(ctx: CommandContext): { code: number } | { previous: PreviousBuild } | undefined {
   if (ctx.flags['dry-run'] || ctx.flags.profile || process.env.XBUILD_NO_STAMP === '1') return undefined;
   const started = Date.now();
-  const stamp = checkStamp(stampPath(join(ctx.root, '.xbuild'), buildStampKey(ctx)));
-  if (!stamp) return undefined;
+  const check = checkStamp(stampPath(join(ctx.root, '.xbuild'), buildStampKey(ctx)));
+  if (check.kind === 'stale') return undefined;
+  const stamp = check.stamp;
+  if (check.kind === 'files-changed') {
+    return { previous: { actions: new Map(stamp.actions.map((a) => [a.id, { key: a.key, outputs: a.outputs ?? [] }])), changed: check.changed } };
+  }
   const events = ctx.flags.events as string | undefined;
   if (events) {
     const lines = [JSON.stringify({ type: 'build_started', patterns: ctx.positional, jobs: ctx.flags.jobs ?? 0, time: started, upToDate: true })];
@@ -31,5 +45,5 @@ export function tryUpToDate(ctx: CommandContext): number | undefined {
   }
   const where = stamp.outputs.length <= 3 ? stamp.outputs.join(' ') : `xbuild-out/ (${stamp.outputs.length} files)`;
   process.stderr.write(`Build OK in ${((Date.now() - started) / 1000).toFixed(1)}s: up to date, nothing changed (${stamp.actions.length} actions). Outputs: ${where || '(none)'}\n`);
-  return 0;
+  return { code: 0 };
 }

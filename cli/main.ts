@@ -12,7 +12,8 @@ import { removeTree } from '../engine/removeTree.js';
 // Commands are loaded on demand: a no-op build must not pay for modules it does not use.
 const buildCommand = async (ctx: CommandContext) => {
   const fast = (await import('./fastBuild.js')).tryUpToDate(ctx);
-  return fast ?? (await import('./buildCommand.js')).buildCommand(ctx);
+  if (fast && 'code' in fast) return fast.code;
+  return (await import('./buildCommand.js')).buildCommand(ctx, fast?.previous);
 };
 const queryCommand = async (ctx: CommandContext) => (await import('./queryCommand.js')).queryCommand(ctx);
 const explainCommand = async (ctx: CommandContext) => (await import('./explainCommand.js')).explainCommand(ctx);

@@ -23,7 +23,8 @@ function jsFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-export function writeUpToDateStamp(ctx: CommandContext, s: Session, analysis: AnalysisOutcome, outputs: readonly string[], keys: ReadonlyMap<string, string>): boolean {
+export function writeUpToDateStamp(ctx: CommandContext, s: Session, analysis: AnalysisOutcome, outputs: readonly string[], keys: ReadonlyMap<string, string>,
+  produced: ReadonlyMap<string, readonly unknown[]>): boolean {
   const rec = new StampRecorder();
   const known = (abs: string) => s.digests.unchangedSinceUse(abs);
   const addSource = (abs: string) => {
@@ -42,6 +43,7 @@ export function writeUpToDateStamp(ctx: CommandContext, s: Session, analysis: An
   for (const f of jsFiles(join(DIST, 'engine')).concat(jsFiles(join(DIST, 'rules')), jsFiles(join(DIST, 'cache')), jsFiles(join(DIST, 'cli')))) rec.add(f, true, false);
   const files = analysis.labels.flatMap((l) => analysis.graph.targets.get(l as never)?.files ?? []);
   const actions: StampedAction[] = [];
+  rec.section = 'file';
   for (const id of actionsFor(analysis.graph, files)) {
     const a = analysis.graph.actions.get(id)!;
     for (const i of a.inputs) if (i.source) addSource(join(ctx.root, i.path));
@@ -51,7 +53,7 @@ export function writeUpToDateStamp(ctx: CommandContext, s: Session, analysis: An
       if (o.kind === 'dir') rec.addTree(abs);
       else rec.add(abs, true, false);
     }
-    actions.push({ id, label: a.label, mnemonic: a.mnemonic, key: keys.get(id) ?? '' });
+    actions.push({ id, label: a.label, mnemonic: a.mnemonic, key: keys.get(id) ?? '', outputs: produced.get(id) ?? [] });
   }
   for (const f of files) if (f.source) addSource(join(ctx.root, f.path));
   s.digests.flush();

@@ -7,7 +7,8 @@ import { cpus, arch, platform } from 'node:os';
 import type { Action, ActionGraph, ActionId } from './action.js';
 import { actionsFor } from './action.js';
 import type { EventSink } from './events.js';
-import { Executor, type ExecutorOptions, type RemoteCacheHook } from './executor.js';
+import { Executor, type ExecutorOptions, type PreviousBuild, type RemoteCacheHook } from './executor.js';
+import type { OutputEntry } from '../cache/actionCache.js';
 import type { FileDigests } from './fileDigests.js';
 import type { History } from './history.js';
 import type { ActionRunner } from './runner.js';
@@ -35,6 +36,8 @@ export interface BuildOptions {
   readonly remote?: RemoteCacheHook;
   readonly keepSandboxes?: boolean;
   readonly signal?: AbortSignal;
+  /** The last build of the same command and what changed since (see Executor's `previous`). */
+  readonly previous?: PreviousBuild;
 }
 
 export interface BuildSummary {
@@ -51,6 +54,8 @@ export interface BuildSummary {
   readonly slowest: readonly { readonly label: string; readonly mnemonic: string; readonly durationMs: number }[];
   /** Each requested target's outcome, root causes (failed targets) first. */
   readonly targets: readonly TargetOutcome[];
+  /** Each needed action's outputs, as produced or restored. */
+  readonly outputsById: ReadonlyMap<string, readonly OutputEntry[]>;
   /** The keys of every action this build needed (gc roots). */
   readonly allKeys: readonly string[];
 }
@@ -86,7 +91,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   o.events({ type: 'build_planned', actions: items.size, jobs, estimates: Object.fromEntries([...items.values()].map((i) => [i.id, i.estimateMs * Math.max(1, i.cpu)])) });
   const execOpts: ExecutorOptions = {
     paths: o.paths, blobs: o.blobs, actionCache: o.actionCache, digests: o.digests, runner: o.runner,
-    history: o.history, events: o.events, platform: PLATFORM, remote: o.remote, keepSandboxes: o.keepSandboxes, maxSlots: jobs,
+    history: o.history, events: o.events, platform: PLATFORM, remote: o.remote, keepSandboxes: o.keepSandboxes, maxSlots: jobs, previous: o.previous,
   };
   const executor = new Executor(execOpts);
   const signal = o.signal ?? new AbortController().signal;
@@ -168,6 +173,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
     ok: result.ok, executed, cached, cachedRemote, failed: result.failed.size, skipped: result.skipped.size,
     outputs: files.map((f) => f.path), failures: finalFailures, actionKeys: keys,
     slowest: ran.sort((a, b) => b.durationMs - a.durationMs).slice(0, 10), allKeys: [...keys.values()].sort(), targets,
+    outputsById: new Map([...needed].map((id) => [id, o.graph.actions.get(id)!.outputs.map((a) => executor.produced.get(a.path)).filter((x): x is OutputEntry => !!x)])),
   };
 }
 

@@ -17,7 +17,7 @@ import { lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileS
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 
-const STAMP_VERSION = 'xbuild-stamp-v1';
+const STAMP_VERSION = 'xbuild-stamp-v2';
 const RACY_NS = 1_000_000_000n;
 
 /** A recorded file: path, then size, mtime ns, ctime ns, inode as strings; "-" = must be absent. */
@@ -28,14 +28,26 @@ export interface StampedAction {
   readonly label: string;
   readonly mnemonic: string;
   readonly key: string;
+  /** What the action's outputs held (OutputEntry of cache/actionCache.ts), for incremental rebuilds. */
+  readonly outputs: readonly unknown[];
 }
 
 export interface Stamp {
   readonly version: string;
+  /** What analysis depended on: BUILD files, imports, probes, walked directories, xbuild's code. */
   readonly entries: readonly Entry[];
+  /** What actions depended on or made: sources, tools, outputs. */
+  readonly files: readonly Entry[];
   readonly actions: readonly StampedAction[];
   readonly outputs: readonly string[];
 }
+
+/** The result of comparing a stamp with the disk. */
+export type StampCheck =
+  | { readonly kind: 'up-to-date'; readonly stamp: Stamp }
+  /** Only sources, tools or outputs changed (listed): the action graph is still valid. */
+  | { readonly kind: 'files-changed'; readonly stamp: Stamp; readonly changed: ReadonlySet<string> }
+  | { readonly kind: 'stale' };
 
 export function stampKey(parts: unknown): string {
   return createHash('sha256').update(JSON.stringify([STAMP_VERSION, parts])).digest('hex').slice(0, 32);
@@ -57,25 +69,34 @@ function lstatOrUndefined(path: string): BigIntStats | undefined {
   }
 }
 
-/** The stamp if every recorded file is exactly as it was; undefined otherwise (or on any error). */
-export function checkStamp(path: string): Stamp | undefined {
+/** Compares every recorded stat with the disk. */
+export function checkStamp(path: string): StampCheck {
   let stamp: Stamp;
   try {
     stamp = JSON.parse(readFileSync(path, 'utf8')) as Stamp;
   } catch {
-    return undefined;
+    return { kind: 'stale' };
   }
-  if (stamp.version !== STAMP_VERSION) return undefined;
-  for (const e of stamp.entries) {
-    const tab = e.indexOf('\t');
-    if (statLine(e.slice(0, tab), lstatOrUndefined(e.slice(0, tab))) !== e) return undefined;
+  if (stamp.version !== STAMP_VERSION) return { kind: 'stale' };
+  const differs = (e: Entry) => {
+    const p = e.slice(0, e.indexOf('\t'));
+    return statLine(p, lstatOrUndefined(p)) !== e ? p : undefined;
+  };
+  for (const e of stamp.entries) if (differs(e)) return { kind: 'stale' };
+  const changed = new Set<string>();
+  for (const e of stamp.files) {
+    const p = differs(e);
+    if (p) changed.add(p);
   }
-  return stamp;
+  return changed.size ? { kind: 'files-changed', stamp, changed } : { kind: 'up-to-date', stamp };
 }
 
 /** Collects entries for a stamp; `ok` turns false at the first doubt. */
 export class StampRecorder {
   private readonly entries = new Map<string, Entry>();
+  private readonly files = new Map<string, Entry>();
+  /** Where add() records: analysis inputs ('structure') or action files ('file'). */
+  section: 'structure' | 'file' = 'structure';
   ok = true;
   why = '';
   private readonly now = BigInt(Date.now()) * 1_000_000n;
@@ -87,12 +108,13 @@ export class StampRecorder {
 
   /** A file or directory whose current state the build used; `trusted` = its content is known to match. */
   add(path: string, trusted: boolean, checkRacy: boolean): void {
-    if (!this.ok || this.entries.has(path)) return;
+    const into = this.section === 'structure' ? this.entries : this.files;
+    if (!this.ok || into.has(path)) return;
     const st = lstatOrUndefined(path);
     if (!st) return this.fail(`${path} vanished`);
     if (!trusted) return this.fail(`${path} changed during the build`);
     if (checkRacy && (this.now - st.mtimeNs < RACY_NS || this.now - st.ctimeNs < RACY_NS)) return this.fail(`${path} changed too recently`);
-    this.entries.set(path, statLine(path, st));
+    into.set(path, statLine(path, st));
   }
 
   /** A path that must stay absent (or keep its kind) for the result to hold. */
@@ -124,7 +146,7 @@ export class StampRecorder {
 
   write(path: string, actions: readonly StampedAction[], outputs: readonly string[]): boolean {
     if (!this.ok) return false;
-    const stamp: Stamp = { version: STAMP_VERSION, entries: [...this.entries.values()], actions, outputs };
+    const stamp: Stamp = { version: STAMP_VERSION, entries: [...this.entries.values()], files: [...this.files.values()], actions, outputs };
     mkdirSync(dirname(path), { recursive: true });
     const tmp = `${path}.tmp-${process.pid}`;
     writeFileSync(tmp, JSON.stringify(stamp));

@@ -26,6 +26,15 @@ describe('up-to-date fast path', () => {
     expect(edit.stderr).not.toMatch(/up to date/);
     expect(edit.executed).toEqual(['//lib:b', '//lib:c', '//lib:side']);
 
+    // Early cutoff through the previous build's record: a.txt's case changes, a.out does not.
+    await settle();
+    await ws.build('//...');
+    ws.write({ 'lib/a.txt': 'ALPHA\n' });
+    const cutoff = await ws.build('//...');
+    expect(cutoff.executed).toEqual(['//lib:a']);
+    expect(cutoff.cached).toEqual(['//lib:b', '//lib:c', '//lib:side']);
+    expect(ws.read('xbuild-out/lib/b.out')).toBe('ALPHA\nbeta 2\n');
+
     // A deleted output is restored.
     await settle();
     await ws.build('//...');
