@@ -15,6 +15,7 @@ import type { ActionCache, ActionResult } from './actionCache.js';
 import type { BlobStore } from './blobStore.js';
 import type { Sha256 } from './digest.js';
 import { readTree } from './tree.js';
+import { isProcessAlive } from './processAlive.js';
 
 export interface GcReport {
   readonly bytesBefore: number;
@@ -37,18 +38,9 @@ function blobsOf(store: BlobStore, r: ActionResult): Sha256[] {
   return out;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export function collectGarbage(db: Db, ac: ActionCache, store: BlobStore, maxBytes: number): GcReport {
   const running = (db.prepare('SELECT pid, started_ms FROM builds WHERE finished_ms IS NULL').all() as { pid: number; started_ms: number }[])
-    .filter((b) => b.pid && isAlive(b.pid));
+    .filter((b) => b.pid && isProcessAlive(b.pid));
   const since = running.length ? Math.min(...running.map((b) => b.started_ms)) : Infinity;
   const rootKeys = new Set<string>();
   for (const r of db.prepare('SELECT keys FROM target_roots').all() as { keys: string }[]) for (const k of JSON.parse(r.keys) as string[]) rootKeys.add(k);

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, linkSync, s
 import { dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { isProcessAlive } from '../cache/processAlive.js';
 /** The output tree, relative to the workspace root. */
 export const OUT_DIR = 'xbuild-out';
 
@@ -65,7 +66,7 @@ export class PidLock {
           if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         }
         const holder = readHolder(this.path);
-        if (holder !== undefined && holder !== process.pid && isAlive(holder)) return holder;
+        if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) return holder;
         // Stale (holder died) or unreadable: remove it only if it is still the same file.
         try {
           const before = statSync(this.path).ino;
@@ -109,11 +110,3 @@ function readHolder(path: string): number | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
