@@ -114,7 +114,7 @@ other=$(executed patch-edit | awk '$1 != "KernelBuild" && $1 != "IsoImage" && $1
 kb=$(executed patch-edit | awk '$1 == "KernelBuild" && $2 == "//kernel:x86_64-base" {print $3}')
 cold_kb=$(executed cold | awk '$1 == "KernelBuild" && $2 == "//kernel:x86_64-base" {print $3}')
 if [ -n "$kb" ]; then
-  pass "kernel //kernel:x86_64-base rebuilt incrementally in ${kb} s (step 1: ${cold_kb:+${cold_kb} s}${cold_kb:-a cache hit})"
+  pass "kernel //kernel:x86_64-base rebuilt incrementally in ${kb} s (step 1: $([ -n "$cold_kb" ] && echo "$cold_kb s" || echo "a cache hit"))"
   [ "$(echo "$kb < ${XSC_E2E_MAX_INCREMENTAL_S:-150}" | bc)" = 1 ] || fail "incremental kernel build took ${kb} s"
 else
   fail "the base kernel did not rebuild after its patch changed"
