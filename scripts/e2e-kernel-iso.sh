@@ -16,6 +16,7 @@
 #   6. the patch fixed again: the build reuses every package (no fetch/package/rootfs action)
 #   7. (not with --quick) a clean build in another directory with an empty cache gives ISOs with
 #      the same SHA-256 as step 1
+#   8. (not with --quick) the vitest files tests/e2e/kernel.test.ts and tests/e2e/iso.test.ts
 # Needs `npm run build` first and the Debian tools of the README. Env: XSC_E2E_CACHE (cache dir,
 # default /var/tmp/xsc-e2e-cache: kept between runs, so step 1 is only cold the first time; its
 # persistent kernel trees make step 3 incremental), XSC_E2E_JOBS (default 2).
@@ -166,6 +167,17 @@ if [ $quick = 0 ]; then
     fail "clean build elsewhere failed"; tail -n 30 "$scratch/clean-elsewhere.log"
   fi
   rm -rf "$ws2"
+fi
+
+# 8. (not with --quick) the vitest files of this chain: tests/e2e/{kernel,iso}.test.ts
+# (tests/e2e is outside the default vitest suite: own config here)
+if [ $quick = 0 ]; then
+  printf "export default { test: { include: ['tests/e2e/kernel.test.ts', 'tests/e2e/iso.test.ts'], testTimeout: 1200000, hookTimeout: 600000, pool: 'forks', fileParallelism: false } };\n" > "$scratch/vitest.config.mjs"
+  if (cd "$repo" && XSC_E2E_CACHE=$cache npx vitest run --root "$repo" --config "$scratch/vitest.config.mjs") > "$scratch/vitest.log" 2>&1; then
+    pass "tests/e2e/kernel.test.ts, tests/e2e/iso.test.ts ($(grep -o '[0-9]* passed' "$scratch/vitest.log" | tail -1))"
+  else
+    fail "tests/e2e/kernel.test.ts, tests/e2e/iso.test.ts"; tail -n 40 "$scratch/vitest.log"
+  fi
 fi
 
 echo "----- $failures failure(s)"

@@ -6,7 +6,7 @@
  *   - the boot test passes on a real XSC kernel and fails, printing the serial log's tail, when
  *     the expected output is not there (the kernel comes from `xbuild build //kernel:x86_64-base`
  *     with the cache in $XSC_E2E_CACHE, default /var/tmp/xsc-e2e-cache: minutes cold, seconds warm).
- * Slow (e2e): excluded from the default suite. Needs grub-pc-bin grub-common xorriso mtools
+ * Slow (e2e): outside the default suite; scripts/e2e-kernel-iso.sh runs it (step 8). Needs grub-pc-bin grub-common xorriso mtools
  * qemu-system-x86 cpio dpkg-dev apt-utils, and apt access to Debian's archive for the .debs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -5,7 +5,7 @@
  * fragment, line and option. Both stop before make, so the test costs one tarball extraction
  * (~20 s) and a kconfig build, not a kernel build.
  *
- * Slow (e2e): excluded from the default suite. Run: npx vitest run --exclude '' tests/e2e/kernel.test.ts
+ * Slow (e2e): outside the default suite; scripts/e2e-kernel-iso.sh runs it (step 8) with its own config.
  * Needs: linux-source-6.1 bc flex bison libelf-dev libssl-dev rsync (see README), `npm run build`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
