@@ -10,7 +10,8 @@ import { BlobStore } from '../cache/blobStore.js';
 import { ActionCache } from '../cache/actionCache.js';
 import { FileDigests, initFileDigests } from '../engine/fileDigests.js';
 import { History } from '../engine/history.js';
-import { Loader } from '../engine/loader.js';
+import { Loader, type TranspileCache } from '../engine/loader.js';
+import { createRequire } from 'node:module';
 import { Analyzer } from '../engine/analyzer.js';
 import { AnalysisCache, type AnalysisRecord } from '../engine/analysisCache.js';
 import type { ActionGraph } from '../engine/action.js';
@@ -44,6 +45,40 @@ export async function openSession(root: string, cacheDir: string): Promise<Sessi
   };
 }
 
+/** Transpiled BUILD files in the cache database, keyed by TypeScript version and source digest. */
+class SqliteTranspileCache implements TranspileCache {
+  private readonly pending = new Map<string, { code: string; mappings: string }>();
+  private readonly select;
+  private static readonly version = `ts-${(createRequire(import.meta.url)('@ts-morph/common/package.json') as { version: string }).version}`;
+
+  constructor(private readonly db: Db) {
+    this.select = db.prepare('SELECT value FROM load_cache WHERE key = ?');
+  }
+
+  private key(d: string): string {
+    return `transpiled:${SqliteTranspileCache.version}:${d}`;
+  }
+
+  get(d: string) {
+    const row = this.select.get(this.key(d)) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as { code: string; mappings: string }) : this.pending.get(d);
+  }
+
+  put(d: string, v: { code: string; mappings: string }): void {
+    this.pending.set(d, v);
+  }
+
+  flush(): void {
+    if (!this.pending.size) return;
+    const ins = this.db.prepare('INSERT OR REPLACE INTO load_cache (key, value, updated_ms) VALUES (?, ?, ?)');
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const [d, v] of this.pending) ins.run(this.key(d), JSON.stringify(v), now);
+    })();
+    this.pending.clear();
+  }
+}
+
 export interface AnalysisOutcome {
   readonly graph: ActionGraph;
   readonly labels: readonly string[];
@@ -60,10 +95,17 @@ export function analyze(s: Session, patterns: readonly string[]): AnalysisOutcom
   const walker = new Loader(s.paths.root, xbuildModule as unknown as Record<string, unknown>);
   const cached = cache.get(s.paths.root, patterns, (pkg) => walker.findPackages(pkg), walker.walkedDirs);
   if (cached) return { graph: cached.graph, labels: cached.graph.requested, fromCache: true, ms: Date.now() - started, record: cached.record };
-  const loader = new Loader(s.paths.root, xbuildModule as unknown as Record<string, unknown>);
+  const transpiled = new SqliteTranspileCache(s.db);
+  const loader = new Loader(s.paths.root, xbuildModule as unknown as Record<string, unknown>, transpiled);
   const analyzer = new Analyzer({ root: s.paths.root, loader, rulesDir: join(INSTALL_ROOT, 'rules') });
-  const labels = analyzer.expand(patterns);
-  const graph = analyzer.analyze(labels);
+  let labels: string[];
+  let graph: ActionGraph;
+  try {
+    labels = analyzer.expand(patterns);
+    graph = analyzer.analyze(labels as never);
+  } finally {
+    transpiled.flush();
+  }
   const record: AnalysisRecord = { files: loader.filesRead, probes: analyzer.probes, walks: loader.walks, dirs: loader.walkedDirs };
   cache.put(s.paths.root, patterns, graph, record, loader.readDigests);
   for (const f of loader.filesRead) s.digests.digest(f); // fingerprints for the next validation

@@ -55,6 +55,12 @@ function typescript(): TS {
   return tsModule;
 }
 
+/** Transpiled BUILD code by the SHA-256 of its TypeScript (a persistent cache the session gives). */
+export interface TranspileCache {
+  get(sourceDigest: string): { code: string; mappings: string } | undefined;
+  put(sourceDigest: string, value: { code: string; mappings: string }): void;
+}
+
 export class Loader {
   /** Absolute paths of every file whose content affected loading. */
   readonly filesRead = new Set<string>();
@@ -73,6 +79,7 @@ export class Loader {
     readonly root: string,
     /** The object BUILD files get for `import ... from "xbuild"`. */
     private readonly xbuildModule: Record<string, unknown>,
+    private readonly transpileCache?: TranspileCache,
   ) {}
 
   /** Loads one package; undefined when it has no BUILD.ts. Throws DiagnosticError. */
@@ -165,7 +172,6 @@ export class Loader {
   private requireModule(absPath: string): Record<string, unknown> {
     const cached = this.modules.get(absPath);
     if (cached) return cached.exports;
-    const ts = typescript();
     let source: string;
     try {
       source = readFileSync(absPath, 'utf8');
@@ -173,7 +179,31 @@ export class Loader {
       throw new DiagnosticError([diag('missing-file', `cannot read ${relative(this.root, absPath)}`)]);
     }
     this.filesRead.add(absPath);
-    this.readDigests.set(absPath, createHash('sha256').update(source).digest('hex'));
+    const sourceDigest = createHash('sha256').update(source).digest('hex');
+    this.readDigests.set(absPath, sourceDigest);
+    // Transpiling is most of the cost of loading; unchanged files reuse their output.
+    let compiled = this.transpileCache?.get(sourceDigest);
+    if (!compiled) {
+      compiled = this.transpile(absPath, source);
+      this.transpileCache?.put(sourceDigest, compiled);
+    }
+    const map = new SourceMap(compiled.mappings);
+    this.sourceMaps.set(absPath, map);
+    const code = compiled.code;
+    const module = { exports: {} as Record<string, unknown> };
+    const entry: LoadedModule = { exports: module.exports, map };
+    this.modules.set(absPath, entry);
+    const fn = vm.compileFunction(code, ['exports', 'require', 'module'], { filename: absPath, parsingContext: this.ctx() });
+    const requireFn = (spec: string) => this.resolveImport(absPath, spec);
+    fn(module.exports, requireFn, module);
+    const exportsObj = deepFreeze(module.exports);
+    this.modules.set(absPath, { exports: exportsObj, map });
+    return exportsObj;
+  }
+
+  /** TypeScript -> CommonJS JavaScript and its source map; syntax errors become diagnostics. */
+  private transpile(absPath: string, source: string): { code: string; mappings: string } {
+    const ts = typescript();
     const out = ts.transpileModule(source, {
       fileName: absPath,
       reportDiagnostics: true,
@@ -187,18 +217,10 @@ export class Loader {
           pos ? { file: absPath, line: pos.line + 1, column: pos.character + 1, length: d.length } : { file: absPath, line: 1, column: 1 });
       }));
     }
-    const map = new SourceMap(JSON.parse(out.sourceMapText ?? '{"mappings":""}').mappings);
-    this.sourceMaps.set(absPath, map);
-    const code = out.outputText.replace(/\n\/\/# sourceMappingURL=.*$/, '');
-    const module = { exports: {} as Record<string, unknown> };
-    const entry: LoadedModule = { exports: module.exports, map };
-    this.modules.set(absPath, entry);
-    const fn = vm.compileFunction(code, ['exports', 'require', 'module'], { filename: absPath, parsingContext: this.ctx() });
-    const requireFn = (spec: string) => this.resolveImport(absPath, spec);
-    fn(module.exports, requireFn, module);
-    const exportsObj = deepFreeze(module.exports);
-    this.modules.set(absPath, { exports: exportsObj, map });
-    return exportsObj;
+    return {
+      code: out.outputText.replace(/\n\/\/# sourceMappingURL=.*$/, ''),
+      mappings: (JSON.parse(out.sourceMapText ?? '{"mappings":""}') as { mappings: string }).mappings,
+    };
   }
 
   private resolveImport(fromFile: string, spec: string): unknown {
