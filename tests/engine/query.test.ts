@@ -36,6 +36,8 @@ describe('query', () => {
   it('--profile writes a Chrome trace with the critical path marked', async () => {
     ws = chainWorkspace();
     const trace = join(ws.scratch, 'trace.json');
+    // c sleeps, so the chain a..c certainly finishes after side: it is what the trace must mark.
+    ws.write({ 'lib/BUILD.ts': ws.read('lib/BUILD.ts').replace('wc -c < $< > $@', 'sleep 0.3; wc -c < $< > $@') });
     const r = await ws.run(['build', '//lib:c', '//lib:side', `--profile=${trace}`]);
     expect(r.code).toBe(0);
     const events = JSON.parse(readFileSync(trace, 'utf8')).traceEvents as { name: string; ph: string; cat?: string; tid?: number }[];
