@@ -90,7 +90,7 @@ out=$ws/xbuild-out
 # 1. cold build
 build cold "$ws" "$cache" "${targets[@]}"
 if [ $rc -eq 0 ]; then pass "cold build of ${targets[*]} (${secs} s)"; else fail "build failed:"; tail -n 40 "$scratch/cold.log"; exit 1; fi
-executed cold | grep -v '^Fetch' | sed 's/^/      ran: /'
+{ executed cold | grep -v '^Fetch' || true; } | sed 's/^/      ran: /'
 echo "      fetches: $(executed cold | grep -c '^Fetch') actions, $(executed cold | awk '$1=="Fetch"{s+=$3} END{printf "%.1f", s}') s in total"
 
 # 2. CET marking of the built binaries
@@ -139,18 +139,20 @@ fi
 # 4b. build-dependencies made by the set come from the set: hello rebuilt with the set's
 #     cfi-compat zlib1g-dev declared as a build-dependency (hello does not need it, but the build
 #     must install the set's zlib1g-dev and zlib1g in place of Debian's)
-cat >> "$ws_neg/packages/BUILD.ts" <<'TS'
+#     (a suffix unique to this run makes the build really run, so its log can be read)
+run_id=$(date +%s)
+cat >> "$ws_neg/packages/BUILD.ts" <<TS
 import { debianPackage as e2ePackage } from "xbuild";
 import { BUILD_ROOT as e2eRoot, debLabels as e2eDebs, lock as e2eLock, sourceFileLabels as e2eSrcs } from "./lockTargets.js";
 e2ePackage({
   name: "e2e-hello-set-zlib", source: "hello", version: e2eLock.sources.hello.version, binaries: ["hello"],
   srcs: e2eSrcs("hello"), buildDeps: e2eDebs(e2eLock.sources.hello.buildDepends),
-  setDeps: [":zlib-cfi-compat"], setPackages: ["zlib1g-dev"], suffix: "+xsc1e2e",
+  setDeps: [":zlib-cfi-compat"], setPackages: ["zlib1g-dev"], suffix: "+xsc1e2e${run_id}",
   root: e2eRoot, toolchain: "//toolchains:x86_64-cfi-compat", variant: "cfi-compat",
 });
 TS
 build set-deps "$ws_neg" "$cache" //packages:e2e-hello-set-zlib
-log=$(ls "$ws_neg"/.xbuild/logs/packages__e2e-hello-set-zlib.*.DebBuild.log 2>/dev/null | tail -1)
+log=$(ls "$ws_neg"/.xbuild/logs/packages__e2e-hello-set-zlib.*.DebBuild.log 2>/dev/null | tail -1 || true)
 if [ $rc -eq 0 ] && [ -n "$log" ] && grep -q 'from the set: zlib1g-dev_1.2.13.dfsg-1+xsc1_amd64.deb' "$log" && grep -q 'from the set: zlib1g_1.2.13.dfsg-1+xsc1_amd64.deb' "$log"; then
   pass "set members replace Debian's build-dependencies: $(grep -o 'from the set: .*' "$log" | xargs) (${secs} s)"
 else
