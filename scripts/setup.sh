@@ -3,9 +3,12 @@
 # the Debian tools the rules call (build roots, kernel, ISO, QEMU) and the npm dependencies
 # (which also compiles xbuild). Nothing is downloaded from anywhere but Debian's archive
 # (through this machine's apt configuration) and the npm registry.
+#   scripts/setup.sh [--tools-only]    (--tools-only: the Debian tools, not npm ci)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
+tools_only=0
+[ "${1:-}" = --tools-only ] && tools_only=1
 PACKAGES=(
   # build roots and Debian package builds
   mmdebstrap uidmap dpkg-dev apt-utils binutils
@@ -24,4 +27,4 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
-npm ci --no-audit --no-fund
+[ $tools_only = 1 ] || npm ci --no-audit --no-fund
