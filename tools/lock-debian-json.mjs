@@ -8,7 +8,7 @@ const outDir = process.argv[2];
 const bases = process.env.XSC_BASES.split('\n').map((b) => b.trim().replace(/\/+$/, '')).filter(Boolean);
 const lines = (f) => readFileSync(join(work, f), 'utf8').split('\n').filter((l) => l.trim() !== '');
 
-/** 'http://mirror.example/debian/pool/x' -> { archive: 'debian', path: 'pool/x' }; the host is dropped. */
+/** 'http://example.org/debian/pool/x' -> { archive: 'debian', path: 'pool/x' }; the host is dropped. */
 function poolRef(url) {
   for (const b of bases) {
     if (url.startsWith(b + '/')) return { archive: b.split('/').pop(), path: decodeURIComponent(url.slice(b.length + 1)) };
