@@ -5,7 +5,7 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { checkStamp, stampKey, stampPath } from '../engine/upToDate.js';
+import { checkStamp, readStampActions, stampKey, stampPath } from '../engine/upToDate.js';
 import { cacheSettings } from './settings.js';
 import type { CommandContext } from './main.js';
 
@@ -28,22 +28,25 @@ export interface PreviousBuild {
 export function tryUpToDate(ctx: CommandContext): { code: number } | { previous: PreviousBuild } | undefined {
   if (ctx.flags['dry-run'] || ctx.flags.profile || process.env.XBUILD_NO_STAMP === '1') return undefined;
   const started = Date.now();
-  const check = checkStamp(stampPath(join(ctx.root, '.xbuild'), buildStampKey(ctx)));
+  const path = stampPath(join(ctx.root, '.xbuild'), buildStampKey(ctx));
+  const check = checkStamp(path);
   if (check.kind === 'stale') return undefined;
   const stamp = check.stamp;
-  if (check.kind === 'files-changed') {
-    return { previous: { actions: new Map(stamp.actions.map((a) => [a.id, { key: a.key, outputs: a.outputs ?? [] }])), changed: check.changed } };
-  }
   const events = ctx.flags.events as string | undefined;
+  const actions = check.kind === 'files-changed' || events ? readStampActions(path) : [];
+  if (!actions) return undefined;
+  if (check.kind === 'files-changed') {
+    return { previous: { actions: new Map(actions.map((a) => [a.id, { key: a.key, outputs: a.outputs ?? [] }])), changed: check.changed } };
+  }
   if (events) {
     const lines = [JSON.stringify({ type: 'build_started', patterns: ctx.positional, jobs: ctx.flags.jobs ?? 0, time: started, upToDate: true })];
-    for (const a of stamp.actions) lines.push(JSON.stringify({ type: 'action_finished', id: a.id, label: a.label, mnemonic: a.mnemonic, status: 'cached', cache: 'local', key: a.key, durationMs: 0 }));
-    lines.push(JSON.stringify({ type: 'build_finished', ok: true, executed: 0, cached: stamp.actions.length, failed: 0, skipped: 0, durationMs: Date.now() - started, outputs: stamp.outputs, outDir: join(ctx.root, 'xbuild-out'), upToDate: true }));
+    for (const a of actions) lines.push(JSON.stringify({ type: 'action_finished', id: a.id, label: a.label, mnemonic: a.mnemonic, status: 'cached', cache: 'local', key: a.key, durationMs: 0 }));
+    lines.push(JSON.stringify({ type: 'build_finished', ok: true, executed: 0, cached: actions.length, failed: 0, skipped: 0, durationMs: Date.now() - started, outputs: stamp.outputs, outDir: join(ctx.root, 'xbuild-out'), upToDate: true }));
     mkdirSync(dirname(events), { recursive: true });
     writeFileSync(events, '');
     appendFileSync(events, lines.join('\n') + '\n');
   }
   const where = stamp.outputs.length <= 3 ? stamp.outputs.join(' ') : `xbuild-out/ (${stamp.outputs.length} files)`;
-  process.stderr.write(`Build OK in ${((Date.now() - started) / 1000).toFixed(1)}s: up to date, nothing changed (${stamp.actions.length} actions). Outputs: ${where || '(none)'}\n`);
+  process.stderr.write(`Build OK in ${((Date.now() - started) / 1000).toFixed(1)}s: up to date, nothing changed${events ? ` (${actions.length} actions)` : ''}. Outputs: ${where || '(none)'}\n`);
   return { code: 0 };
 }

@@ -17,7 +17,7 @@ import { lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileS
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 
-const STAMP_VERSION = 'xbuild-stamp-v2';
+const STAMP_VERSION = 'xbuild-stamp-v3';
 const RACY_NS = 1_000_000_000n;
 
 /** A recorded file: path, then size, mtime ns, ctime ns, inode as strings; "-" = must be absent. */
@@ -38,8 +38,16 @@ export interface Stamp {
   readonly entries: readonly Entry[];
   /** What actions depended on or made: sources, tools, outputs. */
   readonly files: readonly Entry[];
-  readonly actions: readonly StampedAction[];
   readonly outputs: readonly string[];
+}
+
+/** The actions a stamp covers live in a second file, read only when needed (it is the larger). */
+export function readStampActions(path: string): readonly StampedAction[] | undefined {
+  try {
+    return JSON.parse(readFileSync(`${path}.actions`, 'utf8')) as StampedAction[];
+  } catch {
+    return undefined;
+  }
 }
 
 /** The result of comparing a stamp with the disk. */
@@ -146,9 +154,12 @@ export class StampRecorder {
 
   write(path: string, actions: readonly StampedAction[], outputs: readonly string[]): boolean {
     if (!this.ok) return false;
-    const stamp: Stamp = { version: STAMP_VERSION, entries: [...this.entries.values()], files: [...this.files.values()], actions, outputs };
+    const stamp: Stamp = { version: STAMP_VERSION, entries: [...this.entries.values()], files: [...this.files.values()], outputs };
     mkdirSync(dirname(path), { recursive: true });
     const tmp = `${path}.tmp-${process.pid}`;
+    // The actions file first: a stamp is only ever next to the actions it was written with.
+    writeFileSync(`${tmp}.actions`, JSON.stringify(actions));
+    renameSync(`${tmp}.actions`, `${path}.actions`);
     writeFileSync(tmp, JSON.stringify(stamp));
     renameSync(tmp, path);
     return true;
