@@ -388,7 +388,10 @@ describe('a server that wants credentials', () => {
       const a = newStore('a');
       const result = makeResult(a, [1000], true);
       const key = randomKey();
-      const withAuth = locked.baseUrl.replace('http://', 'http://ci:s3cret@');
+      const authUrl = new URL(locked.baseUrl); // the loopback nginx, with credentials in the URL
+      authUrl.username = 'ci';
+      authUrl.password = 's3cret';
+      const withAuth = authUrl.toString();
       const up = new RemoteCache({ url: withAuth, store: a });
       expect((await up.upload(key, result, server1)).status).toBe('uploaded');
       const down = new RemoteCache({ url: withAuth, store: newStore('b') });
