@@ -13,12 +13,11 @@ import {
   closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync,
   statSync, writeSync, chmodSync, readdirSync, utimesSync, createReadStream, createWriteStream,
 } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join, dirname } from 'node:path';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
-import { sha256Bytes, sha256FileSync, type Digest, type Sha256 } from './digest.js';
+import { sha256Bytes, sha256FileSync, sha256Tap, type Digest, type Sha256 } from './digest.js';
 
 export class BlobStore {
   readonly casDir: string;
@@ -139,21 +138,13 @@ export class BlobStore {
   /** Streams bytes in, verifying them against `expected`; on mismatch nothing is stored. */
   async putStream(src: NodeJS.ReadableStream, expected: Digest): Promise<void> {
     const tmp = this.tempPath();
-    const h = createHash('sha256');
-    let size = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        h.update(chunk);
-        size += chunk.length;
-        cb(null, chunk);
-      },
-    });
+    const tap = sha256Tap();
     try {
       const out = createWriteStream(tmp, { mode: 0o444 });
-      await pipeline(src, tap, out);
-      const hash = h.digest('hex');
-      if (hash !== expected.hash || size !== expected.sizeBytes) {
-        throw new Error(`blob digest mismatch: expected ${expected.hash}/${expected.sizeBytes}, got ${hash}/${size}`);
+      await pipeline(src, tap.stream, out);
+      const got = tap.digest();
+      if (got.hash !== expected.hash || got.sizeBytes !== expected.sizeBytes) {
+        throw new Error(`blob digest mismatch: expected ${expected.hash}/${expected.sizeBytes}, got ${got.hash}/${got.sizeBytes}`);
       }
       // An async fsync: several downloads stream at once, and a sync one would stall them all.
       const fh = await open(tmp, 'r');

@@ -22,14 +22,13 @@
  *   blobs committed (before the entries that name them) and the entries written.
  */
 import { createReadStream, createWriteStream, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import type { ActionCache, ActionResult } from './actionCache.js';
 import type { BlobStore } from './blobStore.js';
-import { parseSha256, type Digest, type Sha256 } from './digest.js';
+import { parseSha256, sha256Tap, type Digest, type Sha256 } from './digest.js';
 import { blobsNamedBy, encodeRemoteEntry, makeRemoteEntry, parseRemoteEntry, parseTreeBlob, MAX_ENTRY_BYTES, type RemoteEntry } from './remote/remoteEntry.js';
 import { entryFingerprint, type EntrySignature, type KeyPair, type TrustedKeys } from './signing.js';
 
@@ -239,17 +238,9 @@ async function readArchive(path: string, staging: string): Promise<ArchiveConten
       member.resume();
       continue;
     }
-    const h = createHash('sha256');
-    let got = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        h.update(chunk);
-        got += chunk.length;
-        cb(null, chunk);
-      },
-    });
-    await pipeline(member, tap, createWriteStream(join(staging, hash), { mode: 0o444 }));
-    const actual = h.digest('hex');
+    const tap = sha256Tap();
+    await pipeline(member, tap.stream, createWriteStream(join(staging, hash), { mode: 0o444 }));
+    const { hash: actual, sizeBytes: got } = tap.digest();
     if (actual !== hash || got !== size) {
       problems.push(`${name}: content hashes to ${actual} (${got} bytes): the archive is corrupted or was altered`);
       rmSync(join(staging, hash), { force: true });

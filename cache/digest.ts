@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { openSync, readSync, closeSync } from 'node:fs';
+import { Transform } from 'node:stream';
 
 export type Sha256 = string & { readonly __brand: 'Sha256' };
 
@@ -57,4 +58,21 @@ export async function sha256File(path: string): Promise<Digest> {
 
 export function digestEquals(a: Digest, b: Digest): boolean {
   return a.hash === b.hash && a.sizeBytes === b.sizeBytes;
+}
+
+/**
+ * A pass-through stream that hashes what flows through it; `digest()` once the stream ended.
+ * Used wherever bytes arrive from outside (downloads, archives) and must be checked.
+ */
+export function sha256Tap(): { readonly stream: Transform; digest(): Digest } {
+  const h = createHash('sha256');
+  let size = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      h.update(chunk);
+      size += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  return { stream, digest: () => ({ hash: h.digest('hex') as Sha256, sizeBytes: size }) };
 }

@@ -4,10 +4,10 @@
  * own apt configuration (the `URIs:` whose last path component is <archive>), so no mirror
  * hostname is ever written into a workspace.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
+import { sha256Tap } from '../cache/digest.js';
 import { fileURLToPath } from 'node:url';
 
 export interface FetchResult { readonly ok: true; readonly url: string }
@@ -74,8 +74,7 @@ export async function fetchPinned(urls: readonly string[], sha256: string, dest:
 }
 
 async function download(url: string, dest: string, signal: AbortSignal): Promise<string> {
-  const h = createHash('sha256');
-  const tap = new Transform({ transform(c: Buffer, _e, cb) { h.update(c); cb(null, c); } });
+  const tap = sha256Tap();
   let body: Readable;
   if (url.startsWith('file://')) body = createReadStream(fileURLToPath(url));
   else if (url.startsWith('http://') || url.startsWith('https://')) {
@@ -83,6 +82,6 @@ async function download(url: string, dest: string, signal: AbortSignal): Promise
     if (!res.ok || !res.body) throw new Error(`HTTP ${res.status} ${res.statusText}`);
     body = Readable.fromWeb(res.body as never);
   } else throw new Error('unsupported URL scheme (use http, https, file or apt-mirror)');
-  await pipeline(body, tap, createWriteStream(dest));
-  return h.digest('hex');
+  await pipeline(body, tap.stream, createWriteStream(dest));
+  return tap.digest().hash;
 }
