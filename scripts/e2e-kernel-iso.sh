@@ -38,42 +38,7 @@ targets=("//iso:${prefix}base-boot-test" "//iso:${prefix}cfi-compat-boot-test")
 
 scratch=$(mktemp -d /var/tmp/xsc-e2e.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
-failures=0
-pass() { echo "PASS  $*"; }
-fail() { echo "FAIL  $*"; failures=$((failures + 1)); }
-
-copy_workspace() { # dest
-  mkdir -p "$1"
-  for d in kernel iso packages toolchains; do
-    [ -d "$repo/$d" ] && rsync -a --exclude xbuild-out "$repo/$d" "$1/"
-  done
-  if [ -f "$repo/BUILD.ts" ]; then cp "$repo/BUILD.ts" "$1/"; else echo '// workspace root' > "$1/BUILD.ts"; fi
-}
-
-# build NAME WORKSPACE CACHE: runs xbuild, leaves events in $scratch/NAME.ndjson, stderr+stdout in
-# $scratch/NAME.log, the wall time in $secs and the exit code in $rc.
-build() {
-  local name=$1 ws=$2 c=$3 t0
-  t0=$(date +%s.%N)
-  set +e
-  XBUILD_CACHE_DIR=$c node "$repo/bin/xbuild.js" build -C "$ws" --jobs "$jobs" \
-    --events "$scratch/$name.ndjson" "${targets[@]}" > "$scratch/$name.log" 2>&1
-  rc=$?
-  set -e
-  secs=$(echo "$(date +%s.%N) - $t0" | bc | xargs printf '%.1f')
-  echo "----- $name: exit $rc in ${secs} s"
-}
-
-# executed NAME: "mnemonic label seconds" for every action that really ran
-executed() {
-  node -e '
-    const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean);
-    for (const l of lines) {
-      const e = JSON.parse(l);
-      if (e.type === "action_finished" && e.status !== "cached")
-        console.log(`${e.mnemonic} ${e.label} ${(e.durationMs / 1000).toFixed(1)} ${e.status}`);
-    }' "$scratch/$1.ndjson"
-}
+. "$repo/scripts/e2e-lib.sh"
 
 ws=$scratch/ws
 copy_workspace "$ws"

@@ -31,43 +31,7 @@ targets=(//toolchains:x86_64-base //toolchains:x86_64-cfi-compat //packages:repo
 scratch=$(mktemp -d /var/tmp/xsc-e2e-pkg.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
 cache=${XSC_E2E_PKG_CACHE:-$scratch/cache}
-failures=0
-pass() { echo "PASS  $*"; }
-fail() { echo "FAIL  $*"; failures=$((failures + 1)); }
-
-copy_workspace() { # dest
-  mkdir -p "$1"
-  for d in kernel iso packages toolchains; do
-    [ -d "$repo/$d" ] && rsync -a --exclude xbuild-out --exclude .xbuild "$repo/$d" "$1/"
-  done
-  [ -f "$repo/BUILD.ts" ] && cp "$repo/BUILD.ts" "$1/"
-  return 0
-}
-
-# build NAME WORKSPACE CACHE TARGET...: events in $scratch/NAME.ndjson, output in NAME.log,
-# wall time in $secs, exit code in $rc.
-build() {
-  local name=$1 ws=$2 c=$3 t0; shift 3
-  t0=$(date +%s.%N)
-  set +e
-  XBUILD_CACHE_DIR=$c node "$repo/bin/xbuild.js" build -C "$ws" --jobs "$jobs" \
-    --events "$scratch/$name.ndjson" "$@" > "$scratch/$name.log" 2>&1
-  rc=$?
-  set -e
-  secs=$(echo "$(date +%s.%N) - $t0" | bc | xargs printf '%.1f')
-  echo "----- $name: exit $rc in ${secs} s"
-}
-
-# executed NAME: "mnemonic label seconds status" for every action that really ran
-executed() {
-  node -e '
-    const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean);
-    for (const l of lines) {
-      const e = JSON.parse(l);
-      if (e.type === "action_finished" && e.status !== "cached")
-        console.log(`${e.mnemonic} ${e.label} ${(e.durationMs / 1000).toFixed(1)} ${e.status}`);
-    }' "$scratch/$1.ndjson"
-}
+. "$repo/scripts/e2e-lib.sh"
 
 # digests WS: sha256 of every .deb and repository file the build made, by relative path
 digests() {
