@@ -11,13 +11,19 @@
  */
 import {
   closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync,
-  statSync, writeSync, chmodSync, readdirSync, utimesSync, createReadStream, createWriteStream,
+  statSync, writeSync, writeFileSync, chmodSync, linkSync, readdirSync, utimesSync, createReadStream, createWriteStream,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, dirname } from 'node:path';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { sha256Bytes, sha256FileSync, sha256Tap, type Digest, type Sha256 } from './digest.js';
+
+/** Size and mtime of a blob when it was linked into a sandbox. */
+export interface BlobStamp {
+  readonly size: number;
+  readonly mtimeMs: number;
+}
 
 export class BlobStore {
   readonly casDir: string;
@@ -47,9 +53,14 @@ export class BlobStore {
     }
   }
 
+  private readonly tempPrefix = `${process.pid}-${randomBytes(6).toString('hex')}`;
+  private tempCounter = 0;
+  /** Shard directories known to exist (one mkdir per shard per process, not per blob). */
+  private readonly shards = new Set<string>();
+
   /** A fresh temp path inside the store's filesystem (for atomic renames). */
   tempPath(): string {
-    return join(this.tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
+    return join(this.tmpDir, `${this.tempPrefix}-${++this.tempCounter}`);
   }
 
   putBytes(bytes: Uint8Array | string): Digest {
@@ -112,8 +123,23 @@ export class BlobStore {
     return d;
   }
 
+  /** putFileDeferred for bytes in memory (e.g. a small action log). */
+  putBytesDeferred(bytes: Uint8Array): Digest {
+    const d = sha256Bytes(bytes);
+    if (this.has(d.hash)) {
+      if (this.syncing.has(d.hash)) this.unsynced.add(d.hash);
+      return d;
+    }
+    const tmp = this.tempPath();
+    writeFileSync(tmp, bytes);
+    this.commit(tmp, d.hash);
+    this.unsynced.add(d.hash);
+    this.freshThisRun.add(d.hash);
+    return d;
+  }
+
   private readonly unsynced = new Set<Sha256>();
-  /** Blobs stored by this process, whose bytes were hashed as they came in. */
+  /** Blobs whose bytes this process hashed: stored (hashed as they came in) or verified. */
   private readonly freshThisRun = new Set<Sha256>();
   private readonly syncing = new Map<Sha256, Promise<void>>();
 
@@ -185,6 +211,42 @@ export class BlobStore {
     return true;
   }
 
+  /**
+   * Hard-links a blob at `dest`, for an input staged into a sandbox: no bytes are copied or
+   * freed later. A blob this process has not hashed yet is verified first (once). Returns the
+   * blob's size and mtime to check with `unchangedSince` once the action is done (the link
+   * shares the blob's inode, so an action writing its input would write the blob), or
+   * undefined when the blob is missing or corrupt (it is then removed). Link errors (EXDEV,
+   * EMLINK) are thrown for the caller to copy instead.
+   */
+  linkOut(hash: Sha256, dest: string): BlobStamp | undefined {
+    if (!this.freshThisRun.has(hash)) {
+      if (!this.verify(hash)) {
+        this.remove(hash);
+        return undefined;
+      }
+      this.freshThisRun.add(hash);
+    }
+    const path = this.pathOf(hash);
+    linkSync(path, dest);
+    const st = statSync(path);
+    return { size: st.size, mtimeMs: st.mtimeMs };
+  }
+
+  /** Whether a linked-out blob still holds its bytes; re-hashes only when its stat moved. A changed blob is removed. */
+  unchangedSince(hash: Sha256, stamp: BlobStamp): boolean {
+    try {
+      const st = statSync(this.pathOf(hash));
+      if (st.size === stamp.size && st.mtimeMs === stamp.mtimeMs) return true;
+    } catch {
+      return false;
+    }
+    if (this.verify(hash)) return true;
+    this.freshThisRun.delete(hash);
+    this.remove(hash);
+    return false;
+  }
+
   createReadStream(hash: Sha256) {
     return createReadStream(this.pathOf(hash));
   }
@@ -224,9 +286,20 @@ export class BlobStore {
 
   private commit(tmp: string, hash: Sha256): void {
     const dest = this.pathOf(hash);
-    mkdirSync(dirname(dest), { recursive: true });
+    const shard = dirname(dest);
+    if (!this.shards.has(shard)) {
+      mkdirSync(shard, { recursive: true });
+      this.shards.add(shard);
+    }
     chmodSync(tmp, 0o444);
-    renameSync(tmp, dest);
+    try {
+      renameSync(tmp, dest);
+    } catch (e) {
+      // The shard was removed meanwhile (gc by another process): make it again.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      mkdirSync(shard, { recursive: true });
+      renameSync(tmp, dest);
+    }
   }
 }
 

@@ -120,12 +120,12 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
     lastFlush = Date.now();
   };
   const result = await schedule(items, { jobs, memoryMb: o.memoryMb, keepGoing: o.keepGoing ?? false, shuffle: process.env.XBUILD_SHUFFLE === '1', retries: o.retries ?? 1 }, {
-    start: async (id) => {
+    start: async (id, _attempt, release) => {
       const action = o.graph.actions.get(id as ActionId)!;
       const started = Date.now();
       let outcome;
       try {
-        outcome = await executor.execute(action, signal);
+        outcome = await executor.execute(action, signal, release);
       } catch (e) {
         outcome = { ok: false as const, error: `internal error: ${(e as Error).stack ?? e} (this is an xbuild bug)`, durationMs: Date.now() - started, environmental: false };
       }

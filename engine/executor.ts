@@ -11,10 +11,9 @@
  */
 import {
   chmodSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync,
-  writeFileSync, openSync, readSync, closeSync, fstatSync,
+  openSync, readSync, closeSync, fstatSync, utimesSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { Action } from './action.js';
 import { byPath, computeActionKey, ENGINE_KEY_VERSION, type ActionKeyInputs, type KeyedInput } from './actionKey.js';
@@ -24,11 +23,12 @@ import type { ActionRunner } from './runner.js';
 import { fetchPinned } from './fetcher.js';
 import { PidLock, type WorkspacePaths } from './workspace.js';
 import type { ActionCache, ActionResult, OutputEntry } from '../cache/actionCache.js';
-import type { BlobStore } from '../cache/blobStore.js';
+import type { BlobStamp, BlobStore } from '../cache/blobStore.js';
 import type { Sha256 } from '../cache/digest.js';
 import { fileMode, materializeTree, readTree, storeTree } from '../cache/tree.js';
 import type { History } from './history.js';
 import { removeTree } from './removeTree.js';
+import { Sandboxes, type Sandbox } from './sandbox.js';
 export { removeTree };
 
 export const FIXED_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -87,9 +87,14 @@ export class Executor {
   /** Waits for everything started in the background; call before the build reports its end. */
   async drain(): Promise<void> {
     while (this.background.size) await Promise.all([...this.background]);
+    await this.sandboxes.drain();
   }
 
-  constructor(private readonly o: ExecutorOptions) {}
+  private readonly sandboxes: Sandboxes;
+
+  constructor(private readonly o: ExecutorOptions) {
+    this.sandboxes = new Sandboxes(join(o.paths.cacheDir, 'sandbox'), !o.keepSandboxes);
+  }
 
   /** The key of an action whose inputs are all available; throws with a user message if one is missing. */
   keyInputs(action: Action): ActionKeyInputs {
@@ -213,7 +218,8 @@ export class Executor {
     return this.previousOutputs.get(path);
   }
 
-  async execute(action: Action, signal: AbortSignal): Promise<ActionOutcome> {
+  /** `commandExited` is called when the action's command has ended (its CPU slots are free). */
+  async execute(action: Action, signal: AbortSignal, commandExited?: () => void): Promise<ActionOutcome> {
     if (!this.misses.has(action.id)) {
       const hit = await this.tryCache(action);
       if (hit) return hit;
@@ -230,7 +236,7 @@ export class Executor {
     const { key, keyInputs, note: cachedNote } = this.misses.get(action.id)!;
     this.misses.delete(action.id);
     // 3. Run it.
-    const outcome = await this.run(action, key, signal);
+    const outcome = await this.run(action, key, signal, commandExited);
     if (!outcome.ok) {
       this.o.history.record(action, key, keyInputs, 'failed', outcome.durationMs, outcome.error);
       return { ...outcome, key };
@@ -283,12 +289,26 @@ export class Executor {
     return true;
   }
 
+  /** Directories of xbuild-out known to exist. */
+  private readonly outDirs = new Set<string>();
+
   private placeFresh(o: OutputEntry, src: string): void {
     const dest = join(this.o.paths.root, o.path);
-    mkdirSync(dirname(dest), { recursive: true });
+    const dir = dirname(dest);
+    if (!this.outDirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.outDirs.add(dir);
+    }
     chmodSync(src, fileMode(o.executable, true));
     try {
-      replacePath(src, dest);
+      try {
+        replacePath(src, dest);
+      } catch (e) {
+        // xbuild-out/ was removed during the build: make the directory again.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        mkdirSync(dir, { recursive: true });
+        replacePath(src, dest);
+      }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
       if (!this.materialize(o)) throw new Error(`could not materialise ${o.path} (this is an xbuild bug)`);
@@ -306,7 +326,7 @@ export class Executor {
     }
   }
 
-  private async run(action: Action, key: Sha256, signal: AbortSignal):
+  private async run(action: Action, key: Sha256, signal: AbortSignal, commandExited?: () => void):
     Promise<{ ok: true; outputs: OutputEntry[]; durationMs: number; logDigest?: { hash: Sha256; sizeBytes: number } } | Extract<ActionOutcome, { ok: false }>> {
     switch (action.kind) {
       case 'write':
@@ -314,7 +334,7 @@ export class Executor {
       case 'fetch':
         return this.runFetch(action, signal);
       case 'run':
-        return this.runCommand(action, key, signal);
+        return this.runCommand(action, key, signal, commandExited);
       default: {
         const never: never = action.kind;
         throw new Error(`unknown action kind ${never} (this is an xbuild bug)`);
@@ -362,22 +382,21 @@ export class Executor {
     return join(this.o.paths.logDir, `${safe}.${idx}.${action.mnemonic}.log`);
   }
 
-  private async runCommand(action: Action, key: Sha256, signal: AbortSignal) {
+  private async runCommand(action: Action, key: Sha256, signal: AbortSignal, commandExited?: () => void) {
     const started = Date.now();
-    const sandbox = join(this.o.paths.cacheDir, 'sandbox', `${process.pid}-${++this.sandboxCounter}-${key.slice(0, 12)}`);
-    const execroot = join(sandbox, 'execroot');
+    const sb = this.prepareSandbox(action);
+    const sandbox = sb.dir;
+    const execroot = sb.execroot;
     // HOME and TMPDIR are one private scratch folder: every directory made here is another
     // mkdir and rmdir per action, which is measurable on a discard-mounted disk.
-    const home = join(sandbox, 'tmp');
+    const home = sb.scratch;
     const tmp = home;
     const logPath = this.logPathFor(action);
-    rmSync(sandbox, { recursive: true, force: true });
-    for (const d of [execroot, tmp]) mkdirSync(d, { recursive: true });
     this.ensureLogDir(dirname(logPath));
     let lock: PidLock | undefined;
+    let clean = false;
     try {
-      this.stageInputs(action, execroot);
-      for (const o of action.outputs) mkdirSync(dirname(join(execroot, o.path)), { recursive: true });
+      const links = this.stageInputs(action, execroot);
       const env: Record<string, string> = {
         PATH: FIXED_PATH,
         ...action.env,
@@ -395,10 +414,18 @@ export class Executor {
       }
       this.o.events({ type: 'action_started', id: action.id, label: action.label, mnemonic: action.mnemonic, progress: action.progress, time: Date.now() });
       const outcome = await this.o.runner.run({
-        argv: action.argv, cwd: execroot, env, logPath, network: action.network, slots: Math.min(action.cpu, this.o.maxSlots ?? action.cpu), jobserverPath: join(sandbox, 'jobserver.fifo'),
+        argv: action.argv, cwd: execroot, env, logPath, network: action.network, slots: Math.min(action.cpu, this.o.maxSlots ?? action.cpu),
+        jobserverPath: join(sandbox, 'jobserver.fifo'),
       }, signal);
+      commandExited?.();
       const durationMs = Date.now() - started;
-      const logTail = tail(logPath, 20);
+      const log = readLog(logPath);
+      const logTail = tailOf(log.bytes, 20);
+      const written = links.filter((l) => !this.o.blobs.unchangedSince(l.hash, l.stamp)).map((l) => l.path);
+      if (written.length) {
+        return { ok: false as const, error: `the command wrote to its input ${written.join(', ')}: inputs are read-only (hard links into the cache); write a new file instead. The damaged cache entry was dropped.`,
+          logPath, logTail, durationMs, environmental: false };
+      }
       if (outcome.spawnError || outcome.exitCode !== 0) {
         const why = outcome.spawnError ? `could not start ${action.argv[0]}: ${outcome.spawnError}`
           : outcome.signal ? `killed by signal ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
@@ -418,33 +445,64 @@ export class Executor {
         const digest = o.kind === 'file' ? this.o.blobs.putFileDeferred(abs) : storeTree(this.o.blobs, abs, true);
         outputs.push({ path: o.path, kind: o.kind, digest, executable: o.kind === 'file' && (st.mode & 0o111) !== 0 });
       }
-      const logDigest = this.o.blobs.putFileDeferred(logPath);
+      // A log small enough to have been read whole is stored from memory; a big one is copied.
+      const logDigest = log.complete ? this.o.blobs.putBytesDeferred(log.bytes) : this.o.blobs.putFileDeferred(logPath);
       for (const o of outputs) {
         // A fresh file output moves from the sandbox into xbuild-out (its bytes are the blob's).
         if (o.kind === 'file') this.placeFresh(o, join(execroot, o.path));
         else if (!this.materialize(o)) throw new Error(`could not materialise ${o.path} right after storing it (this is an xbuild bug)`);
         this.produced.set(o.path, o);
       }
+      clean = true;
       return { ok: true as const, outputs, durationMs, logDigest };
     } finally {
       lock?.release();
-      if (!this.o.keepSandboxes) this.later(rm(sandbox, { recursive: true, force: true }).catch(() => removeTree(sandbox)));
+      // After a failure the sandbox may hold anything (even unremovable files): not reused.
+      this.sandboxes.release(sb, !clean);
     }
   }
 
-  /** Copies every declared input into the sandbox at its exec-root path. */
-  private stageInputs(action: Action, execroot: string): void {
+  /** A sandbox holding exactly the (empty) directories this action's inputs and outputs go in. */
+  private prepareSandbox(action: Action): Sandbox {
+    for (let attempt = 0; ; attempt++) {
+      const sb = this.sandboxes.acquire();
+      const needed = [
+        ...action.inputs.map((a) => dirname(join(sb.execroot, a.path))),
+        ...action.outputs.map((o) => dirname(join(sb.execroot, o.path))),
+      ];
+      try {
+        sb.prepare(needed);
+        return sb;
+      } catch (e) {
+        this.sandboxes.release(sb, true);
+        if (attempt > 0) throw e;
+      }
+    }
+  }
+
+  /**
+   * Puts every declared input into the sandbox at its exec-root path: sources are copied,
+   * generated files are hard links to their blobs (returned, to check after the run).
+   */
+  private stageInputs(action: Action, execroot: string): { path: string; hash: Sha256; stamp: BlobStamp }[] {
+    const links: { path: string; hash: Sha256; stamp: BlobStamp }[] = [];
     for (const a of action.inputs) {
       const dest = join(execroot, a.path);
-      mkdirSync(dirname(dest), { recursive: true });
       if (a.source) {
         const src = join(this.o.paths.root, a.path);
         if (a.kind === 'dir') cpSync(src, dest, { recursive: true, preserveTimestamps: true });
-        else cpSync(src, dest, { preserveTimestamps: true });
+        else copySource(src, dest);
         continue;
       }
       const made = this.produced.get(a.path)!;
       if (made.kind === 'file') {
+        if (!made.executable) {
+          const stamp = this.linkInput(made.digest.hash, dest);
+          if (stamp) {
+            links.push({ path: a.path, hash: made.digest.hash, stamp });
+            continue;
+          }
+        }
         const inOut = join(this.o.paths.root, a.path);
         if (!this.o.blobs.copyOutVerified(made.digest.hash, dest, fileMode(made.executable, false))
           && !(this.o.digests.known(inOut) === made.digest.hash && copyInto(inOut, dest, fileMode(made.executable, false)))) {
@@ -457,10 +515,27 @@ export class Executor {
         }
       }
     }
+    return links;
+  }
+
+  /** A hard link to the blob, or undefined when it must be copied (other filesystem, link limit, missing blob). */
+  private linkInput(hash: Sha256, dest: string): BlobStamp | undefined {
+    try {
+      return this.o.blobs.linkOut(hash, dest);
+    } catch {
+      return undefined;
+    }
   }
 }
 
 export class UserActionError extends Error {}
+
+/** Copies a source file into the sandbox, keeping its mtime (tools such as make compare them). */
+function copySource(src: string, dest: string): void {
+  copyFileSync(src, dest);
+  const st = statSync(src);
+  utimesSync(dest, st.atime, st.mtime);
+}
 
 /** Copies a file (the xbuild-out copy of an output whose blob is gone) and sets its mode. */
 function copyInto(src: string, dest: string, mode: number): boolean {
@@ -499,19 +574,34 @@ function replacePath(tmp: string, dest: string): void {
 
 /** The last `lines` lines of a log file (reads at most the last 64 KiB). */
 export function tail(path: string, lines: number): string {
+  return tailOf(readLog(path).bytes, lines);
+}
+
+const LOG_READ_LIMIT = 65536;
+
+/** A log's bytes: all of them (`complete`) when it is at most 64 KiB, else its last 64 KiB. */
+function readLog(path: string): { bytes: Buffer; complete: boolean } {
   try {
     const fd = openSync(path, 'r');
     try {
       const size = fstatSync(fd).size;
-      const len = Math.min(size, 65536);
+      const len = Math.min(size, LOG_READ_LIMIT);
       const buf = Buffer.alloc(len);
-      readSync(fd, buf, 0, len, size - len);
-      return buf.toString('utf8').split('\n').filter((l, i, a) => i < a.length - 1 || l !== '').slice(-lines).join('\n');
+      let got = 0;
+      while (got < len) {
+        const n = readSync(fd, buf, got, len - got, size - len + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return { bytes: buf.subarray(0, got), complete: got === size };
     } finally {
       closeSync(fd);
     }
   } catch {
-    return '';
+    return { bytes: Buffer.alloc(0), complete: false };
   }
 }
 
+function tailOf(bytes: Buffer, lines: number): string {
+  return bytes.toString('utf8').split('\n').filter((l, i, a) => i < a.length - 1 || l !== '').slice(-lines).join('\n');
+}

@@ -46,7 +46,12 @@ export interface SchedulerOptions {
 }
 
 export interface SchedulerCallbacks {
-  start(id: string, attempt: number): Promise<ItemOutcome>;
+  /**
+   * Starts an item. It may call `release()` once it no longer uses its CPU slots and memory
+   * (its command exited; only bookkeeping is left), so the next item starts without waiting
+   * for that bookkeeping. Its dependents still wait for the returned outcome.
+   */
+  start(id: string, attempt: number, release: () => void): Promise<ItemOutcome>;
   skipped(id: string, because: string): void;
 }
 
@@ -229,12 +234,23 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
       if (it.exclusive) exclusiveInUse.add(it.exclusive);
       const attempt = (attempts.get(it.id) ?? 0) + 1;
       attempts.set(it.id, attempt);
-      const done = (o: ItemOutcome) => {
-        runningCount--;
-        if (cpu === 0) runningIo--;
+      let released = false;
+      const releaseSlots = () => {
+        if (released) return;
+        released = true;
         running.delete(it.id);
         usedCpu -= cpu;
         usedMem -= it.memoryMb;
+      };
+      const release = () => {
+        if (released) return;
+        releaseSlots();
+        pump();
+      };
+      const done = (o: ItemOutcome) => {
+        runningCount--;
+        if (cpu === 0) runningIo--;
+        releaseSlots();
         if (it.exclusive) exclusiveInUse.delete(it.exclusive);
         if (o.ok) {
           succeeded.add(it.id);
@@ -252,7 +268,7 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
         }
         pump();
       };
-      cb.start(it.id, attempt).then(done, () => done({ ok: false }));
+      cb.start(it.id, attempt, release).then(done, () => done({ ok: false }));
     };
     pump();
   });

@@ -4,24 +4,41 @@
  * forks in well under a millisecond (PERF.md measured 56-69 s vs 21-22 s for 2,600 actions).
  *
  * Each worker is `bash` (inside `unshare --net` when running as root, so every command it
- * runs has no network, with one namespace per worker instead of one per action), reading
- * NUL-separated requests on stdin: id, cwd, log path, the environment and the argv. It runs
- * `env -i <env> <argv>` in a subshell with stdin from /dev/null and stdout+stderr appended to
- * the log, and answers `S <id> <pid>` when started and `E <id> <status>` when done.
+ * runs has no network, with one namespace per worker instead of one per action). For each
+ * request it forks a subshell that sets exactly the given environment and execs the argv with
+ * stdin from /dev/null and stdout+stderr to the log, and answers `S <id> <pid>` when started
+ * and `E <id> <status>` when done.
  * Commands that need the network or more than one CPU slot (the make jobserver) go through
  * the plain ProcessRunner.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { isProcessAlive } from '../cache/processAlive.js';
 import { canIsolateNetwork, ProcessRunner, type ActionRunner, type RunOutcome, type RunRequest } from './runner.js';
 
+// Requests come as two lines (id, request file); the request file holds NUL-separated fields:
+// cwd, log path, the number of env entries, the entries, the number of args, the args. Bash
+// reads a pipe one byte per read(2) but a regular file in blocks, so the fields go in a file
+// (one per worker, rewritten for each request, in /dev/shm when there is one).
+// The environment is set with `export` in the forked subshell (the worker's own variables are
+// unexported first), which saves the exec of `env -i` per action; names bash refuses to export
+// (readonly or not identifiers) fall back to `env -i`.
 const WORKER_SCRIPT = `
 set +e
 trap '' INT
-while IFS= read -r -d '' id && IFS= read -r -d '' cwd && IFS= read -r -d '' log && IFS= read -r -d '' n; do
-  envs=(); for ((i = 0; i < n; i++)); do IFS= read -r -d '' kv; envs+=("$kv"); done
-  IFS= read -r -d '' n; args=(); for ((i = 0; i < n; i++)); do IFS= read -r -d '' a; args+=("$a"); done
-  ( cd -- "$cwd" && exec /usr/bin/env -i "\${envs[@]}" "\${args[@]}" ) </dev/null >"$log" 2>&1 &
+for v in $(compgen -e); do export -n "$v"; done
+while IFS= read -r id && IFS= read -r req; do
+  if ! mapfile -d '' -t f < "$req"; then printf 'E %s 127\\n' "$id"; continue; fi
+  n=\${f[2]}
+  (
+    cd -- "\${f[0]}" || exit 126
+    unset OLDPWD
+    if (( n )) && ! export -- "\${f[@]:3:n}" 2>/dev/null; then exec /usr/bin/env -i -- "\${f[@]:3:n}" "\${f[@]:4+n}"; fi
+    exec -- "\${f[@]:4+n}"
+  ) </dev/null >"\${f[1]}" 2>&1 &
   pid=$!
   printf 'S %s %d\\n' "$id" "$pid"
   wait "$pid"
@@ -42,7 +59,7 @@ class ShellWorker {
   busy = false;
   dead = false;
 
-  constructor() {
+  constructor(private readonly requestFile: string) {
     const argv = canIsolateNetwork ? ['/usr/bin/unshare', '--net', '--', '/bin/bash', '--noprofile', '--norc', '-c', WORKER_SCRIPT]
       : ['/bin/bash', '--noprofile', '--norc', '-c', WORKER_SCRIPT];
     this.proc = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'], env: { PATH: '/usr/bin:/bin' } });
@@ -68,8 +85,9 @@ class ShellWorker {
 
   run(id: string, req: RunRequest, signal: AbortSignal): Promise<RunOutcome> {
     const env = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
-    const fields = [id, req.cwd, req.logPath, String(env.length), ...env, String(req.argv.length), ...req.argv];
+    const fields = [req.cwd, req.logPath, String(env.length), ...env, String(req.argv.length), ...req.argv];
     if (fields.some((f) => f.includes('\0'))) return Promise.resolve({ exitCode: undefined, signal: undefined, spawnError: 'argv or env contains a NUL byte' });
+    writeFileSync(this.requestFile, fields.join('\0') + '\0');
     return new Promise<RunOutcome>((resolve) => {
       const p: Pending = { resolve };
       this.pending.set(id, p);
@@ -82,7 +100,7 @@ class ShellWorker {
         signal.removeEventListener('abort', onAbort);
         done(o);
       };
-      this.proc.stdin!.write(fields.join('\0') + '\0');
+      this.proc.stdin!.write(`${id}\n${this.requestFile}\n`);
     });
   }
 
@@ -100,7 +118,8 @@ export class WorkerPoolRunner implements ActionRunner {
     if (req.network || req.slots > 1) return this.direct.run(req, signal);
     let w = this.workers.find((x) => !x.busy && !x.dead);
     if (!w) {
-      w = new ShellWorker();
+      this.requestDir ??= makeRequestDir();
+      w = new ShellWorker(join(this.requestDir, `worker-${this.workers.length}`));
       this.workers.push(w);
     }
     w.busy = true;
@@ -111,7 +130,41 @@ export class WorkerPoolRunner implements ActionRunner {
     }
   }
 
+  private requestDir?: string;
+
   close(): void {
     for (const w of this.workers) w.stop();
+    if (this.requestDir) rmSync(this.requestDir, { recursive: true, force: true });
+  }
+}
+
+const REQUEST_DIR_PREFIX = 'xbuild-requests-';
+
+/** This process's directory for request files (tmpfs when available); dead processes' are swept. */
+function makeRequestDir(): string {
+  const parent = isWritableDir('/dev/shm') ? '/dev/shm' : tmpdir();
+  for (const n of safeReaddir(parent)) {
+    const pid = Number(n.startsWith(REQUEST_DIR_PREFIX) ? n.slice(REQUEST_DIR_PREFIX.length) : NaN);
+    if (pid > 0 && pid !== process.pid && !isProcessAlive(pid)) rmSync(join(parent, n), { recursive: true, force: true });
+  }
+  const dir = join(parent, `${REQUEST_DIR_PREFIX}${process.pid}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+function isWritableDir(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
   }
 }

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, lstatSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { Sandbox, Sandboxes } from '../../engine/sandbox.js';
+
+/** Every path under `root` (relative), directories marked with a trailing slash. */
+function tree(root: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const n of readdirSync(d).sort()) {
+      const p = join(d, n);
+      const isDir = lstatSync(p).isDirectory();
+      out.push(relative(root, p) + (isDir ? '/' : ''));
+      if (isDir) walk(p);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+describe('sandbox reuse', () => {
+  it('gives the next action exactly its own empty directories, whatever the last one left', () => {
+    const base = mkdtempSync(join(tmpdir(), 'xbuild-sandbox-'));
+    const sb = new Sandbox(join(base, 's'));
+    mkdirSync(sb.dir);
+    sb.prepare([join(sb.execroot, 'pkgs/a'), join(sb.execroot, 'out/pkgs/a')]);
+    expect(tree(sb.execroot)).toEqual(['out/', 'out/pkgs/', 'out/pkgs/a/', 'pkgs/', 'pkgs/a/']);
+    // What an action may leave behind: files, its own directories, symlinks, scratch files.
+    writeFileSync(join(sb.execroot, 'pkgs/a/in.c'), 'x');
+    mkdirSync(join(sb.execroot, 'pkgs/a/made/deep'), { recursive: true });
+    writeFileSync(join(sb.execroot, 'pkgs/a/made/deep/f'), 'y');
+    symlinkSync('/', join(sb.execroot, 'out/root-link'));
+    writeFileSync(join(sb.scratch, 'tmpfile'), 'z');
+    writeFileSync(join(sb.dir, 'request'), 'r');
+
+    sb.prepare([join(sb.execroot, 'pkgs/b'), join(sb.execroot, 'out/pkgs/c')]);
+    expect(tree(sb.execroot)).toEqual(['out/', 'out/pkgs/', 'out/pkgs/c/', 'pkgs/', 'pkgs/b/']);
+    expect(tree(sb.scratch)).toEqual([]);
+    expect(existsSync(join(sb.dir, 'request'))).toBe(false);
+    // Parked directories are empty and outside the exec root.
+    for (const p of tree(join(sb.dir, 'spare'))) expect(p).toMatch(/^\d+\/$/);
+
+    // A third round reuses the parked directories and still leaves nothing extra.
+    sb.prepare([join(sb.execroot, 'x/y/z')]);
+    expect(tree(sb.execroot)).toEqual(['x/', 'x/y/', 'x/y/z/']);
+  });
+
+  it('survives an action that deleted its own directories', () => {
+    const base = mkdtempSync(join(tmpdir(), 'xbuild-sandbox-'));
+    const sb = new Sandbox(join(base, 's'));
+    mkdirSync(sb.dir);
+    sb.prepare([join(sb.execroot, 'pkgs/a')]);
+    // rm -rf of the exec root's content and of the spare directory.
+    for (const n of readdirSync(sb.execroot)) rmSync(join(sb.execroot, n), { recursive: true });
+    sb.prepare([join(sb.execroot, 'pkgs/a')]);
+    expect(tree(sb.execroot)).toEqual(['pkgs/', 'pkgs/a/']);
+  });
+
+  it('removes every sandbox of the build when drained', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'xbuild-sandboxes-'));
+    const all = new Sandboxes(base);
+    const a = all.acquire();
+    a.prepare([join(a.execroot, 'p')]);
+    const b = all.acquire();
+    b.prepare([join(b.execroot, 'q')]);
+    all.release(a);
+    expect(all.acquire()).toBe(a);
+    await all.drain();
+    expect(readdirSync(base)).toEqual([]);
+  });
+});
