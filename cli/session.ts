@@ -45,11 +45,14 @@ export async function openSession(root: string, cacheDir: string): Promise<Sessi
   };
 }
 
-/** Transpiled BUILD files in the cache database, keyed by TypeScript version and source digest. */
+/**
+ * Transpiled BUILD files in the cache database, keyed by TypeScript version, the loader's
+ * transpiled format (which changes with the value's shape and stripTypes' output) and source digest.
+ */
 class SqliteTranspileCache implements TranspileCache {
-  private readonly pending = new Map<string, { code: string; mappings: string }>();
+  private readonly pending = new Map<string, Parameters<TranspileCache['put']>[1]>();
   private readonly select;
-  private static readonly version = `ts-${(createRequire(import.meta.url)('@ts-morph/common/package.json') as { version: string }).version}`;
+  private static readonly version = `ts-${(createRequire(import.meta.url)('@ts-morph/common/package.json') as { version: string }).version}-${Loader.transpiledFormat}`;
 
   constructor(private readonly db: Db) {
     this.select = db.prepare('SELECT value FROM load_cache WHERE key = ?');
@@ -61,10 +64,10 @@ class SqliteTranspileCache implements TranspileCache {
 
   get(d: string) {
     const row = this.select.get(this.key(d)) as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as { code: string; mappings: string }) : this.pending.get(d);
+    return row ? (JSON.parse(row.value) as Parameters<TranspileCache['put']>[1]) : this.pending.get(d);
   }
 
-  put(d: string, v: { code: string; mappings: string }): void {
+  put(d: string, v: Parameters<TranspileCache['put']>[1]): void {
     this.pending.set(d, v);
   }
 

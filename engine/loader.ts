@@ -1,14 +1,16 @@
 /**
  * Loading: BUILD.ts files -> TargetDecl (what the user declared), hermetically.
  *
- * Each BUILD.ts (and every workspace .ts file it imports) is transpiled by the TypeScript
- * compiler that ts-morph carries and evaluated in one `node:vm` context holding only the
- * JavaScript built-ins and the xbuild API: no fs, process, network, environment, clock or
+ * Each BUILD.ts (and every workspace .ts file it imports) is transpiled to CommonJS (by
+ * engine/stripTypes.ts, which only parses and blanks types, or, when that cannot be exact, by
+ * the TypeScript compiler that ts-morph carries) and evaluated in one `node:vm` context holding
+ * only the JavaScript built-ins and the xbuild API: no fs, process, network, environment, clock or
  * randomness. Imports resolve to "xbuild" or to workspace .ts files (relative paths), whose
  * exports are deep-frozen so one BUILD file cannot change what another sees. Every file
  * evaluated is recorded in `filesRead`: the analysis cache is keyed by their contents.
  *
- * Errors come back as diagnostics with file:line:col mapped through the source map.
+ * Errors come back as diagnostics with file:line:col mapped back to the TypeScript (through
+ * stripTypes' segments or tsc's source map).
  */
 import vm from 'node:vm';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -19,7 +21,8 @@ import type { AnyAttrSpec } from './api.js';
 import { DiagnosticError, diag, didYouMean, type Diagnostic, type SourceLocation } from './diagnostics.js';
 import { LabelError, makeLabel, parseLabel, type Label } from './label.js';
 import { withDeclarationSink, type RuleDef } from './ruleRegistry.js';
-import { SourceMap } from './sourceMap.js';
+import { SourceMap, type PositionMap } from './sourceMap.js';
+import { STRIP_TYPES_VERSION, SegmentMap, stripTypes, type Segment } from './stripTypes.js';
 
 /** One target as declared in a BUILD file, attributes validated and defaults applied. */
 export interface TargetDecl {
@@ -44,7 +47,7 @@ const IGNORED_DIRS = new Set(['node_modules', 'xbuild-out', 'dist', '.git', '.xb
 
 interface LoadedModule {
   readonly exports: Record<string, unknown>;
-  readonly map: SourceMap;
+  readonly map: PositionMap;
 }
 
 type TS = typeof import('typescript');
@@ -55,13 +58,65 @@ function typescript(): TS {
   return tsModule;
 }
 
+/**
+ * A BUILD file as CommonJS for the vm, and how to map its positions back: from stripTypes
+ * (same lines, a few column segments) or from tsc (a source map's `mappings`).
+ */
+export type TranspiledModule =
+  | { readonly by: 'stripTypes'; readonly code: string; readonly segments: readonly Segment[]; readonly copiedImports: readonly string[] }
+  | { readonly by: 'tsc'; readonly code: string; readonly mappings: string };
+
 /** Transpiled BUILD code by the SHA-256 of its TypeScript (a persistent cache the session gives). */
 export interface TranspileCache {
-  get(sourceDigest: string): { code: string; mappings: string } | undefined;
-  put(sourceDigest: string, value: { code: string; mappings: string }): void;
+  get(sourceDigest: string): TranspiledModule | undefined;
+  put(sourceDigest: string, value: TranspiledModule): void;
+}
+
+/** TypeScript -> CommonJS: stripTypes when it can do it exactly, else tsc (which also reports syntax errors). */
+export function transpile(absPath: string, source: string): TranspiledModule {
+  const stripped = stripTypes(typescript(), source);
+  return stripped ? { by: 'stripTypes', ...stripped } : transpileWithTsc(absPath, source);
+}
+
+/** TypeScript -> CommonJS and its source map by `ts.transpileModule`; syntax errors become diagnostics. */
+export function transpileWithTsc(absPath: string, source: string): TranspiledModule {
+  const ts = typescript();
+  const out = ts.transpileModule(source, {
+    fileName: absPath,
+    reportDiagnostics: true,
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, sourceMap: true },
+  });
+  const syntax = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  if (syntax.length) {
+    throw new DiagnosticError(syntax.map((d) => {
+      const pos = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
+      return diag('syntax', ts.flattenDiagnosticMessageText(d.messageText, '\n'),
+        pos ? { file: absPath, line: pos.line + 1, column: pos.character + 1, length: d.length } : { file: absPath, line: 1, column: 1 });
+    }));
+  }
+  return {
+    by: 'tsc',
+    code: out.outputText.replace(/\n\/\/# sourceMappingURL=.*$/, ''),
+    mappings: (JSON.parse(out.sourceMapText ?? '{"mappings":""}') as { mappings: string }).mappings,
+  };
+}
+
+/** The .ts file a relative import names (`./x`, `./x.js` and `./x.ts` are `x.ts`); undefined for other specifiers. */
+function workspaceModulePath(fromFile: string, spec: string): string | undefined {
+  if (!spec.startsWith('./') && !spec.startsWith('../')) return undefined;
+  let target = resolve(dirname(fromFile), spec);
+  if (target.endsWith('.js')) target = target.slice(0, -3) + '.ts';
+  if (!target.endsWith('.ts')) target += '.ts';
+  return target;
+}
+
+function positionMap(m: TranspiledModule): PositionMap {
+  return m.by === 'stripTypes' ? new SegmentMap(m.segments) : new SourceMap(m.mappings);
 }
 
 export class Loader {
+  /** What a `TranspiledModule` from this version holds: persistent transpile caches key on it. */
+  static readonly transpiledFormat = `strip-${STRIP_TYPES_VERSION}`;
   /** Absolute paths of every file whose content affected loading. */
   readonly filesRead = new Set<string>();
   /** SHA-256 of exactly the text that was evaluated, per file (what the analysis cache keys on). */
@@ -72,7 +127,9 @@ export class Loader {
   readonly walkedDirs = new Map<string, string[]>();
   private readonly packages = new Map<string, LoadedPackage | undefined>();
   private readonly modules = new Map<string, LoadedModule>();
-  private readonly sourceMaps = new Map<string, SourceMap>();
+  private readonly sourceMaps = new Map<string, PositionMap>();
+  /** Files whose code is running (a require of one of them is an import cycle). */
+  private readonly evaluating = new Set<string>();
   private context: vm.Context | undefined;
 
   constructor(
@@ -184,51 +241,47 @@ export class Loader {
     // Transpiling is most of the cost of loading; unchanged files reuse their output.
     let compiled = this.transpileCache?.get(sourceDigest);
     if (!compiled) {
-      compiled = this.transpile(absPath, source);
+      compiled = transpile(absPath, source);
       this.transpileCache?.put(sourceDigest, compiled);
     }
-    const map = new SourceMap(compiled.mappings);
+    if (compiled.by === 'stripTypes' && compiled.copiedImports.some((spec) => this.evaluating.has(workspaceModulePath(absPath, spec) ?? ''))) {
+      // An import cycle: this file would copy bindings of a module not yet done; tsc's output
+      // reads them when used, as ES modules do. Not cached: only this load order needs it.
+      compiled = transpileWithTsc(absPath, source);
+    }
+    const compile = (code: string) => vm.compileFunction(code, ['exports', 'require', 'module'], { filename: absPath, parsingContext: this.ctx() });
+    let fn: ReturnType<typeof compile>;
+    try {
+      fn = compile(compiled.code);
+    } catch (e) {
+      if (compiled.by !== 'stripTypes') throw e;
+      // V8 rejects what stripTypes made: an error only V8 checks (top-level await, strict-mode
+      // rules) or a stripTypes bug. tsc's output decides, and fails as it always did if it must.
+      compiled = transpileWithTsc(absPath, source);
+      this.transpileCache?.put(sourceDigest, compiled);
+      fn = compile(compiled.code);
+    }
+    const map = positionMap(compiled);
     this.sourceMaps.set(absPath, map);
-    const code = compiled.code;
     const module = { exports: {} as Record<string, unknown> };
     const entry: LoadedModule = { exports: module.exports, map };
     this.modules.set(absPath, entry);
-    const fn = vm.compileFunction(code, ['exports', 'require', 'module'], { filename: absPath, parsingContext: this.ctx() });
     const requireFn = (spec: string) => this.resolveImport(absPath, spec);
-    fn(module.exports, requireFn, module);
+    this.evaluating.add(absPath);
+    try {
+      fn(module.exports, requireFn, module);
+    } finally {
+      this.evaluating.delete(absPath);
+    }
     const exportsObj = deepFreeze(module.exports);
     this.modules.set(absPath, { exports: exportsObj, map });
     return exportsObj;
   }
 
-  /** TypeScript -> CommonJS JavaScript and its source map; syntax errors become diagnostics. */
-  private transpile(absPath: string, source: string): { code: string; mappings: string } {
-    const ts = typescript();
-    const out = ts.transpileModule(source, {
-      fileName: absPath,
-      reportDiagnostics: true,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, sourceMap: true },
-    });
-    const syntax = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
-    if (syntax.length) {
-      throw new DiagnosticError(syntax.map((d) => {
-        const pos = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
-        return diag('syntax', ts.flattenDiagnosticMessageText(d.messageText, '\n'),
-          pos ? { file: absPath, line: pos.line + 1, column: pos.character + 1, length: d.length } : { file: absPath, line: 1, column: 1 });
-      }));
-    }
-    return {
-      code: out.outputText.replace(/\n\/\/# sourceMappingURL=.*$/, ''),
-      mappings: (JSON.parse(out.sourceMapText ?? '{"mappings":""}') as { mappings: string }).mappings,
-    };
-  }
-
   private resolveImport(fromFile: string, spec: string): unknown {
     if (spec === 'xbuild') return this.xbuildModule;
-    if (spec.startsWith('./') || spec.startsWith('../')) {
-      let target = resolve(dirname(fromFile), spec);
-      if (target.endsWith('.js')) target = target.slice(0, -3) + '.ts';
-      if (!target.endsWith('.ts')) target += '.ts';
+    const target = workspaceModulePath(fromFile, spec);
+    if (target) {
       if (!target.startsWith(this.root + sep)) {
         throw new Error(`import "${spec}" leaves the workspace: BUILD files may import only "xbuild" and workspace .ts files`);
       }

@@ -1,6 +1,7 @@
 /**
  * Maps positions in transpiled BUILD code back to the TypeScript the user wrote, from the
- * source map the TypeScript compiler emits (v3, base64 VLQ mappings).
+ * source map the TypeScript compiler emits (v3, base64 VLQ mappings). Code from the fast path
+ * (engine/stripTypes.ts) keeps its lines and maps with its own `SegmentMap` instead.
  */
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const B64_INDEX = new Map([...B64].map((c, i) => [c, i]));
@@ -8,7 +9,12 @@ const B64_INDEX = new Map([...B64].map((c, i) => [c, i]));
 /** One decoded segment: generated column -> original line/column (all 0-based). */
 interface Segment { readonly genCol: number; readonly srcLine: number; readonly srcCol: number }
 
-export class SourceMap {
+/** Where a position in the code that ran was written in the TypeScript (1-based lines and columns). */
+export interface PositionMap {
+  original(line: number, column: number): { line: number; column: number };
+}
+
+export class SourceMap implements PositionMap {
   private readonly lines: Segment[][];
 
   constructor(mappings: string) {
