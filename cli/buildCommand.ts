@@ -37,7 +37,7 @@ export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild
       for (const l of loggers) l.event(e);
     };
     emit({ type: 'build_started', patterns: ctx.positional, jobs, time: started });
-    const analysis = analyze(session, ctx.positional);
+    const analysis = analyze(session, ctx.positional, previous !== undefined);
     if (profile) profile.graph = analysis.graph;
     emit({ type: 'analysis_finished', targets: analysis.graph.targets.size, actions: analysis.graph.actions.size, fromCache: analysis.fromCache, ms: analysis.ms });
     if (ctx.flags['dry-run']) {
@@ -82,7 +82,8 @@ export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild
     }, ctx.root, summary.allKeys);
     for (const l of loggers) l.close();
     loggers.length = 0;
-    if (summary.ok && !abort.signal.aborted) writeUpToDateStamp(ctx, session, analysis, summary.outputs, summary.actionKeys, summary.outputsById);
+    if (summary.ok && !abort.signal.aborted) writeUpToDateStamp(ctx, session, analysis, summary.outputs, summary.actionKeys, summary.outputsById,
+      previous && { build: previous, reused: summary.reused });
     const out = process.stderr;
     if (!summary.ok && summary.failures.length) {
       out.write(`\n${summary.failures.length} action${summary.failures.length === 1 ? '' : 's'} failed:\n`);

@@ -5,7 +5,7 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { checkStamp, readStampActions, stampKey, stampPath } from '../engine/upToDate.js';
+import { checkStamp, readStampDetails, stampKey, stampPath, type Stamp } from '../engine/upToDate.js';
 import { cacheSettings } from './settings.js';
 import type { CommandContext } from './main.js';
 
@@ -19,6 +19,8 @@ export interface PreviousBuild {
   readonly actions: ReadonlyMap<string, { readonly key: string; readonly outputs: readonly unknown[] }>;
   /** Absolute paths of sources, tools or outputs whose stat differs from the stamp. */
   readonly changed: ReadonlySet<string>;
+  /** The stamp, checked just now: the analysis it covers is unchanged, and the next stamp starts from it. */
+  readonly stamp: Stamp;
 }
 
 /**
@@ -33,20 +35,21 @@ export function tryUpToDate(ctx: CommandContext): { code: number } | { previous:
   if (check.kind === 'stale') return undefined;
   const stamp = check.stamp;
   const events = ctx.flags.events as string | undefined;
-  const actions = check.kind === 'files-changed' || events ? readStampActions(path) : [];
-  if (!actions) return undefined;
+  const details = check.kind === 'files-changed' || events ? readStampDetails(path) : { actions: [], outputs: [] };
+  if (!details) return undefined;
+  const { actions } = details;
   if (check.kind === 'files-changed') {
-    return { previous: { actions: new Map(actions.map((a) => [a.id, { key: a.key, outputs: a.outputs ?? [] }])), changed: check.changed } };
+    return { previous: { actions: new Map(actions.map((a) => [a.id, { key: a.key, outputs: a.outputs ?? [] }])), changed: check.changed, stamp } };
   }
   if (events) {
     const lines = [JSON.stringify({ type: 'build_started', patterns: ctx.positional, jobs: ctx.flags.jobs ?? 0, time: started, upToDate: true })];
     for (const a of actions) lines.push(JSON.stringify({ type: 'action_finished', id: a.id, label: a.label, mnemonic: a.mnemonic, status: 'cached', cache: 'local', key: a.key, durationMs: 0 }));
-    lines.push(JSON.stringify({ type: 'build_finished', ok: true, executed: 0, cached: actions.length, failed: 0, skipped: 0, durationMs: Date.now() - started, outputs: stamp.outputs, outDir: join(ctx.root, 'xbuild-out'), upToDate: true }));
+    lines.push(JSON.stringify({ type: 'build_finished', ok: true, executed: 0, cached: actions.length, failed: 0, skipped: 0, durationMs: Date.now() - started, outputs: details.outputs, outDir: join(ctx.root, 'xbuild-out'), upToDate: true }));
     mkdirSync(dirname(events), { recursive: true });
     writeFileSync(events, '');
     appendFileSync(events, lines.join('\n') + '\n');
   }
-  const where = stamp.outputs.length <= 3 ? stamp.outputs.join(' ') : `xbuild-out/ (${stamp.outputs.length} files)`;
+  const where = stamp.outputCount <= 3 ? stamp.fewOutputs.join(' ') : `xbuild-out/ (${stamp.outputCount} files)`;
   process.stderr.write(`Build OK in ${((Date.now() - started) / 1000).toFixed(1)}s: up to date, nothing changed${events ? ` (${actions.length} actions)` : ''}. Outputs: ${where || '(none)'}\n`);
   return { code: 0 };
 }

@@ -91,12 +91,16 @@ export interface AnalysisOutcome {
   readonly record: AnalysisRecord;
 }
 
-/** Expands patterns and analyses them, reusing the analysis cache when nothing changed. Throws DiagnosticError. */
-export function analyze(s: Session, patterns: readonly string[]): AnalysisOutcome {
+/**
+ * Expands patterns and analyses them, reusing the analysis cache when nothing changed. Throws
+ * DiagnosticError. `inputsChecked`: the up-to-date stamp found every analysis input unchanged,
+ * so a cached analysis is reused without hashing BUILD files or walking directories again.
+ */
+export function analyze(s: Session, patterns: readonly string[], inputsChecked = false): AnalysisOutcome {
   const started = Date.now();
   const cache = new AnalysisCache(s.db, s.digests);
   const walker = new Loader(s.paths.root, xbuildModule as unknown as Record<string, unknown>);
-  const cached = cache.get(s.paths.root, patterns, (pkg) => walker.findPackages(pkg), walker.walkedDirs);
+  const cached = cache.get(s.paths.root, patterns, (pkg) => walker.findPackages(pkg), walker.walkedDirs, inputsChecked);
   if (cached) return { graph: cached.graph, labels: cached.graph.requested, fromCache: true, ms: Date.now() - started, record: cached.record };
   const transpiled = new SqliteTranspileCache(s.db);
   const loader = new Loader(s.paths.root, xbuildModule as unknown as Record<string, unknown>, transpiled);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { actionsFor } from '../engine/action.js';
 import { relevantEntries } from '../engine/loader.js';
 import { StampRecorder, stampPath, type StampedAction } from '../engine/upToDate.js';
-import { buildStampKey } from './fastBuild.js';
+import { buildStampKey, type PreviousBuild } from './fastBuild.js';
 import type { AnalysisOutcome, Session } from './session.js';
 import type { CommandContext } from './main.js';
 
@@ -23,19 +23,17 @@ function jsFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
+/**
+ * With `previous` (the stamp this build started from, whose analysis inputs were unchanged),
+ * only what may differ is stat'ed again: the files that changed and every output; the rest is
+ * carried over from that stamp.
+ */
 export function writeUpToDateStamp(ctx: CommandContext, s: Session, analysis: AnalysisOutcome, outputs: readonly string[], keys: ReadonlyMap<string, string>,
-  produced: ReadonlyMap<string, readonly unknown[]>): boolean {
+  produced: ReadonlyMap<string, readonly unknown[]>, previous?: { build: PreviousBuild; reused: ReadonlySet<string> }): boolean {
   const rec = new StampRecorder();
   const known = (abs: string) => s.digests.unchangedSinceUse(abs);
-  const addSource = (abs: string) => {
-    let isDir = false;
-    try {
-      isDir = statSync(abs).isDirectory();
-    } catch { /* add() reports it */ }
-    if (!isDir) return rec.add(abs, known(abs), true);
-    rec.add(abs, true, true);
-    for (const n of readdirSync(abs)) addSource(join(abs, n));
-  };
+  if (previous) return writeIncrementally(ctx, s, rec, analysis, outputs, keys, produced, previous.build, previous.reused);
+  const addSource = (abs: string) => addSourceTo(rec, s, abs);
   for (const f of analysis.record.files) rec.add(f, known(f), true);
   for (const [p, kind] of analysis.record.probes) rec.addProbe(join(ctx.root, p), kind);
   for (const [d, entries] of analysis.record.dirs) rec.add(d, sameListing(d, entries), false);
@@ -56,6 +54,41 @@ export function writeUpToDateStamp(ctx: CommandContext, s: Session, analysis: An
     actions.push({ id, label: a.label, mnemonic: a.mnemonic, key: keys.get(id) ?? '', outputs: produced.get(id) ?? [] });
   }
   for (const f of files) if (f.source) addSource(join(ctx.root, f.path));
+  s.digests.flush();
+  const written = rec.write(stampPath(s.paths.stateDir, buildStampKey(ctx)), actions, outputs);
+  if (!written && process.env.XBUILD_DEBUG_STAMP) process.stderr.write(`no up-to-date stamp: ${rec.why}\n`);
+  return written;
+}
+
+/** A source file (its content must be what the build hashed) or a source directory with everything in it. */
+function addSourceTo(rec: StampRecorder, s: Session, abs: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(abs).isDirectory();
+  } catch { /* add() reports it */ }
+  if (!isDir) return rec.add(abs, s.digests.unchangedSinceUse(abs), true);
+  rec.add(abs, true, true);
+  for (const n of readdirSync(abs)) addSourceTo(rec, s, join(abs, n));
+}
+
+function writeIncrementally(ctx: CommandContext, s: Session, rec: StampRecorder, analysis: AnalysisOutcome, outputs: readonly string[],
+  keys: ReadonlyMap<string, string>, produced: ReadonlyMap<string, readonly unknown[]>, previous: PreviousBuild, reused: ReadonlySet<string>): boolean {
+  const actions: StampedAction[] = [];
+  const rewritten: { abs: string; kind: 'file' | 'dir' }[] = [];
+  // `produced` holds every action the build needed; only those not reused as they were may have new outputs.
+  for (const id of produced.keys()) {
+    const a = analysis.graph.actions.get(id as never)!;
+    if (!reused.has(id)) for (const o of a.outputs) rewritten.push({ abs: join(ctx.root, o.path), kind: o.kind });
+    actions.push({ id, label: a.label, mnemonic: a.mnemonic, key: keys.get(id) ?? '', outputs: produced.get(id) ?? [] });
+  }
+  const outputPaths = new Set(rewritten.map((o) => o.abs));
+  rec.carryOver(previous.stamp, new Set([...previous.changed, ...outputPaths]));
+  rec.section = 'file';
+  for (const p of previous.changed) if (!outputPaths.has(p)) addSourceTo(rec, s, p);
+  for (const o of rewritten) {
+    if (o.kind === 'dir') rec.addTree(o.abs);
+    else rec.add(o.abs, true, false);
+  }
   s.digests.flush();
   const written = rec.write(stampPath(s.paths.stateDir, buildStampKey(ctx)), actions, outputs);
   if (!written && process.env.XBUILD_DEBUG_STAMP) process.stderr.write(`no up-to-date stamp: ${rec.why}\n`);

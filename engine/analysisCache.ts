@@ -75,27 +75,35 @@ export class AnalysisCache {
    * `walk` re-lists packages below a directory; `walkedDirs` then holds what those walks saw
    * now, which becomes the record's directory listing (the graph only depends on the packages).
    */
-  get(root: string, patterns: readonly string[], walk: (pkg: string) => string[], walkedDirs?: ReadonlyMap<string, readonly string[]>): { graph: ActionGraph; record: AnalysisRecord } | undefined {
+  get(root: string, patterns: readonly string[], walk: (pkg: string) => string[], walkedDirs?: ReadonlyMap<string, readonly string[]>,
+    /** The caller has checked every recorded input by stat (the up-to-date stamp): skip validation. */
+    inputsChecked = false): { graph: ActionGraph; record: AnalysisRecord } | undefined {
     const row = this.db.prepare('SELECT value FROM load_cache WHERE key = ?').get(this.key(root, patterns)) as { value: string } | undefined;
     if (!row) return undefined;
     const rec = JSON.parse(row.value) as Recorded;
-    for (const [path, digest] of rec.files) {
-      try {
-        if (this.digests.digest(path) !== digest) return undefined;
-      } catch {
-        return undefined;
-      }
-    }
-    for (const [path, kind] of rec.probes) if (probeKind(join(root, path)) !== kind) return undefined;
-    for (const [pkg, found] of rec.walks) if (JSON.stringify(walk(pkg)) !== JSON.stringify(found)) return undefined;
+    if (!inputsChecked && !this.valid(root, rec, walk)) return undefined;
     const targets = new Map(rec.graph.targets.map((t) => [t.label, t]));
     const actions = new Map(rec.graph.actions.map((a) => [a.id, a]));
     const producers = new Map<string, ActionId>();
     for (const a of rec.graph.actions) for (const o of a.outputs) producers.set(o.path, a.id);
     const record: AnalysisRecord = {
-      files: new Set(rec.files.map(([f]) => f)), probes: new Map(rec.probes), walks: new Map(rec.walks), dirs: walkedDirs ? new Map(walkedDirs) : new Map(rec.dirs ?? []),
+      files: new Set(rec.files.map(([f]) => f)), probes: new Map(rec.probes), walks: new Map(rec.walks),
+      dirs: walkedDirs && !inputsChecked ? new Map(walkedDirs) : new Map(rec.dirs ?? []),
     };
     return { graph: { targets, actions, producers, requested: rec.graph.requested }, record };
+  }
+
+  private valid(root: string, rec: Recorded, walk: (pkg: string) => string[]): boolean {
+    for (const [path, digest] of rec.files) {
+      try {
+        if (this.digests.digest(path) !== digest) return false;
+      } catch {
+        return false;
+      }
+    }
+    for (const [path, kind] of rec.probes) if (probeKind(join(root, path)) !== kind) return false;
+    for (const [pkg, found] of rec.walks) if (JSON.stringify(walk(pkg)) !== JSON.stringify(found)) return false;
+    return true;
   }
 
   /** `readDigests`: the digest of the text each file had when it was evaluated. */

@@ -58,6 +58,8 @@ export interface BuildSummary {
   readonly outputsById: ReadonlyMap<string, readonly OutputEntry[]>;
   /** The keys of every action this build needed (gc roots). */
   readonly allKeys: readonly string[];
+  /** Actions whose result is the previous build's, untouched (see BuildOptions.previous). */
+  readonly reused: ReadonlySet<ActionId>;
 }
 
 /** How one requested target ended. */
@@ -99,7 +101,9 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   // Substitution first, as Nix does: every action whose inputs come from the cache is looked up
   // and restored, many at once (remote downloads overlap), before any command runs; only the
   // rest goes to the scheduler. Dependents of a miss must wait for the real output.
-  const substituted = await substituteFromCaches(o.graph, needed, executor, o.remote ? 8 : 1, (action, outcome) => {
+  // After a previous build, unchanged actions are settled by the scheduler as they become ready,
+  // and the few that changed go to the cache anyway: the pre-pass only pays off for a remote.
+  const substituted = o.previous && !o.remote ? new Set<ActionId>() : await substituteFromCaches(o.graph, needed, executor, o.remote ? 8 : 1, (action, outcome) => {
     keysOf.set(action.id, outcome.key);
     statusOfSubst.set(action.id, 'cached');
     if (outcome.cache === 'remote') cachedRemote++;
@@ -112,6 +116,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   const ran: { label: string; mnemonic: string; durationMs: number }[] = [];
   const failures: BuildSummary['failures'][number][] = [];
   const keys = keysOf;
+  const reused = new Set<ActionId>();
   let lastFlush = Date.now();
   const flush = () => {
     o.digests.flush();
@@ -146,6 +151,17 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
       if (Date.now() - lastFlush > 2000) flush();
       return { ok: outcome.ok, retryable: !outcome.ok && outcome.environmental };
     },
+    settleNow: o.previous ? (id) => {
+      const action = o.graph.actions.get(id as ActionId)!;
+      const same = executor.fromPrevious(action);
+      if (!same) return undefined;
+      reused.add(action.id);
+      keys.set(action.id, same.key);
+      statusOf.set(action.id, 'cached');
+      cached++;
+      o.events({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: 'cached', cache: 'local', key: same.key, durationMs: 0 });
+      return { ok: true };
+    } : undefined,
     skipped: (id, because) => {
       const a = o.graph.actions.get(id as ActionId)!;
       skippedBecause.set(id, o.graph.actions.get(because as ActionId)!.label);
@@ -156,28 +172,92 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   flush();
   // Keep only failures that are final (a retried action that later succeeded is not one).
   const finalFailures = failures.filter((f) => result.failed.has(f.id));
-  const targets: TargetOutcome[] = [];
-  for (const l of o.labels) {
-    const ids = [...actionsFor(o.graph, o.graph.targets.get(l as never)?.files ?? [])];
-    const own = new Set(o.graph.targets.get(l as never)?.actions ?? []);
-    const failedOwn = ids.some((id) => own.has(id) && statusOf.get(id) === 'failed');
-    const failedDep = ids.map((id) => (statusOf.get(id) === 'failed' ? o.graph.actions.get(id)!.label : skippedBecause.get(id))).find(Boolean);
-    const status: TargetOutcome['status'] = failedOwn ? 'failed' : failedDep ? 'skipped'
-      : ids.some((id) => !statusOf.has(id)) ? 'not-started' : ids.some((id) => statusOf.get(id) === 'executed') ? 'ok' : 'cached';
-    targets.push({ label: l, status, because: status === 'skipped' ? failedDep : undefined });
-  }
+  const targets = targetOutcomes(o.graph, o.labels, needed, statusOf, skippedBecause);
   const rank = { failed: 0, skipped: 1, 'not-started': 2, ok: 3, cached: 4 } as const;
   targets.sort((a, b) => rank[a.status] - rank[b.status] || (a.label < b.label ? -1 : 1));
   for (const id of substituted) (result.succeeded as Set<string>).add(id);
   return {
     ok: result.ok, executed, cached, cachedRemote, failed: result.failed.size, skipped: result.skipped.size,
     outputs: files.map((f) => f.path), failures: finalFailures, actionKeys: keys,
-    slowest: ran.sort((a, b) => b.durationMs - a.durationMs).slice(0, 10), allKeys: [...keys.values()].sort(), targets,
+    slowest: ran.sort((a, b) => b.durationMs - a.durationMs).slice(0, 10), allKeys: [...keys.values()].sort(), targets, reused,
     outputsById: new Map([...needed].map((id) => [id, o.graph.actions.get(id)!.outputs.map((a) => executor.produced.get(a.path)).filter((x): x is OutputEntry => !!x)])),
   };
 }
 
 export type { Action };
+
+/** What a target's actions, its own and those it depends on, came to (merged over the closure). */
+interface Closure {
+  executed: boolean;
+  notStarted: boolean;
+  /** The failed action behind a failure in the closure (its label), if any. */
+  failedRoot?: string;
+}
+
+/**
+ * Each requested target's outcome, from one pass over the needed actions in dependency order
+ * (each action's closure is its own status merged with its producers'), not one closure walk
+ * per target: that was quadratic on deep graphs.
+ */
+function targetOutcomes(graph: ActionGraph, labels: readonly string[], needed: ReadonlySet<ActionId>,
+  statusOf: ReadonlyMap<string, 'executed' | 'cached' | 'failed'>, skippedBecause: ReadonlyMap<string, string>): TargetOutcome[] {
+  const closure = new Map<ActionId, Closure>();
+  const producers = new Map<ActionId, ActionId[]>();
+  const producersOf = (id: ActionId): ActionId[] => {
+    let list = producers.get(id);
+    if (!list) {
+      list = [];
+      for (const i of graph.actions.get(id)!.inputs) {
+        const p = i.source ? undefined : graph.producers.get(i.path);
+        if (p && needed.has(p)) list.push(p);
+      }
+      producers.set(id, list);
+    }
+    return list;
+  };
+  for (const root of needed) {
+    // Iterative post-order: producers first (chains can be thousands deep).
+    const stack: [ActionId, boolean][] = [[root, false]];
+    while (stack.length) {
+      const [id, expanded] = stack.pop()!;
+      if (closure.has(id)) continue;
+      const mine = producersOf(id);
+      if (!expanded) {
+        stack.push([id, true]);
+        for (const p of mine) if (!closure.has(p)) stack.push([p, false]);
+        continue;
+      }
+      const status = statusOf.get(id);
+      const c: Closure = {
+        executed: status === 'executed', notStarted: status === undefined && !skippedBecause.has(id),
+        failedRoot: status === 'failed' ? graph.actions.get(id)!.label : skippedBecause.get(id),
+      };
+      for (const p of mine) {
+        const pc = closure.get(p)!;
+        c.executed ||= pc.executed;
+        c.notStarted ||= pc.notStarted;
+        if (pc.failedRoot && (!c.failedRoot || pc.failedRoot < c.failedRoot)) c.failedRoot = pc.failedRoot;
+      }
+      closure.set(id, c);
+    }
+  }
+  return labels.map((l) => {
+    const target = graph.targets.get(l as never);
+    const ownFailed = (target?.actions ?? []).some((id) => statusOf.get(id) === 'failed');
+    const merged: Closure = { executed: false, notStarted: false };
+    for (const f of target?.files ?? []) {
+      const p = f.source ? undefined : graph.producers.get(f.path);
+      const c = p ? closure.get(p) : undefined;
+      if (!c) continue;
+      merged.executed ||= c.executed;
+      merged.notStarted ||= c.notStarted;
+      if (c.failedRoot && (!merged.failedRoot || c.failedRoot < merged.failedRoot)) merged.failedRoot = c.failedRoot;
+    }
+    const status: TargetOutcome['status'] = ownFailed ? 'failed' : merged.failedRoot ? 'skipped'
+      : merged.notStarted ? 'not-started' : merged.executed ? 'ok' : 'cached';
+    return { label: l, status, because: status === 'skipped' ? merged.failedRoot : undefined };
+  });
+}
 
 /**
  * Looks up, in dependency order and `concurrency` at a time, every needed action whose generated

@@ -144,11 +144,8 @@ export class Executor {
    */
   async tryCache(action: Action): Promise<Extract<ActionOutcome, { ok: true }> | undefined> {
     const started = Date.now();
-    const same = this.sameAsPrevious(action);
-    if (same) {
-      for (const o of same.outputs) this.produced.set(o.path, o);
-      return { ok: true, status: 'cached', cache: 'local', key: same.key as Sha256, outputs: same.outputs, durationMs: 0 };
-    }
+    const same = this.fromPrevious(action);
+    if (same) return same;
     let keyInputs: ActionKeyInputs;
     try {
       keyInputs = this.keyInputs(action);
@@ -186,20 +183,29 @@ export class Executor {
     return undefined;
   }
 
+  /** The previous build's result, now this build's, if nothing the action depends on changed since. */
+  fromPrevious(action: Action): Extract<ActionOutcome, { ok: true }> | undefined {
+    const same = this.sameAsPrevious(action);
+    if (!same) return undefined;
+    for (const o of same.outputs) this.produced.set(o.path, o);
+    return { ok: true, status: 'cached', cache: 'local', key: same.key as Sha256, outputs: same.outputs, durationMs: 0 };
+  }
+
   /** The previous build's result for `action` if nothing it depends on changed since. */
   private sameAsPrevious(action: Action): { key: string; outputs: readonly OutputEntry[] } | undefined {
     const prev = this.o.previous;
     const mine = prev?.actions.get(action.id);
     if (!prev || !mine || mine.outputs.length !== action.outputs.length) return undefined;
-    const root = this.o.paths.root;
+    // Paths in `changed` are absolute, made by joining the root and a normalised relative path.
+    const root = this.o.paths.root.endsWith('/') ? this.o.paths.root : this.o.paths.root + '/';
     for (const t of action.tools) if (prev.changed.has(t)) return undefined;
-    for (const o of action.outputs) if (prev.changed.has(join(root, o.path))) return undefined;
+    for (const o of action.outputs) if (prev.changed.has(root + o.path)) return undefined;
     for (const i of action.inputs) {
       if (i.source) {
         if (i.kind === 'dir') {
-          const dir = join(root, i.path) + '/';
+          const dir = root + i.path + '/';
           for (const c of prev.changed) if (c.startsWith(dir) || c === dir.slice(0, -1)) return undefined;
-        } else if (prev.changed.has(join(root, i.path))) return undefined;
+        } else if (prev.changed.has(root + i.path)) return undefined;
         continue;
       }
       const now = this.produced.get(i.path);

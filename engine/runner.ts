@@ -6,7 +6,6 @@
  */
 import { closeSync, existsSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { execa } from 'execa';
 
 export interface RunRequest {
   readonly argv: readonly string[];
@@ -49,6 +48,8 @@ export class ProcessRunner implements ActionRunner {
     const env = jobserver !== undefined && req.env.MAKEFLAGS === undefined
       ? { ...req.env, MAKEFLAGS: ` -j${req.slots} --jobserver-auth=3,4` } : req.env;
     try {
+      // Loaded on first use: most builds send every command to the shell workers.
+      const { execa } = await import('execa');
       const r = await execa(file, args, {
         cwd: req.cwd,
         env,

@@ -13,6 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { isProcessAlive } from '../cache/processAlive.js';
 import { removeTree } from './removeTree.js';
@@ -31,7 +32,9 @@ export class Sandbox {
   private static readonly MAX_SPARES = 256;
   private used = false;
 
-  constructor(readonly dir: string) {
+  /** `claimed`: taken over from another build, with unknown content (cleared on first use). */
+  constructor(readonly dir: string, claimed = false) {
+    this.used = claimed;
     this.execroot = join(dir, 'execroot');
     this.scratch = join(dir, 'tmp');
     this.spareDir = join(dir, 'spare');
@@ -107,21 +110,25 @@ export class Sandbox {
   }
 }
 
-/** The sandboxes of one build: reused one after another, removed when the build ends. */
+/**
+ * The sandboxes of one build. They outlive it: at the end each is renamed to `spare-*`, and the
+ * next build (this or another process) claims spares by renaming them to its own name, which
+ * only one claimant can win. Sandboxes of killed builds are claimed the same way. So a build
+ * neither creates nor deletes whole sandboxes in the steady state.
+ */
 export class Sandboxes {
   private readonly free: Sandbox[] = [];
   private readonly all = new Set<Sandbox>();
   private counter = 0;
-  private readonly swept: Promise<void>;
+  private claimable?: string[];
 
   constructor(private readonly base: string, private readonly reuse = true) {
     mkdirSync(base, { recursive: true });
-    this.swept = removeInBackground(this.leftovers());
   }
 
-  /** A sandbox ready for `prepare`: a free one, or a new directory. */
+  /** A sandbox ready for `prepare`: a free one, a claimed spare, or a new directory. */
   acquire(): Sandbox {
-    const reused = this.reuse ? this.free.pop() : undefined;
+    const reused = this.reuse ? this.free.pop() ?? this.claim() : undefined;
     if (reused) return reused;
     const dir = join(this.base, `${process.pid}-${++this.counter}`);
     try {
@@ -145,30 +152,54 @@ export class Sandboxes {
     } else this.free.push(sb);
   }
 
-  /** Removes every sandbox of this build (kept ones stay, for debugging). */
+  /** Parks this build's sandboxes as spares for the next build (kept ones stay, for debugging). */
   async drain(): Promise<void> {
-    await this.swept;
     if (!this.reuse) return;
-    const dirs = [...this.all].map((s) => s.dir);
+    for (const sb of this.all) {
+      try {
+        renameSync(sb.dir, join(this.base, `spare-${process.pid}-${randomBytes(4).toString('hex')}`));
+      } catch {
+        await removeInBackground([sb.dir]);
+      }
+    }
     this.all.clear();
     this.free.length = 0;
-    await removeInBackground(dirs);
   }
 
-  /** Sandboxes of builds that are no longer running (killed, crashed). */
-  private leftovers(): string[] {
-    const stale: string[] = [];
+  /** Takes over a spare or a dead build's sandbox; its content is unknown, so `prepare` clears it all. */
+  private claim(): Sandbox | undefined {
+    this.claimable ??= this.listClaimable();
+    while (this.claimable.length) {
+      const from = this.claimable.pop()!;
+      const dir = join(this.base, `${process.pid}-${++this.counter}`);
+      try {
+        renameSync(from, dir);
+      } catch {
+        continue; // another build claimed it first
+      }
+      const sb = new Sandbox(dir, true);
+      this.all.add(sb);
+      return sb;
+    }
+    return undefined;
+  }
+
+  private listClaimable(): string[] {
+    const found: string[] = [];
     let names: string[];
     try {
       names = readdirSync(this.base);
     } catch {
-      return stale;
+      return found;
     }
     for (const n of names) {
-      const pid = Number(/^(\d+)-/.exec(n)?.[1]);
-      if (pid !== process.pid && !(pid > 0 && isProcessAlive(pid))) stale.push(join(this.base, n));
+      if (n.startsWith('spare-')) found.push(join(this.base, n));
+      else {
+        const pid = Number(/^(\d+)-/.exec(n)?.[1]);
+        if (pid > 0 && pid !== process.pid && !isProcessAlive(pid)) found.push(join(this.base, n));
+      }
     }
-    return stale;
+    return found;
   }
 }
 

@@ -53,6 +53,12 @@ export interface SchedulerCallbacks {
    */
   start(id: string, attempt: number, release: () => void): Promise<ItemOutcome>;
   skipped(id: string, because: string): void;
+  /**
+   * Called when an item becomes ready: its outcome if it can be settled at once without a slot
+   * (the previous build's result still holds), else undefined and it is scheduled. Settling is
+   * a few map lookups, so an incremental build over a large graph costs little per unchanged item.
+   */
+  settleNow?(id: string): ItemOutcome | undefined;
 }
 
 export interface ScheduleResult {
@@ -91,19 +97,27 @@ export function criticalPathPriorities(items: ReadonlyMap<string, WorkItem>): Ma
 }
 
 
-/** Max-heap of ready ids by (priority, sequence). */
+/**
+ * Max-heap of ready ids by (priority, sequence). Priorities are asked for only when two items
+ * must be compared, so a build where one item at a time is ready (an incremental rebuild over a
+ * large graph) never computes the critical paths of the whole graph.
+ */
 class ReadyHeap {
-  private readonly a: { id: string; p: number; seq: number }[] = [];
+  private readonly a: { id: string; p?: number; seq: number }[] = [];
   private seq = 0;
-  constructor(private readonly prio: ReadonlyMap<string, number>) {}
+  constructor(private readonly prio: () => ReadonlyMap<string, number>) {}
   get size(): number { return this.a.length; }
+  private p(i: number): number {
+    const x = this.a[i];
+    return (x.p ??= this.prio().get(x.id)!);
+  }
   private before(i: number, j: number): boolean {
-    const x = this.a[i], y = this.a[j];
-    return x.p > y.p || (x.p === y.p && x.seq > y.seq);
+    const pi = this.p(i), pj = this.p(j);
+    return pi > pj || (pi === pj && this.a[i].seq > this.a[j].seq);
   }
   push(id: string): void {
     const a = this.a;
-    a.push({ id, p: this.prio.get(id)!, seq: this.seq++ });
+    a.push({ id, seq: this.seq++ });
     for (let i = a.length - 1; i > 0;) {
       const up = (i - 1) >> 1;
       if (!this.before(i, up)) break;
@@ -135,8 +149,14 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
   const jobs = Math.max(1, opts.jobs);
   const ioJobs = opts.ioJobs ?? 8;
   const now = opts.now ?? (() => performance.now());
-  const prio = criticalPathPriorities(items);
-  if (opts.shuffle) for (const k of prio.keys()) prio.set(k, Math.random());
+  let prioMap: Map<string, number> | undefined;
+  const prio = () => {
+    if (!prioMap) {
+      prioMap = criticalPathPriorities(items);
+      if (opts.shuffle) for (const k of prioMap.keys()) prioMap.set(k, Math.random());
+    }
+    return prioMap;
+  };
   const waitingOn = new Map<string, number>();
   const dependents = new Map<string, string[]>();
   for (const it of items.values()) {
@@ -150,12 +170,26 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
   }
   // Zero-CPU items (downloads) and CPU items wait in separate heaps: they use different slots.
   const cpuReady = new ReadyHeap(prio), ioReady = new ReadyHeap(prio);
+  const succeeded = new Set<string>(), failed = new Set<string>(), skipped = new Set<string>();
   const ready = {
     get size(): number { return cpuReady.size + ioReady.size; },
-    push(id: string): void { (items.get(id)!.cpu === 0 ? ioReady : cpuReady).push(id); },
+    push(first: string): void {
+      // Items settled at once release their dependents at once (a stack, not recursion).
+      const stack = [first];
+      while (stack.length) {
+        const id = stack.pop()!;
+        if (cb.settleNow?.(id)?.ok) {
+          succeeded.add(id);
+          for (const d of dependents.get(id) ?? []) {
+            const n = waitingOn.get(d)! - 1;
+            waitingOn.set(d, n);
+            if (n === 0 && !skipped.has(d)) stack.push(d);
+          }
+        } else (items.get(id)!.cpu === 0 ? ioReady : cpuReady).push(id);
+      }
+    },
   };
   for (const id of items.keys()) if (waitingOn.get(id) === 0) ready.push(id);
-  const succeeded = new Set<string>(), failed = new Set<string>(), skipped = new Set<string>();
   const exclusiveInUse = new Set<string>();
   /** CPU-holding running items: slots and expected end. */
   const running = new Map<string, { cpu: number; end: number }>();

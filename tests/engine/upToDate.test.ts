@@ -60,4 +60,35 @@ describe('up-to-date fast path', () => {
     expect(rebuilt.executed).toEqual(['//extra:e']);
     expect(ws.read('xbuild-out/extra/e.txt')).toBe('E\n');
   });
+
+  it('edits right after a build (within the racy second) are seen, and incremental stamps stay exact', async () => {
+    ws = chainWorkspace();
+    await settle();
+    await ws.build('//...');
+    await settle();
+    expect((await ws.build('//...')).stderr).toMatch(/up to date/);
+
+    // Edit, build at once, and edit again with the same size within the same second.
+    ws.write({ 'lib/a.txt': 'alpha 1\n' });
+    expect((await ws.build('//...')).executed).toEqual(['//lib:a', '//lib:b', '//lib:c']);
+    ws.write({ 'lib/a.txt': 'alpha 2\n' });
+    const again = await ws.build('//...');
+    expect(again.executed).toEqual(['//lib:a', '//lib:b', '//lib:c']);
+    expect(ws.read('xbuild-out/lib/b.out')).toBe('ALPHA 2\nbeta\n');
+
+    // The racy file is checked again by content (nothing runs), then the stamp holds again.
+    const recheck = await ws.build('//...');
+    expect(recheck.executed).toEqual([]);
+    await settle();
+    await ws.build('//...');
+    expect((await ws.build('//...')).stderr).toMatch(/up to date/);
+
+    // A file changed after an incremental build is still seen (the carried-over entries are exact).
+    ws.write({ 'lib/b.txt': 'beta 3\n' });
+    expect((await ws.build('//...')).executed).toEqual(['//lib:b', '//lib:c', '//lib:side']);
+    await settle();
+    ws.write({ 'lib/a.txt': 'alpha 4\n' });
+    expect((await ws.build('//...')).executed).toEqual(['//lib:a', '//lib:b', '//lib:c']);
+    expect(ws.read('xbuild-out/lib/b.out')).toBe('ALPHA 4\nbeta 3\n');
+  });
 });

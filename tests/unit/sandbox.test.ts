@@ -57,16 +57,25 @@ describe('sandbox reuse', () => {
     expect(tree(sb.execroot)).toEqual(['pkgs/', 'pkgs/a/']);
   });
 
-  it('removes every sandbox of the build when drained', async () => {
+  it('parks its sandboxes when drained; the next build claims them and clears them first', async () => {
     const base = mkdtempSync(join(tmpdir(), 'xbuild-sandboxes-'));
-    const all = new Sandboxes(base);
-    const a = all.acquire();
+    const first = new Sandboxes(base);
+    const a = first.acquire();
     a.prepare([join(a.execroot, 'p')]);
-    const b = all.acquire();
+    writeFileSync(join(a.execroot, 'p/left-over'), 'x');
+    const b = first.acquire();
     b.prepare([join(b.execroot, 'q')]);
-    all.release(a);
-    expect(all.acquire()).toBe(a);
-    await all.drain();
-    expect(readdirSync(base)).toEqual([]);
+    first.release(a);
+    expect(first.acquire()).toBe(a);
+    await first.drain();
+    expect(readdirSync(base).sort().every((n) => n.startsWith('spare-'))).toBe(true);
+    expect(readdirSync(base)).toHaveLength(2);
+
+    const next = new Sandboxes(base);
+    const c = next.acquire();
+    expect(readdirSync(base)).toHaveLength(2); // claimed, not created
+    c.prepare([join(c.execroot, 'r')]);
+    expect(tree(c.execroot)).toEqual(['r/']);
+    await next.drain();
   });
 });
