@@ -52,14 +52,25 @@ export function snapshotXbuild(dir: string): string {
   return join(dir, 'bin/xbuild.js');
 }
 
-/** `xbuild build //... -j N` in `ws` with its own cache dir; throws if the build failed. */
-export function runXbuild(ws: string, cacheDir: string, jobs: number, logDir: string, tag: string, xbuild = XBUILD): RunResult {
+/**
+ * `xbuild build //... -j N` in `ws` with its own cache dir; throws if the build failed. With
+ * `withEvents` false (no-op runs: Ninja writes nothing either) the counts come from the last
+ * line of its output instead of the event stream.
+ */
+export function runXbuild(ws: string, cacheDir: string, jobs: number, logDir: string, tag: string, xbuild = XBUILD, withEvents = true): RunResult {
   const events = join(logDir, `xbuild-${tag}.ndjson`);
   const log = join(logDir, `xbuild-${tag}.log`);
   rmSync(events, { force: true });
   const env = { ...process.env, XBUILD_CACHE_DIR: cacheDir, CI: '1' };
-  const r = timed(process.execPath, [xbuild, 'build', '//...', '-j', String(jobs), `--events=${events}`], ws, env, log);
+  const r = timed(process.execPath, [xbuild, 'build', '//...', '-j', String(jobs), ...(withEvents ? [`--events=${events}`] : [])], ws, env, log);
   if (r.code !== 0) throw new Error(`xbuild ${tag} failed (exit ${r.code}); log ${log}:\n${tail(log)}`);
+  if (!withEvents) {
+    const last = tail(log, 1);
+    const m = /(\d+) executed, (\d+) cached/.exec(last);
+    if (m) return { seconds: r.seconds, executed: Number(m[1]), cached: Number(m[2]) };
+    if (/up to date/.test(last)) return { seconds: r.seconds, executed: 0, cached: 0 };
+    throw new Error(`xbuild ${tag}: cannot read the outcome from ${log}: ${last}`);
+  }
   let executed = 0, cached = 0, analysisS: number | undefined, analysisFromCache: boolean | undefined;
   if (existsSync(events)) {
     for (const line of readFileSync(events, 'utf8').split('\n')) {

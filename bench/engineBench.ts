@@ -62,7 +62,7 @@ interface SleepResult { size: number; jobs: number; ninja: number; xbuild: numbe
 
 /** The xbuild under test: a snapshot taken at start (see snapshotXbuild). */
 let xbuildBin = '';
-const runXbuild = (ws: string, cache: string, jobs: number, logs: string, tag: string): RunResult => runXbuildAt(ws, cache, jobs, logs, tag, xbuildBin);
+const runXbuild = (ws: string, cache: string, jobs: number, logs: string, tag: string, withEvents = true): RunResult => runXbuildAt(ws, cache, jobs, logs, tag, xbuildBin, withEvents);
 
 const s = (x: number): string => x.toFixed(x < 10 ? 3 : 1);
 const log = (msg: string): void => console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
@@ -88,7 +88,7 @@ function benchSize(o: Options, size: number): SizeResult {
   const noopN: number[] = [], noopX: number[] = [];
   for (let i = 0; i < o.noopReps; i++) {
     const n = runNinja(nj, o.jobs, logs, `noop${i}`);
-    const x = runXbuild(xb, cache, o.jobs, logs, `noop${i}`);
+    const x = runXbuild(xb, cache, o.jobs, logs, `noop${i}`, false);
     if (n.executed !== 0 || x.executed !== 0) throw new Error(`no-op rebuild ran actions: ninja ${n.executed}, xbuild ${x.executed}`);
     noopN.push(n.seconds);
     noopX.push(x.seconds);

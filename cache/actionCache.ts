@@ -50,6 +50,14 @@ export class ActionCache {
     this.putStmt.run(key, JSON.stringify(result), now, now);
   }
 
+  /** Several results in one transaction. */
+  putMany(rows: readonly { key: Sha256; result: ActionResult }[]): void {
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const r of rows) this.putStmt.run(r.key, JSON.stringify(r.result), now, now);
+    })();
+  }
+
   private readonly touched = new Set<Sha256>();
 
   /** Marks an entry as used now (for LRU gc); written by `flushTouches`, in one transaction. */

@@ -5,13 +5,17 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { checkStamp, readStampDetails, stampKey, stampPath, type Stamp } from '../engine/upToDate.js';
 import { cacheSettings } from './settings.js';
 import type { CommandContext } from './main.js';
 
+/** Where this xbuild is installed: another installation (another version) keeps its own stamps. */
+const INSTALL_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
 export function buildStampKey(ctx: CommandContext): string {
   const s = cacheSettings(ctx.root, ctx.flags);
-  return stampKey([ctx.root, ctx.cacheDir, [...ctx.positional].sort(), s.remoteCache ?? null, s.trustedKeys, s.remoteUpload ?? null, s.signWith]);
+  return stampKey([ctx.root, ctx.cacheDir, INSTALL_ROOT, [...ctx.positional].sort(), s.remoteCache ?? null, s.trustedKeys, s.remoteUpload ?? null, s.signWith]);
 }
 
 /** What the last successful build of the same command left, when only action files changed. */

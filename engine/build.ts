@@ -151,6 +151,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
       if (Date.now() - lastFlush > 2000) flush();
       return { ok: outcome.ok, retryable: !outcome.ok && outcome.environmental };
     },
+    prepareAhead: (id) => void executor.prepareAhead(o.graph.actions.get(id as ActionId)!),
     settleNow: o.previous ? (id) => {
       const action = o.graph.actions.get(id as ActionId)!;
       const same = executor.fromPrevious(action);

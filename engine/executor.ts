@@ -86,7 +86,10 @@ export class Executor {
 
   /** Waits for everything started in the background; call before the build reports its end. */
   async drain(): Promise<void> {
+    this.flushRowsNow?.();
     while (this.background.size) await Promise.all([...this.background]);
+    for (const { sb } of this.staged.values()) this.sandboxes.release(sb);
+    this.staged.clear();
     await this.sandboxes.drain();
   }
 
@@ -133,6 +136,41 @@ export class Executor {
       executable: action.executable,
       sha256: action.sha256,
     };
+  }
+
+  /** Actions got ready ahead of their start by `prepareAhead`: a sandbox with the inputs in place, or a cache hit. */
+  private readonly staged = new Map<string, { sb: Sandbox; links: StagedLink[] }>();
+  private readonly hitsAhead = new Map<string, Extract<ActionOutcome, { ok: true }>>();
+
+  /**
+   * Gets a ready action as far as it can go before it has a slot: its key and cache lookup and,
+   * on a miss, its sandbox with the inputs in place. The scheduler calls this while every slot
+   * is busy (Node is idle then), so the command starts the moment a slot frees.
+   */
+  async prepareAhead(action: Action): Promise<void> {
+    if (action.kind !== 'run' || action.persistentDir || this.staged.has(action.id) || this.hitsAhead.has(action.id)) return;
+    if (this.staged.size >= (this.o.maxSlots ?? 1)) return;
+    if (!this.misses.has(action.id)) {
+      let hit;
+      try {
+        hit = await this.tryCache(action);
+      } catch {
+        return; // execute says what is wrong
+      }
+      if (hit) {
+        this.hitsAhead.set(action.id, hit);
+        return;
+      }
+      if (!this.misses.has(action.id)) return;
+    }
+    if (this.staged.has(action.id)) return;
+    let sb: Sandbox | undefined;
+    try {
+      sb = this.prepareSandbox(action);
+      this.staged.set(action.id, { sb, links: this.stageInputs(action, sb.execroot) });
+    } catch {
+      if (sb) this.sandboxes.release(sb, true); // execute tries again and reports the error
+    }
   }
 
   /** Cache misses found by `tryCache`, so `execute` does not ask the caches a second time. */
@@ -226,6 +264,11 @@ export class Executor {
 
   /** `commandExited` is called when the action's command has ended (its CPU slots are free). */
   async execute(action: Action, signal: AbortSignal, commandExited?: () => void): Promise<ActionOutcome> {
+    const hitAhead = this.hitsAhead.get(action.id);
+    if (hitAhead) {
+      this.hitsAhead.delete(action.id);
+      return hitAhead;
+    }
     if (!this.misses.has(action.id)) {
       const hit = await this.tryCache(action);
       if (hit) return hit;
@@ -249,14 +292,53 @@ export class Executor {
     }
     const result: ActionResult = { outputs: outcome.outputs, exitCode: 0, durationMs: outcome.durationMs, logDigest: outcome.logDigest };
     // The row is written once every blob it names is fsynced; dependents need not wait for it.
-    const stored = this.o.blobs.syncPending().then(() => this.o.actionCache.put(key, result));
-    this.later(stored);
+    const stored = this.storeResult(key, result);
     this.o.history.record(action, key, keyInputs, 'executed', outcome.durationMs, cachedNote);
     if (this.o.remote) {
       await stored;
       await this.o.remote.upload(key, result, action);
     }
     return { ok: true, status: 'executed', key, outputs: outcome.outputs, durationMs: outcome.durationMs };
+  }
+
+  /** Results waiting for their blobs' fsync before their rows are written (see storeResult). */
+  private pendingRows: { key: Sha256; result: ActionResult }[] = [];
+  private rowsWritten?: Promise<void>;
+  private static readonly ROW_BATCH = 64;
+  private static readonly ROW_DELAY_MS = 250;
+
+  /**
+   * Writes an action-cache row once every blob it names is fsynced. Rows go in batches (64, or
+   * after 250 ms): one burst of fsyncs, which the journal commits together, and one transaction,
+   * instead of a journal commit and an autocommit per action. Dependents never wait for this;
+   * a build killed before a batch is written only loses those rows (the actions run again).
+   */
+  private storeResult(key: Sha256, result: ActionResult): Promise<void> {
+    this.pendingRows.push({ key, result });
+    if (!this.rowsWritten) {
+      this.rowsWritten = new Promise<void>((resolve) => {
+        const timer = setTimeout(() => resolve(), Executor.ROW_DELAY_MS);
+        this.flushRowsNow = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      }).then(() => this.writeRows());
+      this.later(this.rowsWritten);
+    }
+    const mine = this.rowsWritten;
+    if (this.pendingRows.length >= Executor.ROW_BATCH) this.flushRowsNow?.();
+    return mine;
+  }
+
+  private flushRowsNow?: () => void;
+
+  private async writeRows(): Promise<void> {
+    const rows = this.pendingRows;
+    this.pendingRows = [];
+    this.rowsWritten = undefined;
+    this.flushRowsNow = undefined;
+    await this.o.blobs.syncPending();
+    this.o.actionCache.putMany(rows);
   }
 
   /** Makes a cached result's outputs present in xbuild-out; false if a blob is missing or corrupt. */
@@ -390,7 +472,9 @@ export class Executor {
 
   private async runCommand(action: Action, key: Sha256, signal: AbortSignal, commandExited?: () => void) {
     const started = Date.now();
-    const sb = this.prepareSandbox(action);
+    const ahead = this.staged.get(action.id);
+    this.staged.delete(action.id);
+    const sb = ahead?.sb ?? this.prepareSandbox(action);
     const sandbox = sb.dir;
     const execroot = sb.execroot;
     // HOME and TMPDIR are one private scratch folder: every directory made here is another
@@ -402,7 +486,7 @@ export class Executor {
     let lock: PidLock | undefined;
     let clean = false;
     try {
-      const links = this.stageInputs(action, execroot);
+      const links = ahead?.links ?? this.stageInputs(action, execroot);
       const env: Record<string, string> = {
         PATH: FIXED_PATH,
         ...action.env,
@@ -490,8 +574,8 @@ export class Executor {
    * Puts every declared input into the sandbox at its exec-root path: sources are copied,
    * generated files are hard links to their blobs (returned, to check after the run).
    */
-  private stageInputs(action: Action, execroot: string): { path: string; hash: Sha256; stamp: BlobStamp }[] {
-    const links: { path: string; hash: Sha256; stamp: BlobStamp }[] = [];
+  private stageInputs(action: Action, execroot: string): StagedLink[] {
+    const links: StagedLink[] = [];
     for (const a of action.inputs) {
       const dest = join(execroot, a.path);
       if (a.source) {
@@ -535,6 +619,13 @@ export class Executor {
 }
 
 export class UserActionError extends Error {}
+
+/** A generated input hard-linked into a sandbox, with its blob's stat to check after the run. */
+interface StagedLink {
+  readonly path: string;
+  readonly hash: Sha256;
+  readonly stamp: BlobStamp;
+}
 
 /** Copies a source file into the sandbox, keeping its mtime (tools such as make compare them). */
 function copySource(src: string, dest: string): void {

@@ -59,6 +59,12 @@ export interface SchedulerCallbacks {
    * a few map lookups, so an incremental build over a large graph costs little per unchanged item.
    */
   settleNow?(id: string): ItemOutcome | undefined;
+  /**
+   * Called (from an idle turn of the event loop) with the item that will start next, while
+   * every slot is busy: it may get that item ready to start (its sandbox, its inputs), so the
+   * item starts the moment a slot frees instead of after that preparation.
+   */
+  prepareAhead?(id: string): void;
 }
 
 export interface ScheduleResult {
@@ -107,6 +113,8 @@ class ReadyHeap {
   private seq = 0;
   constructor(private readonly prio: () => ReadonlyMap<string, number>) {}
   get size(): number { return this.a.length; }
+  /** The id `pop` would return. */
+  peek(): string | undefined { return this.a[0]?.id; }
   private p(i: number): number {
     const x = this.a[i];
     return (x.p ??= this.prio().get(x.id)!);
@@ -256,9 +264,18 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
           launch(it, cpu);
         }
         for (const id of held) cpuReady.push(id);
+        if (cb.prepareAhead && usedCpu >= jobs && cpuReady.size && !aheadPending) {
+          aheadPending = true;
+          setImmediate(() => {
+            aheadPending = false;
+            const next = cpuReady.peek();
+            if (next !== undefined && !stopping) cb.prepareAhead!(next);
+          });
+        }
       }
       if (runningCount === 0 && (stopping || ready.size === 0)) finish();
     };
+    let aheadPending = false;
     const launch = (it: WorkItem, cpu: number) => {
       runningCount++;
       if (cpu === 0) runningIo++;
