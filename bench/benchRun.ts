@@ -65,7 +65,7 @@ export function runXbuild(ws: string, cacheDir: string, jobs: number, logDir: st
   const r = timed(process.execPath, [xbuild, 'build', '//...', '-j', String(jobs), ...(withEvents ? [`--events=${events}`] : [])], ws, env, log);
   if (r.code !== 0) throw new Error(`xbuild ${tag} failed (exit ${r.code}); log ${log}:\n${tail(log)}`);
   if (!withEvents) {
-    const last = tail(log, 1);
+    const last = tail(log, 2).trim().split('\n').pop() ?? '';
     const m = /(\d+) executed, (\d+) cached/.exec(last);
     if (m) return { seconds: r.seconds, executed: Number(m[1]), cached: Number(m[2]) };
     if (/up to date/.test(last)) return { seconds: r.seconds, executed: 0, cached: 0 };
