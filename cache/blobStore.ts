@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { join, dirname } from 'node:path';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
+import { KnownDirs } from './knownDirs.js';
 import { sha256Bytes, sha256FileSync, sha256Tap, type Digest, type Sha256 } from './digest.js';
 
 /** Size and mtime of a blob when it was linked into a sandbox. */
@@ -56,7 +57,7 @@ export class BlobStore {
   private readonly tempPrefix = `${process.pid}-${randomBytes(6).toString('hex')}`;
   private tempCounter = 0;
   /** Shard directories known to exist (one mkdir per shard per process, not per blob). */
-  private readonly shards = new Set<string>();
+  private readonly shards = new KnownDirs();
 
   /** A fresh temp path inside the store's filesystem (for atomic renames). */
   tempPath(): string {
@@ -286,20 +287,8 @@ export class BlobStore {
 
   private commit(tmp: string, hash: Sha256): void {
     const dest = this.pathOf(hash);
-    const shard = dirname(dest);
-    if (!this.shards.has(shard)) {
-      mkdirSync(shard, { recursive: true });
-      this.shards.add(shard);
-    }
     chmodSync(tmp, 0o444);
-    try {
-      renameSync(tmp, dest);
-    } catch (e) {
-      // The shard was removed meanwhile (gc by another process): make it again.
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      mkdirSync(shard, { recursive: true });
-      renameSync(tmp, dest);
-    }
+    this.shards.moveInto(dirname(dest), () => renameSync(tmp, dest));
   }
 }
 

@@ -26,6 +26,7 @@ import type { ActionCache, ActionResult, OutputEntry } from '../cache/actionCach
 import type { BlobStamp, BlobStore } from '../cache/blobStore.js';
 import type { Sha256 } from '../cache/digest.js';
 import { fileMode, materializeTree, readTree, storeTree } from '../cache/tree.js';
+import { KnownDirs } from '../cache/knownDirs.js';
 import type { History } from './history.js';
 import { removeTree } from './removeTree.js';
 import { Sandboxes, type Sandbox } from './sandbox.js';
@@ -378,25 +379,13 @@ export class Executor {
   }
 
   /** Directories of xbuild-out known to exist. */
-  private readonly outDirs = new Set<string>();
+  private readonly outDirs = new KnownDirs();
 
   private placeFresh(o: OutputEntry, src: string): void {
     const dest = join(this.o.paths.root, o.path);
-    const dir = dirname(dest);
-    if (!this.outDirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      this.outDirs.add(dir);
-    }
     chmodSync(src, fileMode(o.executable, true));
     try {
-      try {
-        replacePath(src, dest);
-      } catch (e) {
-        // xbuild-out/ was removed during the build: make the directory again.
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        mkdirSync(dir, { recursive: true });
-        replacePath(src, dest);
-      }
+      this.outDirs.moveInto(dirname(dest), () => replacePath(src, dest));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
       if (!this.materialize(o)) throw new Error(`could not materialise ${o.path} (this is an xbuild bug)`);
