@@ -101,4 +101,29 @@ describe('safety', () => {
       other.cleanup();
     }
   });
+
+  it('an action that writes to a generated input fails, names it, and cannot damage the cache', async () => {
+    ws = new TempWorkspace();
+    ws.write({
+      'BUILD.ts': '// root\n',
+      'lib/BUILD.ts': `import { cmd } from "xbuild";
+cmd({ name: "a", outs: ["a.out"], cmd: "echo original > $@" });
+cmd({ name: "b", srcs: [":a"], outs: ["b.out"], cmd: "chmod u+w $< 2>/dev/null; echo appended >> $< 2>/dev/null; cp $< $@" });
+`,
+    });
+    const bad = await ws.build('//lib:b');
+    expect(bad.code).toBe(1);
+    expect(bad.failed).toEqual(['//lib:b']);
+    if (process.getuid?.() === 0) expect(bad.stderr).toMatch(/wrote to its input xbuild-out\/lib\/a\.out: inputs are read-only/);
+    expect(ws.read('xbuild-out/lib/a.out')).toBe('original\n');
+
+    // The rule fixed: b sees a's real output (the damaged blob was dropped, a ran again or came intact).
+    ws.write({ 'lib/BUILD.ts': `import { cmd } from "xbuild";
+cmd({ name: "a", outs: ["a.out"], cmd: "echo original > $@" });
+cmd({ name: "b", srcs: [":a"], outs: ["b.out"], cmd: "cp $< $@" });
+` });
+    const good = await ws.build('//lib:b');
+    expect(good.code).toBe(0);
+    expect(ws.read('xbuild-out/lib/b.out')).toBe('original\n');
+  });
 });
