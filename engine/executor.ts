@@ -296,6 +296,8 @@ export class Executor {
     const stored = this.storeResult(key, result);
     this.o.history.record(action, key, keyInputs, 'executed', outcome.durationMs, cachedNote);
     if (this.o.remote) {
+      // The upload waits for the row, and dependents wait for the upload: no batching delay here.
+      this.flushRowsNow?.();
       await stored;
       await this.o.remote.upload(key, result, action);
     }
