@@ -197,7 +197,9 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
       }
     },
   };
-  for (const id of items.keys()) if (waitingOn.get(id) === 0) ready.push(id);
+  // Collected first: settling at once changes the counts while the roots are being pushed.
+  const roots = [...items.keys()].filter((id) => waitingOn.get(id) === 0);
+  for (const id of roots) ready.push(id);
   const exclusiveInUse = new Set<string>();
   /** CPU-holding running items: slots and expected end. */
   const running = new Map<string, { cpu: number; end: number }>();

@@ -82,4 +82,29 @@ describe('scheduler', () => {
     expect(tries.get('broken')).toBe(1);
     expect(result.succeeded.has('flaky')).toBe(true);
   });
+
+  it('items settled at once release each dependent exactly once, and nothing starts before its dependencies end', async () => {
+    // a and c settle at once (unchanged since the last build); b and d really run. The roots are
+    // a and b; settling a makes c ready (and settles it) while the roots are still being pushed.
+    const items = [item('a'), item('b'), item('c', ['a']), item('d', ['c', 'b']), item('e', ['d'])];
+    const map = new Map(items.map((i) => [i.id, i]));
+    const settled: string[] = [], started: string[] = [], ended: string[] = [];
+    const result = await schedule(map, { jobs: 2, keepGoing: false }, {
+      start: async (id) => {
+        started.push(id);
+        for (const dep of map.get(id)!.deps) expect(ended.includes(dep) || settled.includes(dep)).toBe(true);
+        await new Promise((r) => setTimeout(r, 20));
+        ended.push(id);
+        return { ok: true };
+      },
+      skipped: () => {},
+      settleNow: (id) => {
+        settled.push(id);
+        return id === 'a' || id === 'c' || id === 'e' ? { ok: true } : undefined;
+      },
+    });
+    expect(result.ok).toBe(true);
+    expect(started.sort()).toEqual(['b', 'd']);
+    expect(settled.sort()).toEqual(['a', 'b', 'c', 'd', 'e']); // each asked once
+  });
 });
