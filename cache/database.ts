@@ -43,6 +43,9 @@ CREATE TABLE IF NOT EXISTS action_history (
   remote_note TEXT,
   updated_ms INTEGER NOT NULL
 );
+-- Covers the scheduler's read of every recorded duration: without it each row's key_inputs
+-- JSON (overflow pages) is read just to reach duration_ms.
+CREATE INDEX IF NOT EXISTS action_history_durations ON action_history (action_id, duration_ms);
 CREATE TABLE IF NOT EXISTS load_cache (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL,
