@@ -42,7 +42,8 @@ export class Sandbox {
 
   /**
    * Empties the sandbox, keeping only the directories in `needed` (absolute, under `dir`; their
-   * parents are implied), then creates whichever of them are missing, one mkdir each.
+   * parents are implied), then creates whichever of them are missing: a parked spare renamed
+   * into place, else one mkdir.
    */
   prepare(needed: Iterable<string>): void {
     const keep = new Set<string>([this.execroot, this.scratch, this.spareDir]);
@@ -99,8 +100,7 @@ export class Sandbox {
       else if (dir === this.spareDir && ours.has(p)) {
         this.spares.add(p);
         this.dirs.add(p);
-      }
-      else if (ours.has(p) && this.spares.size < Sandbox.MAX_SPARES) {
+      } else if (ours.has(p) && this.spares.size < Sandbox.MAX_SPARES) {
         const spare = join(this.spareDir, String(++this.spareCounter));
         renameSync(p, spare);
         this.spares.add(spare);
