@@ -187,6 +187,38 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
 
 export type { Action };
 
+/**
+ * The common case, every needed action succeeded: a target is "ok" if an action it depends on
+ * ran, else "cached". Marks what the executed actions reach, following consumers from each one
+ * (an incremental build that ran a few actions visits only what they reach).
+ */
+function outcomesWhenAllSucceeded(graph: ActionGraph, labels: readonly string[], needed: ReadonlySet<ActionId>,
+  statusOf: ReadonlyMap<string, 'executed' | 'cached' | 'failed'>): TargetOutcome[] {
+  const reached = new Set<ActionId>();
+  const stack: ActionId[] = [];
+  for (const id of needed) if (statusOf.get(id) === 'executed') stack.push(id);
+  if (stack.length) {
+    const consumers = new Map<string, ActionId[]>(); // generated path -> actions reading it
+    for (const id of needed) {
+      for (const i of graph.actions.get(id)!.inputs) if (!i.source) (consumers.get(i.path) ?? consumers.set(i.path, []).get(i.path)!).push(id);
+    }
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (reached.has(id)) continue;
+      reached.add(id);
+      for (const o of graph.actions.get(id)!.outputs) for (const c of consumers.get(o.path) ?? []) if (!reached.has(c)) stack.push(c);
+    }
+  }
+  return labels.map((l) => {
+    const files = graph.targets.get(l as never)?.files ?? [];
+    const ran = files.some((f) => {
+      const p = f.source ? undefined : graph.producers.get(f.path);
+      return p !== undefined && reached.has(p);
+    });
+    return { label: l, status: ran ? 'ok' : 'cached' };
+  });
+}
+
 /** What a target's actions, its own and those it depends on, came to (merged over the closure). */
 interface Closure {
   executed: boolean;
@@ -202,6 +234,9 @@ interface Closure {
  */
 function targetOutcomes(graph: ActionGraph, labels: readonly string[], needed: ReadonlySet<ActionId>,
   statusOf: ReadonlyMap<string, 'executed' | 'cached' | 'failed'>, skippedBecause: ReadonlyMap<string, string>): TargetOutcome[] {
+  let allDone = skippedBecause.size === 0;
+  for (const id of needed) if (!allDone || statusOf.get(id) === undefined || statusOf.get(id) === 'failed') { allDone = false; break; }
+  if (allDone) return outcomesWhenAllSucceeded(graph, labels, needed, statusOf);
   const closure = new Map<ActionId, Closure>();
   const producers = new Map<ActionId, ActionId[]>();
   const producersOf = (id: ActionId): ActionId[] => {

@@ -33,6 +33,13 @@ describe('incremental builds', () => {
     expect(r.executed).toEqual(['//lib:b', '//lib:c', '//lib:side']);
     expect(ws.count('a')).toBe(1);
     expect(ws.read('xbuild-out/lib/b.out')).toBe('ALPHA\nBETA!\n');
+    // Each target is "ok" when something it depends on ran, "cached" when nothing did.
+    const a = await ws.build('//lib:a', '//lib:c');
+    expect(a.executed).toEqual([]);
+    ws.write({ 'lib/a.txt': 'alpha 2\n' });
+    await ws.build('//lib:a', '//lib:side');
+    const report = JSON.parse((await ws.run(['report', '--json'])).stdout) as { targets: { label: string; status: string }[] };
+    expect(report.targets.map((t) => `${t.status} ${t.label}`)).toEqual(['ok //lib:a', 'cached //lib:side']);
   });
 
   it('cuts off early when a rebuilt action produces identical bytes', async () => {
