@@ -113,30 +113,34 @@ export class BlobStore {
     const tmp = this.tempPath();
     copyFileSync(src, tmp);
     const d = sha256FileSync(tmp);
-    if (this.has(d.hash)) {
-      rmSync(tmp, { force: true });
-      if (this.syncing.has(d.hash)) this.unsynced.add(d.hash);
-      return d;
-    }
-    this.commit(tmp, d.hash);
-    this.unsynced.add(d.hash);
-    this.freshThisRun.add(d.hash);
+    if (!this.addDeferred(d, () => tmp)) rmSync(tmp, { force: true });
     return d;
   }
 
   /** putFileDeferred for bytes in memory (e.g. a small action log). */
   putBytesDeferred(bytes: Uint8Array): Digest {
     const d = sha256Bytes(bytes);
+    this.addDeferred(d, () => {
+      const tmp = this.tempPath();
+      writeFileSync(tmp, bytes);
+      return tmp;
+    });
+    return d;
+  }
+
+  /**
+   * A deferred put of bytes hashing to `d`: commits the temp file `tmp()` gives unless the blob
+   * is already stored (then a pending fsync of it is waited for too). False when not committed.
+   */
+  private addDeferred(d: Digest, tmp: () => string): boolean {
     if (this.has(d.hash)) {
       if (this.syncing.has(d.hash)) this.unsynced.add(d.hash);
-      return d;
+      return false;
     }
-    const tmp = this.tempPath();
-    writeFileSync(tmp, bytes);
-    this.commit(tmp, d.hash);
+    this.commit(tmp(), d.hash);
     this.unsynced.add(d.hash);
     this.freshThisRun.add(d.hash);
-    return d;
+    return true;
   }
 
   private readonly unsynced = new Set<Sha256>();

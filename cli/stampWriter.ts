@@ -5,7 +5,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { actionsFor } from '../engine/action.js';
 import { relevantEntries } from '../engine/loader.js';
 import { StampRecorder, stampPath, type StampedAction } from '../engine/upToDate.js';
 import { buildStampKey, type PreviousBuild } from './fastBuild.js';
@@ -39,11 +38,10 @@ export function writeUpToDateStamp(ctx: CommandContext, s: Session, analysis: An
   for (const [d, entries] of analysis.record.dirs) rec.add(d, sameListing(d, entries), false);
   for (const f of ['xbuild.config.json']) rec.addProbe(join(ctx.root, f), probeKind(join(ctx.root, f)));
   for (const f of jsFiles(join(DIST, 'engine')).concat(jsFiles(join(DIST, 'rules')), jsFiles(join(DIST, 'cache')), jsFiles(join(DIST, 'cli')))) rec.add(f, true, false);
-  const files = analysis.labels.flatMap((l) => analysis.graph.targets.get(l as never)?.files ?? []);
-  const actions: StampedAction[] = [];
   rec.section = 'file';
-  for (const id of actionsFor(analysis.graph, files)) {
-    const a = analysis.graph.actions.get(id)!;
+  // `produced` holds every action the build needed.
+  for (const id of produced.keys()) {
+    const a = analysis.graph.actions.get(id as never)!;
     for (const i of a.inputs) if (i.source) addSource(join(ctx.root, i.path));
     for (const t of a.tools) rec.add(t, known(t), true);
     for (const o of a.outputs) {
@@ -51,9 +49,19 @@ export function writeUpToDateStamp(ctx: CommandContext, s: Session, analysis: An
       if (o.kind === 'dir') rec.addTree(abs);
       else rec.add(abs, true, false);
     }
-    actions.push({ id, label: a.label, mnemonic: a.mnemonic, key: keys.get(id) ?? '', outputs: produced.get(id) ?? [] });
   }
-  for (const f of files) if (f.source) addSource(join(ctx.root, f.path));
+  for (const l of analysis.labels) for (const f of analysis.graph.targets.get(l as never)?.files ?? []) if (f.source) addSource(join(ctx.root, f.path));
+  return finish(ctx, s, rec, analysis, outputs, keys, produced);
+}
+
+/** Writes the stamp with every needed action's key and outputs. */
+function finish(ctx: CommandContext, s: Session, rec: StampRecorder, analysis: AnalysisOutcome, outputs: readonly string[],
+  keys: ReadonlyMap<string, string>, produced: ReadonlyMap<string, readonly unknown[]>): boolean {
+  const actions: StampedAction[] = [];
+  for (const [id, outs] of produced) {
+    const a = analysis.graph.actions.get(id as never)!;
+    actions.push({ id, label: a.label, mnemonic: a.mnemonic, key: keys.get(id) ?? '', outputs: outs });
+  }
   s.digests.flush();
   const written = rec.write(stampPath(s.paths.stateDir, buildStampKey(ctx)), actions, outputs);
   if (!written && process.env.XBUILD_DEBUG_STAMP) process.stderr.write(`no up-to-date stamp: ${rec.why}\n`);
@@ -73,13 +81,11 @@ function addSourceTo(rec: StampRecorder, s: Session, abs: string): void {
 
 function writeIncrementally(ctx: CommandContext, s: Session, rec: StampRecorder, analysis: AnalysisOutcome, outputs: readonly string[],
   keys: ReadonlyMap<string, string>, produced: ReadonlyMap<string, readonly unknown[]>, previous: PreviousBuild, reused: ReadonlySet<string>): boolean {
-  const actions: StampedAction[] = [];
   const rewritten: { abs: string; kind: 'file' | 'dir' }[] = [];
   // `produced` holds every action the build needed; only those not reused as they were may have new outputs.
   for (const id of produced.keys()) {
-    const a = analysis.graph.actions.get(id as never)!;
-    if (!reused.has(id)) for (const o of a.outputs) rewritten.push({ abs: join(ctx.root, o.path), kind: o.kind });
-    actions.push({ id, label: a.label, mnemonic: a.mnemonic, key: keys.get(id) ?? '', outputs: produced.get(id) ?? [] });
+    if (reused.has(id)) continue;
+    for (const o of analysis.graph.actions.get(id as never)!.outputs) rewritten.push({ abs: join(ctx.root, o.path), kind: o.kind });
   }
   const outputPaths = new Set(rewritten.map((o) => o.abs));
   rec.carryOver(previous.stamp, new Set([...previous.changed, ...outputPaths]));
@@ -89,10 +95,7 @@ function writeIncrementally(ctx: CommandContext, s: Session, rec: StampRecorder,
     if (o.kind === 'dir') rec.addTree(o.abs);
     else rec.add(o.abs, true, false);
   }
-  s.digests.flush();
-  const written = rec.write(stampPath(s.paths.stateDir, buildStampKey(ctx)), actions, outputs);
-  if (!written && process.env.XBUILD_DEBUG_STAMP) process.stderr.write(`no up-to-date stamp: ${rec.why}\n`);
-  return written;
+  return finish(ctx, s, rec, analysis, outputs, keys, produced);
 }
 
 /** Whether a walked directory still has the entries the walk saw (xbuild's own folders aside). */
