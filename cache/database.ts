@@ -69,11 +69,29 @@ CREATE TABLE IF NOT EXISTS target_roots (
 );
 `;
 
+/**
+ * Switching a new database to WAL needs an exclusive lock, and SQLite may answer SQLITE_BUSY at
+ * once, without its busy timeout, while another process does the same (two builds sharing a
+ * fresh cache directory): retry for up to 30 s.
+ */
+function setWalMode(db: Db): void {
+  const deadline = Date.now() + 30_000;
+  for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait);
+    }
+  }
+}
+
 /** Opens (creating if needed) the cache database at `path`. */
 export function openDatabase(path: string): Db {
   mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { timeout: 30_000 });
-  db.pragma('journal_mode = WAL');
+  setWalMode(db);
   db.pragma('synchronous = NORMAL');
   db.exec('CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)');
   const row = db.prepare('SELECT v FROM meta WHERE k = ?').get('schema') as { v: string } | undefined;
