@@ -6,6 +6,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dropEarlyHelper } from '../engine/stampHelper.js';
 import { checkStamp, readStampDetails, stampKey, stampPath, type Stamp } from '../engine/upToDate.js';
 import { cacheSettings } from './settings.js';
 import type { CommandContext } from './main.js';
@@ -32,7 +33,10 @@ export interface PreviousBuild {
  * outputs changed (the engine then reruns only what they reach); undefined for a full build.
  */
 export function tryUpToDate(ctx: CommandContext): { code: number } | { previous: PreviousBuild } | undefined {
-  if (ctx.flags['dry-run'] || ctx.flags.profile || process.env.XBUILD_NO_STAMP === '1') return undefined;
+  if (ctx.flags['dry-run'] || ctx.flags.profile || process.env.XBUILD_NO_STAMP === '1') {
+    dropEarlyHelper();
+    return undefined;
+  }
   const started = Date.now();
   const path = stampPath(join(ctx.root, '.xbuild'), buildStampKey(ctx));
   const check = checkStamp(path);

@@ -8,9 +8,11 @@ import { DiagnosticError, renderDiagnostic } from '../engine/diagnostics.js';
 import { defaultCacheDir, findWorkspaceRoot, PidLock } from '../engine/workspace.js';
 import { parseArgs, UsageError, type FlagSpec } from './args.js';
 import { removeTree } from '../engine/removeTree.js';
+import { PARALLEL_FROM, startEarlyHelper } from '../engine/stampHelper.js';
 
 // Commands are loaded on demand: a no-op build must not pay for modules it does not use.
 const buildCommand = async (ctx: CommandContext) => {
+  startEarlyHelper(ctx.paths.stateDir, PARALLEL_FROM);
   const fast = (await import('./fastBuild.js')).tryUpToDate(ctx);
   if (fast && 'code' in fast) return fast.code;
   return (await import('./buildCommand.js')).buildCommand(ctx, fast?.previous);

@@ -29,7 +29,7 @@ function jsFiles(dir: string, out: string[] = []): string[] {
  */
 export function writeUpToDateStamp(ctx: CommandContext, s: Session, analysis: AnalysisOutcome, outputs: readonly string[], keys: ReadonlyMap<string, string>,
   produced: ReadonlyMap<string, readonly unknown[]>, previous?: { build: PreviousBuild; reused: ReadonlySet<string> }): boolean {
-  const rec = new StampRecorder();
+  const rec = new StampRecorder(ctx.root);
   const known = (abs: string) => s.digests.unchangedSinceUse(abs);
   if (previous) return writeIncrementally(ctx, s, rec, analysis, outputs, keys, produced, previous.build, previous.reused);
   const addSource = (abs: string) => addSourceTo(rec, s, abs);

@@ -14,14 +14,17 @@
  * - Any doubt means no stamp: the normal path (analysis cache, action cache) is always correct.
  * This module must stay light: the fast path imports nothing else of xbuild.
  */
-import { lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, writeFileSync, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
+import { dropEarlyHelper, PARALLEL_FROM, takeHelper } from './stampHelper.js';
+import { checkRange, checkShare, DIFFERS, DONE, FIELDS, STOP, type StampLayout } from './stampCheck.js';
 
-const STAMP_VERSION = 'xbuild-stamp-v4';
+const STAMP_VERSION = 'xbuild-stamp-v5';
+const MAGIC = Buffer.from(`${STAMP_VERSION}\n`);
 const RACY_MS = 1000;
-/** Numbers recorded per path: size (-1: must be absent), mtime ms, ctime ms, inode. */
-const FIELDS = 4;
+/** How long the main thread waits for the helper's chunk before checking it itself. */
+const HELPER_PATIENCE_MS = 2000;
 
 export interface StampedAction {
   readonly id: string;
@@ -33,32 +36,37 @@ export interface StampedAction {
 }
 
 /**
- * Recorded paths with their stats. On disk the paths are one newline-joined string and the
- * stats one base64 Float64Array: parsing is a split and a view, and checking compares numbers
- * (no per-file strings or BigInts: at 20,000 targets that was most of a no-op).
+ * Recorded paths with their stats (FIELDS numbers per path: size or -1 absent / -2 recheck,
+ * mtime ms, ctime ms, inode). Paths are decoded from the stamp only when asked for.
  */
 export interface StatTable {
-  readonly paths: readonly string[];
+  readonly count: number;
   readonly stats: Float64Array;
+  /** The absolute path of entry i. */
+  pathAt(i: number): string;
 }
 
 export interface Stamp {
   readonly version: string;
+  readonly root: string;
   /** What analysis depended on: BUILD files, imports, probes, walked directories, xbuild's code. */
   readonly structure: StatTable;
   /** What actions depended on or made: sources, tools, outputs. */
   readonly files: StatTable;
   readonly outputCount: number;
-  /** The outputs when there are at most three (the final line names them). */
   readonly fewOutputs: readonly string[];
 }
 
-interface StampFile {
-  version: string;
-  structurePaths: string;
-  structureStats: string;
-  filePaths: string;
-  fileStats: string;
+/**
+ * The stamp file, binary so that reading it is one read(2) and a few views:
+ *   "xbuild-stamp-v5\n", u32 LE header length, header JSON (StampHeader), padding to 8 bytes,
+ *   Float64 stats (FIELDS per entry), Uint32 end offsets of each path, the paths (UTF-8).
+ * Entries are the structure's, then the files'. Paths under the root are stored relative to it.
+ */
+interface StampHeader {
+  root: string;
+  structureCount: number;
+  fileCount: number;
   outputCount: number;
   fewOutputs: string[];
 }
@@ -79,9 +87,9 @@ export function readStampDetails(path: string): StampDetails | undefined {
 
 /** The result of comparing a stamp with the disk. */
 export type StampCheck =
-  | { readonly kind: 'up-to-date'; readonly stamp: Stamp }
+  | { readonly kind: 'up-to-date'; readonly stamp: Stamp; readonly checkedByHelper: number }
   /** Only sources, tools or outputs changed (listed): the action graph is still valid. */
-  | { readonly kind: 'files-changed'; readonly stamp: Stamp; readonly changed: ReadonlySet<string> }
+  | { readonly kind: 'files-changed'; readonly stamp: Stamp; readonly changed: ReadonlySet<string>; readonly checkedByHelper: number }
   | { readonly kind: 'stale' };
 
 export function stampKey(parts: unknown): string {
@@ -112,48 +120,149 @@ function putStat(into: Float64Array, i: number, st: Recorded): void {
   into[o + 3] = st.ino;
 }
 
-/** Whether entry `i` of the table still matches the disk. */
-function matches(t: StatTable, i: number): boolean {
-  const st = lstatOrUndefined(t.paths[i]);
-  const o = i * FIELDS, s = t.stats;
-  if (!st) return s[o] === -1;
-  return s[o] === st.size && s[o + 1] === st.mtimeMs && s[o + 2] === st.ctimeMs && s[o + 3] === st.ino;
+/** A stamp file read into shared memory, with its layout. */
+interface StoredStamp {
+  readonly buffer: SharedArrayBuffer;
+  readonly header: StampHeader;
+  readonly layout: Omit<StampLayout, 'prefix'>;
 }
 
-function decodeTable(paths: string, stats: string): StatTable {
-  const list = paths ? paths.split('\n') : [];
-  const bytes = Buffer.from(stats, 'base64');
-  const table = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  if (table.length !== list.length * FIELDS) throw new Error('corrupt stamp');
-  return { paths: list, stats: table };
+function readShared(path: string): SharedArrayBuffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const buffer = new SharedArrayBuffer(size);
+    const view = new Uint8Array(buffer);
+    let at = 0;
+    while (at < size) {
+      const n = readSync(fd, view, at, size - at, at);
+      if (n === 0) return undefined;
+      at += n;
+    }
+    return buffer;
+  } finally {
+    closeSync(fd);
+  }
 }
 
-function encodeStats(stats: Float64Array): string {
-  return Buffer.from(stats.buffer, stats.byteOffset, stats.byteLength).toString('base64');
+function parseStamp(buffer: SharedArrayBuffer): StoredStamp | undefined {
+  const bytes = Buffer.from(buffer);
+  if (bytes.length < MAGIC.length + 4 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  const headerLength = bytes.readUInt32LE(MAGIC.length);
+  const headerEnd = MAGIC.length + 4 + headerLength;
+  if (headerEnd > bytes.length) return undefined;
+  const header = JSON.parse(bytes.toString('utf8', MAGIC.length + 4, headerEnd)) as StampHeader;
+  const count = header.structureCount + header.fileCount;
+  const statsOffset = align8(headerEnd);
+  const endsOffset = statsOffset + count * FIELDS * 8;
+  const pathsOffset = endsOffset + count * 4;
+  if (pathsOffset > bytes.length) return undefined;
+  const ends = new Uint32Array(buffer, endsOffset, count);
+  if (pathsOffset + (count ? ends[count - 1] : 0) !== bytes.length) return undefined;
+  return { buffer, header, layout: { count, structureCount: header.structureCount, statsOffset, endsOffset, pathsOffset } };
+}
+
+const align8 = (n: number) => (n + 7) & ~7;
+
+/** The entries [from, from + count) of a stored stamp as a table of absolute paths. */
+function storedTable(stored: StoredStamp, from: number, count: number): StatTable {
+  const { buffer, layout, header } = stored;
+  const bytes = Buffer.from(buffer);
+  const ends = new Uint32Array(buffer, layout.endsOffset, layout.count);
+  const prefix = `${header.root}/`;
+  return {
+    count,
+    stats: new Float64Array(buffer, layout.statsOffset + from * FIELDS * 8, count * FIELDS),
+    pathAt(i: number): string {
+      const e = from + i;
+      const p = bytes.toString('utf8', layout.pathsOffset + (e === 0 ? 0 : ends[e - 1]), layout.pathsOffset + ends[e]);
+      return p.charCodeAt(0) === 47 ? p : p === '.' ? header.root : prefix + p;
+    },
+  };
+}
+
+function toStamp(stored: StoredStamp): Stamp {
+  const { header } = stored;
+  return {
+    version: STAMP_VERSION, root: header.root,
+    structure: storedTable(stored, 0, header.structureCount), files: storedTable(stored, header.structureCount, header.fileCount),
+    outputCount: header.outputCount, fewOutputs: header.fewOutputs,
+  };
 }
 
 export function readStamp(path: string): Stamp | undefined {
   try {
-    const f = JSON.parse(readFileSync(path, 'utf8')) as StampFile;
-    if (f.version !== STAMP_VERSION) return undefined;
-    return {
-      version: f.version, structure: decodeTable(f.structurePaths, f.structureStats), files: decodeTable(f.filePaths, f.fileStats),
-      outputCount: f.outputCount, fewOutputs: f.fewOutputs,
-    };
+    const buffer = readShared(path);
+    const stored = buffer && parseStamp(buffer);
+    return stored ? toStamp(stored) : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Compares every recorded stat with the disk. */
-export function checkStamp(path: string): StampCheck {
-  const stamp = readStamp(path);
-  if (!stamp) return { kind: 'stale' };
-  const { structure, files } = stamp;
-  for (let i = 0; i < structure.paths.length; i++) if (!matches(structure, i)) return { kind: 'stale' };
+/**
+ * Compares every recorded stat with the disk. Paths are checked relative to the workspace root
+ * (a shorter walk in the kernel); from `parallelFrom` entries a helper thread shares the work.
+ */
+export function checkStamp(path: string, parallelFrom = PARALLEL_FROM): StampCheck {
+  let stored: StoredStamp | undefined;
+  try {
+    const buffer = readShared(path);
+    stored = buffer && parseStamp(buffer);
+  } catch {
+    stored = undefined;
+  }
+  if (!stored || stored.layout.count < parallelFrom) dropEarlyHelper();
+  if (!stored) return { kind: 'stale' };
+  const { layout, header } = stored;
+  const verdicts = new Uint8Array(new SharedArrayBuffer(layout.count));
+  const control = new Int32Array(new SharedArrayBuffer(3 * 4));
+  const back = enterDirectory(header.root);
+  const shared: StampLayout = { ...layout, prefix: back === undefined ? `${header.root}/` : '' };
+  const helper = layout.count >= parallelFrom ? takeHelper() : undefined;
+  let checkedByHelper = 0;
+  try {
+    helper?.postMessage({ buffer: stored.buffer, layout: shared, verdicts, control });
+    checkedByHelper = layout.count - checkShare(stored.buffer, shared, verdicts, control);
+    // Wait for the helper's last chunk (it may not have started: then it finds nothing left).
+    const until = Date.now() + HELPER_PATIENCE_MS;
+    for (let done; !Atomics.load(control, STOP) && (done = Atomics.load(control, DONE)) < layout.count && Date.now() < until;) Atomics.wait(control, DONE, done, 50);
+    // A helper that died or stalled mid-chunk leaves entries unchecked: check them here.
+    if (!Atomics.load(control, STOP)) {
+      for (let i = 0; i < layout.count; i++) if (verdicts[i] === 0 && !checkRange(stored.buffer, shared, verdicts, i, i + 1)) break;
+    }
+  } finally {
+    Atomics.store(control, STOP, 1);
+    if (helper) void helper.terminate();
+    if (back !== undefined) leaveDirectory(back);
+  }
+  for (let i = 0; i < layout.structureCount; i++) if (verdicts[i] === DIFFERS) return { kind: 'stale' };
+  const stamp = toStamp(stored);
   const changed = new Set<string>();
-  for (let i = 0; i < files.paths.length; i++) if (!matches(files, i)) changed.add(files.paths[i]);
-  return changed.size ? { kind: 'files-changed', stamp, changed } : { kind: 'up-to-date', stamp };
+  for (let i = layout.structureCount; i < layout.count; i++) if (verdicts[i] === DIFFERS) changed.add(stamp.files.pathAt(i - layout.structureCount));
+  return changed.size ? { kind: 'files-changed', stamp, changed, checkedByHelper } : { kind: 'up-to-date', stamp, checkedByHelper };
+}
+
+/** Makes `dir` the process's directory; returns the one to go back to (undefined if it could not). */
+function enterDirectory(dir: string): string | undefined {
+  try {
+    const back = process.cwd();
+    process.chdir(dir);
+    return back;
+  } catch {
+    return undefined;
+  }
+}
+
+function leaveDirectory(back: string): void {
+  try {
+    process.chdir(back);
+  } catch { /* it vanished meanwhile: stay at the root */ }
 }
 
 /** Collects entries for a stamp; `ok` turns false at the first doubt. */
@@ -167,6 +276,9 @@ export class StampRecorder {
   ok = true;
   why = '';
   private readonly now = Date.now();
+
+  /** `root`: the workspace root; paths below it are stored relative to it. */
+  constructor(private readonly root: string) {}
 
   /**
    * Starts from the last stamp: its structure and every file entry except `redo` (paths whose
@@ -227,10 +339,8 @@ export class StampRecorder {
     if (!this.ok) return false;
     const structure = this.table(this.structure, this.carried?.structure, new Set());
     const files = this.table(this.files, this.carried?.files, this.carried?.skip ?? new Set());
-    const stamp: StampFile = {
-      version: STAMP_VERSION,
-      structurePaths: structure.paths.join('\n'), structureStats: encodeStats(structure.stats),
-      filePaths: files.paths.join('\n'), fileStats: encodeStats(files.stats),
+    const header: StampHeader = {
+      root: this.root, structureCount: structure.paths.length, fileCount: files.paths.length,
       outputCount: outputs.length, fewOutputs: outputs.length <= 3 ? [...outputs] : [],
     };
     const details: StampDetails = { actions, outputs };
@@ -239,25 +349,59 @@ export class StampRecorder {
     // The details file first: a stamp is only ever next to the actions it was written with.
     writeFileSync(`${tmp}.actions`, JSON.stringify(details));
     renameSync(`${tmp}.actions`, `${path}.actions`);
-    writeFileSync(tmp, JSON.stringify(stamp));
+    writeFileSync(tmp, encodeStamp(header, structure, files));
     renameSync(tmp, path);
     return true;
   }
 
-  /** Carried-over entries (minus `skip` and those added again) followed by the added ones. */
-  private table(added: ReadonlyMap<string, Recorded>, carried: StatTable | undefined, skip: ReadonlySet<string>): StatTable {
+  /**
+   * Carried-over entries (minus `skip` and those added again) and the added ones, in path
+   * order: the kernel looks up neighbours in one directory faster (85 vs 113 ms for 80,000
+   * paths). Carried entries are already in order, so an incremental stamp only merges.
+   */
+  private table(added: ReadonlyMap<string, Recorded>, carried: StatTable | undefined, skip: ReadonlySet<string>): { paths: string[]; stats: Float64Array } {
     const keep: number[] = [];
-    if (carried) for (let i = 0; i < carried.paths.length; i++) if (!skip.has(carried.paths[i]) && !added.has(carried.paths[i])) keep.push(i);
-    const paths: string[] = [];
-    const stats = new Float64Array((keep.length + added.size) * FIELDS);
-    for (const i of keep) {
-      stats.set(carried!.stats.subarray(i * FIELDS, (i + 1) * FIELDS), paths.length * FIELDS);
-      paths.push(carried!.paths[i]);
+    const carriedPaths: string[] = [];
+    if (carried) {
+      for (let i = 0; i < carried.count; i++) {
+        const p = carried.pathAt(i);
+        carriedPaths.push(p);
+        if (!skip.has(p) && !added.has(p)) keep.push(i);
+      }
     }
-    for (const [p, st] of added) {
-      putStat(stats, paths.length, st);
-      paths.push(p);
+    const fresh = [...added.keys()].sort();
+    const paths: string[] = [];
+    const stats = new Float64Array((keep.length + fresh.length) * FIELDS);
+    let k = 0, f = 0;
+    while (k < keep.length || f < fresh.length) {
+      if (f === fresh.length || (k < keep.length && carriedPaths[keep[k]] < fresh[f])) {
+        const i = keep[k++];
+        stats.set(carried!.stats.subarray(i * FIELDS, (i + 1) * FIELDS), paths.length * FIELDS);
+        paths.push(carriedPaths[i]);
+      } else {
+        putStat(stats, paths.length, added.get(fresh[f])!);
+        paths.push(fresh[f++]);
+      }
     }
     return { paths, stats };
   }
+}
+
+/** The binary stamp file (layout above StampHeader). */
+function encodeStamp(header: StampHeader, ...tables: { paths: string[]; stats: Float64Array }[]): Buffer {
+  const under = `${header.root}/`;
+  const stored = tables.flatMap((t) => t.paths).map((p) => (p === header.root ? '.' : p.startsWith(under) ? p.slice(under.length) : p));
+  const text = stored.join('');
+  const pathBytes = Buffer.from(text, 'utf8');
+  const ends = new Uint32Array(stored.length);
+  const ascii = pathBytes.length === text.length;
+  for (let i = 0, at = 0; i < stored.length; i++) ends[i] = at += ascii ? stored[i].length : Buffer.byteLength(stored[i]);
+  const headerBytes = Buffer.from(JSON.stringify(header));
+  const statsOffset = align8(MAGIC.length + 4 + headerBytes.length);
+  const lengths = Buffer.alloc(4);
+  lengths.writeUInt32LE(headerBytes.length);
+  const parts: Uint8Array[] = [MAGIC, lengths, headerBytes, Buffer.alloc(statsOffset - (MAGIC.length + 4 + headerBytes.length))];
+  for (const t of tables) parts.push(Buffer.from(t.stats.buffer, t.stats.byteOffset, t.stats.byteLength));
+  parts.push(Buffer.from(ends.buffer), pathBytes);
+  return Buffer.concat(parts);
 }
