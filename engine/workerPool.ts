@@ -26,25 +26,42 @@ import { canIsolateNetwork, ProcessRunner, type ActionRunner, type RunOutcome, t
 // The environment is set with `export` in the forked subshell (the worker's own variables are
 // unexported first), which saves the exec of `env -i` per action; names bash refuses to export
 // (readonly or not identifiers) fall back to `env -i`.
-const WORKER_SCRIPT = `
-set +e
-trap '' INT
-for v in $(compgen -e); do export -n "$v"; done
-while IFS= read -r id && IFS= read -r req; do
-  if ! mapfile -d '' -t f < "$req"; then printf 'E %s 127\\n' "$id"; continue; fi
-  n=\${f[2]}
+// A command that is `/bin/bash -euo pipefail -c SCRIPT` (the cmd rule's) is evaluated in the
+// forked subshell instead of exec'ing a new bash: a bash exec costs ~1 ms of CPU per action.
+// The subshell first drops the worker's variables, so the script sees what a fresh bash would;
+// the script runs on line 1 of the worker (the whole worker is one line), so bash's messages
+// ("bash: line 3: x: command not found") read as they would from `bash -c`, and PWD and SHLVL
+// are exported as a new bash would. What differs: $$ and $PPID name the worker, BASH_SUBSHELL is 1.
+const WORKER_LINES = `
+set +e;
+trap '' INT;
+for __xb_v in $(compgen -e); do export -n "$__xb_v"; done;
+while IFS= read -r __xb_id && IFS= read -r __xb_req; do
+  if ! mapfile -d '' -t __xb_f < "$__xb_req"; then printf 'E %s 127\\n' "$__xb_id"; continue; fi;
+  __xb_n=\${__xb_f[2]};
   (
-    cd -- "\${f[0]}" || exit 126
-    unset OLDPWD
-    if (( n )) && ! export -- "\${f[@]:3:n}" 2>/dev/null; then exec /usr/bin/env -i -- "\${f[@]:3:n}" "\${f[@]:4+n}"; fi
-    exec -- "\${f[@]:4+n}"
-  ) </dev/null >"\${f[1]}" 2>&1 &
-  pid=$!
-  printf 'S %s %d\\n' "$id" "$pid"
-  wait "$pid"
-  printf 'E %s %d\\n' "$id" "$?"
+    cd -- "\${__xb_f[0]}" || exit 126;
+    unset OLDPWD SHLVL;
+    if (( __xb_n )) && ! export -- "\${__xb_f[@]:3:__xb_n}" 2>/dev/null; then exec /usr/bin/env -i -- "\${__xb_f[@]:3:__xb_n}" "\${__xb_f[@]:4+__xb_n}"; fi;
+    __xb_a=("\${__xb_f[@]:4+__xb_n}");
+    if [[ \${#__xb_a[@]} -eq 5 && \${__xb_a[0]} == /bin/bash && \${__xb_a[1]} == -euo && \${__xb_a[2]} == pipefail && \${__xb_a[3]} == -c ]]; then
+      __xb_s=\${__xb_a[4]};
+      unset __xb_a __xb_f __xb_n __xb_id __xb_req __xb_pid __xb_v;
+      export PWD SHLVL=$(( \${SHLVL:-0} + 1 ));
+      set -euo pipefail;
+      eval "unset __xb_s; $__xb_s";
+      exit;
+    fi;
+    exec -- "\${__xb_a[@]}";
+  ) </dev/null >"\${__xb_f[1]}" 2>&1 &
+  __xb_pid=$!;
+  printf 'S %s %d\\n' "$__xb_id" "$__xb_pid";
+  wait "$__xb_pid" 2>/dev/null;
+  printf 'E %s %d\\n' "$__xb_id" "$?";
 done
 `;
+/** The worker as one line (see above: evaluated scripts then start on line 1). */
+const WORKER_SCRIPT = WORKER_LINES.trim().split('\n').map((l) => l.trim()).join(' ');
 
 const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 15: 'SIGTERM' };
 
