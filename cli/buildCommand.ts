@@ -6,16 +6,13 @@ import { relative } from 'node:path';
 import { runBuild, DEFAULT_JOBS } from '../engine/build.js';
 import type { BuildEvent } from '../engine/events.js';
 import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from '../engine/loggers.js';
-import { ProfileWriter } from '../engine/profile.js';
 import { ProcessRunner } from '../engine/runner.js';
 import { WorkerPoolRunner } from '../engine/workerPool.js';
 import { analyze, openSession } from './session.js';
-import { dryRun } from './dryRun.js';
 import { writeUpToDateStamp } from './stampWriter.js';
 import type { PreviousBuild } from './fastBuild.js';
 import { UsageError } from './args.js';
 import { cacheSettings } from './settings.js';
-import { setupRemote } from './remoteSetup.js';
 import { finishBuildRecord, startBuildRecord } from './buildRecord.js';
 import type { CommandContext } from './main.js';
 
@@ -28,7 +25,8 @@ export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild
     const jobs = (ctx.flags.jobs as number | undefined) || DEFAULT_JOBS;
     const eventsFile = ctx.flags.events as string | undefined;
     if (eventsFile) loggers.push(new NdjsonWriter(eventsFile));
-    const profile = typeof ctx.flags.profile === 'string' ? new ProfileWriter(ctx.flags.profile) : undefined;
+    // Loaded only when used: a build's start-up pays for every module it imports.
+    const profile = typeof ctx.flags.profile === 'string' ? new (await import('../engine/profile.js')).ProfileWriter(ctx.flags.profile) : undefined;
     if (profile) loggers.push(profile);
     let total = 0;
     const tty = process.stderr.isTTY && !process.env.CI;
@@ -37,13 +35,16 @@ export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild
       for (const l of loggers) l.event(e);
     };
     emit({ type: 'build_started', patterns: ctx.positional, jobs, time: started });
-    const analysis = analyze(session, ctx.positional, previous !== undefined);
+    const analysis = await analyze(session, ctx.positional, previous !== undefined);
     if (profile) profile.graph = analysis.graph;
     emit({ type: 'analysis_finished', targets: analysis.graph.targets.size, actions: analysis.graph.actions.size, fromCache: analysis.fromCache, ms: analysis.ms });
     if (ctx.flags['dry-run']) {
-      return dryRun(session, analysis.graph, analysis.labels, jobs);
+      return (await import('./dryRun.js')).dryRun(session, analysis.graph, analysis.labels, jobs);
     }
-    const remote = setupRemote(cacheSettings(ctx.root, ctx.flags), session.blobs, (level, message) => emit({ type: level, message }));
+    const settings = cacheSettings(ctx.root, ctx.flags);
+    const remote = settings.remoteCache || settings.remoteUpload
+      ? (await import('./remoteSetup.js')).setupRemote(settings, session.blobs, (level, message) => emit({ type: level, message }))
+      : undefined;
     const recordId = startBuildRecord(session.db, ctx.root, ctx.positional);
     const abort = new AbortController();
     const onSigint = () => {

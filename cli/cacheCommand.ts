@@ -54,7 +54,7 @@ export async function cacheCommand(ctx: CommandContext): Promise<number> {
         const outPath = ctx.flags.o ?? ctx.flags.output;
         if (typeof outPath !== 'string') throw new UsageError('cache export needs -o FILE');
         // The closure: every action the targets need, by the key of its last successful run.
-        const { graph, labels } = analyze(session, args);
+        const { graph, labels } = await analyze(session, args);
         const needed = actionsFor(graph, labels.flatMap((l) => graph.targets.get(l as never)?.files ?? []));
         const keys: Sha256[] = [];
         for (const id of needed) {

@@ -191,18 +191,18 @@ export async function queryCommand(ctx: CommandContext): Promise<number> {
       const file = sourceFileLabel(ctx.root, p);
       if (file) {
         try {
-          perPattern.set(p, analyze(session, [p]).labels as string[]);
+          perPattern.set(p, (await analyze(session, [p])).labels as string[]);
           targetPatterns.push(p);
         } catch (e) {
           if (!(e instanceof DiagnosticError) || !e.diagnostics.every((d) => d.code === 'unknown-target')) throw e;
           perPattern.set(p, [file]);
         }
       } else {
-        perPattern.set(p, analyze(session, [p]).labels as string[]);
+        perPattern.set(p, (await analyze(session, [p])).labels as string[]);
         targetPatterns.push(p);
       }
     }
-    const { graph } = analyze(session, targetPatterns);
+    const { graph } = await analyze(session, targetPatterns);
     const result = [...evaluate(tree, graph, (p) => perPattern.get(p) ?? [])].sort();
     const out = process.stdout;
     if (output === 'label') out.write(result.map((l) => `${l}\n`).join(''));

@@ -16,7 +16,6 @@ import { Analyzer } from '../engine/analyzer.js';
 import { AnalysisCache, type AnalysisRecord } from '../engine/analysisCache.js';
 import type { ActionGraph } from '../engine/action.js';
 import { workspacePaths, type WorkspacePaths } from '../engine/workspace.js';
-import * as xbuildModule from '../rules/index.js';
 
 /** The xbuild installation's source root (where rules/scripts live). */
 export const INSTALL_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -96,12 +95,14 @@ export interface AnalysisOutcome {
  * DiagnosticError. `inputsChecked`: the up-to-date stamp found every analysis input unchanged,
  * so a cached analysis is reused without hashing BUILD files or walking directories again.
  */
-export function analyze(s: Session, patterns: readonly string[], inputsChecked = false): AnalysisOutcome {
+export async function analyze(s: Session, patterns: readonly string[], inputsChecked = false): Promise<AnalysisOutcome> {
   const started = Date.now();
   const cache = new AnalysisCache(s.db, s.digests);
-  const walker = new Loader(s.paths.root, xbuildModule as unknown as Record<string, unknown>);
+  const walker = new Loader(s.paths.root, {});
   const cached = cache.get(s.paths.root, patterns, (pkg) => walker.findPackages(pkg), walker.walkedDirs, inputsChecked);
   if (cached) return { graph: cached.graph, labels: cached.graph.requested, fromCache: true, ms: Date.now() - started, record: cached.record };
+  // The rules (the "xbuild" module of BUILD files) are loaded only when BUILD files are evaluated.
+  const xbuildModule = await import('../rules/index.js');
   const transpiled = new SqliteTranspileCache(s.db);
   const loader = new Loader(s.paths.root, xbuildModule as unknown as Record<string, unknown>, transpiled);
   const analyzer = new Analyzer({ root: s.paths.root, loader, rulesDir: join(INSTALL_ROOT, 'rules') });
