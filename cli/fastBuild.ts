@@ -21,7 +21,10 @@ export function buildStampKey(ctx: CommandContext): string {
 
 /** What the last successful build of the same command left, when only action files changed. */
 export interface PreviousBuild {
+  /** Every action of that build (read from the action index when first asked for). */
   readonly actions: ReadonlyMap<string, { readonly key: string; readonly outputs: readonly unknown[] }>;
+  /** The stamp file (its action index is `${stampFile}.actions`). */
+  readonly stampFile: string;
   /** Absolute paths of sources, tools or outputs whose stat differs from the stamp. */
   readonly changed: ReadonlySet<string>;
   /** The stamp, checked just now: the analysis it covers is unchanged, and the next stamp starts from it. */
@@ -43,12 +46,21 @@ export function tryUpToDate(ctx: CommandContext): { code: number } | { previous:
   if (check.kind === 'stale') return undefined;
   const stamp = check.stamp;
   const events = ctx.flags.events as string | undefined;
-  const details = check.kind === 'files-changed' || events ? readStampDetails(path) : { actions: [], outputs: [] };
+  if (check.kind === 'files-changed') {
+    let actions: PreviousBuild['actions'] | undefined;
+    return {
+      previous: {
+        get actions() {
+          actions ??= new Map((readStampDetails(path)?.actions ?? []).map((a) => [a.id, { key: a.key, outputs: a.outputs ?? [] }]));
+          return actions;
+        },
+        stampFile: path, changed: check.changed, stamp,
+      },
+    };
+  }
+  const details = events ? readStampDetails(path) : { actions: [], outputs: [] };
   if (!details) return undefined;
   const { actions } = details;
-  if (check.kind === 'files-changed') {
-    return { previous: { actions: new Map(actions.map((a) => [a.id, { key: a.key, outputs: a.outputs ?? [] }])), changed: check.changed, stamp } };
-  }
   if (events) {
     const lines = [JSON.stringify({ type: 'build_started', patterns: ctx.positional, jobs: ctx.flags.jobs ?? 0, time: started, upToDate: true })];
     for (const a of actions) lines.push(JSON.stringify({ type: 'action_finished', id: a.id, label: a.label, mnemonic: a.mnemonic, status: 'cached', cache: 'local', key: a.key, durationMs: 0 }));

@@ -15,6 +15,10 @@ const buildCommand = async (ctx: CommandContext) => {
   startEarlyHelper(ctx.paths.stateDir, PARALLEL_FROM);
   const fast = (await import('./fastBuild.js')).tryUpToDate(ctx);
   if (fast && 'code' in fast) return fast.code;
+  if (fast?.previous && process.env.XBUILD_NO_INCREMENTAL !== '1') {
+    const code = await (await import('./incrementalBuild.js')).incrementalBuild(ctx, fast.previous);
+    if (code !== undefined) return code;
+  }
   return (await import('./buildCommand.js')).buildCommand(ctx, fast?.previous);
 };
 const queryCommand = async (ctx: CommandContext) => (await import('./queryCommand.js')).queryCommand(ctx);

@@ -6,7 +6,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { relevantEntries } from '../engine/loader.js';
-import { StampRecorder, stampPath, type StampedAction } from '../engine/upToDate.js';
+import { StampRecorder, stampPath } from '../engine/upToDate.js';
+import { writeActionIndex, type IndexedAction } from '../engine/actionIndex.js';
 import { buildStampKey, type PreviousBuild } from './fastBuild.js';
 import type { AnalysisOutcome, Session } from './session.js';
 import type { CommandContext } from './main.js';
@@ -54,22 +55,44 @@ export function writeUpToDateStamp(ctx: CommandContext, s: Session, analysis: An
   return finish(ctx, s, rec, analysis, outputs, keys, produced);
 }
 
-/** Writes the stamp with every needed action's key and outputs. */
+/** Writes the stamp, and next to it the action index: every needed action's key, outputs and neighbours. */
 function finish(ctx: CommandContext, s: Session, rec: StampRecorder, analysis: AnalysisOutcome, outputs: readonly string[],
   keys: ReadonlyMap<string, string>, produced: ReadonlyMap<string, readonly unknown[]>): boolean {
-  const actions: StampedAction[] = [];
-  for (const [id, outs] of produced) {
-    const a = analysis.graph.actions.get(id as never)!;
-    actions.push({ id, label: a.label, mnemonic: a.mnemonic, key: keys.get(id) ?? '', outputs: outs });
-  }
   s.digests.flush();
-  const written = rec.write(stampPath(s.paths.stateDir, buildStampKey(ctx)), actions, outputs);
+  const written = rec.write(stampPath(s.paths.stateDir, buildStampKey(ctx)), outputs.length, outputs,
+    (detailsPath) => writeActionIndex(detailsPath, indexedActions(ctx.root, analysis, keys, produced), analysis.labels, outputs));
   if (!written && process.env.XBUILD_DEBUG_STAMP) process.stderr.write(`no up-to-date stamp: ${rec.why}\n`);
   return written;
 }
 
+function indexedActions(root: string, analysis: AnalysisOutcome, keys: ReadonlyMap<string, string>, produced: ReadonlyMap<string, readonly unknown[]>): IndexedAction[] {
+  const { graph } = analysis;
+  const targetsOf = new Map<string, string[]>();
+  for (const l of analysis.labels) {
+    for (const f of graph.targets.get(l as never)?.files ?? []) {
+      const maker = f.source ? undefined : graph.producers.get(f.path);
+      if (maker) (targetsOf.get(maker) ?? targetsOf.set(maker, []).get(maker)!).push(l);
+    }
+  }
+  const out: IndexedAction[] = [];
+  for (const [id, outs] of produced) {
+    const action = graph.actions.get(id as never)!;
+    const deps = new Set<string>();
+    const reads: string[] = [...action.tools];
+    for (const i of action.inputs) {
+      if (i.source) reads.push(join(root, i.path));
+      else {
+        const maker = graph.producers.get(i.path);
+        if (maker) deps.add(maker);
+      }
+    }
+    out.push({ action, key: keys.get(id) ?? '', outputs: outs, deps: [...deps], targets: [...new Set(targetsOf.get(id) ?? [])], reads });
+  }
+  return out;
+}
+
 /** A source file (its content must be what the build hashed) or a source directory with everything in it. */
-function addSourceTo(rec: StampRecorder, s: Session, abs: string): void {
+export function addSourceTo(rec: StampRecorder, s: Session, abs: string): void {
   let isDir = false;
   try {
     isDir = statSync(abs).isDirectory();

@@ -18,6 +18,7 @@ import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, rea
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { dropEarlyHelper, PARALLEL_FROM, takeHelper } from './stampHelper.js';
+import { ActionIndex } from './actionIndex.js';
 import { checkRange, checkShare, DIFFERS, DONE, FIELDS, STOP, type StampLayout } from './stampCheck.js';
 
 const STAMP_VERSION = 'xbuild-stamp-v5';
@@ -55,6 +56,8 @@ export interface Stamp {
   readonly files: StatTable;
   readonly outputCount: number;
   readonly fewOutputs: readonly string[];
+  /** The file's bytes and where the files' stats start in them (for StampRecorder.writePatched). */
+  readonly raw?: { readonly buffer: SharedArrayBuffer; readonly fileStatsOffset: number };
 }
 
 /**
@@ -77,9 +80,10 @@ export interface StampDetails {
   readonly outputs: readonly string[];
 }
 
+/** Every action of the stamped build with its key and outputs (from the action index next to the stamp). */
 export function readStampDetails(path: string): StampDetails | undefined {
   try {
-    return JSON.parse(readFileSync(`${path}.actions`, 'utf8')) as StampDetails;
+    return ActionIndex.open(`${path}.actions`)?.details();
   } catch {
     return undefined;
   }
@@ -192,6 +196,7 @@ function toStamp(stored: StoredStamp): Stamp {
     version: STAMP_VERSION, root: header.root,
     structure: storedTable(stored, 0, header.structureCount), files: storedTable(stored, header.structureCount, header.fileCount),
     outputCount: header.outputCount, fewOutputs: header.fewOutputs,
+    raw: { buffer: stored.buffer, fileStatsOffset: stored.layout.statsOffset + header.structureCount * FIELDS * 8 },
   };
 }
 
@@ -335,21 +340,44 @@ export class StampRecorder {
     }
   }
 
-  write(path: string, actions: readonly StampedAction[], outputs: readonly string[]): boolean {
+  /**
+   * Writes the stamp at `path`, after `writeDetails` has written what goes next to it (the
+   * action index, engine/actionIndex.ts): a stamp is only ever next to the actions it was written with.
+   */
+  write(path: string, outputCount: number, fewOutputs: readonly string[], writeDetails?: (detailsPath: string) => void): boolean {
     if (!this.ok) return false;
     const structure = this.table(this.structure, this.carried?.structure, new Set());
     const files = this.table(this.files, this.carried?.files, this.carried?.skip ?? new Set());
     const header: StampHeader = {
       root: this.root, structureCount: structure.paths.length, fileCount: files.paths.length,
-      outputCount: outputs.length, fewOutputs: outputs.length <= 3 ? [...outputs] : [],
+      outputCount, fewOutputs: outputCount <= 3 ? [...fewOutputs] : [],
     };
-    const details: StampDetails = { actions, outputs };
     mkdirSync(dirname(path), { recursive: true });
+    writeDetails?.(`${path}.actions`);
     const tmp = `${path}.tmp-${process.pid}`;
-    // The details file first: a stamp is only ever next to the actions it was written with.
-    writeFileSync(`${tmp}.actions`, JSON.stringify(details));
-    renameSync(`${tmp}.actions`, `${path}.actions`);
     writeFileSync(tmp, encodeStamp(header, structure, files));
+    renameSync(tmp, path);
+    return true;
+  }
+
+  /**
+   * `write` for a stamp whose entries are `last`'s, with only some files' stats new: `last`'s
+   * bytes with those stats replaced, no re-encoding (at 80,000 entries that saves ~60 ms).
+   * Undefined when an entry is not in `last` (the caller writes in full).
+   */
+  writePatched(path: string, last: Stamp): boolean | undefined {
+    if (!this.ok) return false;
+    if (this.structure.size || !last.raw) return undefined;
+    const bytes = new Uint8Array(new ArrayBuffer(last.raw.buffer.byteLength));
+    bytes.set(new Uint8Array(last.raw.buffer));
+    const stats = new Float64Array(bytes.buffer, last.raw.fileStatsOffset, last.files.count * FIELDS);
+    for (const [p, st] of this.files) {
+      const i = findPath(last.files, p);
+      if (i < 0) return undefined;
+      putStat(stats, i, st);
+    }
+    const tmp = `${path}.tmp-${process.pid}`;
+    writeFileSync(tmp, bytes);
     renameSync(tmp, path);
     return true;
   }
@@ -385,6 +413,19 @@ export class StampRecorder {
     }
     return { paths, stats };
   }
+}
+
+/** Entry number of `path` in a table (its paths are in order), or -1. */
+function findPath(t: StatTable, path: string): number {
+  let lo = 0, hi = t.count - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const p = t.pathAt(mid);
+    if (p === path) return mid;
+    if (p < path) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
 
 /** The binary stamp file (layout above StampHeader). */

@@ -1,0 +1,249 @@
+/**
+ * A rebuild after a few files changed, touching only what they reach. The up-to-date stamp
+ * names the changed files; the action index next to it (engine/actionIndex.ts) says which
+ * actions read them, and who consumes whose outputs. Those actions run (or come from the action
+ * cache) in order of depth; an action whose outputs come out the same stops there (early
+ * cutoff), one whose outputs changed brings its consumers in. Nothing else of the graph is
+ * loaded: editing a core library's comment in a 20,000-target workspace costs about a no-op
+ * plus the one action.
+ *
+ * Anything this path does not handle returns `undefined` before running anything, and the
+ * full build runs instead: an edited output or a file it cannot place, remote caches,
+ * --dry-run or --profile, or a rebuild that reaches more than MAX_ACTIONS actions (what ran
+ * so far is in the action cache, so the full build finds it there).
+ */
+import { join, relative } from 'node:path';
+import { ActionIndex, type IndexLine } from '../engine/actionIndex.js';
+import type { Action } from '../engine/action.js';
+import { PLATFORM, type TargetOutcome } from '../engine/build.js';
+import type { BuildEvent } from '../engine/events.js';
+import { Executor, type ActionOutcome } from '../engine/executor.js';
+import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from '../engine/loggers.js';
+import { StampRecorder } from '../engine/upToDate.js';
+import { WorkerPoolRunner } from '../engine/workerPool.js';
+import { ProcessRunner } from '../engine/runner.js';
+import type { OutputEntry } from '../cache/actionCache.js';
+import { DEFAULT_JOBS } from '../engine/build.js';
+import { finishBuildRecord, startBuildRecord } from './buildRecord.js';
+import type { PreviousBuild } from './fastBuild.js';
+import type { CommandContext } from './main.js';
+import { openSession } from './session.js';
+import { cacheSettings } from './settings.js';
+import { addSourceTo } from './stampWriter.js';
+
+/** Beyond this many actions the full scheduler (parallel across depths) does better. */
+const MAX_ACTIONS = 256;
+
+export async function incrementalBuild(ctx: CommandContext, previous: PreviousBuild): Promise<number | undefined> {
+  // The full build's scheduler handles these: a report of skipped targets, a memory budget.
+  if (ctx.flags['dry-run'] || ctx.flags.profile || ctx.flags['keep-sandboxes'] || ctx.flags['keep-going'] || ctx.flags.memory) return undefined;
+  const settings = cacheSettings(ctx.root, ctx.flags);
+  if (settings.remoteCache || settings.remoteUpload) return undefined;
+  const index = ActionIndex.open(`${previous.stampFile}.actions`);
+  if (!index || index.logged > index.count / 4 + 64) return undefined;
+  const { header } = index;
+  const dirty = new Set<number>();
+  for (const p of previous.changed) {
+    const readers = index.readersOf(p);
+    if (!readers) return undefined; // an edited output, or a file inside a source directory
+    for (const i of readers) dirty.add(i);
+  }
+
+  const started = Date.now();
+  const session = await openSession(ctx.root, ctx.cacheDir);
+  const loggers: Logger[] = [];
+  const runner = process.env.XBUILD_RUNNER === 'process' ? new ProcessRunner() : new WorkerPoolRunner();
+  const abort = new AbortController();
+  const onSignal = () => {
+    emit({ type: 'warning', message: 'interrupted: stopping running actions' });
+    abort.abort();
+  };
+  const emit = (e: BuildEvent) => {
+    for (const l of loggers) l.event(e);
+  };
+  try {
+    const jobs = (ctx.flags.jobs as number | undefined) || DEFAULT_JOBS;
+    const eventsFile = ctx.flags.events as string | undefined;
+    if (eventsFile) loggers.push(new NdjsonWriter(eventsFile));
+    const tty = process.stderr.isTTY && !process.env.CI;
+    loggers.push(tty ? new TtyLogger(ctx.root, () => index.count) : new PlainLogger(ctx.root, process.stderr, !!ctx.flags.verbose));
+    emit({ type: 'build_started', patterns: ctx.positional, jobs, time: started });
+    emit({ type: 'analysis_finished', targets: header.targets.length, actions: index.count, fromCache: true, ms: 0 });
+    const n = previous.changed.size;
+    emit({ type: 'info', message: `${n} file${n === 1 ? '' : 's'} changed since the last build: running only what ${n === 1 ? 'it reaches' : 'they reach'}` });
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const recordId = startBuildRecord(session.db, ctx.root, ctx.positional);
+    const executor = new Executor({
+      paths: session.paths, blobs: session.blobs, actionCache: session.actionCache, digests: session.digests, runner,
+      history: session.history, events: emit, platform: PLATFORM, maxSlots: jobs,
+    });
+
+    // Depth by depth: when a depth starts, every action it could depend on has settled.
+    const results = new Map<number, { key: string; outputs: readonly OutputEntry[] }>();
+    const statusOf = new Map<number, 'executed' | 'cached' | 'failed'>();
+    const failures: { id: string; label: string; error: string; logPath?: string }[] = [];
+    const ran: { label: string; mnemonic: string; durationMs: number }[] = [];
+    const seeded = new Set<number>();
+    const retries = (ctx.flags.retries as number | undefined) ?? 1;
+    const lines = new Map<number, IndexLine>();
+    const lineOf = (i: number) => lines.get(i) ?? lines.set(i, index.line(i)).get(i)!;
+    const runOne = async (i: number): Promise<void> => {
+      const line = lineOf(i);
+      const action = line.action as Action;
+      for (const d of line.deps) {
+        if (results.has(d) || seeded.has(d)) continue;
+        for (const o of index.result(d).outputs as OutputEntry[]) executor.produced.set(o.path, o);
+        seeded.add(d);
+      }
+      let outcome: ActionOutcome;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          outcome = await executor.execute(action, abort.signal);
+        } catch (e) {
+          outcome = { ok: false, error: `internal error: ${(e as Error).stack ?? e} (this is an xbuild bug)`, durationMs: 0, environmental: false };
+        }
+        // As the scheduler does: only failures that look environmental are tried again.
+        if (outcome.ok || !outcome.environmental || attempt >= retries || abort.signal.aborted) break;
+        emit({ type: 'warning', message: `${action.label}: ${outcome.error}; trying again (${attempt + 1}/${retries})` });
+      }
+      if (!outcome.ok) {
+        statusOf.set(i, 'failed');
+        failures.push({ id: action.id, label: action.label, error: outcome.error, logPath: outcome.logPath });
+        emit({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: 'failed', key: outcome.key ?? '', durationMs: outcome.durationMs,
+          error: outcome.error, logPath: outcome.logPath, logTail: outcome.logTail, exitCode: outcome.exitCode });
+        return;
+      }
+      statusOf.set(i, outcome.status);
+      results.set(i, { key: outcome.key, outputs: outcome.outputs });
+      if (outcome.status === 'executed') ran.push({ label: action.label, mnemonic: action.mnemonic, durationMs: outcome.durationMs });
+      emit({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: outcome.status, cache: outcome.cache, key: outcome.key, durationMs: outcome.durationMs });
+      if (!sameOutputs(index.result(i, line).outputs as OutputEntry[], outcome.outputs)) for (const c of header.consumers[i]) dirty.add(c);
+    };
+    while (dirty.size && !failures.length && !abort.signal.aborted) {
+      if (results.size + dirty.size > MAX_ACTIONS) {
+        await executor.drain();
+        return undefined;
+      }
+      let depth = Infinity;
+      for (const i of dirty) depth = Math.min(depth, header.depth[i]);
+      const wave = [...dirty].filter((i) => header.depth[i] === depth);
+      for (const i of wave) dirty.delete(i);
+      await inSlots(wave, jobs, (i) => {
+        const a = lineOf(i).action;
+        return a.persistentDir ? jobs : Math.min(jobs, Math.max(1, a.kind === 'run' ? a.cpu : 1));
+      }, runOne);
+    }
+    await executor.drain();
+    session.digests.flush();
+    session.history.flush();
+    session.actionCache.flushTouches();
+    if (runner instanceof WorkerPoolRunner) runner.close();
+
+    const executed = ran.length;
+    const failed = failures.length;
+    const ok = failed === 0 && !abort.signal.aborted;
+    const cached = ok ? index.count - executed : [...statusOf.values()].filter((s) => s === 'cached').length;
+    if (ok && (eventsFile || ctx.flags.verbose)) {
+      for (let i = 0; i < index.count; i++) {
+        if (!statusOf.has(i)) emit({ type: 'action_finished', id: header.ids[i] as never, label: header.labels[i] as never, mnemonic: header.mnemonics[i], status: 'cached', cache: 'local', key: index.key(i), durationMs: 0 });
+      }
+    }
+    const durationMs = Date.now() - started;
+    const cacheStats = { localHits: cached, remoteHits: 0, misses: executed + failed, bytesDownloaded: 0, bytesUploaded: 0 };
+    emit({ type: 'build_finished', ok, executed, cached, failed, skipped: 0, durationMs, outputs: header.outputs, outDir: session.paths.outDir, cacheStats });
+    if (ok) {
+      // Results first, then the stamp that relies on them (see ActionIndex.record).
+      const changedResults = new Map([...results].filter(([i, r]) => r.key !== index.key(i) || !sameOutputs(index.result(i).outputs as OutputEntry[], r.outputs)));
+      const rec = new StampRecorder(ctx.root);
+      const rewritten = [...results.keys()].flatMap((i) => (index.result(i).outputs as OutputEntry[]).map((o) => ({ abs: join(ctx.root, o.path), kind: o.kind })));
+      const outputPaths = new Set(rewritten.map((o) => o.abs));
+      rec.carryOver(previous.stamp, new Set([...previous.changed, ...outputPaths]));
+      rec.section = 'file';
+      for (const p of previous.changed) if (!outputPaths.has(p)) addSourceTo(rec, session, p);
+      for (const o of rewritten) {
+        if (o.kind === 'dir') rec.addTree(o.abs);
+        else rec.add(o.abs, true, false);
+      }
+      session.digests.flush();
+      if (rec.ok) {
+        index.record(changedResults);
+        if (rec.writePatched(previous.stampFile, previous.stamp) === undefined) rec.write(previous.stampFile, header.outputs.length, header.outputs);
+      }
+    }
+    const keys = Array.from({ length: index.count }, (_, i) => results.get(i)?.key ?? index.key(i)).sort();
+    finishBuildRecord(session.db, recordId, {
+      ok, patterns: ctx.positional, executed, cachedLocal: cached, cachedRemote: 0, failed, skipped: 0, durationMs,
+      failures: failures as never, slowest: ran.sort((a, b) => b.durationMs - a.durationMs).slice(0, 10),
+      targets: ok ? targetOutcomes(index, statusOf) : [],
+    }, ctx.root, keys);
+    for (const l of loggers) l.close();
+    loggers.length = 0;
+    const out = process.stderr;
+    const counts = `${executed} executed, ${cached} cached, ${failed} failed`;
+    if (failed) {
+      out.write(`\n${failed} action${failed === 1 ? '' : 's'} failed:\n`);
+      for (const f of failures) out.write(`  ${f.label}: ${f.error}${f.logPath ? ` (log: ${relative(ctx.root, f.logPath)})` : ''}\n`);
+    }
+    out.write(`Cache: ${cacheStats.localHits} local hits, 0 remote hits, ${cacheStats.misses} misses\n`);
+    if (abort.signal.aborted) {
+      out.write(`INTERRUPTED: ${counts}\n`);
+      return 130;
+    }
+    const where = header.outputs.length <= 3 ? header.outputs.join(' ') : `${relative(process.cwd(), session.paths.outDir) || '.'}/ (${header.outputs.length} files)`;
+    out.write(ok ? `Build OK in ${(durationMs / 1000).toFixed(1)}s: ${counts}. Outputs: ${where || '(none)'}\n` : `Build FAILED in ${(durationMs / 1000).toFixed(1)}s: ${counts}.\n`);
+    return ok ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (runner instanceof WorkerPoolRunner) runner.close();
+    for (const l of loggers) l.close();
+    session.close();
+  }
+}
+
+function sameOutputs(before: readonly OutputEntry[], now: readonly OutputEntry[]): boolean {
+  if (before.length !== now.length) return false;
+  const was = new Map(before.map((o) => [o.path, o.digest.hash]));
+  return now.every((o) => was.get(o.path) === o.digest.hash);
+}
+
+/**
+ * Runs `f` over `items` within `jobs` CPU slots, an item taking `slots(item)` of them (an action
+ * running make -jN, or one with a persistent directory, which takes them all).
+ */
+async function inSlots<T>(items: readonly T[], jobs: number, slots: (item: T) => number, f: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const running = new Set<Promise<void>>();
+  let free = jobs;
+  while (queue.length || running.size) {
+    while (queue.length && (slots(queue[0]) <= free || running.size === 0)) {
+      const item = queue.shift()!;
+      const need = slots(item);
+      free -= need;
+      const p: Promise<void> = f(item).finally(() => {
+        free += need;
+        running.delete(p);
+      });
+      running.add(p);
+    }
+    if (running.size) await Promise.race(running);
+  }
+}
+
+/** As engine/build.ts: a target is "ok" when an action it depends on ran, else "cached". */
+function targetOutcomes(index: ActionIndex, statusOf: ReadonlyMap<number, string>): TargetOutcome[] {
+  const { header } = index;
+  const reached = new Set<number>();
+  const stack = [...statusOf].filter(([, s]) => s === 'executed').map(([i]) => i);
+  while (stack.length) {
+    const i = stack.pop()!;
+    if (reached.has(i)) continue;
+    reached.add(i);
+    stack.push(...header.consumers[i]);
+  }
+  const ok = new Set<number>();
+  for (const i of reached) for (const t of header.targetsOf[i]) ok.add(t);
+  return header.targets.map((label, t) => ({ label, status: ok.has(t) ? 'ok' as const : 'cached' as const }))
+    .sort((a, b) => (a.status === b.status ? (a.label < b.label ? -1 : 1) : a.status === 'ok' ? -1 : 1));
+}

@@ -1,0 +1,87 @@
+// A rebuild after edited sources runs only what they reach, from the action index next to the
+// up-to-date stamp (cli/incrementalBuild.ts), and leaves exactly what a full build would.
+import { afterEach, describe, expect, it } from 'vitest';
+import { chmodSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { chainWorkspace, type TempWorkspace } from '../helpers/cli.js';
+
+let ws: TempWorkspace;
+afterEach(() => ws?.cleanup());
+const settle = () => new Promise((r) => setTimeout(r, 1200)); // past the 1 s "racy" window
+const REACH_ONLY = /changed since the last build: running only what/;
+
+/** Builds until the stamp holds (a no-op), so that the next build starts from it. */
+async function stamped(): Promise<void> {
+  await settle();
+  await ws.build('//...');
+  expect((await ws.build('//...')).stderr).toMatch(/up to date/);
+}
+
+describe('rebuilding only what edited files reach', () => {
+  it('runs the readers of an edited file, then their consumers while outputs change, and cuts off when they do not', async () => {
+    ws = chainWorkspace();
+    await stamped();
+
+    // b.txt feeds b and side; b's output changes, so c (its consumer) runs too.
+    ws.write({ 'lib/b.txt': 'beta 2\n' });
+    const edit = await ws.build('//...');
+    expect(edit.code, edit.stderr).toBe(0);
+    expect(edit.stderr).toMatch(REACH_ONLY);
+    expect(edit.executed).toEqual(['//lib:b', '//lib:c', '//lib:side']);
+    expect(edit.cached).toEqual(['//lib:a']);
+    expect(ws.read('xbuild-out/lib/b.out')).toBe('ALPHA\nbeta 2\n');
+    expect(ws.read('xbuild-out/lib/c.out').trim()).toBe('13');
+    expect(JSON.parse((await ws.run(['report', '--json'])).stdout).executed).toBe(3);
+
+    // What it recorded holds: the edited file, read within its "racy" second, is checked by
+    // content once more (nothing runs), then the build is up to date.
+    await settle();
+    expect((await ws.build('//...')).executed).toEqual([]);
+    expect((await ws.build('//...')).stderr).toMatch(/up to date/);
+
+    // Early cutoff: a.txt's case changes, a.out does not; b and c are not run.
+    ws.write({ 'lib/a.txt': 'ALPHA\n' });
+    const cutoff = await ws.build('//...');
+    expect(cutoff.stderr).toMatch(REACH_ONLY);
+    expect(cutoff.executed).toEqual(['//lib:a']);
+    expect([ws.count('a'), ws.count('b'), ws.count('c')]).toEqual([2, 2, 2]);
+    const report = JSON.parse((await ws.run(['report', '--json'])).stdout) as { targets: { label: string; status: string }[] };
+    expect(report.targets.map((t) => `${t.status} ${t.label}`)).toEqual(['ok //lib:a', 'ok //lib:b', 'ok //lib:c', 'cached //lib:side']);
+
+    // The keys recorded for later builds are the new ones: a full rebuild finds everything cached.
+    await settle();
+    const full = await ws.run(['build', '//...'], { XBUILD_NO_STAMP: '1' });
+    expect(full.code).toBe(0);
+    expect(full.executed).toEqual([]);
+  });
+
+  it('a failing action fails the build without a stamp; fixing the file builds again', async () => {
+    ws = chainWorkspace();
+    await stamped();
+    ws.write({ 'lib/BUILD.ts': `import { cmd } from "xbuild";
+cmd({ name: "a", srcs: ["a.txt"], outs: ["a.out"], cmd: "grep -q alpha $< && tr a-z A-Z < $< > $@" });
+` });
+    await stamped();
+    ws.write({ 'lib/a.txt': 'omega\n' });
+    const broken = await ws.build('//...');
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(REACH_ONLY);
+    expect(broken.stderr).toMatch(/\/\/lib:a/);
+    ws.write({ 'lib/a.txt': 'alpha again\n' });
+    const fixed = await ws.build('//...');
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.executed).toEqual(['//lib:a']);
+    expect(ws.read('xbuild-out/lib/a.out')).toBe('ALPHA AGAIN\n');
+  });
+
+  it('an edited or deleted output takes the full path, which restores it', async () => {
+    ws = chainWorkspace();
+    await stamped();
+    chmodSync(join(ws.root, 'xbuild-out/lib'), 0o755);
+    rmSync(join(ws.root, 'xbuild-out/lib/c.out'), { force: true });
+    const restored = await ws.build('//...');
+    expect(restored.code).toBe(0);
+    expect(restored.stderr).not.toMatch(REACH_ONLY);
+    expect(ws.read('xbuild-out/lib/c.out').trim()).toBe('11'); // ALPHA\nbeta\n
+  });
+});
