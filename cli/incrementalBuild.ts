@@ -48,6 +48,7 @@ export async function incrementalBuild(ctx: CommandContext, previous: PreviousBu
     if (!readers) return undefined; // an edited output, or a file inside a source directory
     for (const i of readers) dirty.add(i);
   }
+  if (dirty.size > MAX_ACTIONS) return undefined;
 
   const started = Date.now();
   const session = await openSession(ctx.root, ctx.cacheDir);
