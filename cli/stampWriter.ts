@@ -2,8 +2,8 @@
  * After a successful build: record the up-to-date stamp (engine/upToDate.ts) from what the
  * analysis read, every needed action's sources and tools, the outputs, and xbuild's own code.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { relevantEntries } from '../engine/loader.js';
 import { StampRecorder, stampPath } from '../engine/upToDate.js';
@@ -59,10 +59,30 @@ export function writeUpToDateStamp(ctx: CommandContext, s: Session, analysis: An
 function finish(ctx: CommandContext, s: Session, rec: StampRecorder, analysis: AnalysisOutcome, outputs: readonly string[],
   keys: ReadonlyMap<string, string>, produced: ReadonlyMap<string, readonly unknown[]>): boolean {
   s.digests.flush();
-  const written = rec.write(stampPath(s.paths.stateDir, buildStampKey(ctx)), outputs.length, outputs,
+  const path = stampPath(s.paths.stateDir, buildStampKey(ctx));
+  const written = rec.write(path, outputs.length, outputs,
     (detailsPath) => writeActionIndex(detailsPath, indexedActions(ctx.root, analysis, keys, produced), analysis.labels, outputs));
   if (!written && process.env.XBUILD_DEBUG_STAMP) process.stderr.write(`no up-to-date stamp: ${rec.why}\n`);
+  if (written) pruneStamps(dirname(path));
   return written;
+}
+
+/** Stamps kept per workspace (one per command line and settings; an action index can be tens of MB). */
+const KEPT_STAMPS = 8;
+
+/** Deletes all but the most recently written stamps (with their action indexes and logs). */
+function pruneStamps(dir: string): void {
+  try {
+    const stamps = readdirSync(dir).filter((n) => /^[0-9a-f]{32}$/.test(n)).map((n) => ({ n, t: statSync(join(dir, n)).mtimeMs }));
+    stamps.sort((a, b) => b.t - a.t);
+    for (const { n } of stamps.slice(KEPT_STAMPS)) {
+      for (const f of [n, `${n}.actions`, `${n}.actions-log`]) rmSync(join(dir, f), { force: true });
+    }
+    // Temp files of builds killed while writing (an hour old: no live build is still writing them).
+    for (const n of readdirSync(dir)) {
+      if (n.includes('.tmp-') && Date.now() - statSync(join(dir, n)).mtimeMs > 3_600_000) rmSync(join(dir, n), { force: true });
+    }
+  } catch { /* tidying only */ }
 }
 
 function indexedActions(root: string, analysis: AnalysisOutcome, keys: ReadonlyMap<string, string>, produced: ReadonlyMap<string, readonly unknown[]>): IndexedAction[] {

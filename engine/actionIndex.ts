@@ -11,7 +11,7 @@
  * outputs), tagged with the header's token: a log line with another token is from an older
  * index and ignored, so replacing the index never needs the log to be deleted first.
  */
-import { appendFileSync, closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Action } from './action.js';
 import type { StampDetails, StampedAction } from './upToDate.js';
@@ -94,6 +94,8 @@ export function writeActionIndex(path: string, actions: readonly IndexedAction[]
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, `${MAGIC} ${Buffer.byteLength(headerLine)}\n${headerLine}${lines.join('')}`);
   renameSync(tmp, path);
+  // The old index's log: its lines carry the old token, so this is only tidying.
+  rmSync(`${path}-log`, { force: true });
 }
 
 /** Dependencies before their consumers (Kahn's algorithm over the given actions). */

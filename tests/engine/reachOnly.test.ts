@@ -1,7 +1,7 @@
 // A rebuild after edited sources runs only what they reach, from the action index next to the
 // up-to-date stamp (cli/incrementalBuild.ts), and leaves exactly what a full build would.
 import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chainWorkspace, type TempWorkspace } from '../helpers/cli.js';
 
@@ -83,5 +83,16 @@ cmd({ name: "a", srcs: ["a.txt"], outs: ["a.out"], cmd: "grep -q alpha $< && tr 
     expect(restored.code).toBe(0);
     expect(restored.stderr).not.toMatch(REACH_ONLY);
     expect(ws.read('xbuild-out/lib/c.out').trim()).toBe('11'); // ALPHA\nbeta\n
+  });
+
+  it('keeps the stamps of the 8 most recent command lines, with their action indexes', async () => {
+    ws = chainWorkspace();
+    const sets = [['//lib:a'], ['//lib:b'], ['//lib:c'], ['//lib:side'], ['//lib:a', '//lib:b'], ['//lib:a', '//lib:c'], ['//lib:a', '//lib:side'],
+      ['//lib:b', '//lib:c'], ['//lib:b', '//lib:side'], ['//lib:c', '//lib:side']];
+    for (const patterns of sets) expect((await ws.build(...patterns)).code).toBe(0);
+    const names = readdirSync(join(ws.root, '.xbuild/stamps'));
+    const stamps = names.filter((n) => /^[0-9a-f]{32}$/.test(n));
+    expect(stamps).toHaveLength(8);
+    expect(names.filter((n) => n.endsWith('.actions')).sort()).toEqual(stamps.map((n) => `${n}.actions`).sort());
   });
 });
