@@ -2,7 +2,6 @@
  * `xbuild build`: analyse, run, report. The last line says whether it worked and where the
  * outputs are.
  */
-import { relative } from 'node:path';
 import { runBuild, DEFAULT_JOBS } from '../engine/build.js';
 import type { BuildEvent } from '../engine/events.js';
 import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from '../engine/loggers.js';
@@ -14,6 +13,7 @@ import type { PreviousBuild } from './fastBuild.js';
 import { UsageError } from './args.js';
 import { cacheSettings } from './settings.js';
 import { finishBuildRecord, startBuildRecord } from './buildRecord.js';
+import { reportBuildEnd } from './buildEnd.js';
 import type { CommandContext } from './main.js';
 
 export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild): Promise<number> {
@@ -85,26 +85,12 @@ export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild
     loggers.length = 0;
     if (summary.ok && !abort.signal.aborted) writeUpToDateStamp(ctx, session, analysis, summary.outputs, summary.actionKeys, summary.outputsById,
       previous && { build: previous, reused: summary.reused });
-    const out = process.stderr;
-    if (!summary.ok && summary.failures.length) {
-      out.write(`\n${summary.failures.length} action${summary.failures.length === 1 ? '' : 's'} failed:\n`);
-      for (const f of summary.failures) out.write(`  ${f.label}: ${f.error}${f.logPath ? ` (log: ${relative(ctx.root, f.logPath)})` : ''}\n`);
-      if (summary.skipped) out.write(`  ${summary.skipped} action${summary.skipped === 1 ? '' : 's'} skipped because a dependency failed\n`);
-      out.write('Targets:\n');
-      for (const t of summary.targets) out.write(`  ${t.status.padEnd(11)} ${t.label}${t.because ? ` (dependency ${t.because} failed)` : ''}\n`);
-    }
-    const counts = `${summary.executed} executed, ${summary.cached + summary.cachedRemote} cached, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped` : ''}`;
-    out.write(`Cache: ${cacheStats.localHits} local hits, ${cacheStats.remoteHits} remote hits, ${cacheStats.misses} misses`
-      + (remote ? `, ${formatBytes(cacheStats.bytesDownloaded)} downloaded, ${formatBytes(cacheStats.bytesUploaded)} uploaded` : '') + '\n');
-    const where = summary.outputs.length <= 3 ? summary.outputs.join(' ') : `${relative(process.cwd(), session.paths.outDir) || '.'}/ (${summary.outputs.length} files)`;
-    if (abort.signal.aborted) {
-      out.write(`INTERRUPTED: ${counts}\n`);
-      return 130;
-    }
-    out.write(summary.ok
-      ? `Build OK in ${(durationMs / 1000).toFixed(1)}s: ${counts}. Outputs: ${where || '(none)'}\n`
-      : `Build FAILED in ${(durationMs / 1000).toFixed(1)}s: ${counts}.\n`);
-    return summary.ok ? 0 : 1;
+    return reportBuildEnd(process.stderr, ctx.root, {
+      ok: summary.ok, aborted: abort.signal.aborted, executed: summary.executed, cached: summary.cached + summary.cachedRemote, failed: summary.failed,
+      skipped: summary.skipped, failures: summary.failures, targets: summary.targets, cache: cacheStats,
+      transfer: remote ? `${formatBytes(cacheStats.bytesDownloaded)} downloaded, ${formatBytes(cacheStats.bytesUploaded)} uploaded` : undefined,
+      outputs: summary.outputs, outDir: session.paths.outDir, durationMs,
+    });
   } finally {
     for (const l of loggers) l.close();
     session.close();

@@ -12,7 +12,7 @@
  * --dry-run or --profile, or a rebuild that reaches more than MAX_ACTIONS actions (what ran
  * so far is in the action cache, so the full build finds it there).
  */
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { ActionIndex, type IndexLine } from '../engine/actionIndex.js';
 import type { Action } from '../engine/action.js';
 import { PLATFORM, type TargetOutcome } from '../engine/build.js';
@@ -30,6 +30,7 @@ import type { CommandContext } from './main.js';
 import { openSession } from './session.js';
 import { cacheSettings } from './settings.js';
 import { addSourceTo } from './stampWriter.js';
+import { reportBuildEnd } from './buildEnd.js';
 
 /** Beyond this many actions the full scheduler (parallel across depths) does better. */
 const MAX_ACTIONS = 256;
@@ -180,20 +181,10 @@ export async function incrementalBuild(ctx: CommandContext, previous: PreviousBu
     }, ctx.root, keys);
     for (const l of loggers) l.close();
     loggers.length = 0;
-    const out = process.stderr;
-    const counts = `${executed} executed, ${cached} cached, ${failed} failed`;
-    if (failed) {
-      out.write(`\n${failed} action${failed === 1 ? '' : 's'} failed:\n`);
-      for (const f of failures) out.write(`  ${f.label}: ${f.error}${f.logPath ? ` (log: ${relative(ctx.root, f.logPath)})` : ''}\n`);
-    }
-    out.write(`Cache: ${cacheStats.localHits} local hits, 0 remote hits, ${cacheStats.misses} misses\n`);
-    if (abort.signal.aborted) {
-      out.write(`INTERRUPTED: ${counts}\n`);
-      return 130;
-    }
-    const where = header.outputs.length <= 3 ? header.outputs.join(' ') : `${relative(process.cwd(), session.paths.outDir) || '.'}/ (${header.outputs.length} files)`;
-    out.write(ok ? `Build OK in ${(durationMs / 1000).toFixed(1)}s: ${counts}. Outputs: ${where || '(none)'}\n` : `Build FAILED in ${(durationMs / 1000).toFixed(1)}s: ${counts}.\n`);
-    return ok ? 0 : 1;
+    return reportBuildEnd(process.stderr, ctx.root, {
+      ok, aborted: abort.signal.aborted, executed, cached, failed, skipped: 0, failures, targets: [], cache: cacheStats,
+      outputs: header.outputs, outDir: session.paths.outDir, durationMs,
+    });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -223,7 +223,8 @@ export class ActionIndex {
    */
   record(results: ReadonlyMap<number, { key: string; outputs: readonly unknown[] }>): void {
     const lines = [...results].map(([i, r]) => JSON.stringify({ t: this.header.token, i, key: r.key, outputs: r.outputs } satisfies LogLine));
-    if (lines.length) appendFileSync(`${this.path}-log`, `${lines.join('\n')}\n`);
+    // Starting with a newline: a line torn by a crash before stays alone (and is skipped).
+    if (lines.length) appendFileSync(`${this.path}-log`, `\n${lines.join('\n')}\n`);
     for (const [i, r] of results) this.overrides.set(i, r);
   }
 

@@ -1,0 +1,44 @@
+/** The last lines of `xbuild build` (both build paths print them): failures, cache hits, the outcome. */
+import { relative } from 'node:path';
+import type { TargetOutcome } from '../engine/build.js';
+
+export interface BuildEnd {
+  readonly ok: boolean;
+  readonly aborted: boolean;
+  readonly executed: number;
+  readonly cached: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly failures: readonly { readonly label: string; readonly error: string; readonly logPath?: string }[];
+  /** Listed after failures. */
+  readonly targets: readonly TargetOutcome[];
+  readonly cache: { readonly localHits: number; readonly remoteHits: number; readonly misses: number };
+  /** Remote traffic, when a remote cache was used. */
+  readonly transfer?: string;
+  readonly outputs: readonly string[];
+  readonly outDir: string;
+  readonly durationMs: number;
+}
+
+/** Writes the summary; returns the exit code (0 ok, 1 failed, 130 interrupted). */
+export function reportBuildEnd(out: NodeJS.WritableStream, root: string, e: BuildEnd): number {
+  if (!e.ok && e.failures.length) {
+    out.write(`\n${e.failures.length} action${e.failures.length === 1 ? '' : 's'} failed:\n`);
+    for (const f of e.failures) out.write(`  ${f.label}: ${f.error}${f.logPath ? ` (log: ${relative(root, f.logPath)})` : ''}\n`);
+    if (e.skipped) out.write(`  ${e.skipped} action${e.skipped === 1 ? '' : 's'} skipped because a dependency failed\n`);
+    if (e.targets.length) {
+      out.write('Targets:\n');
+      for (const t of e.targets) out.write(`  ${t.status.padEnd(11)} ${t.label}${t.because ? ` (dependency ${t.because} failed)` : ''}\n`);
+    }
+  }
+  const counts = `${e.executed} executed, ${e.cached} cached, ${e.failed} failed${e.skipped ? `, ${e.skipped} skipped` : ''}`;
+  out.write(`Cache: ${e.cache.localHits} local hits, ${e.cache.remoteHits} remote hits, ${e.cache.misses} misses${e.transfer ? `, ${e.transfer}` : ''}\n`);
+  if (e.aborted) {
+    out.write(`INTERRUPTED: ${counts}\n`);
+    return 130;
+  }
+  const where = e.outputs.length <= 3 ? e.outputs.join(' ') : `${relative(process.cwd(), e.outDir) || '.'}/ (${e.outputs.length} files)`;
+  const seconds = (e.durationMs / 1000).toFixed(1);
+  out.write(e.ok ? `Build OK in ${seconds}s: ${counts}. Outputs: ${where || '(none)'}\n` : `Build FAILED in ${seconds}s: ${counts}.\n`);
+  return e.ok ? 0 : 1;
+}
