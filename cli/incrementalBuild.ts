@@ -124,6 +124,7 @@ export async function incrementalBuild(ctx: CommandContext, previous: PreviousBu
     };
     while (dirty.size && !failures.length && !abort.signal.aborted) {
       if (results.size + dirty.size > MAX_ACTIONS) {
+        emit({ type: 'info', message: `the change reaches more than ${MAX_ACTIONS} actions: handing over to the full build (what ran is in the cache)` });
         await executor.drain();
         return undefined;
       }

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chainWorkspace, type TempWorkspace } from '../helpers/cli.js';
+import { chainWorkspace, TempWorkspace } from '../helpers/cli.js';
 
 let ws: TempWorkspace;
 afterEach(() => ws?.cleanup());
@@ -94,5 +94,26 @@ cmd({ name: "a", srcs: ["a.txt"], outs: ["a.out"], cmd: "grep -q alpha $< && tr 
     const stamps = names.filter((n) => /^[0-9a-f]{32}$/.test(n));
     expect(stamps).toHaveLength(8);
     expect(names.filter((n) => n.endsWith('.actions')).sort()).toEqual(stamps.map((n) => `${n}.actions`).sort());
+  });
+
+  it('hands over to the full build when a changed output reaches more than 256 actions', async () => {
+    // 300 consumers of one root: the root reruns here, its output changes, and its consumers
+    // are too many for this path: the full build runs them (the root comes from the cache).
+    const leaves = Array.from({ length: 300 }, (_, i) => `cmd({ name: "l${i}", srcs: [":root"], outs: ["l${i}.out"], cmd: "cat $< > $@; echo ${i} >> $@" });`);
+    ws = new TempWorkspace();
+    ws.write({
+      'BUILD.ts': '// root\n',
+      'fan/BUILD.ts': `import { cmd } from "xbuild";\ncmd({ name: "root", srcs: ["root.txt"], outs: ["root.out"], cmd: "cp $< $@" });\n${leaves.join('\n')}\n`,
+      'fan/root.txt': 'one\n',
+    });
+    await stamped();
+    ws.write({ 'fan/root.txt': 'two\n' });
+    const r = await ws.build('//...');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.executed).toHaveLength(300);
+    expect(r.cached).toEqual(['//fan:root']);
+    expect(r.stderr).toMatch(/handing over to the full build/);
+    expect(ws.read('xbuild-out/fan/l299.out')).toBe('two\n299\n');
+    await stamped();
   });
 });
