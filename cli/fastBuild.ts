@@ -58,7 +58,7 @@ export function tryUpToDate(ctx: CommandContext): { code: number } | { previous:
       },
     };
   }
-  const details = events ? readStampDetails(path) : { actions: [], outputs: [] };
+  const details = events ? readStampDetails(path, false) : { actions: [], outputs: [] };
   if (!details) return undefined;
   const { actions } = details;
   if (events) {

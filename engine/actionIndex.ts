@@ -228,12 +228,15 @@ export class ActionIndex {
     for (const [i, r] of results) this.overrides.set(i, r);
   }
 
-  /** Every action with its current key and outputs (what the no-op path and full rebuilds read). */
-  details(): StampDetails {
-    this.whole ??= readFileSync(this.path);
+  /**
+   * Every action with its current key and, with `withOutputs`, its outputs (full rebuilds need
+   * them; the no-op path's events do not, and then no action line is read).
+   */
+  details(withOutputs = true): StampDetails {
+    if (withOutputs) this.whole ??= readFileSync(this.path);
     const actions: StampedAction[] = [];
     for (let i = 0; i < this.count; i++) {
-      const { key, outputs } = this.result(i);
+      const { key, outputs } = withOutputs ? this.result(i) : { key: this.key(i), outputs: [] };
       actions.push({ id: this.header.ids[i], label: this.header.labels[i], mnemonic: this.header.mnemonics[i], key, outputs });
     }
     return { actions, outputs: this.header.outputs };

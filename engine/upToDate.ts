@@ -80,10 +80,10 @@ export interface StampDetails {
   readonly outputs: readonly string[];
 }
 
-/** Every action of the stamped build with its key and outputs (from the action index next to the stamp). */
-export function readStampDetails(path: string): StampDetails | undefined {
+/** Every action of the stamped build with its key and (`withOutputs`) outputs, from the action index next to the stamp. */
+export function readStampDetails(path: string, withOutputs = true): StampDetails | undefined {
   try {
-    return ActionIndex.open(`${path}.actions`)?.details();
+    return ActionIndex.open(`${path}.actions`)?.details(withOutputs);
   } catch {
     return undefined;
   }
