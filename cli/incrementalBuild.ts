@@ -29,7 +29,7 @@ import type { PreviousBuild } from './fastBuild.js';
 import type { CommandContext } from './main.js';
 import { openSession } from './session.js';
 import { cacheSettings } from './settings.js';
-import { addSourceTo } from './stampWriter.js';
+import { recordChanges } from './stampWriter.js';
 import { reportBuildEnd } from './buildEnd.js';
 
 /** Beyond this many actions the full scheduler (parallel across depths) does better. */
@@ -160,14 +160,7 @@ export async function incrementalBuild(ctx: CommandContext, previous: PreviousBu
       const changedResults = new Map([...results].filter(([i, r]) => r.key !== index.key(i) || !sameOutputs(index.result(i).outputs as OutputEntry[], r.outputs)));
       const rec = new StampRecorder(ctx.root);
       const rewritten = [...results.keys()].flatMap((i) => (index.result(i).outputs as OutputEntry[]).map((o) => ({ abs: join(ctx.root, o.path), kind: o.kind })));
-      const outputPaths = new Set(rewritten.map((o) => o.abs));
-      rec.carryOver(previous.stamp, new Set([...previous.changed, ...outputPaths]));
-      rec.section = 'file';
-      for (const p of previous.changed) if (!outputPaths.has(p)) addSourceTo(rec, session, p);
-      for (const o of rewritten) {
-        if (o.kind === 'dir') rec.addTree(o.abs);
-        else rec.add(o.abs, true, false);
-      }
+      recordChanges(rec, session, previous, rewritten);
       session.digests.flush();
       if (rec.ok) {
         index.record(changedResults);

@@ -112,7 +112,7 @@ function indexedActions(root: string, analysis: AnalysisOutcome, keys: ReadonlyM
 }
 
 /** A source file (its content must be what the build hashed) or a source directory with everything in it. */
-export function addSourceTo(rec: StampRecorder, s: Session, abs: string): void {
+function addSourceTo(rec: StampRecorder, s: Session, abs: string): void {
   let isDir = false;
   try {
     isDir = statSync(abs).isDirectory();
@@ -130,6 +130,16 @@ function writeIncrementally(ctx: CommandContext, s: Session, rec: StampRecorder,
     if (reused.has(id)) continue;
     for (const o of analysis.graph.actions.get(id as never)!.outputs) rewritten.push({ abs: join(ctx.root, o.path), kind: o.kind });
   }
+  recordChanges(rec, s, previous, rewritten);
+  return finish(ctx, s, rec, analysis, outputs, keys, produced);
+}
+
+/**
+ * An incremental stamp: the last one carried over, with the files that changed since and the
+ * outputs this build rewrote stat'ed again.
+ */
+export function recordChanges(rec: StampRecorder, s: Session, previous: Pick<PreviousBuild, 'stamp' | 'changed'>,
+  rewritten: readonly { readonly abs: string; readonly kind: 'file' | 'dir' }[]): void {
   const outputPaths = new Set(rewritten.map((o) => o.abs));
   rec.carryOver(previous.stamp, new Set([...previous.changed, ...outputPaths]));
   rec.section = 'file';
@@ -138,7 +148,6 @@ function writeIncrementally(ctx: CommandContext, s: Session, rec: StampRecorder,
     if (o.kind === 'dir') rec.addTree(o.abs);
     else rec.add(o.abs, true, false);
   }
-  return finish(ctx, s, rec, analysis, outputs, keys, produced);
 }
 
 /** Whether a walked directory still has the entries the walk saw (xbuild's own folders aside). */
