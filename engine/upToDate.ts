@@ -12,7 +12,8 @@
  *   within a second of being read, where a same-tick edit could hide) is recorded as
  *   "recheck": the next build always looks at its content again.
  * - Any doubt means no stamp: the normal path (analysis cache, action cache) is always correct.
- * This module must stay light: the fast path imports nothing else of xbuild.
+ * This module must stay light: the fast path imports only it and the stamp modules it uses
+ * (stampCheck, stampHelper, actionIndex), none of the engine.
  */
 import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, writeFileSync, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -55,6 +56,7 @@ export interface Stamp {
   /** What actions depended on or made: sources, tools, outputs. */
   readonly files: StatTable;
   readonly outputCount: number;
+  /** The outputs when there are at most three (the final line names them). */
   readonly fewOutputs: readonly string[];
   /** The file's bytes and where the files' stats start in them (for StampRecorder.writePatched). */
   readonly raw?: { readonly buffer: SharedArrayBuffer; readonly fileStatsOffset: number };
