@@ -8,11 +8,11 @@
  * plus the one action.
  *
  * Anything this path does not handle returns `undefined` before running anything, and the
- * full build runs instead: an edited output or a file it cannot place, remote caches,
+ * full build runs instead: a file no action reads or makes, remote caches,
  * --dry-run or --profile, or a rebuild that reaches more than MAX_ACTIONS actions (what ran
  * so far is in the action cache, so the full build finds it there).
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ActionIndex, type IndexLine } from '../engine/actionIndex.js';
 import type { Action } from '../engine/action.js';
 import { PLATFORM, type TargetOutcome } from '../engine/build.js';
@@ -45,8 +45,10 @@ export async function incrementalBuild(ctx: CommandContext, previous: PreviousBu
   const { header } = index;
   const dirty = new Set<number>();
   for (const p of previous.changed) {
-    const readers = index.readersOf(p);
-    if (!readers) return undefined; // an edited output, or a file inside a source directory
+    // An edited source or tool: its readers run. An edited or deleted output: its maker runs,
+    // which restores it from the action cache (its consumers read the stored bytes, not it).
+    const readers = index.readersOf(p) ?? (index.makerOf(p) === undefined ? undefined : [index.makerOf(p)!]) ?? readersOfDirectoryAbove(index, p, ctx.root);
+    if (!readers) return undefined;
     for (const i of readers) dirty.add(i);
   }
   if (dirty.size > MAX_ACTIONS) return undefined;
@@ -186,6 +188,15 @@ export async function incrementalBuild(ctx: CommandContext, previous: PreviousBu
     for (const l of loggers) l.close();
     session.close();
   }
+}
+
+/** A file inside a source directory that actions read whole: their numbers (the nearest such directory's). */
+function readersOfDirectoryAbove(index: ActionIndex, path: string, root: string): number[] | undefined {
+  for (let d = dirname(path); d.length > root.length && d !== dirname(d); d = dirname(d)) {
+    const readers = index.readersOf(d);
+    if (readers) return readers;
+  }
+  return undefined;
 }
 
 function sameOutputs(before: readonly OutputEntry[], now: readonly OutputEntry[]): boolean {

@@ -106,7 +106,7 @@ function indexedActions(root: string, analysis: AnalysisOutcome, keys: ReadonlyM
         if (maker) deps.add(maker);
       }
     }
-    out.push({ action, key: keys.get(id) ?? '', outputs: outs, deps: [...deps], targets: [...new Set(targetsOf.get(id) ?? [])], reads });
+    out.push({ action, key: keys.get(id) ?? '', outputs: outs, deps: [...deps], targets: [...new Set(targetsOf.get(id) ?? [])], reads, makes: action.outputs.map((o) => join(root, o.path)) });
   }
   return out;
 }

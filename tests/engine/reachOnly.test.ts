@@ -1,7 +1,7 @@
 // A rebuild after edited sources runs only what they reach, from the action index next to the
 // up-to-date stamp (cli/incrementalBuild.ts), and leaves exactly what a full build would.
 import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chainWorkspace, TempWorkspace } from '../helpers/cli.js';
 
@@ -74,15 +74,21 @@ cmd({ name: "a", srcs: ["a.txt"], outs: ["a.out"], cmd: "grep -q alpha $< && tr 
     expect(ws.read('xbuild-out/lib/a.out')).toBe('ALPHA AGAIN\n');
   });
 
-  it('an edited or deleted output takes the full path, which restores it', async () => {
+  it('an edited or deleted output is restored from the cache, nothing runs', async () => {
     ws = chainWorkspace();
     await stamped();
     chmodSync(join(ws.root, 'xbuild-out/lib'), 0o755);
     rmSync(join(ws.root, 'xbuild-out/lib/c.out'), { force: true });
+    chmodSync(join(ws.root, 'xbuild-out/lib/b.out'), 0o644);
+    writeFileSync(join(ws.root, 'xbuild-out/lib/b.out'), 'tampered\n');
     const restored = await ws.build('//...');
-    expect(restored.code).toBe(0);
-    expect(restored.stderr).not.toMatch(REACH_ONLY);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(restored.stderr).toMatch(REACH_ONLY);
+    expect(restored.executed).toEqual([]);
     expect(ws.read('xbuild-out/lib/c.out').trim()).toBe('11'); // ALPHA\nbeta\n
+    expect(ws.read('xbuild-out/lib/b.out')).toBe('ALPHA\nbeta\n');
+    expect([ws.count('a'), ws.count('b'), ws.count('c')]).toEqual([1, 1, 1]);
+    await stamped();
   });
 
   it('keeps the stamps of the 8 most recent command lines, with their action indexes', async () => {
@@ -115,5 +121,29 @@ cmd({ name: "a", srcs: ["a.txt"], outs: ["a.out"], cmd: "grep -q alpha $< && tr 
     expect(r.stderr).toMatch(/handing over to the full build/);
     expect(ws.read('xbuild-out/fan/l299.out')).toBe('two\n299\n');
     await stamped();
+  });
+
+  it('a file edited inside a source directory reruns the actions that take the directory', async () => {
+    ws = new TempWorkspace();
+    ws.write({
+      'BUILD.ts': '// root\n',
+      'p/BUILD.ts': 'import { cmd } from "xbuild";\ncmd({ name: "d", srcs: ["data"], outs: ["d.out"], cmd: "cat $(SRCS)/sub/* > $@" });\n',
+      'p/data/sub/a.txt': 'one\n',
+    });
+    await stamped();
+    ws.write({ 'p/data/sub/a.txt': 'two\n' });
+    await settle();
+    const edited = await ws.build('//...');
+    expect(edited.stderr).toMatch(REACH_ONLY);
+    expect(edited.executed).toEqual(['//p:d']);
+    expect(ws.read('xbuild-out/p/d.out')).toBe('two\n');
+    // A new file changes a directory the package walk saw (it could be a new package): the
+    // full path runs, with the same result.
+    ws.write({ 'p/data/sub/b.txt': 'three\n' });
+    await settle();
+    const added = await ws.build('//...');
+    expect(added.stderr).not.toMatch(REACH_ONLY);
+    expect(added.executed).toEqual(['//p:d']);
+    expect(ws.read('xbuild-out/p/d.out')).toBe('two\nthree\n');
   });
 });

@@ -12,7 +12,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function action(id: string, reads: string[], deps: string[], targets: string[] = []): IndexedAction {
   const a = { id, label: id.split('#')[0], kind: 'run', mnemonic: 'Cmd', argv: ['/bin/true', id], inputs: [], outputs: [] } as unknown as Action;
-  return { action: a, key: `key-${id}`, outputs: [{ path: `${id}.out`, digest: { hash: `h-${id}` } }], deps, targets, reads };
+  return { action: a, key: `key-${id}`, outputs: [{ path: `${id}.out`, digest: { hash: `h-${id}` } }], deps, targets, reads, makes: [`/w/out/${id}.out`] };
 }
 
 describe('action index', () => {
@@ -35,6 +35,8 @@ describe('action index', () => {
     expect(index.readersOf('/w/b.txt')!.sort()).toEqual([n('//b#0'), n('//side#0')].sort());
     expect(index.readersOf('/bin/bash')!.sort()).toEqual([n('//a#0'), n('//b#0')].sort());
     expect(index.readersOf('/w/b')).toBeUndefined(); // a prefix of a path is not a path
+    expect(index.makerOf('/w/out///b#0.out')).toBe(n('//b#0'));
+    expect(index.makerOf('/w/b.txt')).toBeUndefined();
     expect(index.header.targets.map((t, i) => [t, index.header.targetsOf.findIndex((ts) => ts.includes(i))])).toEqual([['//c', n('//c#0')], ['//side', n('//side#0')]]);
     for (const id of ['//a#0', '//b#0', '//c#0', '//side#0']) expect(index.line(n(id)).action.id).toBe(id);
     expect(index.line(n('//c#0')).deps).toEqual([n('//b#0')]);
