@@ -106,8 +106,15 @@ function benchSize(o: Options, size: number): SizeResult {
   coreEdit(g, xb, 1);
   const coreN = runNinja(nj, o.jobs, logs, 'core');
   log(`${size}: core edit ninja ${s(coreN.seconds)} s (${coreN.executed} ran)`);
-  const coreX = runXbuild(xb, cache, o.jobs, logs, 'core');
-  log(`${size}: core edit xbuild ${s(coreX.seconds)} s (${coreX.executed} ran)`);
+  // xbuild's core edit is compared with its no-op, a median of noopReps runs: the same here
+  // (a new comment line each time). Ninja's takes all its actions, once is enough.
+  const coreRuns: RunResult[] = [];
+  for (let i = 0; i < o.noopReps; i++) {
+    if (i > 0) coreEdit(g, xb, i + 1);
+    coreRuns.push(runXbuild(xb, cache, o.jobs, logs, `core${i}`));
+  }
+  const coreX = [...coreRuns].sort((a, b) => a.seconds - b.seconds)[Math.floor(coreRuns.length / 2)];
+  log(`${size}: core edit xbuild ${s(coreX.seconds)} s (median of ${coreRuns.map((r) => s(r.seconds)).join(', ')}; ${coreX.executed} ran)`);
 
   buildFileEdit(g, xb, 1);
   const buildFileX = runXbuild(xb, cache, o.jobs, logs, 'buildfile');
@@ -164,7 +171,7 @@ function printSize(r: SizeResult, jobs: number): void {
   row('cold build', r.cold.ninja, r.cold.xbuild);
   console.log(`| no-op (median of ${r.noop.ninjaRuns.length}) | ${s(r.noop.ninja)} (0) | ${s(r.noop.xbuild)} (0) | ${(r.noop.xbuild / r.noop.ninja).toFixed(2)} |`);
   row('one-leaf edit', r.leaf.ninja, r.leaf.xbuild);
-  row('core edit, output unchanged', r.core.ninja, r.core.xbuild);
+  row('core edit, output unchanged (xbuild: median of 3)', r.core.ninja, r.core.xbuild);
   console.log(`| one BUILD.ts edited (comment) | | ${s(r.buildFile.seconds)} (${r.buildFile.executed}${an(r.buildFile)}) | |`);
   console.log(`| node -e 0 (median) | | ${s(r.nodeStartupS)} | |`);
   console.log('\n| target of issue 5 | figure | target | met |');
@@ -174,7 +181,7 @@ function printSize(r: SizeResult, jobs: number): void {
   console.log(`| cold per-action overhead <= ninja's | ${perX.toFixed(1)} ms vs ${perN.toFixed(1)} ms per action (ratio ${(perX / perN).toFixed(2)}) | <= 1 | ${perX <= perN ? 'yes' : 'no'} |`);
   const execX = ((r.cold.xbuild.seconds - (r.cold.xbuild.analysisS ?? 0) - r.nodeStartupS) / n) * 1000;
   console.log(`| same, xbuild without loading/analysis (${s(r.cold.xbuild.analysisS ?? 0)} s) and node start-up | ${execX.toFixed(1)} ms vs ${perN.toFixed(1)} ms per action (ratio ${(execX / perN).toFixed(2)}) | <= 1 | ${execX <= perN ? 'yes' : 'no'} |`);
-  console.log(`| core edit within 2x of no-op | ${s(r.core.xbuild.seconds)} s vs ${s(r.noop.xbuild)} s (ratio ${(r.core.xbuild.seconds / r.noop.xbuild).toFixed(2)}; ${r.core.xbuild.executed} ran) | <= 2 | ${r.core.xbuild.seconds <= 2 * r.noop.xbuild ? 'yes' : 'no'} |`);
+  console.log(`| core edit (median of ${r.noop.xbuildRuns.length}) within 2x of no-op | ${s(r.core.xbuild.seconds)} s vs ${s(r.noop.xbuild)} s (ratio ${(r.core.xbuild.seconds / r.noop.xbuild).toFixed(2)}; ${r.core.xbuild.executed} ran) | <= 2 | ${r.core.xbuild.seconds <= 2 * r.noop.xbuild ? 'yes' : 'no'} |`);
   console.log(`| core edit vs ninja's | ${s(r.core.xbuild.seconds)} s vs ${s(r.core.ninja.seconds)} s (ratio ${(r.core.xbuild.seconds / r.core.ninja.seconds).toFixed(3)}) | | |`);
 }
 

@@ -72,7 +72,7 @@ export async function incrementalBuild(ctx: CommandContext, previous: PreviousBu
     const tty = process.stderr.isTTY && !process.env.CI;
     loggers.push(tty ? new TtyLogger(ctx.root, () => index.count) : new PlainLogger(ctx.root, process.stderr, !!ctx.flags.verbose));
     emit({ type: 'build_started', patterns: ctx.positional, jobs, time: started });
-    emit({ type: 'analysis_finished', targets: header.targets.length, actions: index.count, fromCache: true, ms: 0 });
+    emit({ type: 'analysis_finished', targets: index.targets.length, actions: index.count, fromCache: true, ms: 0 });
     const n = previous.changed.size;
     emit({ type: 'info', message: `${n} file${n === 1 ? '' : 's'} changed since the last build: running only what ${n === 1 ? 'it reaches' : 'they reach'}` });
     process.once('SIGINT', onSignal);
@@ -151,7 +151,7 @@ export async function incrementalBuild(ctx: CommandContext, previous: PreviousBu
     const cached = ok ? index.count - executed : [...statusOf.values()].filter((s) => s === 'cached').length;
     if (ok && (eventsFile || ctx.flags.verbose)) {
       for (let i = 0; i < index.count; i++) {
-        if (!statusOf.has(i)) emit({ type: 'action_finished', id: header.ids[i] as never, label: header.labels[i] as never, mnemonic: header.mnemonics[i], status: 'cached', cache: 'local', key: index.key(i), durationMs: 0 });
+        if (!statusOf.has(i)) emit({ type: 'action_finished', id: index.ids[i] as never, label: index.labels[i] as never, mnemonic: index.mnemonics[i], status: 'cached', cache: 'local', key: index.key(i), durationMs: 0 });
       }
     }
     const durationMs = Date.now() - started;
@@ -241,6 +241,6 @@ function targetOutcomes(index: ActionIndex, statusOf: ReadonlyMap<number, string
   }
   const ok = new Set<number>();
   for (const i of reached) for (const t of header.targetsOf[i]) ok.add(t);
-  return header.targets.map((label, t) => ({ label, status: ok.has(t) ? 'ok' as const : 'cached' as const }))
+  return index.targets.map((label, t) => ({ label, status: ok.has(t) ? 'ok' as const : 'cached' as const }))
     .sort((a, b) => (a.status === b.status ? (a.label < b.label ? -1 : 1) : a.status === 'ok' ? -1 : 1));
 }

@@ -21,15 +21,19 @@ export interface IndexHeader {
   readonly token: string;
   /** The requested outputs (workspace-relative), as the build reported them. */
   readonly outputs: readonly string[];
-  readonly ids: readonly string[];
-  readonly labels: readonly string[];
-  readonly mnemonics: readonly string[];
-  readonly keys: readonly string[];
+  /**
+   * Ids, labels, mnemonics and keys, each list joined with newlines (labels cannot hold one):
+   * one JSON string parses ~4x faster than 20,000 small ones. Split when first used.
+   */
+  readonly ids: string;
+  readonly labels: string;
+  readonly mnemonics: string;
+  readonly keys: string;
   /** Longest path from an action without generated inputs (0): an action's consumers are deeper. */
   readonly depth: readonly number[];
   readonly consumers: readonly (readonly number[])[];
-  /** The requested targets, and per action the ones whose files it makes. */
-  readonly targets: readonly string[];
+  /** The requested targets (joined with newlines), and per action the ones whose files it makes. */
+  readonly targets: string;
   readonly targetsOf: readonly (readonly number[])[];
   /**
    * Which actions read each source file or tool: lines `\n<absolute path>\t<n>,<n>...`, searched
@@ -88,8 +92,9 @@ export function writeActionIndex(path: string, actions: readonly IndexedAction[]
   }
   const header: IndexHeader = {
     v: 2, token: randomBytes(8).toString('hex'), outputs,
-    ids: order.map((a) => a.action.id), labels: order.map((a) => a.action.label), mnemonics: order.map((a) => a.action.mnemonic),
-    keys: order.map((a) => a.key), depth, consumers, targets,
+    ids: order.map((a) => a.action.id).join('\n'), labels: order.map((a) => a.action.label).join('\n'),
+    mnemonics: order.map((a) => a.action.mnemonic).join('\n'), keys: order.map((a) => a.key).join('\n'), depth, consumers,
+    targets: targets.join('\n'),
     targetsOf: order.map((a) => a.targets.map((t) => targetNumber.get(t)!).filter((t) => t !== undefined)),
     readers: [...readers].map(([p, is]) => `\n${p}\t${is.join(',')}`).join('') + '\n',
     makers: order.flatMap((a, i) => a.makes.map((p) => `\n${p}\t${i}`)).join('') + '\n', offsets,
@@ -187,7 +192,36 @@ export class ActionIndex {
   }
 
   get count(): number {
-    return this.header.ids.length;
+    return this.header.offsets.length;
+  }
+
+  private readonly lists = new Map<string, readonly string[]>();
+  private list(name: 'ids' | 'labels' | 'mnemonics' | 'keys' | 'targets'): readonly string[] {
+    let l = this.lists.get(name);
+    if (!l) {
+      const length = name === 'targets' ? undefined : this.count; // per action, or any number
+      const text = this.header[name];
+      l = text === '' && (length === undefined || length === 0) ? [] : text.split('\n');
+      this.lists.set(name, l);
+    }
+    return l;
+  }
+
+  get ids(): readonly string[] {
+    return this.list('ids');
+  }
+
+  get labels(): readonly string[] {
+    return this.list('labels');
+  }
+
+  get mnemonics(): readonly string[] {
+    return this.list('mnemonics');
+  }
+
+  /** The requested targets (the numbers in `header.targetsOf` point here). */
+  get targets(): readonly string[] {
+    return this.list('targets');
   }
 
   /** Results recorded since the index was written (their number). */
@@ -216,11 +250,11 @@ export class ActionIndex {
 
   /** The action's key and outputs as of the last build. */
   result(i: number, line?: IndexLine): { key: string; outputs: readonly unknown[] } {
-    return this.overrides.get(i) ?? { key: this.header.keys[i], outputs: (line ?? this.line(i)).outputs };
+    return this.overrides.get(i) ?? { key: this.list('keys')[i], outputs: (line ?? this.line(i)).outputs };
   }
 
   key(i: number): string {
-    return this.overrides.get(i)?.key ?? this.header.keys[i];
+    return this.overrides.get(i)?.key ?? this.list('keys')[i];
   }
 
   /**
@@ -243,7 +277,7 @@ export class ActionIndex {
     const actions: StampedAction[] = [];
     for (let i = 0; i < this.count; i++) {
       const { key, outputs } = withOutputs ? this.result(i) : { key: this.key(i), outputs: [] };
-      actions.push({ id: this.header.ids[i], label: this.header.labels[i], mnemonic: this.header.mnemonics[i], key, outputs });
+      actions.push({ id: this.ids[i], label: this.labels[i], mnemonic: this.mnemonics[i], key, outputs });
     }
     return { actions, outputs: this.header.outputs };
   }

@@ -4,7 +4,7 @@
  * - TtyLogger: a live status line (done/total, cache hits, running actions with elapsed time);
  * - NdjsonWriter: the machine-readable stream for --events=FILE.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import type { BuildEvent } from './events.js';
 
@@ -124,20 +124,24 @@ export class TtyLogger implements Logger {
 
 export class NdjsonWriter implements Logger {
   private buf: string[] = [];
-  constructor(private readonly path: string) {
+  /** Kept open for the build: one write(2) per 256 events, no open and close each time. */
+  private fd?: number;
+  constructor(path: string) {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, '');
+    this.fd = openSync(path, 'w');
   }
   event(e: BuildEvent): void {
     this.buf.push(JSON.stringify(e));
     if (this.buf.length >= 256) this.flush();
   }
   private flush() {
-    if (this.buf.length) appendFileSync(this.path, this.buf.join('\n') + '\n');
+    if (this.buf.length && this.fd !== undefined) writeSync(this.fd, this.buf.join('\n') + '\n');
     this.buf = [];
   }
   close(): void {
     this.flush();
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 }
 

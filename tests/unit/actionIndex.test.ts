@@ -27,7 +27,7 @@ describe('action index', () => {
       action('//a#0', ['/w/a.txt', '/bin/bash'], []),
     ], ['//c', '//side'], ['c.out', 'side.out']);
     const index = ActionIndex.open(path)!;
-    const n = (id: string) => index.header.ids.indexOf(id);
+    const n = (id: string) => index.ids.indexOf(id);
     expect(n('//a#0')).toBeLessThan(n('//b#0'));
     expect(n('//b#0')).toBeLessThan(n('//c#0'));
     expect([index.header.depth[n('//a#0')], index.header.depth[n('//b#0')], index.header.depth[n('//c#0')], index.header.depth[n('//side#0')]]).toEqual([0, 1, 2, 0]);
@@ -37,7 +37,7 @@ describe('action index', () => {
     expect(index.readersOf('/w/b')).toBeUndefined(); // a prefix of a path is not a path
     expect(index.makerOf('/w/out///b#0.out')).toBe(n('//b#0'));
     expect(index.makerOf('/w/b.txt')).toBeUndefined();
-    expect(index.header.targets.map((t, i) => [t, index.header.targetsOf.findIndex((ts) => ts.includes(i))])).toEqual([['//c', n('//c#0')], ['//side', n('//side#0')]]);
+    expect(index.targets.map((t, i) => [t, index.header.targetsOf.findIndex((ts) => ts.includes(i))])).toEqual([['//c', n('//c#0')], ['//side', n('//side#0')]]);
     for (const id of ['//a#0', '//b#0', '//c#0', '//side#0']) expect(index.line(n(id)).action.id).toBe(id);
     expect(index.line(n('//c#0')).deps).toEqual([n('//b#0')]);
 
