@@ -8,16 +8,15 @@
  * plus the one action.
  *
  * Anything this path does not handle returns `undefined` before running anything, and the
- * full build runs instead: a file no action reads or makes, remote caches,
- * --dry-run or --profile, or a rebuild that reaches more than MAX_ACTIONS actions (what ran
- * so far is in the action cache, so the full build finds it there).
+ * full build runs instead: a file no action reads or makes, remote caches, --keep-going,
+ * --memory, --dry-run or --profile, or a rebuild that reaches more than MAX_ACTIONS actions
+ * (the run (cli/reachRun.ts) can also hand over mid-way: what ran is in the action cache).
  */
 import { dirname, join } from 'node:path';
-import { ActionIndex, type IndexLine } from '../engine/actionIndex.js';
-import type { Action } from '../engine/action.js';
+import { ActionIndex } from '../engine/actionIndex.js';
 import { PLATFORM, type TargetOutcome } from '../engine/build.js';
 import type { BuildEvent } from '../engine/events.js';
-import { Executor, type ActionOutcome } from '../engine/executor.js';
+import { Executor } from '../engine/executor.js';
 import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from '../engine/loggers.js';
 import { StampRecorder } from '../engine/upToDate.js';
 import { WorkerPoolRunner } from '../engine/workerPool.js';
@@ -27,10 +26,11 @@ import { DEFAULT_JOBS } from '../engine/build.js';
 import { finishBuildRecord, startBuildRecord } from './buildRecord.js';
 import type { PreviousBuild } from './fastBuild.js';
 import type { CommandContext } from './main.js';
-import { openSession } from './session.js';
+import { openSession, type Session } from './session.js';
 import { cacheSettings } from './settings.js';
 import { recordChanges } from './stampWriter.js';
 import { reportBuildEnd } from './buildEnd.js';
+import { ReachRun, sameOutputs } from './reachRun.js';
 
 /** Beyond this many actions the full scheduler (parallel across depths) does better. */
 const MAX_ACTIONS = 256;
@@ -83,62 +83,13 @@ export async function incrementalBuild(ctx: CommandContext, previous: PreviousBu
       history: session.history, events: emit, platform: PLATFORM, maxSlots: jobs,
     });
 
-    // Depth by depth: when a depth starts, every action it could depend on has settled.
-    const results = new Map<number, { key: string; outputs: readonly OutputEntry[] }>();
-    const statusOf = new Map<number, 'executed' | 'cached' | 'failed'>();
-    const failures: { id: string; label: string; error: string; logPath?: string }[] = [];
-    const ran: { label: string; mnemonic: string; durationMs: number }[] = [];
-    const seeded = new Set<number>();
-    const retries = (ctx.flags.retries as number | undefined) ?? 1;
-    const lines = new Map<number, IndexLine>();
-    const lineOf = (i: number) => lines.get(i) ?? lines.set(i, index.line(i)).get(i)!;
-    const runOne = async (i: number): Promise<void> => {
-      const line = lineOf(i);
-      const action = line.action as Action;
-      for (const d of line.deps) {
-        if (results.has(d) || seeded.has(d)) continue;
-        for (const o of index.result(d).outputs as OutputEntry[]) executor.produced.set(o.path, o);
-        seeded.add(d);
-      }
-      let outcome: ActionOutcome;
-      for (let attempt = 0; ; attempt++) {
-        try {
-          outcome = await executor.execute(action, abort.signal);
-        } catch (e) {
-          outcome = { ok: false, error: `internal error: ${(e as Error).stack ?? e} (this is an xbuild bug)`, durationMs: 0, environmental: false };
-        }
-        // As the scheduler does: only failures that look environmental are tried again.
-        if (outcome.ok || !outcome.environmental || attempt >= retries || abort.signal.aborted) break;
-        emit({ type: 'warning', message: `${action.label}: ${outcome.error}; trying again (${attempt + 1}/${retries})` });
-      }
-      if (!outcome.ok) {
-        statusOf.set(i, 'failed');
-        failures.push({ id: action.id, label: action.label, error: outcome.error, logPath: outcome.logPath });
-        emit({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: 'failed', key: outcome.key ?? '', durationMs: outcome.durationMs,
-          error: outcome.error, logPath: outcome.logPath, logTail: outcome.logTail, exitCode: outcome.exitCode });
-        return;
-      }
-      statusOf.set(i, outcome.status);
-      results.set(i, { key: outcome.key, outputs: outcome.outputs });
-      if (outcome.status === 'executed') ran.push({ label: action.label, mnemonic: action.mnemonic, durationMs: outcome.durationMs });
-      emit({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: outcome.status, cache: outcome.cache, key: outcome.key, durationMs: outcome.durationMs });
-      if (!sameOutputs(index.result(i, line).outputs as OutputEntry[], outcome.outputs)) for (const c of header.consumers[i]) dirty.add(c);
-    };
-    while (dirty.size && !failures.length && !abort.signal.aborted) {
-      if (results.size + dirty.size > MAX_ACTIONS) {
-        emit({ type: 'info', message: `the change reaches more than ${MAX_ACTIONS} actions: handing over to the full build (what ran is in the cache)` });
-        await executor.drain();
-        return undefined;
-      }
-      let depth = Infinity;
-      for (const i of dirty) depth = Math.min(depth, header.depth[i]);
-      const wave = [...dirty].filter((i) => header.depth[i] === depth);
-      for (const i of wave) dirty.delete(i);
-      await inSlots(wave, jobs, (i) => {
-        const a = lineOf(i).action;
-        return a.persistentDir ? jobs : Math.min(jobs, Math.max(1, a.kind === 'run' ? a.cpu : 1));
-      }, runOne);
+    const run = new ReachRun({ index, executor, emit, jobs, retries: (ctx.flags.retries as number | undefined) ?? 1, signal: abort.signal, maxActions: MAX_ACTIONS });
+    if (await run.run(dirty) === 'too-many') {
+      emit({ type: 'info', message: `the change reaches more than ${MAX_ACTIONS} actions: handing over to the full build (what ran is in the cache)` });
+      await executor.drain();
+      return undefined;
     }
+    const { results, statusOf, failures, ran } = run;
     await executor.drain();
     session.digests.flush();
     session.history.flush();
@@ -157,18 +108,7 @@ export async function incrementalBuild(ctx: CommandContext, previous: PreviousBu
     const durationMs = Date.now() - started;
     const cacheStats = { localHits: cached, remoteHits: 0, misses: executed + failed, bytesDownloaded: 0, bytesUploaded: 0 };
     emit({ type: 'build_finished', ok, executed, cached, failed, skipped: 0, durationMs, outputs: header.outputs, outDir: session.paths.outDir, cacheStats });
-    if (ok) {
-      // Results first, then the stamp that relies on them (see ActionIndex.record).
-      const changedResults = new Map([...results].filter(([i, r]) => r.key !== index.key(i) || !sameOutputs(index.result(i).outputs as OutputEntry[], r.outputs)));
-      const rec = new StampRecorder(ctx.root);
-      const rewritten = [...results.keys()].flatMap((i) => (index.result(i).outputs as OutputEntry[]).map((o) => ({ abs: join(ctx.root, o.path), kind: o.kind })));
-      recordChanges(rec, session, previous, rewritten);
-      session.digests.flush();
-      if (rec.ok) {
-        index.record(changedResults);
-        if (rec.writePatched(previous.stampFile, previous.stamp) === undefined) rec.write(previous.stampFile, header.outputs.length, header.outputs);
-      }
-    }
+    if (ok) recordResults(ctx.root, session, previous, index, results);
     const keys = Array.from({ length: index.count }, (_, i) => results.get(i)?.key ?? index.key(i)).sort();
     finishBuildRecord(session.db, recordId, {
       ok, patterns: ctx.positional, executed, cachedLocal: cached, cachedRemote: 0, failed, skipped: 0, durationMs,
@@ -190,6 +130,23 @@ export async function incrementalBuild(ctx: CommandContext, previous: PreviousBu
   }
 }
 
+/**
+ * The new results into the index's log, then the stamp that relies on them (see
+ * ActionIndex.record): the last stamp with the changed files and rewritten outputs stat'ed again.
+ */
+function recordResults(root: string, session: Session, previous: PreviousBuild, index: ActionIndex,
+  results: ReadonlyMap<number, { key: string; outputs: readonly OutputEntry[] }>): void {
+  const changed = new Map([...results].filter(([i, r]) => r.key !== index.key(i) || !sameOutputs(index.result(i).outputs as OutputEntry[], r.outputs)));
+  const rewritten = [...results.keys()].flatMap((i) => (index.result(i).outputs as OutputEntry[]).map((o) => ({ abs: join(root, o.path), kind: o.kind })));
+  const rec = new StampRecorder(root);
+  recordChanges(rec, session, previous, rewritten);
+  session.digests.flush();
+  if (!rec.ok) return;
+  index.record(changed);
+  const { outputs } = index.header;
+  if (rec.writePatched(previous.stampFile, previous.stamp) === undefined) rec.write(previous.stampFile, outputs.length, outputs);
+}
+
 /** A file inside a source directory that actions read whole: their numbers (the nearest such directory's). */
 function readersOfDirectoryAbove(index: ActionIndex, path: string, root: string): number[] | undefined {
   for (let d = dirname(path); d.length > root.length && d !== dirname(d); d = dirname(d)) {
@@ -197,35 +154,6 @@ function readersOfDirectoryAbove(index: ActionIndex, path: string, root: string)
     if (readers) return readers;
   }
   return undefined;
-}
-
-function sameOutputs(before: readonly OutputEntry[], now: readonly OutputEntry[]): boolean {
-  if (before.length !== now.length) return false;
-  const was = new Map(before.map((o) => [o.path, o.digest.hash]));
-  return now.every((o) => was.get(o.path) === o.digest.hash);
-}
-
-/**
- * Runs `f` over `items` within `jobs` CPU slots, an item taking `slots(item)` of them (an action
- * running make -jN, or one with a persistent directory, which takes them all).
- */
-async function inSlots<T>(items: readonly T[], jobs: number, slots: (item: T) => number, f: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  const running = new Set<Promise<void>>();
-  let free = jobs;
-  while (queue.length || running.size) {
-    while (queue.length && (slots(queue[0]) <= free || running.size === 0)) {
-      const item = queue.shift()!;
-      const need = slots(item);
-      free -= need;
-      const p: Promise<void> = f(item).finally(() => {
-        free += need;
-        running.delete(p);
-      });
-      running.add(p);
-    }
-    if (running.size) await Promise.race(running);
-  }
 }
 
 /** As engine/build.ts: a target is "ok" when an action it depends on ran, else "cached". */
