@@ -28,7 +28,6 @@ export class ReachRun {
   readonly statusOf = new Map<number, 'executed' | 'cached' | 'failed'>();
   readonly failures: { id: string; label: string; error: string; logPath?: string }[] = [];
   readonly ran: { label: string; mnemonic: string; durationMs: number }[] = [];
-  private readonly lines = new Map<number, IndexLine>();
   /** Actions whose (unchanged) outputs were given to the executor as inputs. */
   private readonly seeded = new Set<number>();
 
@@ -46,15 +45,11 @@ export class ReachRun {
       for (const i of dirty) depth = Math.min(depth, header.depth[i]);
       const wave = [...dirty].filter((i) => header.depth[i] === depth);
       for (const i of wave) dirty.delete(i);
-      await inSlots(wave, this.o.jobs, (i) => this.slots(this.line(i).action), async (i) => {
+      await inSlots(wave, this.o.jobs, (i) => this.slots(this.o.index.line(i).action), async (i) => {
         if (await this.runOne(i)) for (const c of header.consumers[i]) dirty.add(c);
       });
     }
     return 'settled';
-  }
-
-  private line(i: number): IndexLine {
-    return this.lines.get(i) ?? this.lines.set(i, this.o.index.line(i)).get(i)!;
   }
 
   /** CPU slots: an action running make -jN its own, one with a persistent directory all of them. */
@@ -64,7 +59,7 @@ export class ReachRun {
 
   /** Runs action `i`; true if its outputs changed (its consumers must run too). */
   private async runOne(i: number): Promise<boolean> {
-    const line = this.line(i);
+    const line = this.o.index.line(i);
     const action = line.action;
     this.seedInputs(line);
     const outcome = await this.execute(action);
@@ -80,7 +75,7 @@ export class ReachRun {
     this.results.set(i, { key: outcome.key, outputs: outcome.outputs });
     if (outcome.status === 'executed') this.ran.push({ label: action.label, mnemonic: action.mnemonic, durationMs: outcome.durationMs });
     emit({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: outcome.status, cache: outcome.cache, key: outcome.key, durationMs: outcome.durationMs });
-    return !sameOutputs(this.o.index.result(i, line).outputs as OutputEntry[], outcome.outputs);
+    return !sameOutputs(this.o.index.result(i).outputs as OutputEntry[], outcome.outputs);
   }
 
   /** The outputs of the action's dependencies that did not run: the last build's. */

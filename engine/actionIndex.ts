@@ -230,8 +230,16 @@ export class ActionIndex {
   }
 
   private whole?: Buffer;
+  /** Lines already read: a rebuild asks for an action's line several times. */
+  private readonly lines = new Map<number, IndexLine>();
 
   line(i: number): IndexLine {
+    let l = this.lines.get(i);
+    if (!l) this.lines.set(i, (l = this.readLine(i)));
+    return l;
+  }
+
+  private readLine(i: number): IndexLine {
     const start = this.body + this.header.offsets[i];
     if (this.whole) {
       const end = i + 1 < this.count ? this.body + this.header.offsets[i + 1] : this.whole.length;
@@ -249,8 +257,8 @@ export class ActionIndex {
   }
 
   /** The action's key and outputs as of the last build. */
-  result(i: number, line?: IndexLine): { key: string; outputs: readonly unknown[] } {
-    return this.overrides.get(i) ?? { key: this.list('keys')[i], outputs: (line ?? this.line(i)).outputs };
+  result(i: number): { key: string; outputs: readonly unknown[] } {
+    return this.overrides.get(i) ?? { key: this.list('keys')[i], outputs: this.line(i).outputs };
   }
 
   key(i: number): string {
