@@ -3,13 +3,14 @@
  * sleep graph of engineBench and on distribution-shaped graphs with long-tailed durations and a
  * few multi-CPU actions, at --jobs 2, 8 and 80, against the lower bound
  * max(critical path, total work / jobs) and against the old master builder's four barrier
- * stages (1, 20, 40, 80 jobs; targets assigned to stages by dependency depth).
+ * stages (1, 20, 40, 80 jobs; targets assigned to stages by dependency depth) and against
+ * Ninja's own order (the first declared ready edge; virtualClock.ts fifoMakespan).
  *
  *   node dist/bench/schedulerBench.js [--jobs 2,8,80] [--big]     (--big adds the 20,000 graph)
  */
 import { generateDistroGraph, depths, prng, type DistroGraph } from './distroGraph.js';
 import { scheduleWithReservation } from './reservingScheduler.js';
-import { simulate, lowerBound, bottleneckLowerBound, criticalPath, totalWork, stagedMakespan, type SimTask } from './virtualClock.js';
+import { simulate, lowerBound, bottleneckLowerBound, criticalPath, totalWork, stagedMakespan, fifoMakespan, type SimTask } from './virtualClock.js';
 
 /** The master builder's stages and their parallelism. */
 export const MASTER_STAGES = [1, 20, 40, 80] as const;
@@ -76,11 +77,14 @@ export interface SchedulerRow {
   readonly reserving: number;
   readonly reservingNoHistory: number;
   readonly master: number;
+  /** virtualClock.ts fifoMakespan: Ninja's order (first declared ready edge, no priorities). */
+  readonly ninjaOrder: number;
   /** Real time each simulation took: the scheduler's own CPU cost, mostly. */
   readonly simWallMs: number;
   readonly reservingWallMs: number;
 }
 
+/** `tasks` must be in the graph's node order: build.ninja's declaration order, hence Ninja's. */
 export async function benchGraph(name: string, g: DistroGraph, tasks: SimTask[], jobsList: readonly number[]): Promise<SchedulerRow[]> {
   const stageOf = stagesByDepth(g);
   const rows: SchedulerRow[] = [];
@@ -95,7 +99,7 @@ export async function benchGraph(name: string, g: DistroGraph, tasks: SimTask[],
     const resNo = await simulate(noHistory, jobs, scheduleWithReservation);
     rows.push({
       graph: name, jobs, lowerBound: lowerBound(tasks, jobs), tightBound: bottleneckLowerBound(tasks, jobs), criticalPath: criticalPath(tasks), workOverJobs: totalWork(tasks, jobs) / jobs,
-      xbuild: sim.makespan, xbuildNoHistory: simNo.makespan, reserving: res.makespan, reservingNoHistory: resNo.makespan, master: stagedMakespan(tasks, stageOf, MASTER_STAGES, jobs), simWallMs: sim.wallMs, reservingWallMs: res.wallMs,
+      xbuild: sim.makespan, xbuildNoHistory: simNo.makespan, reserving: res.makespan, reservingNoHistory: resNo.makespan, master: stagedMakespan(tasks, stageOf, MASTER_STAGES, jobs), ninjaOrder: fifoMakespan(tasks, jobs), simWallMs: sim.wallMs, reservingWallMs: res.wallMs,
     });
   }
   return rows;
@@ -105,12 +109,13 @@ const fmt = (ms: number): string => (ms >= 100_000 ? `${(ms / 1000).toFixed(0)}`
 
 export function printRows(rows: readonly SchedulerRow[]): void {
   console.log('LB = max(critical path, work / jobs), the issue\'s bound; tight = bottleneckLowerBound (also a valid lower bound, >= LB).');
-  console.log('xbuild = engine/scheduler.ts with recorded durations; no history = its 1000 ms x cpu default estimates; reserving = bench/reservingScheduler.ts.\n');
-  console.log('| graph | jobs | critical path s | work/jobs s | LB s | tight s | xbuild s | xbuild / LB | xbuild / tight | no history / LB | reserving s | reserving / LB | reserving / tight | reserving, no history / LB | master 4 stages s | master / LB | master / xbuild | sim wall ms: xbuild | reserving |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('xbuild = engine/scheduler.ts with recorded durations; no history = its 1000 ms x cpu default estimates; reserving = bench/reservingScheduler.ts.');
+  console.log('ninja order = Ninja 1.11\'s own order on the same tasks: the first declared ready edge whenever slots are free (a multi-CPU task waits at the head for its slots).\n');
+  console.log('| graph | jobs | critical path s | work/jobs s | LB s | tight s | xbuild s | xbuild / LB | xbuild / tight | no history / LB | reserving s | reserving / LB | reserving / tight | reserving, no history / LB | master 4 stages s | master / LB | master / xbuild | ninja order s | ninja order / LB | xbuild / ninja order | sim wall ms: xbuild | reserving |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const q = (a: number, b: number) => (a / b).toFixed(3);
-    console.log(`| ${r.graph} | ${r.jobs} | ${fmt(r.criticalPath)} | ${fmt(r.workOverJobs)} | ${fmt(r.lowerBound)} | ${fmt(r.tightBound)} | ${fmt(r.xbuild)} | ${q(r.xbuild, r.lowerBound)} | ${q(r.xbuild, r.tightBound)} | ${q(r.xbuildNoHistory, r.lowerBound)} | ${fmt(r.reserving)} | ${q(r.reserving, r.lowerBound)} | ${q(r.reserving, r.tightBound)} | ${q(r.reservingNoHistory, r.lowerBound)} | ${fmt(r.master)} | ${q(r.master, r.lowerBound)} | ${(r.master / r.xbuild).toFixed(2)} | ${r.simWallMs.toFixed(0)} | ${r.reservingWallMs.toFixed(0)} |`);
+    console.log(`| ${r.graph} | ${r.jobs} | ${fmt(r.criticalPath)} | ${fmt(r.workOverJobs)} | ${fmt(r.lowerBound)} | ${fmt(r.tightBound)} | ${fmt(r.xbuild)} | ${q(r.xbuild, r.lowerBound)} | ${q(r.xbuild, r.tightBound)} | ${q(r.xbuildNoHistory, r.lowerBound)} | ${fmt(r.reserving)} | ${q(r.reserving, r.lowerBound)} | ${q(r.reserving, r.tightBound)} | ${q(r.reservingNoHistory, r.lowerBound)} | ${fmt(r.master)} | ${q(r.master, r.lowerBound)} | ${(r.master / r.xbuild).toFixed(2)} | ${fmt(r.ninjaOrder)} | ${q(r.ninjaOrder, r.lowerBound)} | ${q(r.xbuild, r.ninjaOrder)} | ${r.simWallMs.toFixed(0)} | ${r.reservingWallMs.toFixed(0)} |`);
   }
 }
 
