@@ -3,7 +3,7 @@
  * outputs are.
  */
 import { runBuild, DEFAULT_JOBS } from '../engine/build.js';
-import type { BuildEvent } from '../engine/events.js';
+import { engineCpuMs, type BuildEvent } from '../engine/events.js';
 import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from '../engine/loggers.js';
 import { ProcessRunner } from '../engine/runner.js';
 import { WorkerPoolRunner } from '../engine/workerPool.js';
@@ -74,7 +74,7 @@ export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild
     };
     emit({
       type: 'build_finished', ok: summary.ok, executed: summary.executed, cached: summary.cached + summary.cachedRemote, failed: summary.failed, skipped: summary.skipped,
-      durationMs, outputs: summary.outputs, outDir: session.paths.outDir, cacheStats,
+      durationMs, outputs: summary.outputs, outDir: session.paths.outDir, cacheStats, engineCpuMs: engineCpuMs(),
     });
     finishBuildRecord(session.db, recordId, {
       ok: summary.ok, patterns: ctx.positional, executed: summary.executed, cachedLocal: summary.cached, cachedRemote: summary.cachedRemote,

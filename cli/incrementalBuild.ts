@@ -15,7 +15,7 @@
 import { dirname, join } from 'node:path';
 import { ActionIndex } from '../engine/actionIndex.js';
 import { PLATFORM, type TargetOutcome } from '../engine/build.js';
-import type { BuildEvent } from '../engine/events.js';
+import { engineCpuMs, type BuildEvent } from '../engine/events.js';
 import { Executor } from '../engine/executor.js';
 import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from '../engine/loggers.js';
 import { StampRecorder } from '../engine/upToDate.js';
@@ -107,7 +107,7 @@ export async function incrementalBuild(ctx: CommandContext, previous: PreviousBu
     }
     const durationMs = Date.now() - started;
     const cacheStats = { localHits: cached, remoteHits: 0, misses: executed + failed, bytesDownloaded: 0, bytesUploaded: 0 };
-    emit({ type: 'build_finished', ok, executed, cached, failed, skipped: 0, durationMs, outputs: header.outputs, outDir: session.paths.outDir, cacheStats });
+    emit({ type: 'build_finished', ok, executed, cached, failed, skipped: 0, durationMs, outputs: header.outputs, outDir: session.paths.outDir, cacheStats, engineCpuMs: engineCpuMs() });
     if (ok) recordResults(ctx.root, session, previous, index, results);
     const keys = Array.from({ length: index.count }, (_, i) => results.get(i)?.key ?? index.key(i)).sort();
     finishBuildRecord(session.db, recordId, {

@@ -31,6 +31,14 @@ export type BuildEvent =
       readonly type: 'build_finished'; readonly ok: boolean; readonly executed: number; readonly cached: number;
       readonly failed: number; readonly skipped: number; readonly durationMs: number; readonly outputs: readonly string[];
       readonly outDir: string; readonly cacheStats?: Readonly<Record<string, number>>;
+      /** CPU time of xbuild's own process (all its threads, not the commands it ran), ms; absent on the up-to-date fast path. */
+      readonly engineCpuMs?: { readonly user: number; readonly system: number };
     };
 
 export type EventSink = (e: BuildEvent) => void;
+
+/** CPU time this process has used so far (all threads), in ms, for build_finished. */
+export function engineCpuMs(): { user: number; system: number } {
+  const u = process.cpuUsage();
+  return { user: Math.round(u.user / 1000), system: Math.round(u.system / 1000) };
+}

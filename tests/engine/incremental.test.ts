@@ -16,6 +16,10 @@ describe('incremental builds', () => {
     expect(ws.read('xbuild-out/lib/b.out')).toBe('ALPHA\nbeta\n');
     expect(ws.read('xbuild-out/lib/c.out').trim()).toBe('11');
     expect(first.stderr).toMatch(/Build OK .*Outputs: xbuild-out\/lib\/c\.out/);
+    // build_finished tells the CPU time of xbuild's own process, apart from the commands it ran.
+    const cpu = first.events.find((e) => e.type === 'build_finished')?.engineCpuMs as { user: number; system: number } | undefined;
+    expect(cpu?.user).toBeGreaterThan(0);
+    expect(cpu?.system).toBeGreaterThanOrEqual(0);
 
     const second = await ws.build('//lib:c');
     expect(second.code).toBe(0);
