@@ -22,16 +22,35 @@ export interface RunResult {
   /** xbuild only: loading + analysis time from its analysis_finished event, and whether it came from the analysis cache. */
   readonly analysisS?: number;
   readonly analysisFromCache?: boolean;
+  /** CPU seconds the whole machine spent (all processes, user + system, from /proc/stat) during the run. */
+  readonly machineCpuS: number;
+  /** xbuild only: CPU seconds of xbuild's own process (its build_finished event), not the commands it ran. */
+  readonly engineCpuS?: number;
+  /** xbuild only: seconds from launching the process to its first action_started event. */
+  readonly firstActionS?: number;
 }
 
-function timed(file: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, log: string): { seconds: number; code: number | null } {
+/** Busy CPU time of the whole machine so far (user, nice, system, irq, softirq), seconds; 0 where /proc/stat is missing. */
+function machineBusyS(): number {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    return (f[0] + f[1] + f[2] + f[5] + f[6]) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return 0;
+  }
+}
+
+function timed(file: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, log: string): { seconds: number; code: number | null; machineCpuS: number; launchedAt: number } {
   const fd = openSync(log, 'w');
+  const launchedAt = Date.now();
+  const cpu0 = machineBusyS();
   const t0 = process.hrtime.bigint();
   const r = spawnSync(file, args, { cwd, env, stdio: ['ignore', fd, fd] });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const machineCpuS = machineBusyS() - cpu0;
   closeSync(fd);
   if (r.error) throw r.error;
-  return { seconds, code: r.status };
+  return { seconds, code: r.status, machineCpuS, launchedAt };
 }
 
 function tail(path: string, lines = 30): string {
@@ -67,11 +86,11 @@ export function runXbuild(ws: string, cacheDir: string, jobs: number, logDir: st
   if (!withEvents) {
     const last = tail(log, 2).trim().split('\n').pop() ?? '';
     const m = /(\d+) executed, (\d+) cached/.exec(last);
-    if (m) return { seconds: r.seconds, executed: Number(m[1]), cached: Number(m[2]) };
-    if (/up to date/.test(last)) return { seconds: r.seconds, executed: 0, cached: 0 };
+    if (m) return { seconds: r.seconds, executed: Number(m[1]), cached: Number(m[2]), machineCpuS: r.machineCpuS };
+    if (/up to date/.test(last)) return { seconds: r.seconds, executed: 0, cached: 0, machineCpuS: r.machineCpuS };
     throw new Error(`xbuild ${tag}: cannot read the outcome from ${log}: ${last}`);
   }
-  let executed = 0, cached = 0, analysisS: number | undefined, analysisFromCache: boolean | undefined;
+  let executed = 0, cached = 0, analysisS: number | undefined, analysisFromCache: boolean | undefined, engineCpuS: number | undefined, firstActionS: number | undefined;
   if (existsSync(events)) {
     for (const line of readFileSync(events, 'utf8').split('\n')) {
       if (line.includes('"analysis_finished"')) {
@@ -79,13 +98,18 @@ export function runXbuild(ws: string, cacheDir: string, jobs: number, logDir: st
         analysisS = (a.ms ?? 0) / 1000;
         analysisFromCache = a.fromCache;
       }
+      if (line.includes('"build_finished"')) {
+        const c = (JSON.parse(line) as { engineCpuMs?: { user: number; system: number } }).engineCpuMs;
+        if (c) engineCpuS = (c.user + c.system) / 1000;
+      }
+      if (firstActionS === undefined && line.includes('"action_started"')) firstActionS = ((JSON.parse(line) as { time: number }).time - r.launchedAt) / 1000;
       if (!line.includes('"action_finished"')) continue;
       const e = JSON.parse(line) as { status?: string };
       if (e.status === 'executed') executed++;
       else if (e.status === 'cached') cached++;
     }
   }
-  return { seconds: r.seconds, executed, cached, analysisS, analysisFromCache };
+  return { seconds: r.seconds, executed, cached, analysisS, analysisFromCache, machineCpuS: r.machineCpuS, engineCpuS, firstActionS };
 }
 
 /** `ninja -j N` in `dir`; throws if the build failed. */
@@ -99,7 +123,7 @@ export function runNinja(dir: string, jobs: number, logDir: string, tag: string)
     const m = /^\[(\d+)\/\d+\] /.exec(line);
     if (m) executed = Math.max(executed, Number(m[1]));
   }
-  return { seconds: r.seconds, executed, cached: 0 };
+  return { seconds: r.seconds, executed, cached: 0, machineCpuS: r.machineCpuS };
 }
 
 /** Wall-clock seconds of `node -e 0`: Node's own start-up, which every xbuild run pays. */
