@@ -264,41 +264,6 @@ export function stagedMakespan(tasks: readonly SimTask[], stageOf: (t: SimTask) 
   return clock;
 }
 
-/** A binary min-heap of task indices (the ready set in declaration order). */
-class IndexHeap {
-  private readonly a: number[] = [];
-  get size(): number { return this.a.length; }
-  peek(): number | undefined { return this.a[0]; }
-  push(v: number): void {
-    const a = this.a;
-    a.push(v);
-    for (let i = a.length - 1; i > 0;) {
-      const p = (i - 1) >> 1;
-      if (a[p] <= a[i]) break;
-      [a[i], a[p]] = [a[p], a[i]];
-      i = p;
-    }
-  }
-  pop(): number | undefined {
-    const a = this.a;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length && last !== undefined) {
-      a[0] = last;
-      for (let i = 0; ;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < a.length && a[l] < a[m]) m = l;
-        if (r < a.length && a[r] < a[m]) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
 /**
  * Ninja's own order: Ninja 1.11 keeps ready edges in a std::set ordered by edge id (the
  * declaration order in build.ninja) and, whenever a slot is free, starts the ready edge declared
@@ -323,12 +288,15 @@ export function fifoMakespan(tasks: readonly SimTask[], jobs: number): number {
       if (j !== undefined) { waiting[i]++; kids[j].push(i); }
     }
   });
-  const ready = new IndexHeap();
-  for (let i = 0; i < tasks.length; i++) if (waiting[i] === 0) ready.push(i);
+  // The ready set, first declared first (an event heap keyed by declaration index).
+  const ready = new EventHeap<{ time: number; seq: number }>();
+  const declared = (i: number) => ({ time: i, seq: 0 });
+  for (let i = 0; i < tasks.length; i++) if (waiting[i] === 0) ready.push(declared(i));
   const running = new EventHeap<{ time: number; seq: number; i: number; slots: number }>();
   let now = 0, used = 0, seq = 0, done = 0;
   for (;;) {
-    for (let i = ready.peek(); i !== undefined; i = ready.peek()) {
+    for (let head = ready.peek(); head !== undefined; head = ready.peek()) {
+      const i = head.time;
       const slots = Math.min(tasks[i].cpu, jobs);
       if (used + slots > jobs) break; // the head waits; later ready tasks wait behind it
       ready.pop();
@@ -342,7 +310,7 @@ export function fifoMakespan(tasks: readonly SimTask[], jobs: number): number {
       const e = running.pop()!;
       used -= e.slots;
       done++;
-      for (const k of kids[e.i]) if (--waiting[k] === 0) ready.push(k);
+      for (const k of kids[e.i]) if (--waiting[k] === 0) ready.push(declared(k));
     }
   }
   if (done !== tasks.length) throw new Error('fifoMakespan: the graph has a cycle');
