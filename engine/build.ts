@@ -124,7 +124,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
     o.actionCache.flushTouches();
     lastFlush = Date.now();
   };
-  const result = await schedule(items, { jobs, memoryMb: o.memoryMb, keepGoing: o.keepGoing ?? false, shuffle: process.env.XBUILD_SHUFFLE === '1', retries: o.retries ?? 1 }, {
+  const result = await schedule(items, { jobs, memoryMb: o.memoryMb, keepGoing: o.keepGoing ?? false, shuffle: process.env.XBUILD_SHUFFLE === '1', retries: o.retries ?? 1, signal: o.signal }, {
     start: async (id, _attempt, release) => {
       const action = o.graph.actions.get(id as ActionId)!;
       const started = Date.now();
@@ -149,7 +149,8 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
           error: outcome.error, logPath: outcome.logPath, logTail: outcome.logTail, exitCode: outcome.exitCode });
       }
       if (Date.now() - lastFlush > 2000) flush();
-      return { ok: outcome.ok, retryable: !outcome.ok && outcome.environmental };
+      // A command killed because the user interrupted the build is not an environmental failure.
+      return { ok: outcome.ok, retryable: !outcome.ok && outcome.environmental && !signal.aborted };
     },
     prepareAhead: (id) => void executor.prepareAhead(o.graph.actions.get(id as ActionId)!),
     settleNow: o.previous ? (id) => {

@@ -509,8 +509,9 @@ export class Executor {
       }
       if (outcome.spawnError || outcome.exitCode !== 0) {
         const why = outcome.spawnError ? `could not start ${action.argv[0]}: ${outcome.spawnError}`
+          : signal.aborted ? `interrupted: stopped with the build${outcome.signal ? ` (${outcome.signal})` : ''}`
           : outcome.signal ? `killed by signal ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
-        return { ok: false as const, error: why, logPath, logTail, exitCode: outcome.exitCode, durationMs, environmental: !!outcome.signal };
+        return { ok: false as const, error: why, logPath, logTail, exitCode: outcome.exitCode, durationMs, environmental: !!outcome.signal && !signal.aborted };
       }
       const outputs: OutputEntry[] = [];
       for (const o of action.outputs) {

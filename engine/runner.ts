@@ -47,23 +47,50 @@ export class ProcessRunner implements ActionRunner {
     const jobserver = req.slots > 1 && req.jobserverPath ? openJobserver(req.jobserverPath, req.slots) : undefined;
     const env = jobserver !== undefined && req.env.MAKEFLAGS === undefined
       ? { ...req.env, MAKEFLAGS: ` -j${req.slots} --jobserver-auth=3,4` } : req.env;
+    let forceKill: NodeJS.Timeout | undefined;
     try {
       // Loaded on first use: most builds send every command to the shell workers.
       const { execa } = await import('execa');
-      const r = await execa(file, args, {
+      // Its own process group (a new session), so an interrupted build stops all it started.
+      const sub = execa(file, args, {
         cwd: req.cwd,
         env,
         extendEnv: false,
         stdio: ['ignore', { file: req.logPath, append: true }, { file: req.logPath, append: true }, ...(jobserver !== undefined ? [jobserver, jobserver] : [])] as never,
         reject: false,
-        cancelSignal: signal,
-        forceKillAfterDelay: 5000,
+        detached: true,
       });
+      const onAbort = () => {
+        if (sub.pid === undefined) return;
+        const pid = sub.pid;
+        killGroup(pid, 'SIGTERM');
+        forceKill = setTimeout(() => killGroup(pid, 'SIGKILL'), FORCE_KILL_AFTER_MS).unref();
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      const r = await sub;
+      signal.removeEventListener('abort', onAbort);
       if (r.failed && r.exitCode === undefined && !r.signal) return { exitCode: undefined, signal: undefined, spawnError: r.shortMessage };
       return { exitCode: r.exitCode, signal: r.signal };
     } finally {
+      clearTimeout(forceKill);
       if (jobserver !== undefined) closeSync(jobserver);
     }
+  }
+}
+
+/** A command still running this long after SIGTERM (the build was interrupted) gets SIGKILL. */
+export const FORCE_KILL_AFTER_MS = 5000;
+
+/**
+ * Signals a command and everything it started: each command leads its own process group, so a
+ * make, a compiler or a pipeline inside dies with it instead of running on after xbuild stops.
+ */
+export function killGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    try { process.kill(pid, sig); } catch { /* gone */ }
   }
 }
 

@@ -43,6 +43,8 @@ export interface SchedulerOptions {
   readonly ioJobs?: number;
   /** The clock reservations are computed on, in ms (a virtual clock in simulations). */
   readonly now?: () => number;
+  /** Once aborted (the user interrupted the build), nothing new starts and nothing is retried. */
+  readonly signal?: AbortSignal;
 }
 
 export interface SchedulerCallbacks {
@@ -219,8 +221,12 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
     return { at: t, spare: Math.max(0, free - need) };
   };
 
+  let onAbort: (() => void) | undefined;
   return new Promise<ScheduleResult>((resolve) => {
+    let finished = false;
     const finish = () => {
+      if (finished) return;
+      finished = true;
       const notStarted = new Set([...items.keys()].filter((id) => !succeeded.has(id) && !failed.has(id) && !skipped.has(id)));
       resolve({ ok: failed.size === 0 && notStarted.size === 0 && skipped.size === 0, succeeded, failed, skipped, notStarted });
     };
@@ -323,6 +329,12 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
       };
       cb.start(it.id, attempt, release).then(done, () => done({ ok: false }));
     };
+    onAbort = () => {
+      stopping = true;
+      pump(); // finishes now if nothing is running; else when the last running item ends
+    };
+    if (opts.signal?.aborted) stopping = true;
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
     pump();
-  });
+  }).finally(() => { if (onAbort) opts.signal?.removeEventListener('abort', onAbort); });
 }

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { isProcessAlive } from '../cache/processAlive.js';
-import { canIsolateNetwork, ProcessRunner, type ActionRunner, type RunOutcome, type RunRequest } from './runner.js';
+import { canIsolateNetwork, FORCE_KILL_AFTER_MS, killGroup, ProcessRunner, type ActionRunner, type RunOutcome, type RunRequest } from './runner.js';
 
 // Requests come as two lines (id, request file); the request file holds NUL-separated fields:
 // cwd, log path, the number of env entries, the entries, the number of args, the args. Bash
@@ -32,6 +32,10 @@ import { canIsolateNetwork, ProcessRunner, type ActionRunner, type RunOutcome, t
 // the script runs on line 1 of the worker (the whole worker is one line), so bash's messages
 // ("bash: line 3: x: command not found") read as they would from `bash -c`, and PWD and SHLVL
 // are exported as a new bash would. What differs: $$ and $PPID name the worker, BASH_SUBSHELL is 1.
+// Each command is forked with job control on (`set -m` only around the fork), so it leads its own
+// process group and an interrupted build can stop it with everything it started (killGroup). The
+// worker ignores SIGINT, so a Ctrl-C on the terminal reaches xbuild, which stops the commands;
+// the commands themselves get SIGINT's default disposition back.
 const WORKER_LINES = `
 set +e;
 trap '' INT;
@@ -39,7 +43,10 @@ for __xb_v in $(compgen -e); do export -n "$__xb_v"; done;
 while IFS= read -r __xb_id && IFS= read -r __xb_req; do
   if ! mapfile -d '' -t __xb_f < "$__xb_req"; then printf 'E %s 127\\n' "$__xb_id"; continue; fi;
   __xb_n=\${__xb_f[2]};
+  set -m;
   (
+    set +m;
+    trap - INT;
     cd -- "\${__xb_f[0]}" || exit 126;
     unset OLDPWD SHLVL;
     if (( __xb_n )) && ! export -- "\${__xb_f[@]:3:__xb_n}" 2>/dev/null; then exec /usr/bin/env -i -- "\${__xb_f[@]:3:__xb_n}" "\${__xb_f[@]:4+__xb_n}"; fi;
@@ -55,6 +62,7 @@ while IFS= read -r __xb_id && IFS= read -r __xb_req; do
     exec -- "\${__xb_a[@]}";
   ) </dev/null >"\${__xb_f[1]}" 2>&1 &
   __xb_pid=$!;
+  set +m;
   printf 'S %s %d\\n' "$__xb_id" "$__xb_pid";
   wait "$__xb_pid" 2>/dev/null;
   printf 'E %s %d\\n' "$__xb_id" "$?";
@@ -108,13 +116,17 @@ class ShellWorker {
     return new Promise<RunOutcome>((resolve) => {
       const p: Pending = { resolve };
       this.pending.set(id, p);
+      let forceKill: NodeJS.Timeout | undefined;
       const onAbort = () => {
-        if (p.pid) try { process.kill(p.pid, 'SIGTERM'); } catch { /* gone */ }
+        if (!p.pid) return;
+        killGroup(p.pid, 'SIGTERM');
+        forceKill = setTimeout(() => killGroup(p.pid!, 'SIGKILL'), FORCE_KILL_AFTER_MS).unref();
       };
       signal.addEventListener('abort', onAbort, { once: true });
       const done = p.resolve;
       p.resolve = (o) => {
         signal.removeEventListener('abort', onAbort);
+        clearTimeout(forceKill);
         done(o);
       };
       this.proc.stdin!.write(`${id}\n${this.requestFile}\n`);

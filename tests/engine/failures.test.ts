@@ -1,6 +1,8 @@
 // Failing actions: what the user sees, what is (not) cached, --keep-going, sandbox rules.
 import { afterEach, describe, expect, it } from 'vitest';
-import { TempWorkspace } from '../helpers/cli.js';
+import { execaSync } from 'execa';
+import { existsSync, readFileSync } from 'node:fs';
+import { TempWorkspace, toResult } from '../helpers/cli.js';
 
 let ws: TempWorkspace;
 afterEach(() => ws?.cleanup());
@@ -134,5 +136,62 @@ t%:
       max = Math.max(max, running);
     }
     expect(max).toBe(3); // the action's 3 slots: not 1 (no jobserver), not unbounded
+  });
+});
+
+describe('interrupting a build', () => {
+  // Unique sleep lengths, so the processes of this test can be told from any other.
+  const tag = `4${Math.floor(Math.random() * 9000 + 1000)}`;
+  const sleeps = (which: string) => execaSync('pgrep', ['-f', `^sleep ${tag}\\.${which}`], { reject: false }).stdout.split('\n').filter(Boolean);
+  const until = async (what: () => boolean, ms = 20_000) => {
+    for (const end = Date.now() + ms; !what(); await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() > end) throw new Error('timed out');
+    }
+  };
+  const started = (eventsFile: string) => (existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8').split('\n').filter((l) => l.includes('"action_started"')).length : 0);
+
+  it('SIGINT stops every running command with all it started, retries nothing, skips the rest and exits 130', async () => {
+    ws = new TempWorkspace({
+      'BUILD.ts': '',
+      'p/BUILD.ts': `import { cmd } from "xbuild";
+cmd({ name: "pipe", outs: ["pipe.out"], cmd: "sleep ${tag}.1 | cat; echo done > $@" });
+cmd({ name: "bg", outs: ["bg.out"], cmd: "(sleep ${tag}.2; true) & wait; echo done > $@" });
+cmd({ name: "multi", outs: ["multi.out"], cpu: 2, cmd: "sleep ${tag}.3; echo done > $@" });
+cmd({ name: "after", srcs: [":pipe"], outs: ["after.out"], cmd: "cp $< $@" });`,
+    });
+    // pipe and bg go to the shell workers, multi (2 CPU slots) is spawned directly.
+    const { proc, eventsFile } = ws.start(['build', '//p:after', '//p:bg', '//p:multi', '-j', '4']);
+    await until(() => sleeps('[123]').length === 3);
+    proc.kill('SIGINT');
+    const r = await proc;
+    expect(r.exitCode, String(r.stderr)).toBe(130);
+    await until(() => sleeps('[123]').length === 0, 3000);
+    const res = toResult(r.exitCode ?? -1, String(r.stdout), String(r.stderr), eventsFile);
+    expect(started(eventsFile)).toBe(3); // none retried, and after never started
+    expect(res.stderr).toContain('interrupted: stopped with the build');
+    expect(res.stderr).toMatch(/INTERRUPTED/);
+    expect(ws.exists('xbuild-out/p/after.out')).toBe(false);
+  });
+
+  it('also when only what an edited file reaches is rebuilt', async () => {
+    ws = new TempWorkspace({
+      'BUILD.ts': '',
+      'p/BUILD.ts': `import { cmd } from "xbuild";
+cmd({ name: "reader", srcs: ["mode.txt"], outs: ["reader.out"], cmd: "if grep -q slow $<; then sleep ${tag}.4 | cat; fi; cp $< $@" });`,
+      'p/mode.txt': 'fast\n',
+    });
+    expect((await ws.build('//p:reader')).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1200)); // past the stamp's 1 s "racy" window
+    await ws.build('//p:reader');
+    expect((await ws.build('//p:reader')).stderr).toMatch(/up to date/);
+    ws.write({ 'p/mode.txt': 'slow\n' });
+    const { proc, eventsFile } = ws.start(['build', '//p:reader']);
+    await until(() => sleeps('4').length === 1);
+    proc.kill('SIGINT');
+    const r = await proc;
+    expect(r.exitCode, String(r.stderr)).toBe(130);
+    await until(() => sleeps('4').length === 0, 3000);
+    expect(String(r.stderr)).toContain('running only what it reaches');
+    expect(started(eventsFile)).toBe(1);
   });
 });
