@@ -36,17 +36,40 @@ export interface ActionRunner {
 }
 
 const UNSHARE = '/usr/bin/unshare';
+export const SETPRIV = '/usr/bin/setpriv';
+/** util-linux's setpriv, to have a command's guard signalled when xbuild dies. */
+export const hasSetpriv = existsSync(SETPRIV);
+
+/**
+ * Runs the command in the background of a small bash that leads the command's process group and
+ * gets SIGTERM when xbuild dies (setpriv --pdeathsig), even by SIGKILL: it then stops the whole
+ * group, so no make or compiler runs on in a sandbox the next build may take over. The guard
+ * itself starts with an empty environment (so nothing in the action's, such as BASH_ENV, acts on
+ * it); the command gets exactly its own through `env -i` ($1 = how many NAME=VALUE follow). The
+ * command keeps SIGINT and SIGQUIT (a subshell that execs it; a plain `cmd &` would ignore them),
+ * and its end is passed on as it was: its exit code, or the signal that killed it.
+ */
+const GUARD = 'trap \'kill -TERM -- -$$ 2>/dev/null; exit 143\' TERM; n=$1; shift; '
+  + '( exec /usr/bin/env -i -- "${@:1:n}" "${@:n+1}" ) & '
+  + 'wait $! 2>/dev/null; s=$?; if (( s > 128 )); then trap - TERM; kill -s $(( s - 128 )) $$ 2>/dev/null; fi; exit $s';
+
+/** The argv that runs `argv` with environment `env` under GUARD (itself run with an empty environment). */
+function guarded(argv: readonly string[], env: Readonly<Record<string, string>>): string[] {
+  const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  return [SETPRIV, '--pdeathsig', 'TERM', '/bin/bash', '--noprofile', '--norc', '-c', GUARD, 'xbuild-guard', String(vars.length), ...vars, ...argv];
+}
 
 /** Can this process create network namespaces? (root with util-linux's unshare) */
 export const canIsolateNetwork = process.getuid?.() === 0 && existsSync(UNSHARE);
 
 export class ProcessRunner implements ActionRunner {
   async run(req: RunRequest, signal: AbortSignal): Promise<RunOutcome> {
-    const [file, ...args] = req.network || !canIsolateNetwork ? req.argv : [UNSHARE, '--net', '--', ...req.argv];
     writeFileSync(req.logPath, '');
     const jobserver = req.slots > 1 && req.jobserverPath ? openJobserver(req.jobserverPath, req.slots) : undefined;
     const env = jobserver !== undefined && req.env.MAKEFLAGS === undefined
       ? { ...req.env, MAKEFLAGS: ` -j${req.slots} --jobserver-auth=3,4` } : req.env;
+    const argv = hasSetpriv ? guarded(req.argv, env) : req.argv;
+    const [file, ...args] = req.network || !canIsolateNetwork ? argv : [UNSHARE, '--net', '--', ...argv];
     let forceKill: NodeJS.Timeout | undefined;
     try {
       // Loaded on first use: most builds send every command to the shell workers.
@@ -54,7 +77,7 @@ export class ProcessRunner implements ActionRunner {
       // Its own process group (a new session), so an interrupted build stops all it started.
       const sub = execa(file, args, {
         cwd: req.cwd,
-        env,
+        env: hasSetpriv ? {} : env,
         extendEnv: false,
         stdio: ['ignore', { file: req.logPath, append: true }, { file: req.logPath, append: true }, ...(jobserver !== undefined ? [jobserver, jobserver] : [])] as never,
         reject: false,

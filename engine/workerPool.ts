@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { isProcessAlive } from '../cache/processAlive.js';
-import { canIsolateNetwork, FORCE_KILL_AFTER_MS, killGroup, ProcessRunner, type ActionRunner, type RunOutcome, type RunRequest } from './runner.js';
+import { canIsolateNetwork, FORCE_KILL_AFTER_MS, hasSetpriv, killGroup, ProcessRunner, SETPRIV, type ActionRunner, type RunOutcome, type RunRequest } from './runner.js';
 
 // Requests come as two lines (id, request file); the request file holds NUL-separated fields:
 // cwd, log path, the number of env entries, the entries, the number of args, the args. Bash
@@ -35,10 +35,13 @@ import { canIsolateNetwork, FORCE_KILL_AFTER_MS, killGroup, ProcessRunner, type 
 // Each command is forked with job control on (`set -m` only around the fork), so it leads its own
 // process group and an interrupted build can stop it with everything it started (killGroup). The
 // worker ignores SIGINT, so a Ctrl-C on the terminal reaches xbuild, which stops the commands;
-// the commands themselves get SIGINT's default disposition back.
+// the commands themselves get SIGINT's default disposition back. If xbuild dies (even killed with
+// SIGKILL), the worker gets SIGTERM (setpriv --pdeathsig) and passes it to its command's group, so
+// no command runs on in a sandbox the next build may take over.
 const WORKER_LINES = `
 set +e;
 trap '' INT;
+trap '[[ -n $__xb_pid ]] && kill -TERM -- -"$__xb_pid" 2>/dev/null; exit 143' TERM;
 for __xb_v in $(compgen -e); do export -n "$__xb_v"; done;
 while IFS= read -r __xb_id && IFS= read -r __xb_req; do
   if ! mapfile -d '' -t __xb_f < "$__xb_req"; then printf 'E %s 127\\n' "$__xb_id"; continue; fi;
@@ -53,7 +56,7 @@ while IFS= read -r __xb_id && IFS= read -r __xb_req; do
     __xb_a=("\${__xb_f[@]:4+__xb_n}");
     if [[ \${#__xb_a[@]} -eq 5 && \${__xb_a[0]} == /bin/bash && \${__xb_a[1]} == -euo && \${__xb_a[2]} == pipefail && \${__xb_a[3]} == -c ]]; then
       __xb_s=\${__xb_a[4]};
-      unset __xb_a __xb_f __xb_n __xb_id __xb_req __xb_pid __xb_v;
+      unset __xb_a __xb_f __xb_n __xb_id __xb_req __xb_pid __xb_v __xb_st;
       export PWD SHLVL=$(( \${SHLVL:-0} + 1 ));
       set -euo pipefail;
       eval "unset __xb_s; $__xb_s";
@@ -65,7 +68,9 @@ while IFS= read -r __xb_id && IFS= read -r __xb_req; do
   set +m;
   printf 'S %s %d\\n' "$__xb_id" "$__xb_pid";
   wait "$__xb_pid" 2>/dev/null;
-  printf 'E %s %d\\n' "$__xb_id" "$?";
+  __xb_st=$?;
+  __xb_pid=;
+  printf 'E %s %d\\n' "$__xb_id" "$__xb_st";
 done
 `;
 /** The worker as one line (see above: evaluated scripts then start on line 1). */
@@ -85,8 +90,9 @@ class ShellWorker {
   dead = false;
 
   constructor(private readonly requestFile: string) {
-    const argv = canIsolateNetwork ? ['/usr/bin/unshare', '--net', '--', '/bin/bash', '--noprofile', '--norc', '-c', WORKER_SCRIPT]
-      : ['/bin/bash', '--noprofile', '--norc', '-c', WORKER_SCRIPT];
+    // The worker gets SIGTERM when xbuild dies (even by SIGKILL), and passes it to its command's group.
+    const shell = [...(hasSetpriv ? [SETPRIV, '--pdeathsig', 'TERM'] : []), '/bin/bash', '--noprofile', '--norc', '-c', WORKER_SCRIPT];
+    const argv = canIsolateNetwork ? ['/usr/bin/unshare', '--net', '--', ...shell] : shell;
     this.proc = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'], env: { PATH: '/usr/bin:/bin' } });
     const rl = createInterface({ input: this.proc.stdout! });
     rl.on('line', (line) => {

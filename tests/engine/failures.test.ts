@@ -173,6 +173,20 @@ cmd({ name: "after", srcs: [":pipe"], outs: ["after.out"], cmd: "cp $< $@" });`,
     expect(ws.exists('xbuild-out/p/after.out')).toBe(false);
   });
 
+  it('when xbuild itself is killed (SIGKILL), its commands stop too', async () => {
+    ws = new TempWorkspace({
+      'BUILD.ts': '',
+      'p/BUILD.ts': `import { cmd } from "xbuild";
+cmd({ name: "pipe", outs: ["pipe.out"], cmd: "sleep ${tag}.5 | cat; echo done > $@" });
+cmd({ name: "multi", outs: ["multi.out"], cpu: 2, cmd: "sleep ${tag}.6 | cat; echo done > $@" });`,
+    });
+    const { proc } = ws.start(['build', '//p:all', '-j', '4']);
+    await until(() => sleeps('[56]').length === 2);
+    proc.kill('SIGKILL');
+    await proc;
+    await until(() => sleeps('[56]').length === 0, 3000);
+  });
+
   it('also when only what an edited file reaches is rebuilt', async () => {
     ws = new TempWorkspace({
       'BUILD.ts': '',
