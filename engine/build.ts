@@ -149,8 +149,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
           error: outcome.error, logPath: outcome.logPath, logTail: outcome.logTail, exitCode: outcome.exitCode });
       }
       if (Date.now() - lastFlush > 2000) flush();
-      // A command killed because the user interrupted the build is not an environmental failure.
-      return { ok: outcome.ok, retryable: !outcome.ok && outcome.environmental && !signal.aborted };
+      return { ok: outcome.ok, retryable: !outcome.ok && outcome.environmental };
     },
     prepareAhead: (id) => void executor.prepareAhead(o.graph.actions.get(id as ActionId)!),
     settleNow: o.previous ? (id) => {

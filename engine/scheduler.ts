@@ -223,10 +223,7 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
 
   let onAbort: (() => void) | undefined;
   return new Promise<ScheduleResult>((resolve) => {
-    let finished = false;
     const finish = () => {
-      if (finished) return;
-      finished = true;
       const notStarted = new Set([...items.keys()].filter((id) => !succeeded.has(id) && !failed.has(id) && !skipped.has(id)));
       resolve({ ok: failed.size === 0 && notStarted.size === 0 && skipped.size === 0, succeeded, failed, skipped, notStarted });
     };
@@ -245,7 +242,7 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
         const blockedElsewhere = (it: WorkItem) =>
           (opts.memoryMb && it.memoryMb && usedMem > 0 && usedMem + it.memoryMb > opts.memoryMb) || (it.exclusive && exclusiveInUse.has(it.exclusive));
         const heldIo: string[] = [];
-        while (ioReady.size && runningIo < ioJobs) {
+        while (ioReady.size && runningIo < ioJobs && !stopping) {
           const it = items.get(ioReady.pop()!)!;
           if (blockedElsewhere(it)) heldIo.push(it.id);
           else launch(it, 0);
@@ -254,7 +251,7 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
         let shadow: { at: number; spare: number } | undefined;
         const t = now();
         const held: string[] = []; // looked at, not started: back into the heap afterwards
-        while (cpuReady.size && usedCpu < jobs) {
+        while (cpuReady.size && usedCpu < jobs && !stopping) { // a start may stop the build
           const id = cpuReady.pop()!;
           const it = items.get(id)!;
           const cpu = Math.min(it.cpu, jobs);

@@ -42,6 +42,42 @@ describe('scheduler', () => {
     expect(order[0]).toBe('long1');
   });
 
+  it('once its signal is aborted, starts nothing new and retries nothing, even with keep-going', async () => {
+    const ac = new AbortController();
+    const items = new Map([item('a', [], 1, 50), item('b'), item('c'), item('after', ['a'])].map((i) => [i.id, i]));
+    const started: string[] = [];
+    const result = await schedule(items, { jobs: 2, keepGoing: true, retries: 3, signal: ac.signal }, {
+      start: async (id) => {
+        started.push(id);
+        if (started.length === 1) setTimeout(() => ac.abort(), 1); // interrupted while the first two run
+        await new Promise((r) => setTimeout(r, 10));
+        return { ok: id !== 'a', retryable: true }; // a "was killed": retryable, but not now
+      },
+      skipped: () => {},
+    });
+    expect(started).toHaveLength(2);
+    expect(started[0]).toBe('a'); // the longest path first
+    expect([...result.failed]).toEqual(['a']);
+    expect([...result.notStarted]).toEqual([['b', 'c'].find((id) => !started.includes(id))]);
+    expect([...result.skipped]).toEqual(['after']); // keep-going: the failure's dependents
+    expect(result.ok).toBe(false);
+  });
+
+  it('an abort from inside a start stops the round of starts it came in', async () => {
+    const ac = new AbortController();
+    const items = new Map([item('a'), item('b'), item('c')].map((i) => [i.id, i]));
+    const started: string[] = [];
+    await schedule(items, { jobs: 3, keepGoing: false, signal: ac.signal }, {
+      start: async (id) => {
+        started.push(id);
+        ac.abort();
+        return { ok: true };
+      },
+      skipped: () => {},
+    });
+    expect(started).toHaveLength(1);
+  });
+
   it('with keep-going, skips only dependents of a failure', async () => {
     const items = [item('bad'), item('child', ['bad']), item('grandchild', ['child']), item('other')];
     const { result } = await run(items, 2, { keepGoing: true, fail: new Set(['bad']) });
