@@ -84,10 +84,7 @@ export class ProcessRunner implements ActionRunner {
         detached: true,
       });
       const onAbort = () => {
-        if (sub.pid === undefined) return;
-        const pid = sub.pid;
-        killGroup(pid, 'SIGTERM');
-        forceKill = setTimeout(() => killGroup(pid, 'SIGKILL'), FORCE_KILL_AFTER_MS).unref();
+        if (sub.pid !== undefined) forceKill = stopGroup(sub.pid);
       };
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
@@ -103,13 +100,19 @@ export class ProcessRunner implements ActionRunner {
 }
 
 /** A command still running this long after SIGTERM (the build was interrupted) gets SIGKILL. */
-export const FORCE_KILL_AFTER_MS = 5000;
+const FORCE_KILL_AFTER_MS = 5000;
 
 /**
- * Signals a command and everything it started: each command leads its own process group, so a
- * make, a compiler or a pipeline inside dies with it instead of running on after xbuild stops.
+ * Stops a command and everything it started: SIGTERM to its process group (each command leads
+ * its own, so a make, a compiler or a pipeline inside dies with it instead of running on after
+ * xbuild stops), SIGKILL after FORCE_KILL_AFTER_MS. Returns that timer, to clear once it ended.
  */
-export function killGroup(pid: number, sig: NodeJS.Signals): void {
+export function stopGroup(pid: number): NodeJS.Timeout {
+  killGroup(pid, 'SIGTERM');
+  return setTimeout(() => killGroup(pid, 'SIGKILL'), FORCE_KILL_AFTER_MS).unref();
+}
+
+function killGroup(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(-pid, sig);
   } catch {

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { isProcessAlive } from '../cache/processAlive.js';
-import { canIsolateNetwork, FORCE_KILL_AFTER_MS, hasSetpriv, killGroup, ProcessRunner, SETPRIV, type ActionRunner, type RunOutcome, type RunRequest } from './runner.js';
+import { canIsolateNetwork, hasSetpriv, ProcessRunner, SETPRIV, stopGroup, type ActionRunner, type RunOutcome, type RunRequest } from './runner.js';
 
 // Requests come as two lines (id, request file); the request file holds NUL-separated fields:
 // cwd, log path, the number of env entries, the entries, the number of args, the args. Bash
@@ -81,6 +81,8 @@ const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT'
 interface Pending {
   resolve(o: RunOutcome): void;
   pid?: number;
+  /** Called with the command's pid once it started. */
+  started?(pid: number): void;
 }
 
 class ShellWorker {
@@ -99,7 +101,10 @@ class ShellWorker {
       const [kind, id, num] = line.split(' ');
       const p = this.pending.get(id);
       if (!p) return;
-      if (kind === 'S') p.pid = Number(num);
+      if (kind === 'S') {
+        p.pid = Number(num);
+        p.started?.(p.pid);
+      }
       else {
         this.pending.delete(id);
         const status = Number(num);
@@ -124,9 +129,11 @@ class ShellWorker {
       this.pending.set(id, p);
       let forceKill: NodeJS.Timeout | undefined;
       const onAbort = () => {
-        if (!p.pid) return;
-        killGroup(p.pid, 'SIGTERM');
-        forceKill = setTimeout(() => killGroup(p.pid!, 'SIGKILL'), FORCE_KILL_AFTER_MS).unref();
+        if (p.pid) forceKill = stopGroup(p.pid);
+      };
+      // Interrupted before the worker said the command started: stopped as soon as it does.
+      p.started = () => {
+        if (signal.aborted) onAbort();
       };
       signal.addEventListener('abort', onAbort, { once: true });
       const done = p.resolve;
