@@ -10,7 +10,7 @@
  * - Callers write blobs BEFORE the action-cache row that names them.
  */
 import {
-  closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync,
+  closeSync, copyFileSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync,
   statSync, writeSync, writeFileSync, chmodSync, linkSync, readdirSync, utimesSync, createReadStream, createWriteStream,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -110,6 +110,10 @@ export class BlobStore {
    * loss before its fsync is detected, and no row can name it.
    */
   putFileDeferred(src: string): Digest {
+    // A small file is read once and hashed in memory: the bytes hashed are the bytes stored, and
+    // a blob already in the store (an output that came out the same) costs no temp file at all.
+    const small = readSmallFile(src, SMALL_FILE_BYTES);
+    if (small) return this.putBytesDeferred(small);
     const tmp = this.tempPath();
     copyFileSync(src, tmp);
     const d = sha256FileSync(tmp);
@@ -293,6 +297,24 @@ export class BlobStore {
     const dest = this.pathOf(hash);
     chmodSync(tmp, 0o444);
     this.shards.moveInto(dirname(dest), () => renameSync(tmp, dest));
+  }
+}
+
+/** Files up to this size are stored from memory (read once) rather than copied then hashed. */
+const SMALL_FILE_BYTES = 1 << 20;
+
+/** The whole file when it is at most `limit` bytes (one open, fstat, read, close), else undefined. */
+function readSmallFile(path: string, limit: number): Buffer | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > limit) return undefined;
+    const buf = Buffer.allocUnsafe(size + 1); // one byte more: a file that grew meanwhile is seen
+    let got = 0;
+    for (let n; got < buf.length && (n = readSync(fd, buf, got, buf.length - got, null)) > 0;) got += n;
+    return got > size ? undefined : buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
   }
 }
 
