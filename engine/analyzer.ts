@@ -143,13 +143,14 @@ export class Analyzer {
   private resolveDep(decl: TargetDecl, attrName: string, value: string): DepInfo {
     const pkg = decl.label.pkg;
     const raw = value.startsWith('//') || value.startsWith(':') ? value : `:${value}`;
-    const location = locateText(decl.location, `"${value}"`);
-    const edge: Edge = { from: decl.label.str, location };
+    // Where the BUILD file names the dependency: only errors need it, and finding it reads the file.
+    const where = () => locateText(decl.location, `"${value}"`);
+    const edge: Edge = { from: decl.label.str, get location() { return where(); } };
     let label: Label;
     try {
       label = parseLabel(raw, pkg);
     } catch (e) {
-      throw new DiagnosticError([diag('bad-label', `malformed label "${value}" in "${attrName}" of ${decl.label.str}: ${(e as LabelError).why}`, location)]);
+      throw new DiagnosticError([diag('bad-label', `malformed label "${value}" in "${attrName}" of ${decl.label.str}: ${(e as LabelError).why}`, where())]);
     }
     const loaded = this.opts.loader.loadPackage(label.pkg);
     if (loaded?.targets.has(label.name)) {
@@ -165,7 +166,7 @@ export class Analyzer {
     const guess = loaded ? didYouMean(label.name, loaded.targets.keys()) : undefined;
     const what = isLabelLike(value) ? `${label.str} does not exist` : `"${value}" in "${attrName}" of ${decl.label.str} is neither a target nor a file of //${pkg}`;
     const notes = [...(guess ? [`did you mean ${makeLabel(label.pkg, guess).str}?`] : []), ...this.chainNotes()];
-    throw new DiagnosticError([diag(loaded ? 'unknown-target' : 'unknown-package', loaded ? what : `${label.str}: no package //${label.pkg}`, location, notes)]);
+    throw new DiagnosticError([diag(loaded ? 'unknown-target' : 'unknown-package', loaded ? what : `${label.str}: no package //${label.pkg}`, where(), notes)]);
   }
 
   private configure(decl: TargetDecl): ConfiguredTarget {
