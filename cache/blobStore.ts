@@ -10,7 +10,7 @@
  * - Callers write blobs BEFORE the action-cache row that names them.
  */
 import {
-  closeSync, copyFileSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync,
+  closeSync, copyFileSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync,
   statSync, writeSync, writeFileSync, chmodSync, linkSync, readdirSync, utimesSync, createReadStream, createWriteStream,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -303,16 +303,11 @@ export class BlobStore {
 /** Files up to this size are stored from memory (read once) rather than copied then hashed. */
 const SMALL_FILE_BYTES = 1 << 20;
 
-/** The whole file when it is at most `limit` bytes (one open, fstat, read, close), else undefined. */
+/** The whole file when it is at most `limit` bytes (read through one descriptor), else undefined. */
 function readSmallFile(path: string, limit: number): Buffer | undefined {
   const fd = openSync(path, 'r');
   try {
-    const size = fstatSync(fd).size;
-    if (size > limit) return undefined;
-    const buf = Buffer.allocUnsafe(size + 1); // one byte more: a file that grew meanwhile is seen
-    let got = 0;
-    for (let n; got < buf.length && (n = readSync(fd, buf, got, buf.length - got, null)) > 0;) got += n;
-    return got > size ? undefined : buf.subarray(0, got);
+    return fstatSync(fd).size > limit ? undefined : readFileSync(fd);
   } finally {
     closeSync(fd);
   }
