@@ -19,14 +19,38 @@ const buildCommand = async (ctx: CommandContext) => {
     const code = await (await import('./incrementalBuild.js')).incrementalBuild(ctx, fast.previous);
     if (code !== undefined) return code;
   }
-  return (await import('./buildCommand.js')).buildCommand(ctx, fast?.previous);
+  const code = await (await import('./buildCommand.js')).buildCommand(ctx, fast?.previous);
+  if (code === EXIT.buildFailed) await explainStalePins(ctx);
+  return code;
 };
+
+/** After a failed build: fetches of pinned Debian files the archive no longer serves are a stale lock; say so once. */
+async function explainStalePins(ctx: CommandContext): Promise<void> {
+  const { openSession } = await import('./session.js');
+  const { lastBuildReport } = await import('./buildRecord.js');
+  const { NOT_SERVED } = await import('../engine/executor.js');
+  const { notServedUrls, stalePinReport } = await import('../lock/stalePins.js');
+  const session = await openSession(ctx.root, ctx.cacheDir);
+  let urls: string[];
+  try {
+    urls = notServedUrls(lastBuildReport(session.db, ctx.root)?.report.failures ?? [], NOT_SERVED);
+  } finally {
+    session.close();
+  }
+  if (!urls.length) return;
+  try {
+    for (const line of (await stalePinReport(ctx.root, ctx.cacheDir, urls)) ?? []) process.stderr.write(`${line}\n`);
+  } catch (e) {
+    process.stderr.write(`error[stale-pin] ${urls.length} pinned file(s) are no longer served (${urls.join(', ')}); checking what the archive has now failed: ${(e as Error).message}\n  fix: xbuild lock update\n`);
+  }
+}
 const queryCommand = async (ctx: CommandContext) => (await import('./queryCommand.js')).queryCommand(ctx);
 const explainCommand = async (ctx: CommandContext) => (await import('./explainCommand.js')).explainCommand(ctx);
 const checkCommand = async (ctx: CommandContext) => (await import('./checkCommand.js')).checkCommand(ctx);
 const reportCommand = async (ctx: CommandContext) => (await import('./reportCommand.js')).reportCommand(ctx);
 const cacheCommand = async (ctx: CommandContext) => (await import('./cacheCommand.js')).cacheCommand(ctx);
 const keyCommand = async (ctx: CommandContext) => (await import('./cacheCommand.js')).keyCommand(ctx);
+const lockCommand = async (ctx: CommandContext) => (await import('./lockCommand.js')).lockCommand(ctx);
 
 export const EXIT = { ok: 0, buildFailed: 1, usage: 2, internal: 3, interrupted: 130 } as const;
 
@@ -53,6 +77,10 @@ commands:
   cache export //t -o F   the closure of a built target as one .tar (entries signed: --sign-with)
   cache import F          verify (--trusted-key) then add an exported closure to the cache
   key generate --name N   make an ed25519 signing key (secret on stdout, public on stderr)
+  lock update             pin every Debian input again (newest versions the archive serves) in packages/debian.lock.json
+  lock check              ask the archive about every pin: missing and outdated ones (exit 1 if any)
+  lock ensure             check, and update the lock when a pin is no longer served (what setup runs)
+      --config FILE         the lock request (default packages/lock.config.json)
 
 remote cache (build flags; also in xbuild.config.json / ~/.config/xbuild/config.json):
   --remote-cache URL      a Bazel HTTP cache (nginx WebDAV, bazel-remote): /ac/<sha256>, /cas/<sha256>
@@ -88,6 +116,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await withWorkspace(rest, { ...COMMON, json: 'boolean' }, false, reportCommand);
       case 'cache':
         return await withWorkspace(rest, { ...COMMON, 'max-size': 'string', o: 'string', output: 'string', 'sign-with': 'list', 'trusted-key': 'list' }, false, cacheCommand);
+      case 'lock':
+        return await withWorkspace(rest, { ...COMMON, config: 'string' }, false, lockCommand);
       case 'key':
         return await keyCommand({ root: '', cacheDir: '', paths: { outDir: '', stateDir: '' }, ...parseArgs(rest, { name: 'string', out: 'string' }) });
       case 'clean':

@@ -32,6 +32,9 @@ import { removeTree } from './removeTree.js';
 import { Sandboxes, type Sandbox } from './sandbox.js';
 export { removeTree };
 
+/** How a fetch whose file the server no longer has fails (the CLI explains stale lock pins from it). */
+export const NOT_SERVED = 'not served any more (HTTP 404), nothing stored:';
+
 export const FIXED_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
@@ -438,6 +441,10 @@ export class Executor {
     const r = await fetchPinned(action.urls ?? [], action.sha256 ?? '', tmp, signal);
     if (!r.ok) {
       rmSync(tmp, { force: true });
+      if (r.notServed) {
+        // Retrying cannot help: the server no longer has the file (for an apt-mirror:// pin, the lock is stale).
+        return { ok: false as const, error: `${NOT_SERVED} ${(action.urls ?? []).join(' ')}:\n  ${r.errors.join('\n  ')}`, durationMs: Date.now() - started, environmental: false };
+      }
       return { ok: false as const, error: `fetch failed, nothing stored:\n  ${r.errors.join('\n  ')}`, durationMs: Date.now() - started, environmental: !r.errors.some((e) => e.includes('mismatch')) };
     }
     const digest = this.o.blobs.putFileSync(tmp);

@@ -11,16 +11,24 @@ import { sha256Tap } from '../cache/digest.js';
 import { fileURLToPath } from 'node:url';
 
 export interface FetchResult { readonly ok: true; readonly url: string }
-export interface FetchFailure { readonly ok: false; readonly errors: readonly string[] }
+/**
+ * `notServed`: every URL was answered "not found" (HTTP 404/410): the server no longer has the
+ * file, so trying again cannot help (for an `apt-mirror://` pin: the lock is stale).
+ */
+export interface FetchFailure { readonly ok: false; readonly errors: readonly string[]; readonly notServed: boolean }
 
-/** Every base URI in apt's configuration (deb822 .sources files and sources.list). */
+/**
+ * Every base URI in apt's configuration (deb822 .sources files and sources.list), or in the
+ * one file `$XBUILD_APT_SOURCES` names (another archive, e.g. a local one in tests).
+ */
 export function aptBaseUris(etcApt = '/etc/apt'): string[] {
   const uris: string[] = [];
   const files: string[] = [];
-  try {
+  if (process.env.XBUILD_APT_SOURCES) files.push(process.env.XBUILD_APT_SOURCES);
+  else try {
     files.push(...readdirSync(`${etcApt}/sources.list.d`).filter((f) => f.endsWith('.sources') || f.endsWith('.list')).map((f) => `${etcApt}/sources.list.d/${f}`));
   } catch { /* none */ }
-  files.push(`${etcApt}/sources.list`);
+  if (!process.env.XBUILD_APT_SOURCES) files.push(`${etcApt}/sources.list`);
   for (const f of files) {
     let text: string;
     try {
@@ -51,6 +59,7 @@ export function resolveFetchUrl(url: string): string[] {
 /** Downloads the first URL that yields the pinned bytes into `dest`. */
 export async function fetchPinned(urls: readonly string[], sha256: string, dest: string, signal: AbortSignal): Promise<FetchResult | FetchFailure> {
   const errors: string[] = [];
+  let notFound = 0;
   for (const u of urls) {
     let candidates: string[];
     try {
@@ -66,11 +75,12 @@ export async function fetchPinned(urls: readonly string[], sha256: string, dest:
         errors.push(`${url}: SHA-256 mismatch: expected ${sha256}, got ${got}`);
       } catch (e) {
         errors.push(`${url}: ${(e as Error).message}`);
+        if ((e as { status?: number }).status === 404 || (e as { status?: number }).status === 410) notFound++;
       }
       rmSync(dest, { force: true });
     }
   }
-  return { ok: false, errors };
+  return { ok: false, errors, notServed: notFound > 0 && notFound === errors.length };
 }
 
 async function download(url: string, dest: string, signal: AbortSignal): Promise<string> {
@@ -79,7 +89,7 @@ async function download(url: string, dest: string, signal: AbortSignal): Promise
   if (url.startsWith('file://')) body = createReadStream(fileURLToPath(url));
   else if (url.startsWith('http://') || url.startsWith('https://')) {
     const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(15 * 60_000)]), redirect: 'follow' });
-    if (!res.ok || !res.body) throw new Error(`HTTP ${res.status} ${res.statusText}`);
+    if (!res.ok || !res.body) throw Object.assign(new Error(`HTTP ${res.status} ${res.statusText}`), { status: res.status });
     body = Readable.fromWeb(res.body as never);
   } else throw new Error('unsupported URL scheme (use http, https, file or apt-mirror)');
   await pipeline(body, tap.stream, createWriteStream(dest));

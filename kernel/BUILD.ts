@@ -1,10 +1,13 @@
 // The XSC Linux kernel, Linux 6.1 from Debian's linux-source-6.1, one target per arch and variant.
+// The source is the linux-source-6.1 .deb pinned in packages/debian.lock.json (`inputs`), fetched
+// from the archive like every other pin: nothing comes from the host's installed packages.
 // The series under patches/ is applied in order; config fragments are merged onto tinyconfig in
 // the order given (common, per arch, per variant) and every option they ask for is checked.
-import { kernelImage } from "xbuild";
+import { fetch, kernelImage } from "xbuild";
+import { aptMirrorUrl, lock } from "../packages/lockTargets.js";
 
-/** Debian 12's linux-source-6.1 6.1.192-2: SHA-256 of /usr/src/linux-source-6.1.tar.xz. */
-const LINUX_SOURCE_SHA256 = "4d415b3d364834fd818270e88813e90323bbfce4f519a0e6bd4940ddcd7df693";
+const source = lock.inputs["linux-source-6.1"];
+fetch({ name: "linux-source", urls: [aptMirrorUrl(source)], sha256: source.sha256, out: source.path.slice(source.path.lastIndexOf("/") + 1) });
 
 const PATCHES = [
   "patches/0001-xsc-variant-boot-banner.patch",
@@ -16,7 +19,7 @@ for (const variant of ["base", "cfi-compat"] as const) {
     name: `x86_64-${variant}`,
     arch: "x86_64",
     variant,
-    sourceSha256: LINUX_SOURCE_SHA256,
+    source: ":linux-source",
     series: "patches/series",
     patches: PATCHES,
     configs: ["configs/common.config", "configs/x86_64.config", `configs/${variant}.config`],

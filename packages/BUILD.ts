@@ -1,20 +1,25 @@
-// The XSC package set, generated from packages/debian.lock.json (tools/lock-debian.sh writes it,
+// The XSC package set, generated from packages/debian.lock.json (`xbuild lock update` writes it,
 // and its twin debianLock.ts that this file imports). Nothing here names a package by hand: a
 // 2,600-package lock gives 2,600 source builds per variant through the same loops.
 //
-//   //packages:build-root-amd64          pinned mmdebstrap buildd root (tarball)
+//   //packages:build-root-amd64          the build root (tarball) from the pinned .debs of the lock's buildRoot
 //   //packages:src-<file>, deb-<binary>  pinned fetches (SHA-256 from the archive's indices)
+//   //packages:root-<binary>             pinned fetches of the build root's .debs
 //   //packages:<source>-<variant>        dpkg-buildpackage -B with //toolchains:x86_64-<variant>
 //   //packages:cet-audit-cfi-compat      every ELF of every cfi-compat .deb has IBT+SHSTK
 //   //packages:set-<variant>             DebSetInfo for the ISO (cfi-compat: the audited .debs)
 //   //packages:repo-<variant>            flat APT repository of the set
 import { aptRepository, debCetAudit, debSet, debianBuildRoot, debianPackage, fetch } from "xbuild";
-import { BUILD_ROOT, VARIANTS, aptMirrorUrl, debLabels, lock, sourceFileLabels, type SourceName } from "./lockTargets.js";
+import { BUILD_ROOT, VARIANTS, aptMirrorUrl, debFileName, debLabels, lock, sourceFileLabels, type SourceName } from "./lockTargets.js";
 
+for (const p of lock.buildRoot.packages) {
+  fetch({ name: `root-${p.name}`, urls: [aptMirrorUrl(p)], sha256: p.sha256, out: `root/${debFileName(p)}` });
+}
 debianBuildRoot({
   name: BUILD_ROOT.split(":")[1],
   suite: lock.suite,
   packages: lock.buildRoot.packages.map((p) => `${p.name}=${p.version}`),
+  debs: lock.buildRoot.packages.map((p) => `:root-${p.name}`),
 });
 
 for (const source of Object.keys(lock.sources) as SourceName[]) {
@@ -23,7 +28,7 @@ for (const source of Object.keys(lock.sources) as SourceName[]) {
   }
 }
 for (const [name, b] of Object.entries(lock.binaries)) {
-  fetch({ name: `deb-${name}`, urls: [aptMirrorUrl(b)], sha256: b.sha256, out: b.path.slice(b.path.lastIndexOf("/") + 1) });
+  fetch({ name: `deb-${name}`, urls: [aptMirrorUrl(b)], sha256: b.sha256, out: debFileName(b) });
 }
 
 const setSources = new Set<string>(lock.set);

@@ -1,14 +1,13 @@
 /**
  * Build roots: the chroot every Debian package and the cfi-compat toolchain build in.
  *
- * One action runs `mmdebstrap --mode=unshare --variant=buildd` with every package pinned to the
- * version in packages/debian.lock.json and checks that the root holds exactly that set
- * (rules/scripts/debian/make-root.sh). Its output is a tarball, stored by content like any other
- * output; SOURCE_DATE_EPOCH makes it byte-reproducible (two runs gave the same SHA-256).
- *
- * This is the one package-side action with `network: true`: apt inside mmdebstrap downloads the
- * pinned versions from the archive the machine's apt is configured for (read at run time, never
- * written into the workspace). Every later action gets its packages from pinned fetches instead.
+ * One action installs exactly the packages of packages/debian.lock.json's buildRoot section,
+ * from their pinned .debs (fetch targets: the engine checks each SHA-256), with
+ * `mmdebstrap --variant=essential --include=<the pinned set>` over a local repository of those
+ * .debs, and checks that the root holds exactly that set (rules/scripts/debian/make-root.sh).
+ * No network: nothing of the host's installed packages or of the archive's current state enters
+ * it. Its output is a tarball, stored by content like any other output; SOURCE_DATE_EPOCH makes
+ * it byte-reproducible.
  */
 import { defineRule, attr, type Artifact } from '../engine/api.js';
 
@@ -31,6 +30,7 @@ export const debianBuildRoot = defineRule({
   attrs: {
     suite: attr.string({ doc: 'Debian suite of the archive (bookworm).' }),
     packages: attr.stringList({ doc: '"name=version" of every package of the root (the lock\'s buildRoot), exactly.' }),
+    debs: attr.labelList({ doc: 'The pinned .deb of every one of those packages (fetch targets).' }),
     debArch: attr.string({ default: 'amd64', values: ['amd64', 'arm64'] }),
     sourceDateEpoch: attr.int({ default: 1700000000, doc: 'Clamps every mtime in the tarball.' }),
   },
@@ -42,16 +42,19 @@ export const debianBuildRoot = defineRule({
     // Only the root's own pins are an input, so editing other parts of the lock keeps the root.
     const pins = ctx.actions.write(`${ctx.name}.pins`,
       `${ctx.attrs.suite}\n${[...ctx.attrs.packages].sort().map((p) => p.replace('=', ' ')).join('\n')}\n`);
+    const debs = ctx.attrs.debs.flatMap((d) => d.files);
+    if (debs.length !== ctx.attrs.packages.length) {
+      throw new Error(`debs: ${debs.length} .debs for ${ctx.attrs.packages.length} pinned packages; give one pinned .deb per package`);
+    }
     const tarball = ctx.actions.declareFile(`${ctx.name}.tar`);
     const script = ctx.ruleFile('scripts/debian/make-root.sh');
     ctx.actions.run({
       mnemonic: 'BuildRoot',
-      progress: `mmdebstrap --variant=buildd ${ctx.label}`,
-      argv: ['/usr/bin/bash', script, pins.path, tarball.path],
-      inputs: [pins],
+      progress: `mmdebstrap: build root of ${debs.length} pinned packages ${ctx.label}`,
+      argv: ['/usr/bin/bash', script, pins.path, tarball.path, ...debs.map((d) => d.path)],
+      inputs: [pins, ...debs],
       outputs: [tarball],
-      tools: [script, '/usr/bin/mmdebstrap', '/etc/apt/sources.list.d/debian.sources'],
-      network: true,
+      tools: [script, '/usr/bin/mmdebstrap', '/usr/bin/dpkg-scanpackages'],
       sourceDateEpoch: ctx.attrs.sourceDateEpoch,
       memoryMb: 1024,
     });

@@ -1,11 +1,11 @@
 /**
- * The XSC Linux kernel: Debian's linux-source tarball (pinned by SHA-256) + the quilt series
+ * The XSC Linux kernel: Debian's linux-source (a pinned fetch of the linux-source .deb) + the quilt series
  * under kernel/patches/ + config fragments merged onto tinyconfig, built by
  * rules/scripts/kernel/build.sh in ONE action that takes many CPU slots (make -jN inside).
  *
  * Incremental: the action has a persistent dir per arch and variant (outside the action key)
  * holding the extracted tarball and a make build tree. The key still covers every input
- * (tarball, series, each patch, each fragment, the script, the host compiler and tools), and the
+ * (the source .deb, series, each patch, each fragment, the script, the host compiler and tools), and the
  * script makes the tree equal to "pristine + series" by content before make runs, so the image
  * depends only on the inputs; build.sh's header explains why, and how an interrupted tree is
  * detected (a marker written after success) and rebuilt clean.
@@ -42,8 +42,7 @@ export const kernelImage = defineRule({
   attrs: {
     arch: attr.string({ values: ['x86_64', 'aarch64'] as const }),
     variant: attr.string({ values: ['base', 'cfi-compat'] as const }),
-    sourceTarball: attr.string({ default: '/usr/src/linux-source-6.1.tar.xz', doc: 'Host path of the Debian linux-source tarball.' }),
-    sourceSha256: attr.string({ doc: 'Pinned SHA-256 of the tarball; a different host version fails the build.' }),
+    source: attr.label({ doc: 'Debian\'s linux-source-<version> .deb (a pinned fetch), or the linux-source .tar.xz it holds.' }),
     series: attr.label({ doc: 'The quilt series file; the patches it names are next to it.' }),
     patches: attr.labelList({ doc: 'Every patch the series names (inputs of the action).' }),
     configs: attr.labelList({ doc: 'Config fragments, merged in this order onto tinyconfig.' }),
@@ -52,9 +51,8 @@ export const kernelImage = defineRule({
   },
   impl(ctx) {
     const { arch, variant } = ctx.attrs;
-    if (!/^[0-9a-f]{64}$/.test(ctx.attrs.sourceSha256)) {
-      throw new Error(`sourceSha256 must be 64 lowercase hex digits, got "${ctx.attrs.sourceSha256}"`);
-    }
+    const source = single(ctx.attrs.source.files, 'source', ctx.label);
+    if (!/\.(deb|tar\.xz)$/.test(source.path)) throw new Error(`source: ${source.path} is neither a linux-source .deb nor a .tar.xz`);
     const series = single(ctx.attrs.series.files, 'series', ctx.label);
     const patches = ctx.attrs.patches.flatMap((d) => d.files);
     const seriesDir = series.path.slice(0, series.path.lastIndexOf('/') + 1);
@@ -74,14 +72,14 @@ export const kernelImage = defineRule({
       progress: `building Linux ${arch} ${variant} kernel ${ctx.label}`,
       argv: [
         '/usr/bin/bash', script,
-        '--tarball', ctx.attrs.sourceTarball, '--tarball-sha256', ctx.attrs.sourceSha256,
+        '--source', source.path,
         '--series', series.path, '--arch', arch, '--variant', variant,
         ...configs.flatMap((c) => ['--config', c.path]),
         '--out-image', image.path, '--out-config', config.path,
       ],
-      inputs: [series, ...patches, ...configs],
+      inputs: [source, series, ...patches, ...configs],
       outputs: [image, config],
-      tools: [script, ctx.attrs.sourceTarball, ...(HOST_TOOLS[arch] ?? [])],
+      tools: [script, ...(HOST_TOOLS[arch] ?? [])],
       cpu: ctx.attrs.jobs,
       memoryMb: 2048,
       persistentDir: `kernel-${arch}-${variant}`,

@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine (as root) to build the XSC distribution with xbuild:
 # the Debian tools the rules call (build roots, kernel, ISO, QEMU) and the npm dependencies
-# (which also compiles xbuild). Nothing is downloaded from anywhere but Debian's archive
-# (through this machine's apt configuration) and the npm registry.
-#   scripts/setup.sh [--tools-only]    (--tools-only: the Debian tools, not npm ci)
+# (which also compiles xbuild), then makes sure the Debian lock can be built from today.
+# Nothing is downloaded from anywhere but Debian's archive (through this machine's apt
+# configuration) and the npm registry.
+#
+# Tools only: no input of the build comes from the host's installed packages. Sources, the
+# build root's packages, build dependencies and the kernel's linux-source are pinned in
+# packages/debian.lock.json and fetched by the build itself.
+#
+# Debian's archive keeps only current versions and bookworm-security moves every week, so a
+# committed lock goes stale: `xbuild lock ensure` asks the archive about every pin and, when one
+# is no longer served, rewrites the lock with what the archive serves now (it says which pins
+# moved; the workspace then differs from git).
+#   scripts/setup.sh [--tools-only]    (--tools-only: the Debian tools, not npm ci nor the lock check)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -12,8 +22,8 @@ tools_only=0
 PACKAGES=(
   # build roots and Debian package builds
   mmdebstrap uidmap dpkg-dev apt-utils binutils
-  # kernel: Linux 6.1 source and its build dependencies
-  linux-source-6.1 bc flex bison libelf-dev libssl-dev cpio make gcc patch rsync xz-utils
+  # kernel: its build dependencies (the source itself is a pinned fetch)
+  bc flex bison libelf-dev libssl-dev cpio make gcc patch rsync xz-utils
   # ISO and boot test
   xorriso grub-pc-bin grub-common mtools qemu-system-x86 busybox-static
   # xbuild itself
@@ -27,4 +37,6 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
-[ $tools_only = 1 ] || npm ci --no-audit --no-fund
+[ $tools_only = 1 ] && exit 0
+npm ci --no-audit --no-fund
+node bin/xbuild.js lock ensure

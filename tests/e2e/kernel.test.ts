@@ -2,24 +2,25 @@
  * The kernel target through the real CLI, on a temporary copy of the workspace's kernel/ package:
  * a patch that does not apply fails naming the patch and the hunk; a config fragment asking for
  * an option Kconfig drops (the CFI JIT allowlist in a cfi-compat kernel) fails naming the
- * fragment, line and option. Both stop before make, so the test costs one tarball extraction
- * (~20 s) and a kconfig build, not a kernel build.
+ * fragment, line and option. Both stop before make, so the test costs one source extraction
+ * (~20 s) and a kconfig build, not a kernel build. A linux-source pin whose bytes are not the
+ * archive's fails in its fetch, before any kernel work.
  *
  * Slow (e2e): outside the default suite; scripts/e2e-kernel-iso.sh runs it (step 8) with its own config.
- * Needs: linux-source-6.1 bc flex bison libelf-dev libssl-dev rsync (see README), `npm run build`.
+ * Needs: bc flex bison libelf-dev libssl-dev rsync (scripts/setup.sh), the archive (the source is
+ * a pinned fetch of linux-source-6.1), `npm run build`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, TempWorkspace } from '../helpers/cli.js';
 
-const TARBALL = '/usr/src/linux-source-6.1.tar.xz';
-
-describe.runIf(existsSync(TARBALL))('kernel_image through xbuild', () => {
+describe('kernel_image through xbuild', () => {
   let ws: TempWorkspace;
   beforeAll(() => {
     ws = new TempWorkspace({ 'BUILD.ts': '// root\n' });
     cpSync(join(REPO, 'kernel'), join(ws.root, 'kernel'), { recursive: true });
+    cpSync(join(REPO, 'packages'), join(ws.root, 'packages'), { recursive: true, filter: (p) => !/xbuild-out|\.xbuild/.test(p) });
   });
   afterAll(() => ws.cleanup());
 
@@ -61,16 +62,18 @@ describe.runIf(existsSync(TARBALL))('kernel_image through xbuild', () => {
     }
   }, 600_000);
 
-  it('refuses a tarball that is not the pinned one', async () => {
-    const build = join(ws.root, 'kernel/BUILD.ts');
-    const good = readFileSync(build, 'utf8');
-    writeFileSync(build, good.replace(/const LINUX_SOURCE_SHA256 = "[0-9a-f]{64}"/, `const LINUX_SOURCE_SHA256 = "${'0'.repeat(64)}"`));
+  it('refuses linux-source bytes that are not the pinned ones, in the fetch', async () => {
+    const lockTs = join(ws.root, 'packages/debianLock.ts');
+    const good = readFileSync(lockTs, 'utf8');
+    const pinned = (JSON.parse(readFileSync(join(ws.root, 'packages/debian.lock.json'), 'utf8')) as { inputs: Record<string, { sha256: string }> }).inputs['linux-source-6.1'].sha256;
+    writeFileSync(lockTs, good.replace(pinned, '0'.repeat(64)));
     try {
       const r = await ws.build('//kernel:x86_64-base');
       expect(r.code).not.toBe(0);
-      expect(r.stdout + r.stderr).toContain(`the workspace pins ${'0'.repeat(64)}`);
+      expect(r.failed).toEqual(['//kernel:linux-source']);
+      expect(r.stdout + r.stderr).toContain(`SHA-256 mismatch: expected ${'0'.repeat(64)}`);
     } finally {
-      writeFileSync(build, good);
+      writeFileSync(lockTs, good);
     }
   }, 600_000);
 });

@@ -97,7 +97,7 @@ made=$(for f in root/build/*.deb; do dpkg-deb -f "$f" Package; done | sort | xar
 if [ ${#expect[@]} -gt 0 ]; then
   want=$(printf '%s\n' "${expect[@]}" | sort | xargs)
   if [ "$made" != "$want" ]; then
-    echo "build-deb.sh: $src $ver$suffix made the packages [$made] but the lock expects [$want]; rerun tools/lock-debian.sh" >&2
+    echo "build-deb.sh: $src $ver$suffix made the packages [$made] but the lock expects [$want]; run `xbuild lock update`" >&2
     exit 1
   fi
 fi

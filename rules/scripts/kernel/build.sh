@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
-# Build an XSC Linux kernel image: Debian's linux-source tarball + a quilt series + merged
+# Build an XSC Linux kernel image: Debian's linux-source + a quilt series + merged
 # config fragments -> bzImage (x86_64) / Image (aarch64) and the final .config.
 #
 # Usage:
-#   build.sh --tarball /usr/src/linux-source-6.1.tar.xz [--tarball-sha256 HEX] \
+#   build.sh --source linux-source-6.1_6.1.192-3_all.deb \
 #            --series kernel/patches/series \
 #            --arch x86_64 --variant base \
 #            --config kernel/configs/common.config --config kernel/configs/x86_64.config \
 #            --config kernel/configs/base.config \
 #            --out-image OUT/bzImage --out-config OUT/kernel.config
-#   Patches are the files the series names, next to the series file.
+#   Patches are the files the series names, next to the series file. --source is Debian's
+#   linux-source-<version> .deb (its /usr/src/linux-source-*.tar.xz is extracted) or that .tar.xz.
 #
 # Environment: XBUILD_CPUS (make -j, default 2), SOURCE_DATE_EPOCH (build timestamp, default 0),
 # XBUILD_PERSISTENT_DIR (incremental work dir; without it a throw-away dir is used = cold build).
 #
 # INCREMENTAL BUILD, AND WHY THE RESULT IS STILL CORRECT
 # The work dir (XBUILD_PERSISTENT_DIR) is outside the action key: it is only a make cache.
-#   pristine/<sha256 of tarball>/  the tarball extracted once (written to a temp name, then renamed)
+#   pristine/<sha256 of source>/   the source extracted once (written to a temp name, then renamed)
 #   src/                           pristine + the series applied; kept in sync by content
 #   obj/                           make O=obj output tree (objects, .config, the image)
 #   tree-ok                        marker: the tree is consistent (see below)
@@ -28,11 +29,11 @@
 # file whose content is unchanged keeps its old mtime, a changed, added or reverted file gets
 # a fresh one, so make's mtime-based dependency check (plus Kbuild's per-command .cmd files
 # and fixdep header dependencies) recompiles exactly what the content change affects.
-# The engine keys this action by the content of every input (tarball digest, every patch,
+# The engine keys this action by the content of every input (the source's digest, every patch,
 # the series, each config fragment, this script, the host tools); whatever the key, src/ is
 # made equal to "pristine + series" before make runs, so the image depends only on those
 # inputs, never on which build ran before. A tree in an unknown state (a build killed with
-# kill -9 or by a signal in the middle of the sync or of make, a different tarball) has no
+# kill -9 or by a signal in the middle of the sync or of make, a different source) has no
 # tree-ok marker: the marker is deleted just before src/ is touched and rewritten once make
 # has finished (successfully, or stopped by an ordinary compile error: Kbuild's .DELETE_ON_ERROR
 # removes half-written targets), and a run that finds it missing wipes src/ and obj/ and builds
@@ -42,12 +43,11 @@ set -euo pipefail
 die() { echo "error: $*" >&2; exit 1; }
 log() { echo "[kernel] $*" >&2; }
 
-tarball= tarball_sha256= series= arch= variant= out_image= out_config=
+source= series= arch= variant= out_image= out_config=
 configs=()
 while [ $# -gt 0 ]; do
   case $1 in
-    --tarball) tarball=$2; shift 2 ;;
-    --tarball-sha256) tarball_sha256=$2; shift 2 ;;
+    --source) source=$2; shift 2 ;;
     --series) series=$2; shift 2 ;;
     --arch) arch=$2; shift 2 ;;
     --variant) variant=$2; shift 2 ;;
@@ -57,11 +57,11 @@ while [ $# -gt 0 ]; do
     *) die "build.sh: unknown argument '$1'" ;;
   esac
 done
-for v in tarball series arch variant out_image out_config; do
+for v in source series arch variant out_image out_config; do
   [ -n "${!v}" ] || die "build.sh: missing --${v//_/-}"
 done
 [ ${#configs[@]} -gt 0 ] || die "build.sh: no --config fragment given"
-[ -f "$tarball" ] || die "kernel source tarball $tarball does not exist (apt-get install linux-source-6.1)"
+[ -f "$source" ] || die "kernel source $source does not exist"
 [ -f "$series" ] || die "patch series $series does not exist"
 
 case $arch in
@@ -73,7 +73,7 @@ case $variant in base|cfi-compat) ;; *) die "unknown variant '$variant' (expecte
 
 exec_root=$PWD
 abspath() { case $1 in /*) echo "$1" ;; *) echo "$exec_root/$1" ;; esac; }
-tarball=$(abspath "$tarball"); series=$(abspath "$series")
+source=$(abspath "$source"); series=$(abspath "$series")
 out_image=$(abspath "$out_image"); out_config=$(abspath "$out_config")
 for i in "${!configs[@]}"; do configs[$i]=$(abspath "${configs[$i]}"); done
 
@@ -86,25 +86,31 @@ mkdir -p "$work"
 exec 9>"$work/.lock"
 flock 9   # the engine already locks the persistent dir; this also protects standalone runs
 
-# --- 1. pristine source, extracted once per tarball content -------------------------------
+# --- 1. pristine source, extracted once per source content --------------------------------
+# (The engine checked the source's SHA-256 against its pin before this ran: it is an input.)
 t0=$(date +%s)
-sha=$(sha256sum "$tarball" | cut -d' ' -f1)
-if [ -n "$tarball_sha256" ] && [ "$sha" != "$tarball_sha256" ]; then
-  die "kernel source $tarball has sha256 $sha, the workspace pins $tarball_sha256 (install the pinned linux-source-6.1 version, or update the pin in kernel/BUILD.ts)"
-fi
+sha=$(sha256sum "$source" | cut -d' ' -f1)
 pristine=$work/pristine/$sha
 if [ ! -d "$pristine" ]; then
-  log "extracting $(basename "$tarball") (sha256 ${sha:0:12}) into the persistent work dir"
+  log "extracting $(basename "$source") (sha256 ${sha:0:12}) into the persistent work dir"
   rm -rf "$work/pristine"
   mkdir -p "$work/pristine/$sha.tmp"
-  tar -xf "$tarball" -C "$work/pristine/$sha.tmp" --strip-components=1
+  case $source in
+    *.deb)
+      # The .deb holds /usr/src/linux-source-<version>.tar.xz: stream it out, never written whole.
+      dpkg-deb --fsys-tarfile "$source" | tar -xO --wildcards './usr/src/linux-source-*.tar.xz' \
+        | tar -xJ -C "$work/pristine/$sha.tmp" --strip-components=1 \
+        || die "$(basename "$source") holds no usr/src/linux-source-*.tar.xz (is it Debian's linux-source .deb?)" ;;
+    *) tar -xf "$source" -C "$work/pristine/$sha.tmp" --strip-components=1 ;;
+  esac
+  [ -f "$work/pristine/$sha.tmp/Makefile" ] || die "$(basename "$source") did not unpack to a kernel source tree"
   mv "$work/pristine/$sha.tmp" "$pristine"
 fi
 
 # --- 2. is the incremental tree trustworthy? ---------------------------------------------
 marker=$work/tree-ok
-if [ "$(cat "$marker" 2>/dev/null)" != "tarball $sha arch $arch" ]; then
-  [ -e "$work/src" ] && log "no success marker for this tree (first build, killed or failed build, new tarball): building clean"
+if [ "$(cat "$marker" 2>/dev/null)" != "source $sha arch $arch" ]; then
+  [ -e "$work/src" ] && log "no success marker for this tree (first build, killed or failed build, new source): building clean"
   rm -rf "$work/src" "$work/obj" "$marker"
 fi
 mkdir -p "$work/src" "$work/obj"
@@ -207,7 +213,7 @@ if [ $rc -ne 0 ]; then
     # make stopped on an ordinary build error: Kbuild declares .DELETE_ON_ERROR
     # (scripts/Kbuild.include), so no half-written target survives and make can continue from
     # this tree once the error is fixed. A killed make (rc > 128) leaves no marker.
-    echo "tarball $sha arch $arch" > "$marker"
+    echo "source $sha arch $arch" > "$marker"
   fi
   die "make $image_target failed for $arch-$variant (exit $rc)"
 fi
@@ -217,5 +223,5 @@ log "make $image_target took $((t3 - t2)) s"
 mkdir -p "$(dirname "$out_image")" "$(dirname "$out_config")"
 cp "$work/obj/$image_rel" "$out_image"
 cp "$work/obj/.config" "$out_config"
-echo "tarball $sha arch $arch" > "$marker"
+echo "source $sha arch $arch" > "$marker"
 log "done: $(stat -c %s "$out_image") bytes, total $((t3 - t0)) s"
