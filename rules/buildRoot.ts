@@ -54,7 +54,7 @@ export const debianBuildRoot = defineRule({
       argv: ['/usr/bin/bash', script, pins.path, tarball.path, ...debs.map((d) => d.path)],
       inputs: [pins, ...debs],
       outputs: [tarball],
-      tools: [script, '/usr/bin/mmdebstrap', '/usr/bin/dpkg-scanpackages'],
+      tools: [script, '/usr/bin/mmdebstrap', '/usr/bin/dpkg-scanpackages', '/usr/bin/apt-ftparchive'],
       sourceDateEpoch: ctx.attrs.sourceDateEpoch,
       memoryMb: 1024,
     });

@@ -21,9 +21,13 @@ mkdir -p "$work/repo"
 # apt reads the repository as its unprivileged sandbox user (_apt): the path must be world-readable.
 chmod 0755 "$work" "$work/repo"
 for deb in "$@"; do ln "$deb" "$work/repo/" 2>/dev/null || cp "$deb" "$work/repo/"; done
-(cd "$work/repo" && dpkg-scanpackages --multiversion . /dev/null 2>/dev/null > Packages)
-sed -n '2,$p' "$pins" | sort > "$work/expected"
 suite=$(head -1 "$pins")
+# mmdebstrap takes the essential set from the release whose suite or codename is SUITE: the
+# local repository's Release says it is that suite.
+(cd "$work/repo" && dpkg-scanpackages --multiversion . /dev/null 2>/dev/null > Packages \
+  && apt-ftparchive -o "APT::FTPArchive::Release::Suite=$suite" -o "APT::FTPArchive::Release::Codename=$suite" release . > Release.new \
+  && mv Release.new Release)
+sed -n '2,$p' "$pins" | sort > "$work/expected"
 include=$(awk '{print $1}' "$work/expected" | paste -sd,)
 missing=$(awk '{print $1"_"$2}' "$work/expected" | sed 's/_[0-9]*:/_/' | while read -r nv; do compgen -G "$work/repo/${nv}_*.deb" >/dev/null || echo "$nv"; done)
 [ -z "$missing" ] || { echo "make-root.sh: no .deb given for: $missing" >&2; exit 2; }
