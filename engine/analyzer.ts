@@ -195,7 +195,7 @@ export class Analyzer {
     if (out.error) {
       if (out.error.code && !out.error.code.startsWith('import-failed:')) fail(out.error.message, out.error.code);
       throw new DiagnosticError([loader.thrownDiagnostic(out.error, undefined, 'rule-error', `${label.str} (rule ${rule.name}) failed during analysis: `,
-        decl.location, this.chainNotes())]);
+        decl.location, this.chainNotes(), out.throwMark)]);
     }
     const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
     for (const op of out.ops) {

@@ -24,6 +24,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { SourceLocation } from './diagnostics.js';
+import type { ThrowSites } from './throwSites.js';
 import { realmPrelude, type RealmConfig, type RealmControl, type RealmFrame, type ThrownDescription } from './realmPrelude.js';
 
 export type { RealmConfig, RealmFrame, ThrownDescription };
@@ -59,6 +60,8 @@ export interface RealmLoadResult {
   readonly rules: readonly RealmRuleDefinition[];
   readonly logs: readonly (readonly [string, string])[];
   readonly error?: ThrownDescription;
+  /** With `ThrowSites`: how many throws it had seen when the evaluation's own code ended (see ThrowSites.find). */
+  readonly throwMark?: number;
 }
 
 export interface RealmImplResult {
@@ -68,6 +71,7 @@ export interface RealmImplResult {
   readonly logs: readonly (readonly [string, string])[];
   readonly error?: ThrownDescription;
   readonly result?: { readonly files?: unknown; readonly providers?: unknown };
+  readonly throwMark?: number;
 }
 
 /** The key marking a value JSON cannot hold in declared data, e.g. `{ "$xbuild:unsupported": "function" }`. */
@@ -123,7 +127,7 @@ export class BuildRealm {
   private readonly context: vm.Context;
   private readonly control: RealmControl;
 
-  constructor(config: Omit<RealmConfig, 'lockdownOptions'>, private readonly hooks?: RealmHooks) {
+  constructor(config: Omit<RealmConfig, 'lockdownOptions'>, private readonly hooks?: RealmHooks, private readonly throwSites?: ThrowSites) {
     this.context = vm.createContext(Object.create(null), {
       name: 'xbuild BUILD files', codeGeneration: { strings: false, wasm: false }, microtaskMode: 'afterEvaluate',
     });
@@ -181,10 +185,12 @@ export class BuildRealm {
     this.hooks?.enter(what, where);
     try {
       start();
+      // Throws after this (promise jobs, getters run to describe what escaped) did not cause the failure.
+      const throwMark = this.throwSites?.mark();
       drainScript.runInContext(this.context);
       const out = this.control.finish();
       if (typeof out !== 'string') throw new Error('the build realm answered something other than JSON (this is an xbuild bug)');
-      return JSON.parse(out);
+      return { ...JSON.parse(out), throwMark };
     } finally {
       this.hooks?.leave();
     }

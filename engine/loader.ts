@@ -205,7 +205,7 @@ export class Loader {
       if (json !== undefined) (config.data as Record<string, string>)[name] = json;
       else (config.hostOnly as string[]).push(name);
     }
-    this.buildRealm = new BuildRealm(config, this.opts.hooks);
+    this.buildRealm = new BuildRealm(config, this.opts.hooks, this.opts.throwSites);
     return this.buildRealm;
   }
 
@@ -246,7 +246,7 @@ export class Loader {
       }
       targets.set(checked.label.name, checked);
     }
-    if (result.error) diagnostics.push(this.thrownDiagnostic(result.error, buildFile, 'build-file-error', ''));
+    if (result.error) diagnostics.push(this.thrownDiagnostic(result.error, buildFile, 'build-file-error', '', undefined, [], result.throwMark));
     if (diagnostics.length) throw new DiagnosticError(diagnostics);
     const loaded: LoadedPackage = { pkg, buildFile, targets };
     this.packages.set(pkg, loaded);
@@ -322,9 +322,13 @@ export class Loader {
     const source = this.read(absPath);
     const problem = this.realm().defineJson(absPath, source);
     if (problem === undefined) return { ok: true };
+    // V8's message does not always say where; TypeScript's JSON parser does.
+    const ts = typescript();
+    const first = (ts.parseJsonText(absPath, source) as unknown as { parseDiagnostics: readonly import('typescript').DiagnosticWithLocation[] }).parseDiagnostics[0];
     const at = /position (\d+)/.exec(problem);
-    const pos = at ? lineColumn(source, Number(at[1])) : { line: 1, column: 1 };
-    return { ok: false, diagnostics: [diag('bad-json', `${relative(this.root, absPath)} is not valid JSON: ${problem}`, { file: absPath, ...pos })] };
+    const offset = first?.start ?? (at ? Number(at[1]) : 0);
+    const why = first ? ts.flattenDiagnosticMessageText(first.messageText, ' ') : problem.split('\n')[0];
+    return { ok: false, diagnostics: [diag('bad-json', `${relative(this.root, absPath)} is not valid JSON: ${why}`, { file: absPath, ...lineColumn(source, offset) })] };
   }
 
   private defineCode(absPath: string, stack: readonly string[]): ModuleOutcome {
@@ -459,7 +463,8 @@ export class Loader {
    * stack, else where V8's debugger saw it thrown (`throwSites`), else at the start of the
    * module it escaped from. `prefix` goes before the message.
    */
-  thrownDiagnostic(t: ThrownDescription, fallbackFile: string | undefined, code: string, prefix: string, fallback?: SourceLocation, notes: readonly string[] = []): Diagnostic {
+  thrownDiagnostic(t: ThrownDescription, fallbackFile: string | undefined, code: string, prefix: string, fallback?: SourceLocation,
+    notes: readonly string[] = [], throwMark?: number): Diagnostic {
     const failed = t.code?.startsWith('import-failed:') ? this.importFailures[Number(t.code.slice('import-failed:'.length))] : undefined;
     if (failed) return failed[0];
     const frames = t.frames ? this.mapFrames(t.frames) : t.stackText ? this.workspaceFrames(t.stackText) : [];
@@ -467,7 +472,7 @@ export class Loader {
     if (t.code) return diag(t.code, message, fallback ?? frames[0], notes);
     const called = frames.slice(1).map((f) => `called from ${relative(this.root, f.file)}:${f.line}:${f.column}`);
     if (frames.length) return diag(code, message, frames[0], [...called, ...notes]);
-    const site = this.opts.throwSites?.find(t, (path) => this.sourceMaps.has(path));
+    const site = this.opts.throwSites?.find(t, (path) => this.sourceMaps.has(path), throwMark);
     if (site) {
       const pos = this.sourceMaps.get(site.file)?.original(site.line, site.column);
       if (pos) return diag(code, message, { file: site.file, ...pos }, notes);

@@ -125,8 +125,9 @@ export function realmPrelude(config: RealmConfig): RealmControl {
     readonly declared: Record<string, true>;
     readonly pkg: string;
     error?: ThrownDescription;
+    /** What escaped the evaluation, described in `finish` (after the host noted where the throw was). */
+    thrown?: { readonly value: unknown; readonly module?: string };
     result?: unknown;
-    resultError?: ThrownDescription;
   }
   let current: Evaluation | undefined;
   const strayLogs: (readonly [string, string])[] = [];
@@ -190,10 +191,20 @@ export function realmPrelude(config: RealmConfig): RealmControl {
     ErrorCtor.captureStackTrace(holder);
     return isArray(holder.stack) ? holder.stack as RealmFrame[] : [];
   });
+  /**
+   * Stacks formatted as V8 does, by the realm itself: without it Node would fall back to the
+   * thread's own `Error.prepareStackTrace` (SES's, in the worker), handing it realm errors.
+   */
+  const formatStack = (error: unknown, sites: unknown[]): string => {
+    let out = text(error);
+    for (const site of sites) out += `\n    at ${text(site)}`;
+    return out;
+  };
   const resetErrorState = () => {
-    ErrorCtor.prepareStackTrace = undefined;
+    ErrorCtor.prepareStackTrace = formatStack;
     ErrorCtor.stackTraceLimit = 10;
   };
+  resetErrorState();
 
   /** Errors the xbuild API throws on purpose, with the diagnostic code the host should use. */
   const apiErrors = new WeakMap<object, string>();
@@ -483,7 +494,7 @@ export function realmPrelude(config: RealmConfig): RealmControl {
       try {
         load(path);
       } catch (e) {
-        ev.error = { ...describeThrown(e), module: failedFirst };
+        ev.thrown = { value: e, module: failedFirst };
       }
     },
     runImpl(ruleId, inputJson) {
@@ -494,13 +505,14 @@ export function realmPrelude(config: RealmConfig): RealmControl {
         if (!rule) throw new Error(`rule ${ruleId} does not exist (this is an xbuild bug)`);
         ev.result = rule.impl(makeCtx(input, ev));
       } catch (e) {
-        if (e !== needProbe) ev.error = describeThrown(e);
+        if (e !== needProbe) ev.thrown = { value: e };
       }
     },
     finish() {
       const ev = current;
       current = undefined;
       if (!ev) return stringify({ logs: strayLogs.splice(0) });
+      if (ev.thrown) ev.error = { ...describeThrown(ev.thrown.value), module: ev.thrown.module };
       let result: unknown;
       if (ev.kind === 'impl' && !ev.error && !ev.needs.length) {
         try {

@@ -19,8 +19,10 @@ export interface ThrowSite {
 }
 
 export interface ThrowSites {
-  /** The last place a value like `t` was thrown or rejected with in a module `isModule` accepts. */
-  find(t: ThrownDescription, isModule: (path: string) => boolean): ThrowSite | undefined;
+  /** How many throws have been seen so far. */
+  mark(): number;
+  /** The last place a value like `t` was thrown or rejected with, in a module `isModule` accepts, among the first `before` throws. */
+  find(t: ThrownDescription, isModule: (path: string) => boolean, before?: number): ThrowSite | undefined;
 }
 
 interface RemoteObject {
@@ -86,9 +88,13 @@ export class DebuggerThrowSites implements ThrowSites {
     if (failure) throw failure;
   }
 
-  find(t: ThrownDescription, isModule: (path: string) => boolean): ThrowSite | undefined {
+  mark(): number {
+    return this.seen.length;
+  }
+
+  find(t: ThrownDescription, isModule: (path: string) => boolean, before = this.seen.length): ThrowSite | undefined {
     const key = keyOfThrown(t);
-    for (let i = this.seen.length - 1; i >= 0; i--) {
+    for (let i = Math.min(before, this.seen.length) - 1; i >= 0; i--) {
       if (this.seen[i].key !== key) continue;
       const site = this.seen[i].frames.find((f) => isModule(f.file));
       if (site) return site;
