@@ -6,8 +6,10 @@
  *  - one BUILD.ts edited: a warm cache, a comment appended to one BUILD file, so that every
  *    file is evaluated again (transpiled code comes from the cache);
  * and, on a two-target workspace, `xbuild query` after an edit (the worker's start-up).
- * Figures: wall time of the command and the analysis time xbuild prints ("Analysed ... in N
- * ms", from `build --dry-run`); medians, A and B alternating (ABBA) so drift cancels.
+ * Figures: wall time of the command, the analysis time xbuild prints ("Analysed ... in N ms",
+ * from `build --dry-run`) and the CPU time (user + system, all threads) of the command; medians,
+ * A and B alternating (ABBA) so drift cancels. On a shared machine CPU time varies less than
+ * wall time.
  *
  *   node dist/bench/loadBench.js --baseline /path/to/other/xbuild [--sizes 2600,20000] [--reps 3] [--dir /tmp/...]
  *
@@ -35,17 +37,17 @@ function parse(argv: readonly string[]): Options {
   };
 }
 
-interface Run { readonly wallS: number; readonly analysisS?: number; readonly maxRssMb: number }
+interface Run { readonly wallS: number; readonly cpuS: number; readonly analysisS?: number; readonly maxRssMb: number }
 
 /** One command, timed by /usr/bin/time (wall seconds, peak RSS); fails loudly if xbuild failed. */
 function timed(bin: string, args: readonly string[], ws: string, cache: string): Run {
-  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, bin, ...args], {
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M %U %S', process.execPath, bin, ...args], {
     cwd: ws, env: { ...process.env, XBUILD_CACHE_DIR: cache, CI: '1' }, encoding: 'utf8', maxBuffer: 1 << 28,
   });
   if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed (${r.status}):\n${r.stderr.slice(-3000)}`);
-  const t = /TIME ([\d.]+) (\d+)/.exec(r.stderr);
+  const t = /TIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr);
   const a = /Analysed \d+ targets, \d+ actions in (\d+) ms/.exec(r.stdout + r.stderr);
-  return { wallS: Number(t?.[1]), maxRssMb: Number(t?.[2]) / 1024, analysisS: a ? Number(a[1]) / 1000 : undefined };
+  return { wallS: Number(t?.[1]), cpuS: Number(t?.[3]) + Number(t?.[4]), maxRssMb: Number(t?.[2]) / 1024, analysisS: a ? Number(a[1]) / 1000 : undefined };
 }
 
 const fmt = (x: number) => x.toFixed(x < 10 ? 3 : 1);
@@ -55,8 +57,9 @@ function summary(label: string, a: Run[], b: Run[]): string {
   const wallA = m(a, (r) => r.wallS), wallB = m(b, (r) => r.wallS);
   const anA = m(a, (r) => r.analysisS), anB = m(b, (r) => r.analysisS);
   const rssA = m(a, (r) => r.maxRssMb), rssB = m(b, (r) => r.maxRssMb);
+  const cpuA = m(a, (r) => r.cpuS), cpuB = m(b, (r) => r.cpuS);
   const analysis = Number.isFinite(anA) && Number.isFinite(anB) ? ` | ${fmt(anA)} | ${fmt(anB)} | ${(anB / anA).toFixed(2)}` : ' | | | ';
-  return `| ${label} | ${fmt(wallA)} | ${fmt(wallB)} | ${(wallB / wallA).toFixed(2)}${analysis} | ${rssA.toFixed(0)} / ${rssB.toFixed(0)} | ${a.map((r) => fmt(r.wallS)).join(', ')} / ${b.map((r) => fmt(r.wallS)).join(', ')} |`;
+  return `| ${label} | ${fmt(wallA)} | ${fmt(wallB)} | ${(wallB / wallA).toFixed(2)}${analysis} | ${fmt(cpuA)} | ${fmt(cpuB)} | ${(cpuB / cpuA).toFixed(2)} | ${rssA.toFixed(0)} / ${rssB.toFixed(0)} | ${a.map((r) => fmt(r.wallS)).join(', ')} / ${b.map((r) => fmt(r.wallS)).join(', ')} |`;
 }
 
 function main(): void {
@@ -106,8 +109,8 @@ function main(): void {
   }
   rows.push(summary('2 targets, `xbuild query //...` after an edit', small.a, small.b));
   console.log(`\nA = ${o.baseline}, B = this checkout; medians of ${o.reps} (small: ${o.smallReps}), interleaved\n`);
-  console.log('| what | A wall s | B wall s | B/A | A analysis s | B analysis s | B/A | peak RSS MB A / B | runs A / B |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| what | A wall s | B wall s | B/A | A analysis s | B analysis s | B/A | A CPU s | B CPU s | B/A | peak RSS MB A / B | wall runs A / B |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
 }
 

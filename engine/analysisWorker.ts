@@ -8,10 +8,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { lockdownThisRealm } from './buildRealm.js';
 import type { AnalysisReply, AnalysisRequest } from './analysisInWorker.js';
 
-lockdownThisRealm();
+lockdownThisRealm(dirname((workerData as AnalysisRequest).dbPath));
 
 async function run(req: AnalysisRequest & { readonly board: SharedArrayBuffer }): Promise<AnalysisReply> {
   const [{ default: Database }, { Loader }, { Analyzer }, { SqliteTranspileCache }, { DiagnosticError }, { ActivityBoard }] = await Promise.all([

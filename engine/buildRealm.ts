@@ -20,7 +20,7 @@
  * `RealmHooks.enter` (what is being evaluated) so that a watchdog can name it.
  */
 import vm from 'node:vm';
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { SourceLocation } from './diagnostics.js';
@@ -106,17 +106,41 @@ const LOCKDOWN_OPTIONS = {
 const require = createRequire(import.meta.url);
 let sesScript: vm.Script | undefined;
 /** SES's lockdown bundle, compiled once per thread and run in each realm. */
-function ses(): vm.Script {
+function ses(codeCacheDir?: string): vm.Script {
+  if (sesScript) return sesScript;
   // The bundle that defines `lockdown` and `harden` as globals when run as a script (not exported by name).
-  sesScript ??= new vm.Script(readFileSync(join(dirname(require.resolve('ses/package.json')), 'dist/ses.umd.min.js'), 'utf8'), { filename: 'xbuild:ses' });
+  const dir = dirname(require.resolve('ses/package.json'));
+  const version = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+  const source = readFileSync(join(dir, 'dist/ses.umd.min.js'), 'utf8');
+  // V8's compiled code for it, kept in the cache directory: compiling it is a good part of a worker's start.
+  const cacheFile = codeCacheDir && join(codeCacheDir, `v8-ses-${version}-${process.version}-${process.arch}.bin`);
+  let cachedData: Buffer | undefined;
+  try {
+    if (cacheFile) cachedData = readFileSync(cacheFile);
+  } catch { /* not made yet */ }
+  sesScript = new vm.Script(source, { filename: 'xbuild:ses', cachedData });
+  if (cacheFile && (!cachedData || sesScript.cachedDataRejected)) {
+    const script = sesScript;
+    // After the first run, so that the functions lockdown compiled are in it too.
+    queueMicrotask(() => {
+      try {
+        const tmp = `${cacheFile}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+        writeFileSync(tmp, script.createCachedData());
+        renameSync(tmp, cacheFile);
+      } catch { /* a cache only */ }
+    });
+  }
   return sesScript;
 }
 let preludeScript: vm.Script | undefined;
 const drainScript = new vm.Script('0', { filename: 'xbuild:drain' });
 
-/** Runs SES in the current thread's own realm (the analysis worker's), before any other code of it. */
-export function lockdownThisRealm(): void {
-  ses().runInThisContext();
+/**
+ * Runs SES in the current thread's own realm (the analysis worker's), before any other code of
+ * it. `codeCacheDir`: where V8's compiled SES may be kept between runs.
+ */
+export function lockdownThisRealm(codeCacheDir?: string): void {
+  ses(codeCacheDir).runInThisContext();
   (globalThis as unknown as { lockdown(o: object): void }).lockdown({
     errorTaming: 'unsafe', stackFiltering: 'verbose', overrideTaming: 'moderate', consoleTaming: 'unsafe', domainTaming: 'unsafe',
     errorTrapping: 'none', unhandledRejectionTrapping: 'none',
