@@ -79,7 +79,7 @@ async function openArchive(cacheDir: string, config: LockConfig): Promise<AptArc
 async function update(root: string, config: LockConfig, archive: AptArchive, served: ServedCheck, started: number, before?: DebianLock): Promise<number> {
   before ??= existsSync(config.lockPath) ? readLock(config.lockPath) : undefined;
   const lock = await resolveLock({ archive, served, config, log: (m) => say(`lock update: ${m}`) });
-  writeLock(config.lockPath, lock, config.tsTwinPath);
+  writeLock(config.lockPath, lock);
   const rel = relative(root, config.lockPath);
   const moved = movedPins(before, lock);
   const n = Object.keys(lock.sources).length + lock.buildRoot.packages.length + Object.keys(lock.binaries).length + Object.keys(lock.inputs).length;

@@ -78,18 +78,10 @@ export function readLock(path: string): DebianLock {
   return JSON.parse(readFileSync(path, 'utf8')) as DebianLock;
 }
 
-/** Writes the lock (and, while BUILD files need it, its TypeScript twin) atomically. */
-export function writeLock(path: string, lock: DebianLock, tsTwin?: string): void {
-  const json = JSON.stringify(lock, null, 2) + '\n';
-  writeFileSync(`${path}.tmp`, json);
+/** Writes the lock atomically (BUILD files import the JSON itself). */
+export function writeLock(path: string, lock: DebianLock): void {
+  writeFileSync(`${path}.tmp`, JSON.stringify(lock, null, 2) + '\n');
   renameSync(`${path}.tmp`, path);
-  if (tsTwin) {
-    writeFileSync(`${tsTwin}.tmp`,
-      '// Written by `xbuild lock update`: the same data as debian.lock.json, importable by BUILD.ts.\n' +
-      '/* eslint-disable */\n' +
-      `export const debianLock = ${json.trimEnd()} as const;\n`);
-    renameSync(`${tsTwin}.tmp`, tsTwin);
-  }
 }
 
 /** A pin as one line: `source zlib 1:1.2.13.dfsg-1`, `deb linux-libc-dev 6.1.192-3`. */

@@ -1,5 +1,5 @@
-// The XSC package set, generated from packages/debian.lock.json (`xbuild lock update` writes it,
-// and its twin debianLock.ts that this file imports). Nothing here names a package by hand: a
+// The XSC package set, generated from packages/debian.lock.json (`xbuild lock update` writes it;
+// lockTargets.ts imports the JSON). Nothing here names a package by hand: a
 // 2,600-package lock gives 2,600 source builds per variant through the same loops.
 //
 //   //packages:build-root-amd64          the build root (tarball) from the pinned .debs of the lock's buildRoot
