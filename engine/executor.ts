@@ -98,6 +98,8 @@ export class Executor {
 
   constructor(private readonly o: ExecutorOptions) {
     this.sandboxes = new Sandboxes(join(o.paths.cacheDir, 'sandbox'), !o.keepSandboxes);
+    // A blob found altered on disk is never used; say so (the actions needing it run again).
+    o.blobs.onDamaged = (hash, why) => o.events({ type: 'warning', message: `cache blob ${hash} was removed: ${why} (altered on disk); what needs it is made again` });
   }
 
   /** The key of an action whose inputs are all available; throws with a user message if one is missing. */
@@ -477,7 +479,13 @@ export class Executor {
     let lock: PidLock | undefined;
     let clean = false;
     try {
-      const links = ahead?.links ?? this.stageInputs(action, execroot);
+      let links: StagedLink[];
+      try {
+        links = ahead?.links ?? this.stageInputs(action, execroot);
+      } catch (e) {
+        if (e instanceof UserActionError) return { ok: false as const, error: e.message, durationMs: Date.now() - started, environmental: false };
+        throw e;
+      }
       const env: Record<string, string> = {
         PATH: FIXED_PATH,
         ...action.env,
