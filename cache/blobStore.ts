@@ -155,6 +155,32 @@ export class BlobStore {
   }
 
   /**
+   * Stores a copy of `src` as the blob `expected` if its bytes hash to it (e.g. an output's copy
+   * in xbuild-out, when its blob was found damaged and dropped); false when they do not.
+   */
+  putIfMatches(expected: Digest, src: string): boolean {
+    const tmp = this.tempPath();
+    try {
+      copyFileSync(src, tmp);
+      const d = sha256FileSync(tmp);
+      if (d.hash !== expected.hash || d.sizeBytes !== expected.sizeBytes) return false;
+      this.pin(d.hash);
+      const fd = openSync(tmp, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      this.commit(tmp, d.hash);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+
+  /**
    * Like putFileSync, but the blob is not fsynced yet: call `syncPending()` and await it before
    * writing any row that names the blob. On the hot path this keeps fsync off the main thread
    * (one per action costs milliseconds here); readers verify digests, so a blob torn by a power

@@ -595,7 +595,7 @@ export class Executor {
         }
         const inOut = join(this.o.paths.root, a.path);
         if (!this.o.blobs.copyOutVerified(made.digest.hash, dest, fileMode(made.executable, false))
-          && !(this.o.digests.known(inOut) === made.digest.hash && copyInto(inOut, dest, fileMode(made.executable, false)))) {
+          && !(this.o.blobs.putIfMatches(made.digest, inOut) && this.o.blobs.copyOutVerified(made.digest.hash, dest, fileMode(made.executable, false)))) {
           throw new UserActionError(`input ${a.path} is missing from the blob store or corrupted; run the build again`);
         }
       } else {
@@ -632,17 +632,6 @@ function copySource(src: string, dest: string): void {
   copyFileSync(src, dest);
   const st = statSync(src);
   utimesSync(dest, st.atime, st.mtime);
-}
-
-/** Copies a file (the xbuild-out copy of an output whose blob is gone) and sets its mode. */
-function copyInto(src: string, dest: string, mode: number): boolean {
-  try {
-    copyFileSync(src, dest);
-    chmodSync(dest, mode);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function modeMatches(path: string, executable: boolean): boolean {
