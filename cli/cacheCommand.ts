@@ -54,6 +54,8 @@ export async function cacheCommand(ctx: CommandContext): Promise<number> {
         if (args.length === 0) throw new UsageError('cache export needs a target label: xbuild cache export //iso:cfi-compat -o closure.tar');
         const outPath = ctx.flags.o ?? ctx.flags.output;
         if (typeof outPath !== 'string') throw new UsageError('cache export needs -o FILE');
+        const signers = loadSigners(cacheSettings(ctx.root, ctx.flags).signWith);
+        if (signers.length === 0) throw new UsageError('cache export signs every entry: pass --sign-with=SECRET_KEY_FILE (see xbuild key generate)');
         // The closure: every action the targets need, by the key of its last successful run.
         const { graph, labels } = await analyze(session, args);
         const needed = actionsFor(graph, labels.flatMap((l) => graph.targets.get(l as never)?.files ?? []));
@@ -64,9 +66,6 @@ export async function cacheCommand(ctx: CommandContext): Promise<number> {
           if (!result) throw new UsageError(`${graph.actions.get(id)!.label} has not been built successfully here (or its result was evicted); build ${args.join(' ')} first, then export`);
           keys.push(h!.key as Sha256);
         }
-        const settings = cacheSettings(ctx.root, ctx.flags);
-        const signers = loadSigners(settings.signWith);
-        if (signers.length === 0) throw new UsageError('cache export signs every entry: pass --sign-with=SECRET_KEY_FILE (see xbuild key generate)');
         const r = await exportClosure({ keys, actionCache: session.actionCache, store: session.blobs, signers, outPath: resolve(outPath) });
         if (r.status === 'failed') {
           process.stderr.write(`cache export failed:\n  ${r.problems.join('\n  ')}\n`);
