@@ -157,8 +157,9 @@ export function liveLeases(cacheDir: string, withPins = false): LiveLease[] {
       continue; // released meanwhile
     }
     const nl = text.indexOf('\n');
-    const header = parseHeader(nl < 0 ? text : text.slice(0, nl));
-    if (!header) continue; // being written: its process pins nothing yet
+    // A header not yet (wholly) written: a process starting to use the cache, which pins nothing yet.
+    const header = parseHeader(nl < 0 ? '' : text.slice(0, nl))
+      ?? { kind: 'use' as const, pid: identity.pid, workspace: '', command: '(starting)', startedMs: Date.now() };
     const pins = new Set<string>();
     if (withPins) for (const line of text.slice(nl + 1).split('\n')) if (line.length === 64) pins.add(line);
     out.push({ identity, header, pins });
