@@ -15,6 +15,8 @@ import { cacheSettings } from './settings.js';
 import { finishBuildRecord, startBuildRecord } from './buildRecord.js';
 import { reportBuildEnd } from './buildEnd.js';
 import type { CommandContext } from './main.js';
+import type { ActionGraph } from '../engine/action.js';
+import { removeUndeclared } from '../engine/staleOutputs.js';
 
 export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild): Promise<number> {
   if (ctx.positional.length === 0) throw new UsageError('build needs at least one target pattern, e.g. xbuild build //examples/hello:hello');
@@ -41,12 +43,13 @@ export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild
     if (ctx.flags['dry-run']) {
       return (await import('./dryRun.js')).dryRun(session, analysis.graph, analysis.labels, jobs);
     }
+    clearUndeclaredOutputs(ctx, analysis.graph, emit);
     const settings = cacheSettings(ctx.root, ctx.flags);
+    const abort = new AbortController();
     const remote = settings.remoteCache || settings.remoteUpload
-      ? (await import('./remoteSetup.js')).setupRemote(settings, session.blobs, (level, message) => emit({ type: level, message }))
+      ? (await import('./remoteSetup.js')).setupRemote(settings, session.blobs, (level, message) => emit({ type: level, message }), abort.signal)
       : undefined;
     const recordId = startBuildRecord(session.db, ctx.root, ctx.positional);
-    const abort = new AbortController();
     const onSigint = () => {
       emit({ type: 'warning', message: 'interrupted: stopping running actions' });
       abort.abort();
@@ -94,6 +97,21 @@ export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild
   } finally {
     for (const l of loggers) l.close();
     session.close();
+  }
+}
+
+/**
+ * Before anything runs: a build of the whole workspace (`//...`) knows every declared output, so
+ * whatever else is in xbuild-out/ is stale (a deleted target's outputs) and goes; after a killed
+ * xbuild, its temp files and parked directories go (engine/staleOutputs.ts).
+ */
+function clearUndeclaredOutputs(ctx: CommandContext, graph: ActionGraph, emit: (e: BuildEvent) => void): void {
+  const whole = ctx.positional.includes('//...');
+  if (!whole && !ctx.lockTakenOver) return;
+  const r = removeUndeclared(ctx.root, new Set(graph.producers.keys()), !whole);
+  if (r.removed.length) {
+    const shown = r.removed.slice(0, 5).join(', ') + (r.removed.length > 5 ? `, and ${r.removed.length - 5} more` : '');
+    emit({ type: 'info', message: `removed ${r.removed.length} ${whole ? 'stale output' : 'leftover'}${r.removed.length === 1 ? '' : 's'} no target declares: ${shown}` });
   }
 }
 

@@ -8,7 +8,7 @@ import { lastBuildReport } from './buildRecord.js';
 import type { CommandContext } from './main.js';
 
 export async function reportCommand(ctx: CommandContext): Promise<number> {
-  const session = await openSession(ctx.root, ctx.cacheDir);
+  const session = await openSession(ctx.root, ctx.cacheDir, 'report');
   try {
     const last = lastBuildReport(session.db, ctx.root);
     if (!last) {

@@ -17,12 +17,15 @@ import { DiagnosticError } from '../engine/diagnostics.js';
 import { SqliteTranspileCache } from '../engine/transpileCache.js';
 import type { ActionGraph } from '../engine/action.js';
 import { workspacePaths, type WorkspacePaths } from '../engine/workspace.js';
+import { CacheLease } from '../cache/cacheLease.js';
 
 /** The xbuild installation's source root (where rules/scripts live). */
 export const INSTALL_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface Session {
   readonly paths: WorkspacePaths;
+  /** This process's lease on the cache: what it uses is kept by gc and clean in other processes. */
+  readonly lease: CacheLease;
   readonly db: Db;
   readonly blobs: BlobStore;
   readonly actionCache: ActionCache;
@@ -31,16 +34,34 @@ export interface Session {
   close(): void;
 }
 
-export async function openSession(root: string, cacheDir: string): Promise<Session> {
+/**
+ * `command` names the command in the cache lease (what `clean --all` and `cache gc` print about
+ * a running process). Temp files of killed processes are removed from the blob store here.
+ */
+export async function openSession(root: string, cacheDir: string, command = 'build'): Promise<Session> {
   await initFileDigests();
   const paths = workspacePaths(root, cacheDir);
-  const db = openDatabase(join(cacheDir, 'cache.db'));
+  const lease = await CacheLease.take(cacheDir, { workspace: root, command, startedMs: Date.now() },
+    (pid) => process.stderr.write(`xbuild: the cache ${cacheDir} is being removed (xbuild clean --all, pid ${pid}); waiting for it to finish...\n`));
+  let db: Db;
+  try {
+    db = openDatabase(join(cacheDir, 'cache.db'));
+  } catch (e) {
+    lease.release();
+    throw e;
+  }
   const digests = new FileDigests(db);
+  const blobs = new BlobStore(cacheDir);
+  blobs.lease = lease;
+  blobs.sweepTemp();
+  const actionCache = new ActionCache(db);
+  actionCache.lease = lease;
   return {
-    paths, db, blobs: new BlobStore(cacheDir), actionCache: new ActionCache(db), digests, history: new History(db),
+    paths, lease, db, blobs, actionCache, digests, history: new History(db),
     close: () => {
       digests.flush();
       db.close();
+      lease.release();
     },
   };
 }

@@ -103,7 +103,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   // rest goes to the scheduler. Dependents of a miss must wait for the real output.
   // After a previous build, unchanged actions are settled by the scheduler as they become ready,
   // and the few that changed go to the cache anyway: the pre-pass only pays off for a remote.
-  const substituted = o.previous && !o.remote ? new Set<ActionId>() : await substituteFromCaches(o.graph, needed, executor, o.remote ? 8 : 1, (action, outcome) => {
+  const substituted = o.previous && !o.remote ? new Set<ActionId>() : await substituteFromCaches(o.graph, needed, executor, o.remote ? 8 : 1, signal, (action, outcome) => {
     keysOf.set(action.id, outcome.key);
     statusOfSubst.set(action.id, 'cached');
     if (outcome.cache === 'remote') cachedRemote++;
@@ -300,7 +300,7 @@ function targetOutcomes(graph: ActionGraph, labels: readonly string[], needed: R
  * inputs are already known (from the cache), restoring hits. Returns the actions it satisfied.
  */
 async function substituteFromCaches(
-  graph: ActionGraph, needed: ReadonlySet<ActionId>, executor: Executor, concurrency: number,
+  graph: ActionGraph, needed: ReadonlySet<ActionId>, executor: Executor, concurrency: number, signal: AbortSignal,
   onHit: (a: Action, outcome: { key: string; cache?: 'local' | 'remote'; durationMs: number }) => void,
 ): Promise<Set<ActionId>> {
   const waiting = new Map<ActionId, number>();
@@ -313,7 +313,7 @@ async function substituteFromCaches(
   const queue = [...needed].filter((id) => waiting.get(id) === 0);
   const done = new Set<ActionId>();
   const worker = async () => {
-    for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
+    for (let id = queue.pop(); id !== undefined && !signal.aborted; id = queue.pop()) {
       const action = graph.actions.get(id)!;
       let hit;
       try {
@@ -332,6 +332,6 @@ async function substituteFromCaches(
     }
   };
   // Workers exit when the queue is momentarily empty; restart until no new work appears.
-  while (queue.length) await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  while (queue.length && !signal.aborted) await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
   return done;
 }

@@ -101,6 +101,8 @@ export class Executor {
 
   constructor(private readonly o: ExecutorOptions) {
     this.sandboxes = new Sandboxes(join(o.paths.cacheDir, 'sandbox'), !o.keepSandboxes);
+    // A blob found altered on disk is never used; say so (the actions needing it run again).
+    o.blobs.onDamaged = (hash, why) => o.events({ type: 'warning', message: `cache blob ${hash} was removed: ${why} (altered on disk); what needs it is made again` });
   }
 
   /** The key of an action whose inputs are all available; throws with a user message if one is missing. */
@@ -484,7 +486,13 @@ export class Executor {
     let lock: PidLock | undefined;
     let clean = false;
     try {
-      const links = ahead?.links ?? this.stageInputs(action, execroot);
+      let links: StagedLink[];
+      try {
+        links = ahead?.links ?? this.stageInputs(action, execroot);
+      } catch (e) {
+        if (e instanceof UserActionError) return { ok: false as const, error: e.message, durationMs: Date.now() - started, environmental: false };
+        throw e;
+      }
       const env: Record<string, string> = {
         PATH: FIXED_PATH,
         ...action.env,
@@ -594,7 +602,7 @@ export class Executor {
         }
         const inOut = join(this.o.paths.root, a.path);
         if (!this.o.blobs.copyOutVerified(made.digest.hash, dest, fileMode(made.executable, false))
-          && !(this.o.digests.known(inOut) === made.digest.hash && copyInto(inOut, dest, fileMode(made.executable, false)))) {
+          && !(this.o.blobs.putIfMatches(made.digest, inOut) && this.o.blobs.copyOutVerified(made.digest.hash, dest, fileMode(made.executable, false)))) {
           throw new UserActionError(`input ${a.path} is missing from the blob store or corrupted; run the build again`);
         }
       } else {
@@ -631,17 +639,6 @@ function copySource(src: string, dest: string): void {
   copyFileSync(src, dest);
   const st = statSync(src);
   utimesSync(dest, st.atime, st.mtime);
-}
-
-/** Copies a file (the xbuild-out copy of an output whose blob is gone) and sets its mode. */
-function copyInto(src: string, dest: string, mode: number): boolean {
-  try {
-    copyFileSync(src, dest);
-    chmodSync(dest, mode);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function modeMatches(path: string, executable: boolean): boolean {
