@@ -91,7 +91,10 @@ export class BuildState {
   /** Log names this build's records name, the only ones served for it. */
   readonly logs = new Set<string>();
 
-  constructor(readonly id: string, readonly pid: number, private readonly logDir: string) {}
+  /** `startedMs`: from the build id, until the build's first line says. */
+  constructor(readonly id: string, readonly pid: number, private readonly logDir: string, startedMs = 0) {
+    this.startedMs = startedMs;
+  }
 
   get finished(): boolean {
     return this.finishedMs !== undefined;

@@ -94,7 +94,7 @@ export class BuildStore {
   }
 
   private fresh(id: string): BuildState {
-    return new BuildState(id, Number(BUILD_ID_PATTERN.exec(id)?.[1]), join(this.stateDir, 'logs'));
+    return new BuildState(id, Number(BUILD_ID_PATTERN.exec(id)?.[1]), join(this.stateDir, 'logs'), startOf(id));
   }
 
   private read(id: string, t: Tail): void {
