@@ -240,13 +240,13 @@ export class BuildState {
     };
   }
 
-  /** Rows changed after version `since` (all of them for 0). */
+  /** Rows changed after version `since` (all of them for 0): those that started, by start, then the others. */
   rowsSince(since: number): WireRow[] {
     const out: WireRow[] = [];
     for (const r of this.rows) {
       if (r.v > since) out.push([r.id, r.mnemonic, r.status, r.start ?? null, r.end ?? null, r.lane ?? null, r.log ?? null]);
     }
-    return out;
+    return out.sort((a, b) => (a[3] ?? Infinity) - (b[3] ?? Infinity));
   }
 
   /** Status of each action by id (for comparing two builds). */

@@ -105,6 +105,24 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     summary: s.summary(store.alive(id)), compare: store.compare(id), rows: s.rowsSince(0), builds: store.list().slice(0, 50),
   });
 
+  /** The last snapshot of each build, JSON and gzipped, while its version and liveness stay the same. */
+  const snapshots = new Map<string, { key: string; json: Buffer; gz: Buffer }>();
+  const sendSnapshot = (req: IncomingMessage, res: ServerResponse, id: string) => {
+    const s = store.state(id);
+    const alive = store.alive(id);
+    const key = `${s.version}:${alive}:${store.previousOf(id)?.id}`;
+    let snap = snapshots.get(id);
+    if (snap?.key !== key || alive) {
+      const json = Buffer.from(JSON.stringify(snapshot(s, id)));
+      snap = { key, json, gz: gzipSync(json, { level: 1 }) };
+      if (snapshots.size > 4) snapshots.clear();
+      snapshots.set(id, snap);
+    }
+    const gz = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache', ...(gz ? { 'Content-Encoding': 'gzip' } : {}) });
+    res.end(req.method === 'HEAD' ? undefined : gz ? snap.gz : snap.json);
+  };
+
   const authorized = (req: IncomingMessage, url: URL): number => {
     if (isLoopback(host)) {
       // DNS rebinding: a page elsewhere may resolve its own name to 127.0.0.1; its requests carry that name.
@@ -182,7 +200,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       if (parts.length === 2) return send(res, req, 200, 'application/json', JSON.stringify(store.list()), { 'Cache-Control': 'no-cache' });
       const id = store.resolve(parts[2]);
       if (!id) return fail(res, req, 404, parts[2] === 'latest' ? 'no build in this workspace yet' : 'no such build');
-      if (parts.length === 3) return send(res, req, 200, 'application/json', JSON.stringify(snapshot(store.state(id), id)), { 'Cache-Control': 'no-cache' });
+      if (parts.length === 3) return sendSnapshot(req, res, id);
       if (parts.length === 4 && parts[3] === 'live') {
         res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
         const c = { res, follow: parts[2], id, version: Number(url.searchParams.get('since')) || 0 };

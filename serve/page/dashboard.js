@@ -2,8 +2,9 @@
 // (/api/builds/<id>), then follows it with server-sent events (/api/builds/<id>/live), which
 // carry the summary and the rows changed since the version the page has. Following "latest",
 // a newer build replaces the one shown. Data is put in the page as text, never as HTML.
-// The table is Tabulator (virtual rendering: fast at 20,000 rows); the timeline is an ECharts
-// `lines` series (drawn as one batch above 2,000 spans).
+// The table is Tabulator (virtual rendering: fast at 20,000 rows), in the order the server
+// sends (by start, then waiting actions); the timeline is ECharts `lines` series, spans closer
+// than a pixel merged at the current zoom.
 
 const params = new URLSearchParams(location.search);
 const token = params.get('token');
@@ -24,6 +25,15 @@ function fmtDuration(ms) {
   if (s < 60) return ms < 10_000 && ms % 1000 ? `${(ms / 1000).toFixed(1)}s` : `${s}s`;
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
   return h ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(r).padStart(2, '0')}s`;
+}
+
+// Numbers and dates without Intl: its first use costs a quarter of a second of the page load.
+const num = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+const esc = (t) => String(t).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const pad = (n) => String(n).padStart(2, '0');
+function localTime(ms) {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
 function toRow(w) {
@@ -53,7 +63,7 @@ function renderSummary() {
   $('phase').textContent = s.phase;
   $('phase').className = `phase ${s.phase}`;
   $('patterns').textContent = `xbuild build ${s.patterns.join(' ')}`;
-  for (const k of ['done', 'total', 'executed', 'cached', 'failed', 'skipped']) $(k).textContent = s[k].toLocaleString('en');
+  for (const k of ['done', 'total', 'executed', 'cached', 'failed', 'skipped']) $(k).textContent = num(s[k]);
   $('nrunning').textContent = s.running.length;
   const total = Math.max(1, s.total);
   $('bar-done').style.width = `${(100 * (s.done - s.failed - s.skipped)) / total}%`;
@@ -118,7 +128,7 @@ function renderCompare() {
 function renderBuilds(builds) {
   const sel = $('builds');
   const opts = [el('option', { value: 'latest' }, 'latest (follow)')];
-  for (const b of builds) opts.push(el('option', { value: b.id }, `${new Date(b.startedMs).toLocaleString()}${b.phase ? ` — ${b.phase}` : ''}`));
+  for (const b of builds) opts.push(el('option', { value: b.id }, `${localTime(b.startedMs)}${b.phase ? ` — ${b.phase}` : ''}`));
   sel.replaceChildren(...opts);
   sel.value = page.follow;
 }
@@ -144,7 +154,9 @@ function logCell(cell) {
 function applyFilter() {
   const text = $('search').value.trim().toLowerCase();
   const status = $('status').value;
-  if (!text && !status) page.table.clearFilter();
+  if (!text && !status) {
+    if (page.table.getFilters(true).length) page.table.clearFilter(); // a clear re-runs the whole data pipeline
+  }
   else page.table.setFilter((r) => (!status || r.status === status) && (!text || r.label.toLowerCase().includes(text)));
 }
 let filterTimer;
@@ -155,7 +167,7 @@ $('search').addEventListener('input', () => {
 $('status').addEventListener('change', applyFilter);
 
 function showCount() {
-  if (page.table) $('shown').textContent = `(${page.table.getDataCount('active').toLocaleString('en')} of ${page.rows.size.toLocaleString('en')})`;
+  if (page.table) $('shown').textContent = `(${num(page.table.getDataCount('active'))} of ${num(page.rows.size)})`;
 }
 
 function renderTable() {
@@ -165,8 +177,7 @@ function renderTable() {
     return;
   }
   page.table = new Tabulator('#table', {
-    data, index: 'id', maxHeight: '460px', layout: 'fitColumns', placeholder: 'no actions yet',
-    initialSort: [{ column: 'start', dir: 'asc' }],
+    data, index: 'id', height: data.length > 14 ? '460px' : undefined, maxHeight: '460px', rowHeight: 26, layout: 'fitColumns', placeholder: 'no actions yet',
     columns: [
       { title: 'Target', field: 'label', widthGrow: 5, minWidth: 200 },
       { title: 'Action', field: 'mnemonic', width: 110 },
@@ -180,11 +191,21 @@ function renderTable() {
     applyFilter();
     showCount();
     page.tableRenderedAt = performance.now();
+    loadECharts();
   });
   page.table.on('dataFiltered', () => setTimeout(showCount, 0));
 }
 
 // ---- the timeline -------------------------------------------------------------------------------
+
+/** ECharts (1 MB) is loaded once the table is up, so that the numbers and the table come first. */
+function loadECharts() {
+  if (document.getElementById('echarts-script')) return;
+  const s = document.createElement('script');
+  s.id = 'echarts-script';
+  s.src = withToken('static/echarts.min.js');
+  document.head.append(s);
+}
 
 let lastDraw = 0;
 let drawTimer;
@@ -198,53 +219,103 @@ function scheduleTimeline(now) {
   }, wait);
 }
 
+/**
+ * Spans of the commands that ran, by series: [start s, end s, lane, label], each lane sorted by
+ * start. Lane 0 is the critical path, lanes 1.. the slots.
+ */
+function collectSpans() {
+  const s = page.summary;
+  const critical = new Set(s.critical);
+  const xmax = Math.max(0.001, ((s.finishedMs ?? Date.now() + page.clockSkew) - s.startedMs) / 1000);
+  const series = { executed: [], failed: [], running: [], cached: [], critical: [] };
+  let lanes = 0, count = 0;
+  for (const r of page.rows.values()) {
+    if (r.start === null || r.lane === null) continue;
+    const a = r.start / 1000, b = Math.max(r.end ?? xmax * 1000, r.start + 1) / 1000;
+    lanes = Math.max(lanes, r.lane + 1);
+    (series[r.status] ?? series.executed).push([a, b, r.lane + 1, r.label]);
+    if (critical.has(r.id)) series.critical.push([a, b, 0, r.label]);
+    count++;
+  }
+  for (const list of Object.values(series)) list.sort((x, y) => x[2] - y[2] || x[0] - y[0]);
+  return { series, lanes, xmax, count };
+}
+
+/**
+ * What is drawn for the window [w0, w1] (seconds): the spans in it, where spans of one lane are
+ * less than a pixel apart merged into one bar ("N actions"). A finished 20,000-action build is a
+ * few hundred bars at full view; zooming in shows each action.
+ */
+function visibleSeries(t, w0, w1) {
+  const width = Math.max(100, ($('timeline').clientWidth || 1000) - 114);
+  const gap = (w1 - w0) / width;
+  const colors = { executed: '#4f7fbf', failed: '#c62828', running: '#f2a900', cached: '#6a9f3b', critical: '#7b1fa2' };
+  let bars = 0;
+  const out = Object.entries(t.series).map(([name, spans]) => {
+    const data = [];
+    let cur;
+    for (const [a, b, y, label] of spans) {
+      if (b < w0 || a > w1) continue;
+      if (cur && cur.y === y && a - cur.b <= gap) {
+        cur.b = Math.max(cur.b, b);
+        cur.n++;
+        continue;
+      }
+      if (cur) data.push(cur);
+      cur = { a, b, y, n: 1, label };
+    }
+    if (cur) data.push(cur);
+    bars += data.length;
+    // At least two pixels long: a short action on the critical path stays visible at full view.
+    return { name, data: data.map((c) => ({ coords: [[c.a, c.y], [Math.max(c.b, c.a + 2 * gap), c.y]], name: c.n > 1 ? `${c.n} actions` : c.label })), color: colors[name] };
+  });
+  const large = bars > 3000;
+  return out.map(({ name, data, color }) => ({
+    name, type: 'lines', coordinateSystem: 'cartesian2d', data, large, clip: true, silent: large, animation: false,
+    lineStyle: { width: 14, color, opacity: 1, cap: 'butt' }, emphasis: { disabled: true },
+  }));
+}
+
+let spansNow;
+function zoomWindow() {
+  const dz = page.chart.getOption().dataZoom?.[0];
+  return [(spansNow.xmax * (dz?.start ?? 0)) / 100, (spansNow.xmax * (dz?.end ?? 100)) / 100];
+}
+
 function drawTimeline() {
   if (typeof echarts === 'undefined') {
-    // ECharts loads after this script (the table must not wait for it).
+    // ECharts is still loading (see loadECharts).
     drawTimer = setTimeout(() => { drawTimer = undefined; drawTimeline(); }, 50);
     return;
   }
   lastDraw = Date.now();
-  const s = page.summary;
-  const critical = new Set(s.critical);
-  const nowRel = (s.finishedMs ?? Date.now() + page.clockSkew) - s.startedMs;
-  const byStatus = { executed: [], failed: [], running: [], cached: [], critical: [] };
-  let lanes = 0, count = 0;
-  for (const r of page.rows.values()) {
-    if (r.start === null || r.lane === null) continue;
-    const end = r.end ?? nowRel;
-    const y = r.lane + 1;
-    lanes = Math.max(lanes, y);
-    const item = { coords: [[r.start / 1000, y], [Math.max(end, r.start + 1) / 1000, y]], name: r.label };
-    (byStatus[r.status] ?? byStatus.executed).push(item);
-    count++;
-    if (critical.has(r.id)) byStatus.critical.push({ coords: [[r.start / 1000, 0], [Math.max(end, r.start + 1) / 1000, 0]], name: r.label });
-  }
+  const t = (spansNow = collectSpans());
   const box = $('timeline');
-  const height = 70 + (lanes + 1) * 24;
+  const height = 70 + (t.lanes + 1) * 24;
   if (box.clientHeight !== height) box.style.height = `${height}px`;
-  if (!page.chart) page.chart = echarts.init(box, null, { renderer: 'canvas' });
-  else page.chart.resize();
-  const large = count > 2000;
-  const series = (name, data, color) => ({
-    name, type: 'lines', coordinateSystem: 'cartesian2d', data, large, largeThreshold: 2000, clip: true, silent: large,
-    lineStyle: { width: 14, color, opacity: 1, cap: 'butt' }, emphasis: { disabled: large }, animation: false,
-  });
-  const laneNames = ['critical path', ...Array.from({ length: lanes }, (_, i) => `slot ${i + 1}`)];
+  if (!page.chart) {
+    page.chart = echarts.init(box, null, { renderer: 'canvas' });
+    let zoomTimer;
+    page.chart.on('datazoom', () => {
+      clearTimeout(zoomTimer);
+      zoomTimer = setTimeout(() => page.chart.setOption({ series: visibleSeries(spansNow, ...zoomWindow()) }), 30);
+    });
+  } else page.chart.resize();
+  const laneNames = ['critical path', ...Array.from({ length: t.lanes }, (_, i) => `slot ${i + 1}`)];
+  const [w0, w1] = page.chart.getOption()?.dataZoom ? zoomWindow() : [0, t.xmax];
   page.chart.setOption({
     animation: false,
     grid: { left: 90, right: 24, top: 8, bottom: 56 },
-    tooltip: large ? { show: false } : { trigger: 'item', formatter: (p) => `${p.name}<br>${fmtDuration((p.data.coords[1][0] - p.data.coords[0][0]) * 1000)}` },
+    tooltip: { trigger: 'item', formatter: (p) => `${esc(p.name)}<br>${fmtDuration((p.data.coords[1][0] - p.data.coords[0][0]) * 1000)}` },
     legend: { bottom: 0, data: ['executed', 'failed', 'running', 'cached', 'critical'] },
-    xAxis: { type: 'value', min: 0, max: Math.max(1, nowRel / 1000), axisLabel: { formatter: (v) => fmtDuration(v * 1000) } },
-    yAxis: { type: 'value', min: -0.5, max: lanes + 0.5, inverse: true, splitLine: { show: false },
+    xAxis: { type: 'value', min: 0, max: t.xmax, axisLabel: { formatter: (v) => fmtDuration(v * 1000) } },
+    yAxis: { type: 'value', min: -0.5, max: t.lanes + 0.5, inverse: true, splitLine: { show: false },
       axisLabel: { customValues: laneNames.map((_, i) => i), formatter: (v) => laneNames[v] ?? '' }, axisTick: { customValues: laneNames.map((_, i) => i) } },
     dataZoom: [{ type: 'slider', filterMode: 'none', height: 16, bottom: 24 }, { type: 'inside', filterMode: 'none' }],
-    series: [series('executed', byStatus.executed, '#4f7fbf'), series('failed', byStatus.failed, '#c62828'), series('running', byStatus.running, '#f2a900'),
-      series('cached', byStatus.cached, '#6a9f3b'), series('critical', byStatus.critical, '#7b1fa2')],
+    series: visibleSeries(t, w0, w1),
   }, { replaceMerge: ['series'] });
   page.timelineDrawnAt = performance.now();
-  page.timelineSpans = count;
+  page.timelineSpans = t.count;
 }
 
 // ---- loading and following ---------------------------------------------------------------------
@@ -257,7 +328,9 @@ async function load() {
     setTimeout(load, 1000);
     return;
   }
+  performance.mark('snapshot-fetched');
   const snap = await res.json();
+  performance.mark('snapshot-parsed');
   page.id = snap.summary.id;
   page.version = snap.summary.version;
   page.summary = snap.summary;
@@ -266,6 +339,7 @@ async function load() {
   page.rows = new Map(snap.rows.map((w) => [w[0], toRow(w)]));
   renderBuilds(snap.builds);
   renderSummary();
+  performance.mark('summary-rendered');
   renderTable();
   // The timeline after the table has been drawn: the numbers and the table come first.
   setTimeout(() => scheduleTimeline(true), 0);
