@@ -177,7 +177,7 @@ function renderTable() {
     return;
   }
   page.table = new Tabulator('#table', {
-    data, index: 'id', height: data.length > 14 ? '460px' : undefined, maxHeight: '460px', rowHeight: 26, layout: 'fitColumns', placeholder: 'no actions yet',
+    data, index: 'id', height: '460px', rowHeight: 26, layout: 'fitColumns', placeholder: 'no actions yet',
     columns: [
       { title: 'Target', field: 'label', widthGrow: 5, minWidth: 200 },
       { title: 'Action', field: 'mnemonic', width: 110 },
