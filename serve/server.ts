@@ -22,12 +22,11 @@
  * Bearer`): missing 401, wrong 403, compared in constant time.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { constants, fstatSync, openSync, readFileSync, realpathSync, createReadStream, closeSync } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, openSync, readFileSync, realpathSync, watch, type FSWatcher } from 'node:fs';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { watch, type FSWatcher } from 'node:fs';
 import { BuildStore } from './buildStore.js';
 import type { BuildState } from './buildState.js';
 
