@@ -4,6 +4,7 @@
  */
 import { runBuild, DEFAULT_JOBS } from '../engine/build.js';
 import { engineCpuMs, type BuildEvent } from '../engine/events.js';
+import { BuildStreamWriter } from '../engine/buildStream.js';
 import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from '../engine/loggers.js';
 import { ProcessRunner } from '../engine/runner.js';
 import { WorkerPoolRunner } from '../engine/workerPool.js';
@@ -27,6 +28,9 @@ export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild
     const jobs = (ctx.flags.jobs as number | undefined) || DEFAULT_JOBS;
     const eventsFile = ctx.flags.events as string | undefined;
     if (eventsFile) loggers.push(new NdjsonWriter(eventsFile));
+    // Every build that may run something keeps its event stream in .xbuild/builds/ (xbuild serve).
+    const stream = ctx.flags['dry-run'] ? undefined : new BuildStreamWriter(ctx.paths.stateDir, started);
+    if (stream) loggers.push(stream);
     // Loaded only when used: a build's start-up pays for every module it imports.
     const profile = typeof ctx.flags.profile === 'string' ? new (await import('../engine/profile.js')).ProfileWriter(ctx.flags.profile) : undefined;
     if (profile) loggers.push(profile);
@@ -39,6 +43,7 @@ export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild
     emit({ type: 'build_started', patterns: ctx.positional, jobs, time: started });
     const analysis = await analyze(session, ctx.positional, previous !== undefined);
     if (profile) profile.graph = analysis.graph;
+    if (stream) stream.graph = analysis.graph;
     emit({ type: 'analysis_finished', targets: analysis.graph.targets.size, actions: analysis.graph.actions.size, fromCache: analysis.fromCache, ms: analysis.ms });
     if (ctx.flags['dry-run']) {
       return (await import('./dryRun.js')).dryRun(session, analysis.graph, analysis.labels, jobs);

@@ -17,6 +17,7 @@ import { ActionIndex } from '../engine/actionIndex.js';
 import { PLATFORM, type TargetOutcome } from '../engine/build.js';
 import { engineCpuMs, type BuildEvent } from '../engine/events.js';
 import { Executor } from '../engine/executor.js';
+import { BuildStreamWriter } from '../engine/buildStream.js';
 import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from '../engine/loggers.js';
 import { StampRecorder } from '../engine/upToDate.js';
 import { WorkerPoolRunner } from '../engine/workerPool.js';
@@ -69,6 +70,7 @@ export async function incrementalBuild(ctx: CommandContext, previous: PreviousBu
     const jobs = (ctx.flags.jobs as number | undefined) || DEFAULT_JOBS;
     const eventsFile = ctx.flags.events as string | undefined;
     if (eventsFile) loggers.push(new NdjsonWriter(eventsFile));
+    loggers.push(new BuildStreamWriter(ctx.paths.stateDir, started));
     const tty = process.stderr.isTTY && !process.env.CI;
     loggers.push(tty ? new TtyLogger(ctx.root, () => index.count) : new PlainLogger(ctx.root, process.stderr, !!ctx.flags.verbose));
     emit({ type: 'build_started', patterns: ctx.positional, jobs, time: started });

@@ -50,6 +50,7 @@ const explainCommand = async (ctx: CommandContext) => (await import('./explainCo
 const checkCommand = async (ctx: CommandContext) => (await import('./checkCommand.js')).checkCommand(ctx);
 const reportCommand = async (ctx: CommandContext) => (await import('./reportCommand.js')).reportCommand(ctx);
 const cacheCommand = async (ctx: CommandContext) => (await import('./cacheCommand.js')).cacheCommand(ctx);
+const serveCommand = async (ctx: CommandContext) => (await import('./serveCommand.js')).serveCommand(ctx);
 const keyCommand = async (ctx: CommandContext) => (await import('./cacheCommand.js')).keyCommand(ctx);
 const lockCommand = async (ctx: CommandContext) => (await import('./lockCommand.js')).lockCommand(ctx);
 
@@ -72,6 +73,10 @@ commands:
   explain <label>         why each action of a target ran (or did not) last time
   check                   type-check every BUILD.ts file
   report [--json]         the last build: completed, failed (with logs), cached, slowest actions
+  serve                   a live dashboard of this workspace's builds (running and past) in the browser
+      --port N              port (default 8765)
+      --bind ADDR           address (default 127.0.0.1; reach it with ssh -L); any other needs a token
+      --token T             every request must carry it (?token=T); made and printed if --bind needs one
   clean [--all|--stale]   remove xbuild-out/ (--all: the cache too, unless a build uses it;
                           --stale: only outputs no target declares any more)
   cache stats             blob store and action cache sizes, hit rates of recent builds
@@ -120,6 +125,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await withWorkspace(rest, COMMON, false, checkCommand);
       case 'report':
         return await withWorkspace(rest, { ...COMMON, json: 'boolean' }, false, reportCommand);
+      case 'serve':
+        return await withWorkspace(rest, { ...COMMON, bind: 'string', port: 'int', token: 'string' }, false, serveCommand);
       case 'cache':
         return await withWorkspace(rest, { ...COMMON, 'max-size': 'string', o: 'string', output: 'string', 'sign-with': 'list', 'trusted-key': 'list' }, false, cacheCommand);
       case 'lock':

@@ -21,7 +21,7 @@ import type { EventSink } from './events.js';
 import type { FileDigests } from './fileDigests.js';
 import type { ActionRunner } from './runner.js';
 import { fetchPinned } from './fetcher.js';
-import { PidLock, type WorkspacePaths } from './workspace.js';
+import { actionLogName, PidLock, type WorkspacePaths } from './workspace.js';
 import type { ActionCache, ActionResult, OutputEntry } from '../cache/actionCache.js';
 import type { BlobStamp, BlobStore } from '../cache/blobStore.js';
 import type { Sha256 } from '../cache/digest.js';
@@ -465,9 +465,7 @@ export class Executor {
   }
 
   private logPathFor(action: Action): string {
-    const safe = action.label.replace(/^\/\//, '').replace(/[:/]/g, '__');
-    const idx = action.id.slice(action.id.lastIndexOf('#') + 1);
-    return join(this.o.paths.logDir, `${safe}.${idx}.${action.mnemonic}.log`);
+    return join(this.o.paths.logDir, actionLogName(action.label, action.id, action.mnemonic));
   }
 
   private async runCommand(action: Action, key: Sha256, signal: AbortSignal, commandExited?: () => void) {

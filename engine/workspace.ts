@@ -21,6 +21,16 @@ export interface WorkspacePaths {
   readonly cacheDir: string;
 }
 
+/**
+ * The name of an action's log in `.xbuild/logs/` (`<package>__<target>.<n>.<Mnemonic>.log`).
+ * The executor writes it; `xbuild serve` serves only names made by this function from a build's
+ * own records.
+ */
+export function actionLogName(label: string, id: string, mnemonic: string): string {
+  const safe = label.replace(/^\/\//, '').replace(/[:/]/g, '__');
+  return `${safe}.${id.slice(id.lastIndexOf('#') + 1)}.${mnemonic}.log`;
+}
+
 export function findWorkspaceRoot(start: string): string | undefined {
   let dir = resolve(start);
   let found: string | undefined;
