@@ -20,10 +20,16 @@ import { pipeline } from 'node:stream/promises';
 import { KnownDirs } from './knownDirs.js';
 import { sha256Bytes, sha256FileSync, sha256Tap, type Digest, type Sha256 } from './digest.js';
 
-/** Size and mtime of a blob when it was linked into a sandbox. */
+/**
+ * Size, mtime and ctime of a blob when it was linked into a sandbox. The ctime cannot be set
+ * back by a writer (unlike the mtime), so a write through the link is seen even when it kept
+ * the size and restored the mtime; linking and unlinking move it too, and then the blob is
+ * re-hashed.
+ */
 export interface BlobStamp {
   readonly size: number;
   readonly mtimeMs: number;
+  readonly ctimeMs: number;
 }
 
 export class BlobStore {
@@ -239,14 +245,14 @@ export class BlobStore {
     const path = this.pathOf(hash);
     linkSync(path, dest);
     const st = statSync(path);
-    return { size: st.size, mtimeMs: st.mtimeMs };
+    return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
   }
 
   /** Whether a linked-out blob still holds its bytes; re-hashes only when its stat moved. A changed blob is removed. */
   unchangedSince(hash: Sha256, stamp: BlobStamp): boolean {
     try {
       const st = statSync(this.pathOf(hash));
-      if (st.size === stamp.size && st.mtimeMs === stamp.mtimeMs) return true;
+      if (st.size === stamp.size && st.mtimeMs === stamp.mtimeMs && st.ctimeMs === stamp.ctimeMs) return true;
     } catch {
       return false;
     }
