@@ -9,9 +9,10 @@
  *   keys, apt credentials, machine-id, xbuild's own config), with a
  *   `/etc/passwd` and `/etc/group` naming only root, the sandbox user and nobody;
  * - a minimal `/dev` (null, zero, full, random, urandom, tty, its own pts and shm), the `/proc`
- *   of its own PID namespace;
+ *   of its own PID namespace, its own empty `/tmp` (also `/var/tmp`; a shell worker empties it
+ *   and /dev/shm after every command);
  * - its sandbox directory at SANDBOX_PATH (read-write: `execroot/` with the declared inputs,
- *   `tmp/` for HOME and TMPDIR; `/tmp` and `/var/tmp` are links to that `tmp/`);
+ *   `tmp/` for HOME and TMPDIR);
  * - the declared tools that lie outside those system paths (e.g. xbuild's rule scripts),
  *   read-only at their own paths, and a declared persistent directory at PERSISTENT_PATH;
  * - with a uid range (actions that unpack and enter a Debian root), `/sys` read-only.
@@ -27,7 +28,9 @@
  * simply not in its view.
  *
  * `XBUILD_SANDBOX=none` runs commands without any of this (for machines without user
- * namespaces), with a warning on every build.
+ * namespaces), with a warning on every build. `XBUILD_TEST_SHARED_DIR` shows one host
+ * directory read-write at its own path in every sandbox: the test suite counts real runs of
+ * commands there; it is never set for builds.
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, accessSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,6 +97,8 @@ export class Isolation {
   readonly sandboxUid: number;
   /** Whether root has a subordinate range in /etc/subuid and /etc/subgid starting at sandboxUid (uidRange actions). */
   readonly hasUidRange: boolean;
+  /** XBUILD_TEST_SHARED_DIR: a host directory every sandbox sees read-write (tests only). */
+  readonly testSharedDir?: string;
   private runtime?: string;
   private fixedArgs?: string[];
 
@@ -108,6 +113,7 @@ export class Isolation {
     const range = this.asRoot ? subordinateRange('root') : undefined;
     this.sandboxUid = this.asRoot ? range?.start ?? DEFAULT_SANDBOX_UID : uid;
     this.hasUidRange = !!range && range.count >= UID_RANGE;
+    this.testSharedDir = env.XBUILD_TEST_SHARED_DIR || undefined;
   }
 
   /** Why commands cannot be sandboxed here, or undefined when they can. */
@@ -188,11 +194,12 @@ export class Isolation {
       args.push(kind, src, dest);
     };
     bind('--bind', view.dir, view.at);
-    dirsFor('/var/tmp');
-    args.push('--symlink', `${SANDBOX_PATH}/tmp`, '/tmp', '--symlink', `${SANDBOX_PATH}/tmp`, '/var/tmp');
+    made.add('/tmp');
+    args.push('--perms', '1777', '--tmpfs', '/dev/shm', '--perms', '1777', '--tmpfs', '/tmp', '--perms', '0755', '--dir', '/var', '--symlink', '/tmp', '/var/tmp');
     if (view.requestFile) bind('--ro-bind', view.requestFile, REQUEST_PATH);
     if (view.persistentDir) bind('--bind', view.persistentDir, PERSISTENT_PATH);
     for (const p of view.readOnly) bind('--ro-bind', p, p);
+    if (this.testSharedDir) bind('--bind', this.testSharedDir, this.testSharedDir);
     args.push('--remount-ro', '/', '--chdir', view.chdir, '--');
     if (view.uidRange) {
       const map = `${this.sandboxUid},0,${UID_RANGE}`;

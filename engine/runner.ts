@@ -1,8 +1,9 @@
 /**
- * Runners start an action's command. The executor prepares the sandbox and reads the result;
- * the runner only starts the process with exactly the given argv, cwd and environment, sends
- * its stdout and stderr to the log file, and reports how it ended. Tests and benchmarks can
- * inject another runner (e.g. a pool of long-lived workers).
+ * Runners start an action's command. The executor prepares the sandbox directory and reads the
+ * result; the runner starts the process inside the isolation of engine/isolation.ts with exactly
+ * the given argv, cwd and environment, sends its stdout and stderr to the log in the sandbox
+ * directory, and reports how it ended. Tests and benchmarks can inject another runner (e.g. a
+ * pool of long-lived workers).
  */
 import { closeSync, existsSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
