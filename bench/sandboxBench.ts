@@ -74,7 +74,7 @@ async function piecesBench(): Promise<Record<string, number>> {
     for (let i = 0; i < pieces / 4; i++) execFileSync(argv[0], argv.slice(1));
     return (performance.now() - t0) / (pieces / 4);
   };
-  const cleanup = 'while kill -s KILL -- -1 2>/dev/null; do :; done; shopt -s nullglob dotglob; g=(/dev/shm/* /tmp/*); shopt -u nullglob dotglob; (( ${#g[@]} )) && rm -rf --one-file-system -- /dev/shm /tmp';
+  const cleanup = 'while kill -s KILL -- -1 2>/dev/null; do :; done; shopt -s nullglob dotglob; g=(/dev/shm/* /tmp/* /var/tmp/*); shopt -u nullglob dotglob; (( ${#g[@]} )) && rm -rf --one-file-system -- /dev/shm /tmp /var/tmp';
   const r: Record<string, number[]> = { workerStartMs: [], commandSandboxedMs: [], commandUnsandboxedMs: [], cleanupMs: [], pidnsTrueMs: [], trueMs: [] };
   for (let round = 0; round < 3; round++) {
     r.workerStartMs.push(await start());

@@ -9,8 +9,8 @@
  *   keys, apt credentials, machine-id, xbuild's own config), with a
  *   `/etc/passwd` and `/etc/group` naming only root, the sandbox user and nobody;
  * - a minimal `/dev` (null, zero, full, random, urandom, tty, its own pts and shm), the `/proc`
- *   of its own PID namespace, its own empty `/tmp` (also `/var/tmp`; a shell worker empties it
- *   and /dev/shm after every command);
+ *   of its own PID namespace, its own empty `/tmp`, `/var/tmp` and `/dev/shm` (a shell worker
+ *   empties them after every command);
  * - its sandbox directory at SANDBOX_PATH (read-write: `execroot/` with the declared inputs,
  *   `tmp/` for HOME and TMPDIR);
  * - the declared tools that lie outside those system paths (e.g. xbuild's rule scripts),
@@ -194,8 +194,8 @@ export class Isolation {
       args.push(kind, src, dest);
     };
     bind('--bind', view.dir, view.at);
-    made.add('/tmp');
-    args.push('--perms', '1777', '--tmpfs', '/dev/shm', '--perms', '1777', '--tmpfs', '/tmp', '--perms', '0755', '--dir', '/var', '--symlink', '/tmp', '/var/tmp');
+    for (const d of ['/var', '/tmp', '/var/tmp']) made.add(d);
+    args.push('--perms', '1777', '--tmpfs', '/dev/shm', '--perms', '1777', '--tmpfs', '/tmp', '--perms', '0755', '--dir', '/var', '--perms', '1777', '--tmpfs', '/var/tmp');
     if (view.requestFile) bind('--ro-bind', view.requestFile, REQUEST_PATH);
     if (view.persistentDir) bind('--bind', view.persistentDir, PERSISTENT_PATH);
     for (const p of view.readOnly) bind('--ro-bind', p, p);

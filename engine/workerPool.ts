@@ -13,7 +13,8 @@
  * stdin from /dev/null and stdout+stderr to the sandbox's log, and answers `S <id> <pid>` when
  * started and `E <id> <status>` when done. Before answering `E` it kills every other process of
  * its PID namespace (`kill -KILL -1` until none is left: what the command left running, even in
- * a new session) and empties /tmp and /dev/shm, so nothing of one action survives into the next.
+ * a new session) and empties /tmp, /var/tmp and /dev/shm, so nothing of one action survives into
+ * the next.
  * Commands that need the network, more than one CPU slot (the make jobserver), a uid range,
  * a persistent directory or tools outside the system paths go through the ProcessRunner (a
  * bwrap per command).
@@ -48,8 +49,8 @@ import { removeTree } from './removeTree.js';
 // no command runs on in a sandbox the next build may take over. In a sandbox (__xb_reap set) the
 // worker is killed as a whole instead: bwrap's --die-with-parent ends its PID namespace. There,
 // after each command, `kill -1` reaches every process of the namespace but the worker and init
-// (it fails once none is left), and `rm --one-file-system /tmp /dev/shm` empties both without
-// entering a directory bound below them (another filesystem).
+// (it fails once none is left), and `rm --one-file-system /tmp /var/tmp /dev/shm` empties them
+// without entering a directory bound below them (another filesystem).
 const WORKER_LINES = `
 set +e;
 trap '' INT;
@@ -85,8 +86,8 @@ while IFS= read -r __xb_id && IFS= read -r __xb_req; do
   __xb_pid=;
   if [[ -n $__xb_reap ]]; then
     while kill -s KILL -- -1 2>/dev/null; do :; done;
-    shopt -s nullglob dotglob; __xb_g=(/dev/shm/* /tmp/*); shopt -u nullglob dotglob;
-    (( \${#__xb_g[@]} )) && /usr/bin/rm -rf --one-file-system -- /dev/shm /tmp 2>/dev/null;
+    shopt -s nullglob dotglob; __xb_g=(/dev/shm/* /tmp/* /var/tmp/*); shopt -u nullglob dotglob;
+    (( \${#__xb_g[@]} )) && /usr/bin/rm -rf --one-file-system -- /dev/shm /tmp /var/tmp 2>/dev/null;
   fi;
   printf 'E %s %d\\n' "$__xb_id" "$__xb_st";
 done

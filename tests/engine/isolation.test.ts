@@ -195,13 +195,14 @@ cmd({ name: "d", outs: ["d.txt"], cpu: 2, cmd: "setsid sleep ${tag}.4 < /dev/nul
 });
 
 describe('the sandbox uid', () => {
-  it('owns nothing of xbuild\'s: outputs, logs and blobs belong to xbuild\'s user', async () => {
+  it('is not root, and what the action makes (outputs, log, blobs) becomes xbuild\'s', async () => {
     ws = new TempWorkspace({
       'BUILD.ts': '',
-      'p/BUILD.ts': 'import { cmd } from "xbuild";\ncmd({ name: "o", outs: ["o.txt"], cmd: "echo hi > $@; echo logged" });\n',
+      'p/BUILD.ts': 'import { cmd } from "xbuild";\ncmd({ name: "o", outs: ["o.txt"], cmd: "id -u > $@; echo logged" });\n',
     });
     expect((await ws.build('//p:o')).code).toBe(0);
     const me = process.getuid!();
+    expect(Number(ws.read('xbuild-out/p/o.txt'))).not.toBe(0);
     expect(statSync(join(ws.root, 'xbuild-out/p/o.txt')).uid).toBe(me);
     const logs = readdirSync(join(ws.root, '.xbuild/logs'));
     expect(logs).toEqual(['p__o.0.Cmd.log']);
