@@ -202,7 +202,12 @@ export class Isolation {
     if (this.testSharedDir) bind('--bind', this.testSharedDir, this.testSharedDir);
     args.push('--remount-ro', '/', '--chdir', view.chdir, '--');
     if (view.uidRange) {
+      // A root filesystem's tools mount a proc of their own PID namespace, which the kernel
+      // allows only where a proc is fully visible: the read-only binds bwrap lays over
+      // /proc/sys, sysrq-trigger, irq and bus go first (still root of the initial namespace,
+      // before the command). Their files belong to the host's root, which the range excludes.
       const map = `${this.sandboxUid},0,${UID_RANGE}`;
+      args.push('/bin/sh', '-c', 'umount /proc/sys /proc/sysrq-trigger /proc/irq /proc/bus 2>/dev/null; exec "$@"', 'xbuild-uid-range');
       args.push(UNSHARE, '--user', `--map-users=${map}`, `--map-groups=${map}`, '--setuid', '0', '--setgid', '0', '--');
     } else if (this.asRoot) {
       args.push(SETPRIV, `--reuid=${this.sandboxUid}`, `--regid=${this.sandboxUid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--');
