@@ -54,6 +54,13 @@ export const UID_RANGE = 65536;
 /** The sandbox uid when root has no range in /etc/subuid: unused by systemd's and nspawn's ranges. */
 const DEFAULT_SANDBOX_UID = 0x70000000;
 
+/** Where a uid-range sandbox's sources are bound first (a tmpfs in a private mount namespace). */
+const STAGE_DIR = '/tmp';
+/** Binds each argument before `--` at STAGE_DIR/N (N from 0), then execs the rest. */
+const STAGE_SCRIPT = `mount -t tmpfs -o mode=0755,size=64k xbuild-stage ${STAGE_DIR} || exit 125; i=0; `
+  + `while [ "$1" != -- ]; do if [ -d "$1" ]; then mkdir "${STAGE_DIR}/$i"; else : > "${STAGE_DIR}/$i"; fi; `
+  + `mount --bind "$1" "${STAGE_DIR}/$i" || exit 125; i=$((i + 1)); shift; done; shift; exec "$@"`;
+
 /** Host paths a sandbox shows read-only at the same place. */
 const SYSTEM_DIRS = ['/usr', '/etc'];
 /** Top-level names that are links into /usr on a merged-/usr system (or directories otherwise). */
@@ -170,14 +177,26 @@ export class Isolation {
     // /root is not searchable by the sandbox uid), then setpriv drops to the sandbox uid for
     // good (no capabilities, an empty bounding set, no_new_privs); the mounts, made in the
     // initial user namespace, cannot be undone from inside. As a normal user, bwrap's own
-    // user namespace. A uid range: unshare maps root..65535 to the range (newuidmap) and the
-    // command is root of that namespace only.
+    // user namespace.
+    // A uid range: unshare maps root..65535 onto the range (newuidmap) and bwrap, run as root
+    // of that namespace, builds the view there, so that the command (root of it, with the
+    // capabilities a root filesystem's tools need) may mount a proc and bind and remount parts
+    // of its sandbox like an unprivileged mmdebstrap does. Its view's sources outside the
+    // system paths (the sandbox, tools, the passwd file) may sit below directories only the
+    // host's root can search: they are first bound, as root, at /tmp/N of a private mount
+    // namespace (a tmpfs there), and bwrap binds them from there.
+    const staged: string[] = [];
+    const src = (path: string): string => {
+      if (!view.uidRange) return path;
+      staged.push(path);
+      return `${STAGE_DIR}/${staged.length - 1}`;
+    };
     const args: string[] = [BWRAP];
     if (!this.asRoot) args.push('--unshare-user');
     args.push('--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-cgroup-try');
     if (!view.network) args.push('--unshare-net');
     args.push('--die-with-parent', '--new-session', '--hostname', 'xbuild');
-    args.push(...this.systemView());
+    args.push(...this.systemView(view.uidRange, src));
     if (view.uidRange) args.push('--ro-bind', '/sys', '/sys');
     const made = new Set<string>(['/']);
     const dirsFor = (path: string) => {
@@ -189,9 +208,9 @@ export class Isolation {
         args.push('--perms', '0755', '--dir', d);
       }
     };
-    const bind = (kind: '--bind' | '--ro-bind', src: string, dest: string) => {
+    const bind = (kind: '--bind' | '--ro-bind', from: string, dest: string) => {
       dirsFor(dest);
-      args.push(kind, src, dest);
+      args.push(kind, src(from), dest);
     };
     bind('--bind', view.dir, view.at);
     for (const d of ['/var', '/tmp', '/var/tmp']) made.add(d);
@@ -200,25 +219,23 @@ export class Isolation {
     if (view.persistentDir) bind('--bind', view.persistentDir, PERSISTENT_PATH);
     for (const p of view.readOnly) bind('--ro-bind', p, p);
     if (this.testSharedDir) bind('--bind', this.testSharedDir, this.testSharedDir);
-    args.push('--remount-ro', '/', '--chdir', view.chdir, '--');
-    if (view.uidRange) {
-      // A root filesystem's tools mount a proc of their own PID namespace, which the kernel
-      // allows only where a proc is fully visible: the read-only binds bwrap lays over
-      // /proc/sys, sysrq-trigger, irq and bus go first (still root of the initial namespace,
-      // before the command). Their files belong to the host's root, which the range excludes.
-      const map = `${this.sandboxUid},0,${UID_RANGE}`;
-      args.push('/bin/sh', '-c', 'umount /proc/sys /proc/sysrq-trigger /proc/irq /proc/bus 2>/dev/null; exec "$@"', 'xbuild-uid-range');
-      args.push(UNSHARE, '--user', `--map-users=${map}`, `--map-groups=${map}`, '--setuid', '0', '--setgid', '0', '--');
-    } else if (this.asRoot) {
-      args.push(SETPRIV, `--reuid=${this.sandboxUid}`, `--regid=${this.sandboxUid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--');
+    args.push('--remount-ro', '/', '--chdir', view.chdir);
+    if (!view.uidRange) {
+      args.push('--');
+      if (this.asRoot) args.push(SETPRIV, `--reuid=${this.sandboxUid}`, `--regid=${this.sandboxUid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--');
+      return [...args, ...command];
     }
-    args.push(...command);
-    return args;
+    const map = `${this.sandboxUid},0,${UID_RANGE}`;
+    return [
+      UNSHARE, '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', STAGE_SCRIPT, 'xbuild-stage', ...staged, '--',
+      UNSHARE, '--user', `--map-users=${map}`, `--map-groups=${map}`, '--setuid', '0', '--setgid', '0', '--',
+      ...args, '--', ...command,
+    ];
   }
 
-  /** The read-only system part of every view (computed once). */
-  private systemView(): string[] {
-    if (!this.fixedArgs) {
+  /** The read-only system part of every view (computed once, except with staged sources). */
+  private systemView(staged: boolean, src: (path: string) => string): string[] {
+    if (!this.fixedArgs || staged) {
       const a: string[] = ['--ro-bind', '/usr', '/usr'];
       for (const l of this.usrLinks()) a.push(...(l.kind === 'link' ? ['--symlink', l.target, `/${l.name}`] : ['--ro-bind', `/${l.name}`, `/${l.name}`]));
       a.push('--ro-bind', '/etc', '/etc');
@@ -230,8 +247,9 @@ export class Isolation {
         a.push(...(dir ? ['--tmpfs', h, '--remount-ro', h] : ['--ro-bind', '/dev/null', h]));
       }
       const rt = this.runtimeDir();
-      a.push('--ro-bind', join(rt, 'passwd'), '/etc/passwd', '--ro-bind', join(rt, 'group'), '/etc/group');
+      a.push('--ro-bind', src(join(rt, 'passwd')), '/etc/passwd', '--ro-bind', src(join(rt, 'group')), '/etc/group');
       a.push('--proc', '/proc', '--dev', '/dev');
+      if (staged) return a;
       this.fixedArgs = a;
     }
     return this.fixedArgs;
