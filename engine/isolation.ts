@@ -54,10 +54,13 @@ export const UID_RANGE = 65536;
 /** The sandbox uid when root has no range in /etc/subuid: unused by systemd's and nspawn's ranges. */
 const DEFAULT_SANDBOX_UID = 0x70000000;
 
-/** Where a uid-range sandbox's sources are bound first (a tmpfs in a private mount namespace). */
-const STAGE_DIR = '/tmp';
+/**
+ * Where a uid-range sandbox's sources are bound first: a tmpfs over this (empty) host directory,
+ * in a private mount namespace. No source lies below it.
+ */
+const STAGE_DIR = '/run/xbuild-stage';
 /** Binds each argument before `--` at STAGE_DIR/N (N from 0), then execs the rest. */
-const STAGE_SCRIPT = `mount -t tmpfs -o mode=0755,size=64k xbuild-stage ${STAGE_DIR} || exit 125; i=0; `
+const STAGE_SCRIPT = `mkdir -p ${STAGE_DIR} && mount -t tmpfs -o mode=0755,size=64k xbuild-stage ${STAGE_DIR} || exit 125; i=0; `
   + `while [ "$1" != -- ]; do if [ -d "$1" ]; then mkdir "${STAGE_DIR}/$i"; else : > "${STAGE_DIR}/$i"; fi; `
   + `mount --bind "$1" "${STAGE_DIR}/$i" || exit 125; i=$((i + 1)); shift; done; shift; exec "$@"`;
 
@@ -183,7 +186,7 @@ export class Isolation {
     // capabilities a root filesystem's tools need) may mount a proc and bind and remount parts
     // of its sandbox like an unprivileged mmdebstrap does. Its view's sources outside the
     // system paths (the sandbox, tools, the passwd file) may sit below directories only the
-    // host's root can search: they are first bound, as root, at /tmp/N of a private mount
+    // host's root can search: they are first bound, as root, at STAGE_DIR/N of a private mount
     // namespace (a tmpfs there), and bwrap binds them from there.
     const staged: string[] = [];
     const src = (path: string): string => {

@@ -194,6 +194,35 @@ cmd({ name: "d", outs: ["d.txt"], cpu: 2, cmd: "setsid sleep ${tag}.4 < /dev/nul
   });
 });
 
+describe('an action that unpacks a root filesystem (uidRange)', () => {
+  it('is root of its own user namespace only: chowns to many uids and mounts a proc, and sees nothing of the host', async () => {
+    ws = new TempWorkspace({ 'BUILD.ts': '' });
+    ws.write({
+      'p/BUILD.ts': `import { defineRule } from "xbuild";
+const rooty = defineRule({ name: "rooty", attrs: {}, impl(ctx) {
+  const out = ctx.actions.declareFile("r.txt");
+  ctx.actions.run({ argv: ["/bin/bash", "-c", [
+    "awk '{print $2, $3}' /proc/self/uid_map > $0",
+    "touch f && chown 1000:1000 f && stat -c %u f >> $0",
+    "mkdir -p r/proc && unshare --mount --pid --fork -- bash -c 'mount -t proc proc r/proc && echo proc-mounted' >> $0 2>&1",
+    ${JSON.stringify(`test -e ${join('CACHE', 'cache.db')} && echo CACHE-VISIBLE >> $0; test -e WS && echo WORKSPACE-VISIBLE >> $0; true`)},
+  ].join("; "), out.path], outputs: [out], uidRange: true, tools: ["/usr/bin/unshare"] });
+  return { files: [out] };
+}});
+rooty({ name: "r" });
+`.replace('CACHE', ws.cacheDir).replace('WS', ws.root),
+    });
+    const r = await ws.build('//p:r');
+    expect(r.code, r.stderr).toBe(0);
+    const [map, owner, ...rest] = ws.read('xbuild-out/p/r.txt').trim().split('\n');
+    const [outside, count] = map.split(' ').map(Number);
+    expect(outside).toBeGreaterThan(0); // root inside is an unprivileged uid outside
+    expect(count).toBe(65536);
+    expect(owner).toBe('1000');
+    expect(rest).toEqual(['proc-mounted']);
+  });
+});
+
 describe('the sandbox uid', () => {
   it('is not root, and what the action makes (outputs, log, blobs) becomes xbuild\'s', async () => {
     ws = new TempWorkspace({
