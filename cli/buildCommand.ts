@@ -8,6 +8,7 @@ import { BuildStreamWriter } from '../engine/buildStream.js';
 import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from '../engine/loggers.js';
 import { ProcessRunner } from '../engine/runner.js';
 import { WorkerPoolRunner } from '../engine/workerPool.js';
+import { isolation } from '../engine/isolation.js';
 import { analyze, openSession } from './session.js';
 import { writeUpToDateStamp } from './stampWriter.js';
 import type { PreviousBuild } from './fastBuild.js';
@@ -63,6 +64,8 @@ export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild
     process.once('SIGTERM', onSigint);
     // Commands go to long-lived shell workers (cheap forks); XBUILD_RUNNER=process spawns each from Node.
     const runner = process.env.XBUILD_RUNNER === 'process' ? new ProcessRunner() : new WorkerPoolRunner();
+    const isolationWarning = isolation().warning();
+    if (isolationWarning) emit({ type: 'warning', message: isolationWarning });
     const summary = await runBuild({
       graph: analysis.graph, labels: analysis.labels, paths: session.paths, blobs: session.blobs, actionCache: session.actionCache,
       digests: session.digests, history: session.history, runner, events: emit, jobs,

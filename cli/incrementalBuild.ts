@@ -21,6 +21,7 @@ import { BuildStreamWriter } from '../engine/buildStream.js';
 import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from '../engine/loggers.js';
 import { StampRecorder } from '../engine/upToDate.js';
 import { WorkerPoolRunner } from '../engine/workerPool.js';
+import { isolation } from '../engine/isolation.js';
 import { ProcessRunner } from '../engine/runner.js';
 import type { OutputEntry } from '../cache/actionCache.js';
 import { DEFAULT_JOBS } from '../engine/build.js';
@@ -76,6 +77,8 @@ export async function incrementalBuild(ctx: CommandContext, previous: PreviousBu
     emit({ type: 'build_started', patterns: ctx.positional, jobs, time: started });
     emit({ type: 'analysis_finished', targets: index.targets.length, actions: index.count, fromCache: true, ms: 0 });
     const n = previous.changed.size;
+    const isolationWarning = isolation().warning();
+    if (isolationWarning) emit({ type: 'warning', message: isolationWarning });
     emit({ type: 'info', message: `${n} file${n === 1 ? '' : 's'} changed since the last build: running only what ${n === 1 ? 'it reaches' : 'they reach'}` });
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);

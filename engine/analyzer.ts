@@ -329,6 +329,7 @@ export class Analyzer {
             argv: [...s.argv], env: { ...(s.env ?? {}) }, inputs: dedupeArtifacts(s.inputs ?? []), outputs: [...s.outputs],
             tools: [...(s.tools ?? [])], cpu: Math.max(1, Math.floor(s.cpu ?? 1)), memoryMb: s.memoryMb ?? 0,
             persistentDir: s.persistentDir, network: s.network ?? false, sourceDateEpoch: s.sourceDateEpoch ?? 0,
+            ...(s.uidRange ? { uidRange: true } : {}),
           });
         },
         write: (name: string, content: string, o?: { executable?: boolean }) => {

@@ -54,6 +54,13 @@ export interface RunActionSpec {
   readonly persistentDir?: string;
   /** Allow network access. Off by default: actions run in an empty network namespace. */
   readonly network?: boolean;
+  /**
+   * The command unpacks and enters a root filesystem (dpkg, tar and chroot chown files to many
+   * owners): it runs as root of a user namespace mapping 65,536 uids to an unprivileged range of
+   * the host (root only inside it), with the same view of the host as any action plus /sys.
+   * Needs xbuild to run as root with a range for root in /etc/subuid (scripts/setup.sh). Default false.
+   */
+  readonly uidRange?: boolean;
   readonly sourceDateEpoch?: number;
 }
 

@@ -85,6 +85,8 @@ export const xscToolchain = defineRule({
       // The flags this provider announces; build-toolchain.sh fails if the wrappers differ.
       env: { XSC_EXPECT_CFLAGS: cflags, XSC_EXPECT_LDFLAGS: ldflags },
       cpu: variant === 'cfi-compat' ? ctx.attrs.jobs : 1,
+      // cfi-compat unpacks the build root and builds glibc's startfiles in it (files of many owners).
+      uidRange: variant === 'cfi-compat',
     });
     const info: ToolchainInfo = {
       dir, triple, arch: arch as ToolchainInfo['arch'], variant: variant as ToolchainInfo['variant'], cflags, ldflags,

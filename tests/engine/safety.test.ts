@@ -108,13 +108,16 @@ describe('safety', () => {
       'BUILD.ts': '// root\n',
       'lib/BUILD.ts': `import { cmd } from "xbuild";
 cmd({ name: "a", outs: ["a.out"], cmd: "echo original > $@" });
-cmd({ name: "b", srcs: [":a"], outs: ["b.out"], cmd: "chmod u+w $< 2>/dev/null; echo appended >> $< 2>/dev/null; cp $< $@" });
+cmd({ name: "b", srcs: [":a"], outs: ["b.out"], cmd: "chmod u+w $< || true; echo appended >> $<; cp $< $@" });
 `,
     });
     const bad = await ws.build('//lib:b');
     expect(bad.code).toBe(1);
     expect(bad.failed).toEqual(['//lib:b']);
-    if (process.getuid?.() === 0) expect(bad.stderr).toMatch(/wrote to its input xbuild-out\/lib\/a\.out: inputs are read-only/);
+    // As root the sandbox uid cannot write the blob at all; as a normal user (it owns the blob's
+    // uid) the write is detected after the command.
+    if (process.getuid?.() === 0) expect(bad.stderr).toMatch(/xbuild-out\/lib\/a\.out: Permission denied/);
+    else expect(bad.stderr).toMatch(/wrote to its input xbuild-out\/lib\/a\.out: inputs are read-only/);
     expect(ws.read('xbuild-out/lib/a.out')).toBe('original\n');
 
     // The rule fixed: b sees a's real output (the damaged blob was dropped, a ran again or came intact).

@@ -42,7 +42,8 @@ out=$(realpath -m "$out"); mkdir -p "$out"
 pkgname=$(basename "$dsc" .dsc)
 t0=$(date +%s)
 rm -rf root; mkdir root
-tar -xf "$root_tar" -C root
+# Device nodes cannot be made in a user namespace; in-root.sh mounts its own /dev over them.
+tar -xf "$root_tar" -C root --exclude='./dev/*'
 mkdir -p root/build/debs root/opt
 cp -a "$tc" root/opt/xsc-toolchain
 chmod -R u+w root/opt/xsc-toolchain; chmod 0755 root/opt/xsc-toolchain/bin/*

@@ -42,7 +42,8 @@ if [ "$variant" = base ]; then
 fi
 [ -n "$dsc" ] && [ -n "$root_tar" ] || { echo "build-toolchain.sh: cfi-compat needs --root and --glibc-dsc" >&2; exit 2; }
 rm -rf root; mkdir root
-tar -xf "$root_tar" -C root
+# Device nodes cannot be made in a user namespace; in-root.sh mounts its own /dev over them.
+tar -xf "$root_tar" -C root --exclude='./dev/*'
 mkdir -p root/build/debs root/build/in
 for d in "${debs[@]}"; do cp "$d" root/build/debs/; done
 if compgen -G 'root/build/debs/*.deb' >/dev/null; then
