@@ -3,12 +3,13 @@
 // the order given (common, per arch, per variant) and every option they ask for is checked.
 import { kernelImage } from "xbuild";
 
-/** Debian 12's linux-source-6.1 6.1.192-2: SHA-256 of /usr/src/linux-source-6.1.tar.xz. */
-const LINUX_SOURCE_SHA256 = "4d415b3d364834fd818270e88813e90323bbfce4f519a0e6bd4940ddcd7df693";
+/** Debian 12's linux-source-6.1 6.1.192-3: SHA-256 of /usr/src/linux-source-6.1.tar.xz. */
+const LINUX_SOURCE_SHA256 = "cacdc3830989309d042083be3307969e55600ed7f908cf00df544c5ff50759a1";
 
 const PATCHES = [
   "patches/0001-xsc-variant-boot-banner.patch",
   "patches/0002-cfi-jit-allowlist-option.patch",
+  "patches/0003-xsc-abi-enforce.patch",
 ];
 
 for (const variant of ["base", "cfi-compat"] as const) {
