@@ -21,6 +21,8 @@
 #   lib/xsc-abi.specs   gcc specs: `*link: + %{!r:<the note>}`, so gcc adds the note to every link
 #                       it drives (executables, shared objects, static, -nostdlib, -nostartfiles:
 #                       glibc's own ld.so and libc.so.6 included) and never to -c/-S/-E or -r.
+#   native/             gcc, cc, g++, c++, <gnu>-gcc, <gnu>-g++ -> the wrappers (first in a package
+#                       build's PATH)
 #   sysroot/            final stage: copy of SYSROOT
 #   flags.env           CFLAGS/LDFLAGS of the variant, sourced by build scripts
 # The wrappers locate lib/ and sysroot/ relative to themselves, so the directory works wherever
@@ -73,24 +75,31 @@ tc=\$(dirname "\$(readlink -f "\$0")")/..
 exec $2 -B"\$tc/lib/" -specs="\$tc/lib/xsc-abi.specs" $sysroot_arg $cflags "\$@" $ldflags
 W
 }
-compile_wrapper gcc "$gnu-gcc-12"
-compile_wrapper cc "$gnu-gcc-12"
-compile_wrapper g++ "$gnu-g++-12"
-compile_wrapper c++ "$gnu-g++-12"
+# Absolute paths: native/ below puts gcc, cc, ... first in PATH, pointing at these wrappers.
+compile_wrapper gcc "/usr/bin/$gnu-gcc-12"
+compile_wrapper cc "/usr/bin/$gnu-gcc-12"
+compile_wrapper g++ "/usr/bin/$gnu-g++-12"
+compile_wrapper c++ "/usr/bin/$gnu-g++-12"
 cat > "$out/bin/$triple-cpp" <<W
 #!/bin/sh
 tc=\$(dirname "\$(readlink -f "\$0")")/..
-exec $gnu-cpp-12 $sysroot_arg "\$@"
+exec /usr/bin/$gnu-cpp-12 $sysroot_arg "\$@"
 W
 cat > "$out/bin/$triple-ld" <<W
 #!/bin/sh
 tc=\$(dirname "\$(readlink -f "\$0")")/..
-exec $gnu-ld ${sysroot:+--sysroot="\$tc/sysroot"} "\$@" $ld_gate
+exec /usr/bin/$gnu-ld ${sysroot:+--sysroot="\$tc/sysroot"} "\$@" $ld_gate
 W
 for t in as ar ranlib nm strip objcopy objdump readelf; do
-  printf '#!/bin/sh\nexec %s-%s "$@"\n' "$gnu" "$t" > "$out/bin/$triple-$t"
+  printf '#!/bin/sh\nexec /usr/bin/%s-%s "$@"\n' "$gnu" "$t" > "$out/bin/$triple-$t"
 done
 chmod 0755 "$out"/bin/*
+# native/: the names a build may call the compiler by without honouring CC (busybox's Makefile
+# runs $(CROSS_COMPILE)gcc, for one), all pointing at the XSC wrappers. A package build puts this
+# directory first in PATH, so the only C compiler in the build root is the variant's.
+mkdir -p "$out/native"
+for n in gcc cc "$gnu-gcc"; do ln -s "../bin/$triple-gcc" "$out/native/$n"; done
+for n in g++ c++ "$gnu-g++"; do ln -s "../bin/$triple-g++" "$out/native/$n"; done
 cat > "$out/flags.env" <<E
 XSC_TRIPLE=$triple
 XSC_VARIANT=$variant
