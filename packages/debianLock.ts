@@ -10,12 +10,78 @@ export const debianLock = {
   "set": [
     "hello",
     "zlib",
-    "dash"
+    "dash",
+    "busybox"
   ],
   "toolchainSources": [
     "glibc"
   ],
   "sources": {
+    "busybox": {
+      "version": "1:1.35.0-4+deb12u1",
+      "files": [
+        {
+          "name": "busybox_1.35.0-4+deb12u1.dsc",
+          "archive": "debian",
+          "path": "pool/main/b/busybox/busybox_1.35.0-4+deb12u1.dsc",
+          "sha256": "9c01fe128b0eeded371c70e37d474fdb5055f71b5d0a778db44c6b0c62d3a7fa",
+          "size": 2321
+        },
+        {
+          "name": "busybox_1.35.0.orig.tar.bz2",
+          "archive": "debian",
+          "path": "pool/main/b/busybox/busybox_1.35.0.orig.tar.bz2",
+          "sha256": "faeeb244c35a348a334f4a59e44626ee870fb07b6884d68c10ae8bc19f83a694",
+          "size": 2480624
+        },
+        {
+          "name": "busybox_1.35.0-4+deb12u1.debian.tar.xz",
+          "archive": "debian",
+          "path": "pool/main/b/busybox/busybox_1.35.0-4+deb12u1.debian.tar.xz",
+          "sha256": "1cacbe095ef4880ea7879933c8e3c5075d1527cd6fbcb626a9b41e5daefd1a46",
+          "size": 68028
+        }
+      ],
+      "buildDepends": [
+        "autoconf",
+        "automake",
+        "autopoint",
+        "autotools-dev",
+        "bsdextrautils",
+        "debhelper",
+        "dh-autoreconf",
+        "dh-strip-nondeterminism",
+        "dwz",
+        "file",
+        "gettext",
+        "gettext-base",
+        "groff-base",
+        "intltool-debian",
+        "libarchive-zip-perl",
+        "libdebhelper-perl",
+        "libelf1",
+        "libfile-stripnondeterminism-perl",
+        "libicu72",
+        "libmagic-mgc",
+        "libmagic1",
+        "libpipeline1",
+        "libsub-override-perl",
+        "libtool",
+        "libuchardet0",
+        "libxml2",
+        "m4",
+        "man-db",
+        "po-debconf",
+        "sensible-utils",
+        "zip"
+      ],
+      "debs": [
+        "busybox",
+        "busybox-static",
+        "udhcpc",
+        "udhcpd"
+      ]
+    },
     "dash": {
       "version": "0.5.12-2",
       "files": [
@@ -1213,43 +1279,43 @@ export const debianLock = {
       },
       {
         "name": "libpam-modules",
-        "version": "1.5.2-6+deb12u2",
+        "version": "1.5.2-6+deb12u3",
         "arch": "amd64",
         "source": "pam",
-        "archive": "debian",
-        "path": "pool/main/p/pam/libpam-modules_1.5.2-6+deb12u2_amd64.deb",
-        "sha256": "19fb4838168e68bc15a5606070f14b1162bb34a3899686913f5d661f1707f483",
-        "size": 291056
+        "archive": "debian-security",
+        "path": "pool/updates/main/p/pam/libpam-modules_1.5.2-6+deb12u3_amd64.deb",
+        "sha256": "70df6c0f65623896680c3b1199b980fdac9f2274bdfcb24685eca1100644db1d",
+        "size": 293236
       },
       {
         "name": "libpam-modules-bin",
-        "version": "1.5.2-6+deb12u2",
+        "version": "1.5.2-6+deb12u3",
         "arch": "amd64",
         "source": "pam",
-        "archive": "debian",
-        "path": "pool/main/p/pam/libpam-modules-bin_1.5.2-6+deb12u2_amd64.deb",
-        "sha256": "e7b1f6c60a51398920c5da792016161a65bf1c7caaa64140dd2099176ed51280",
-        "size": 75676
+        "archive": "debian-security",
+        "path": "pool/updates/main/p/pam/libpam-modules-bin_1.5.2-6+deb12u3_amd64.deb",
+        "sha256": "085074025fc11242d320d0aea861f614e075cf80a273024666b950ffe0411f51",
+        "size": 76004
       },
       {
         "name": "libpam-runtime",
-        "version": "1.5.2-6+deb12u2",
+        "version": "1.5.2-6+deb12u3",
         "arch": "all",
         "source": "pam",
-        "archive": "debian",
-        "path": "pool/main/p/pam/libpam-runtime_1.5.2-6+deb12u2_all.deb",
-        "sha256": "7a4f26d54c1e3ee8c68095f9d9013d13dd89a33ff78ef87330d21f21235fc278",
-        "size": 160936
+        "archive": "debian-security",
+        "path": "pool/updates/main/p/pam/libpam-runtime_1.5.2-6+deb12u3_all.deb",
+        "sha256": "7781327aaebee1fc215eeb280385385122a424b964169ca48763f26390aba509",
+        "size": 161408
       },
       {
         "name": "libpam0g",
-        "version": "1.5.2-6+deb12u2",
+        "version": "1.5.2-6+deb12u3",
         "arch": "amd64",
         "source": "pam",
-        "archive": "debian",
-        "path": "pool/main/p/pam/libpam0g_1.5.2-6+deb12u2_amd64.deb",
-        "sha256": "a06f889caf9e97ccf04dedec0905573916bc6ec3366ade2c6ef8900047fd5cc1",
-        "size": 92060
+        "archive": "debian-security",
+        "path": "pool/updates/main/p/pam/libpam0g_1.5.2-6+deb12u3_amd64.deb",
+        "sha256": "2cc3411d70739d7f09ee8f1dd145903320294e36bf6bda3cb56dd25eb9a8505f",
+        "size": 92412
       },
       {
         "name": "libpcre2-8-0",
@@ -1513,23 +1579,23 @@ export const debianLock = {
       },
       {
         "name": "libzstd1",
-        "version": "1.5.4+dfsg2-5",
+        "version": "1.5.4+dfsg2-5+deb12u1",
         "arch": "amd64",
         "source": "libzstd",
-        "archive": "debian",
-        "path": "pool/main/libz/libzstd/libzstd1_1.5.4+dfsg2-5_amd64.deb",
-        "sha256": "6315b5ac38b724a710fb96bf1042019398cb656718b1522279a5185ed39318fa",
-        "size": 290036
+        "archive": "debian-security",
+        "path": "pool/updates/main/libz/libzstd/libzstd1_1.5.4+dfsg2-5+deb12u1_amd64.deb",
+        "sha256": "67dc1ee693e5c22b1a2be2bb70d8244b040836ce3f5dd79e006f7806bc3d9f1c",
+        "size": 290236
       },
       {
         "name": "linux-libc-dev",
-        "version": "6.1.192-2",
+        "version": "6.1.192-3",
         "arch": "amd64",
         "source": "linux",
         "archive": "debian-security",
-        "path": "pool/updates/main/l/linux/linux-libc-dev_6.1.192-2_amd64.deb",
-        "sha256": "e0632f8e55ec0d2d1c56f9c65a8bcb64ad5d79add297266bc89c616dfef9a7fe",
-        "size": 2457924
+        "path": "pool/updates/main/l/linux/linux-libc-dev_6.1.192-3_amd64.deb",
+        "sha256": "1b699a9cf27fd36f295b8f7615b73cea8d2d11d43c275c2aca1f4a7a7d14c4ea",
+        "size": 2458036
       },
       {
         "name": "login",
@@ -1613,13 +1679,13 @@ export const debianLock = {
       },
       {
         "name": "patch",
-        "version": "2.7.6-7",
+        "version": "2.7.6-7+deb12u1",
         "arch": "amd64",
         "source": "patch",
-        "archive": "debian",
-        "path": "pool/main/p/patch/patch_2.7.6-7_amd64.deb",
-        "sha256": "8c6d49b771530dbe26d7bd060582dc7d2b4eeb603a20789debc1ef4bbbc4ef67",
-        "size": 127848
+        "archive": "debian-security",
+        "path": "pool/updates/main/p/patch/patch_2.7.6-7+deb12u1_amd64.deb",
+        "sha256": "5b2c69742e3c51ca724d8b499e4d9f80362106162d7ea0dffe8f3641a7879fb7",
+        "size": 123080
       },
       {
         "name": "perl",
@@ -1743,13 +1809,13 @@ export const debianLock = {
       },
       {
         "name": "zlib1g",
-        "version": "1:1.2.13.dfsg-1",
+        "version": "1:1.2.13.dfsg-1+deb12u1",
         "arch": "amd64",
         "source": "zlib",
-        "archive": "debian",
-        "path": "pool/main/z/zlib/zlib1g_1.2.13.dfsg-1_amd64.deb",
-        "sha256": "d7dd1d1411fedf27f5e27650a6eff20ef294077b568f4c8c5e51466dc7c08ce4",
-        "size": 86684
+        "archive": "debian-security",
+        "path": "pool/updates/main/z/zlib/zlib1g_1.2.13.dfsg-1+deb12u1_amd64.deb",
+        "sha256": "ad9f1ea0537a32c9eaecc619563a9db596a5dee33afce8393b1083f22d301e1d",
+        "size": 86880
       }
     ]
   },
@@ -2343,6 +2409,16 @@ export const debianLock = {
       "path": "pool/main/u/ucf/ucf_3.0043+nmu1+deb12u1_all.deb",
       "sha256": "928f2d5d327ef0f8d1b9c03a506134f56564cd2acf3e9f041df3dbdc68b00525",
       "size": 55312
+    },
+    "zip": {
+      "name": "zip",
+      "version": "3.0-13+deb12u1",
+      "arch": "amd64",
+      "source": "zip",
+      "archive": "debian-security",
+      "path": "pool/updates/main/z/zip/zip_3.0-13+deb12u1_amd64.deb",
+      "sha256": "07cf47ed2bc6ad02702c489543eddf4901b6939fcfa4ef76439dd94f4d2b7294",
+      "size": 230316
     }
   }
 } as const;
