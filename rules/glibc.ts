@@ -1,7 +1,12 @@
 /**
  * The XSC glibc: Debian's pinned glibc source (its .orig and Debian's own patch series), the XSC
- * patch series from the workspace, built with the variant's bootstrap toolchain in ONE action
- * inside the build root (rules/scripts/glibc/build-glibc.sh, then glibc-in-root.sh in the root).
+ * patch series from the workspace, built with the variant's bootstrap toolchain:
+ *
+ *   GlibcBuild    configure + make + make install inside the build root (build-glibc.sh, then
+ *                 glibc-in-root.sh in the root), 2 CPU slots; incremental through a persistent make
+ *                 tree (like the kernel's: the key covers every input, the tree is synced to
+ *                 "source + series" by content and trusted only with a marker; see build-glibc.sh)
+ *   GlibcPackage  the install tree -> libc6, libc6-dev .debs and the sysroot (package-glibc.sh)
  *
  *   cfi-compat  --enable-cet: ld.so, libc.so.6, every library, start file and static archive
  *               member carries IBT and SHSTK
@@ -13,8 +18,9 @@
  * Outputs: libc6 (what an image ships) and libc6-dev as `+xsc1` .debs, and the sysroot directory
  * (both packages plus the kernel's uapi headers) that the final toolchain's gcc --sysroot uses.
  * Every input is in the key (sources, the series and each patch, the bootstrap toolchain, the
- * root, the build-dependency .debs, the scripts), so editing one XSC glibc patch reruns glibc and
- * what links against it (through the toolchain's sysroot), and not the kernel.
+ * root, the build-dependency .debs, the scripts), so editing one XSC glibc patch reruns glibc (make
+ * recompiles the changed files and relinks) and what links against it (through the toolchain's
+ * sysroot), and not the kernel.
  */
 import { defineRule, attr, type Artifact } from '../engine/api.js';
 import { ROOT_TOOLS, type BuildRootInfo } from './buildRoot.js';
@@ -44,6 +50,7 @@ export const xscGlibc = defineRule({
     toolchain: attr.label({ doc: 'The variant\'s bootstrap xsc_toolchain (no sysroot yet).' }),
     suffix: attr.string({ default: '+xsc1' }),
     jobs: attr.int({ default: 2, doc: 'make -j and the CPU slots the scheduler reserves.' }),
+    sourceDateEpoch: attr.int({ default: 1700000000, doc: 'The mtime of every file in the .debs and the sysroot.' }),
   },
   impl(ctx) {
     const a = ctx.attrs;
@@ -67,24 +74,39 @@ export const xscGlibc = defineRule({
     }
     const version = `${a.version}${a.suffix}`;
     const names = ['libc6', 'libc6-dev'];
-    const debs = names.map((p) => ctx.actions.declareFile(`${ctx.name}/${p}_${fileVersion(version)}_amd64.deb`));
-    const sysroot = ctx.actions.declareDirectory(`${ctx.name}/sysroot`);
-    const outDir = debs[0].path.slice(0, debs[0].path.lastIndexOf('/'));
+    // 1. configure + make + make install inside the root, incremental through a persistent tree.
+    const install = ctx.actions.declareDirectory(`${ctx.name}/install`);
     const buildDeps = a.buildDeps.flatMap((d) => d.files);
-    const script = ctx.ruleFile('scripts/glibc/build-glibc.sh');
+    const build = ctx.ruleFile('scripts/glibc/build-glibc.sh');
     ctx.actions.run({
       mnemonic: 'GlibcBuild',
       progress: `glibc ${version} (${a.variant}${a.variant === 'cfi-compat' ? ', --enable-cet' : ''})`,
       argv: [
-        '/usr/bin/bash', script, '--root', root.tarball.path, '--toolchain', tc.dir.path, '--dsc', dsc.path,
-        '--series', series[0].path, '--variant', a.variant, '--suffix', a.suffix, '--out', outDir,
+        '/usr/bin/bash', build, '--root', root.tarball.path, '--toolchain', tc.dir.path, '--dsc', dsc.path,
+        '--series', series[0].path, '--variant', a.variant, '--version', version, '--out', install.path,
         ...buildDeps.flatMap((d) => ['--deb', d.path]),
       ],
       inputs: [root.tarball, tc.dir, ...srcs, ...series, ...patches, ...buildDeps],
-      outputs: [...debs, sysroot],
-      tools: [script, ctx.ruleFile('scripts/glibc/glibc-in-root.sh'), ctx.ruleFile('scripts/debian/in-root.sh'), ...ROOT_TOOLS],
+      outputs: [install],
+      tools: [build, ctx.ruleFile('scripts/glibc/glibc-in-root.sh'), ctx.ruleFile('scripts/debian/in-root.sh'),
+        ...ROOT_TOOLS, '/usr/bin/dpkg-source', '/usr/bin/patch', '/usr/bin/rsync'],
       cpu: a.jobs,
       memoryMb: 3072,
+      persistentDir: `glibc-x86_64-${a.variant}`,
+    });
+    // 2. the .debs and the sysroot, from the install tree (a packaging fix reruns only this).
+    const debs = names.map((p) => ctx.actions.declareFile(`${ctx.name}/${p}_${fileVersion(version)}_amd64.deb`));
+    const sysroot = ctx.actions.declareDirectory(`${ctx.name}/sysroot`);
+    const outDir = debs[0].path.slice(0, debs[0].path.lastIndexOf('/'));
+    const pack = ctx.ruleFile('scripts/glibc/package-glibc.sh');
+    ctx.actions.run({
+      mnemonic: 'GlibcPackage',
+      progress: `packaging glibc ${version} (${a.variant}): libc6, libc6-dev, sysroot`,
+      argv: ['/usr/bin/bash', pack, '--install', install.path, '--variant', a.variant, '--version', version, '--out', outDir],
+      inputs: [install],
+      outputs: [...debs, sysroot],
+      tools: [pack, '/usr/bin/bash', '/usr/bin/dpkg-deb', '/usr/bin/cpio'],
+      sourceDateEpoch: a.sourceDateEpoch,
     });
     const info: GlibcInfo = { sysroot, version, variant: a.variant as GlibcInfo['variant'] };
     // As a DebInfo, glibc joins a package set like any source package of it.

@@ -75,14 +75,13 @@ export const xscToolchain = defineRule({
     const stage: ToolchainInfo['stage'] = glibc ? 'final' : 'bootstrap';
     const dir = ctx.actions.declareDirectory(ctx.name);
     const script = ctx.ruleFile('scripts/toolchain/make-toolchain.sh');
-    const argv = ['/usr/bin/bash', script, arch, variant, dir.path, ...(glibc ? [glibc.sysroot.path] : [])];
     const { cflags, ldflags: finalLdflags } = FLAGS[`${arch}/${variant}` as keyof typeof FLAGS];
     const ldflags = stage === 'final' ? finalLdflags : '';
     const check = ctx.ruleFile('scripts/toolchain/build-toolchain.sh');
     ctx.actions.run({
       mnemonic: 'Toolchain',
       progress: `${triple} ${variant} toolchain (${stage}${glibc ? `, XSC glibc ${glibc.version}` : ''})`,
-      argv: ['/usr/bin/bash', check, ...argv.slice(1)],
+      argv: ['/usr/bin/bash', check, arch, variant, dir.path, ...(glibc ? [glibc.sysroot.path] : [])],
       inputs: glibc ? [glibc.sysroot] : [],
       outputs: [dir],
       tools: [script, check, '/usr/bin/bash', ...NOTE_COMPILER[arch as keyof typeof NOTE_COMPILER]],
