@@ -27,7 +27,7 @@ done
 [ ${#debs[@]} -gt 0 ] || { echo "audit-cet.sh: no .deb files in $*" >&2; exit 1; }
 has_cet() { readelf -nW "$1" 2>/dev/null | grep -q 'x86 feature: IBT, SHSTK'; }
 # The XSC ABI note as readelf -n prints it: owner XSC, descsz 4, type 1, version 1.
-has_xsc_note() { grep -Eq '^ +XSC +0x00000004 .*description data: 01 00 00 00'; }
+has_xsc_note() { grep -Eq '^[[:space:]]+XSC[[:space:]]+0x00000004[[:space:]].*description data: 01 00 00 00'; }
 is_linked() { readelf -hW "$1" 2>/dev/null | grep -Eq 'Type: +(EXEC|DYN)'; }
 linked=0
 for deb in "${debs[@]}"; do

@@ -228,7 +228,7 @@ while IFS= read -r -d '' p; do
   elfs=$((elfs + 1))
   notes=$(readelf -nW "$f" 2>/dev/null || true)
   x=no c=no
-  grep -Eq '^ +XSC +0x00000004 .*description data: 01 00 00 00' <<< "$notes" && { x=yes; marked=$((marked + 1)); }
+  grep -Eq '^[[:space:]]+XSC[[:space:]]+0x00000004[[:space:]].*description data: 01 00 00 00' <<< "$notes" && { x=yes; marked=$((marked + 1)); }
   grep -q 'x86 feature: IBT, SHSTK' <<< "$notes" && { c=yes; cet=$((cet + 1)); }
   printf 'ELF %s (%s): XSC-marked %s, IBT+SHSTK %s\n' "${p#.}" "${from[$p]:-rootfs.sh}" "$x" "$c" >> "$scratch/audit"
   [ $x = yes ] || bad+=("${p#.} (${from[$p]:-rootfs.sh}): ELF without the XSC ABI note")

@@ -24,6 +24,8 @@
 #   native/             gcc, cc, g++, c++, <gnu>-gcc, <gnu>-g++ -> the wrappers (first in a package
 #                       build's PATH)
 #   sysroot/            final stage: copy of SYSROOT
+#   gcc-lib/<gnu>/12/   final stage: links to gcc's own files, GCC_EXEC_PREFIX of the wrappers (so
+#                       that no path outside the sysroot holds a libc; see below)
 #   flags.env           CFLAGS/LDFLAGS of the variant, sourced by build scripts
 # The wrappers locate lib/ and sysroot/ relative to themselves, so the directory works wherever
 # it is copied (inside a build root at /opt/xsc-toolchain, or under xbuild-out/ on the host).
@@ -60,18 +62,33 @@ C
 rm "$out/lib/xsc-abi-note.c"
 printf '*link:\n+ %%{!r:%%:find-file(xsc-abi-note.o)}\n\n' > "$out/lib/xsc-abi.specs"
 
-sysroot_arg=
+sysroot_arg= exec_prefix=
 if [ -n "$sysroot" ]; then
   [ -f "$sysroot/usr/include/stdio.h" ] && [ -e "$sysroot/usr/lib/$gnu/libc.so" ] \
     || { echo "make-toolchain.sh: $sysroot is not an XSC glibc sysroot (no usr/include/stdio.h, usr/lib/$gnu/libc.so)" >&2; exit 2; }
   cp -a "$sysroot" "$out/sysroot"
   sysroot_arg='--sysroot="$tc/sysroot"'
+  # A native gcc also searches paths relative to its own directory that --sysroot does not move
+  # (/usr/lib/gcc/<gnu>/12/../../../<gnu>/ = the root's Debian libc: its start files, libc.so,
+  # every -dev library). GCC_EXEC_PREFIX pointing at gcc-lib/, a real directory of links to
+  # gcc's own files, makes those relative paths land inside this toolchain, where nothing is:
+  # the sysroot is then the only place libraries and start files come from.
+  gcclib=/usr/lib/gcc/$gnu/12
+  [ -d "$gcclib" ] || { echo "make-toolchain.sh: $gcclib (gcc 12) not found" >&2; exit 2; }
+  mkdir -p "$out/gcc-lib/$gnu/12"
+  for f in "$gcclib"/*; do ln -s "$f" "$out/gcc-lib/$gnu/12/${f##*/}"; done
+  # gcc's libgcc_s.so names libgcc_s.so.1 (Debian's libgcc-s1: gcc's run time, part of the
+  # compiler, not of glibc). Linked --as-needed, so C programs do not depend on it; one that does
+  # fails the image's closure check, as no XSC libgcc-s1 is built yet.
+  ln -s "/lib/$gnu/libgcc_s.so.1" "$out/gcc-lib/$gnu/12/libgcc_s.so.1"
+  exec_prefix='GCC_EXEC_PREFIX="$tc/gcc-lib/" '
 fi
 compile_wrapper() { # name real-tool
   cat > "$out/bin/$triple-$1" <<W
 #!/bin/sh
 # XSC $arch-$variant ($stage): $2 with the variant's flags and the XSC ABI note (make-toolchain.sh)
 tc=\$(dirname "\$(readlink -f "\$0")")/..
+${exec_prefix:+export }${exec_prefix}
 exec $2 -B"\$tc/lib/" -specs="\$tc/lib/xsc-abi.specs" $sysroot_arg $cflags "\$@" $ldflags
 W
 }
@@ -83,6 +100,7 @@ compile_wrapper c++ "/usr/bin/$gnu-g++-12"
 cat > "$out/bin/$triple-cpp" <<W
 #!/bin/sh
 tc=\$(dirname "\$(readlink -f "\$0")")/..
+${exec_prefix:+export }${exec_prefix}
 exec /usr/bin/$gnu-cpp-12 $sysroot_arg "\$@"
 W
 cat > "$out/bin/$triple-ld" <<W
