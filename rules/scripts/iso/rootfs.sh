@@ -15,7 +15,8 @@
 #     (manifest: path -> .deb), or is one of the files this script writes itself: /init,
 #     /etc/xsc-variant, /etc/xsc-set, /etc/cfi/allowlist (base), /dev/console, and the empty
 #     mount points /dev /proc /sys /tmp /root /cdrom /foreign
-#   - every ELF file carries the XSC ABI note (owner XSC, type 1, version 1)
+#   - every ELF file carries the XSC ABI note (owner XSC, type 1, version 1), and its ELF
+#     interpreter and NEEDED libraries are files of the root (so audited too)
 #   - cfi-compat: every ELF file carries IBT and SHSTK (x86 feature note)
 #   It prints "[audit] <variant> root: N files from M .debs, E ELF files, all IBT+SHSTK, all XSC-marked".
 #
@@ -232,6 +233,18 @@ while IFS= read -r -d '' p; do
   grep -q 'x86 feature: IBT, SHSTK' <<< "$notes" && { c=yes; cet=$((cet + 1)); }
   printf 'ELF %s (%s): XSC-marked %s, IBT+SHSTK %s\n' "${p#.}" "${from[$p]:-rootfs.sh}" "$x" "$c" >> "$scratch/audit"
   [ $x = yes ] || bad+=("${p#.} (${from[$p]:-rootfs.sh}): ELF without the XSC ABI note")
+  # Its interpreter and libraries must be in the root too (files of the set, so also audited).
+  dyn=$(readelf -ldW "$f" 2>/dev/null || true)
+  interp=$(sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p' <<< "$dyn")
+  if [ -n "$interp" ] && [ ! -e "$root$(resolve "$interp")" ]; then bad+=("${p#.}: its ELF interpreter $interp is not in the root"); fi
+  for lib in $(sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' <<< "$dyn"); do
+    found=
+    # (the object's own directory too: glibc's gconv modules find their helpers by $ORIGIN)
+    for d in /lib/$multiarch /usr/lib/$multiarch /lib /usr/lib "$(dirname "${p#.}")"; do
+      if [ -e "$root$(resolve "$d/$lib")" ]; then found=1; break; fi
+    done
+    [ -n "$found" ] || bad+=("${p#.}: needs $lib, which is not in the root")
+  done
   [ "$variant" = base ] || [ $c = yes ] || bad+=("${p#.} (${from[$p]:-rootfs.sh}): ELF without IBT+SHSTK ($(grep -o 'x86 feature.*' <<< "$notes" || echo 'no x86 feature note'))")
 done < <(cd "$root" && find . -print0 | LC_ALL=C sort -z)
 if [ ${#bad[@]} -gt 0 ]; then
