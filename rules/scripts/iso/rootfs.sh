@@ -78,12 +78,13 @@ for deb in "${debs[@]}"; do
   if [ ${#rootpkgs[@]} -gt 0 ] && ! printf '%s\n' "${rootpkgs[@]}" | grep -qxF "$pkg"; then continue; fi
   echo "$pkg" >> "$scratch/unpacked"
   name=${deb##*/}
+  dpkg-deb --fsys-tarfile "$deb" | tar -tf - > "$scratch/list"   # (a file: bash reads a pipe byte by byte)
   while IFS= read -r p; do
     case $p in
       */) p=${p%/}; [ "$p" = . ] || from[$p]=${from[$p]:-$name} ;;   # directories are shared
       *) [ -z "${from[$p]+x}" ] || conflicts+=("${p#.}: ${from[$p]} and $name"); from[$p]=$name ;;
     esac
-  done < <(dpkg-deb --fsys-tarfile "$deb" | tar -tf -)
+  done < "$scratch/list"
   dpkg-deb -x "$deb" "$root" || die "rootfs.sh: dpkg-deb -x $deb failed"
 done
 for p in "${rootpkgs[@]}"; do
@@ -212,9 +213,15 @@ declare -A ours=()
 for w in "${written[@]}" "${mountpoints[@]}"; do ours[$w]=1; done
 # Parents of every .deb path are accounted for by that .deb (dpkg-deb lists them, too).
 bad=() elfs=0 cet=0 marked=0
+# The XSC ABI note as readelf -n prints it: owner XSC, descsz 4, type 1, descriptor = version 1.
+xsc_note_re=$'XSC[[:space:]]+0x00000004[[:space:]][^\n]*description data: 01 00 00 00'
+export LC_ALL=C
 mf=$scratch/manifest
 : > "$mf"
 : > "$scratch/audit"
+# Paths through a regular file: bash reads a pipe one byte per read(2).
+(cd "$root" && find . -print0 | LC_ALL=C sort -z) > "$scratch/paths"
+elf_paths=()
 while IFS= read -r -d '' p; do
   p=${p%/}
   [ "$p" = . ] && continue
@@ -224,29 +231,52 @@ while IFS= read -r -d '' p; do
   fi
   f=$root/$p
   [ -f "$f" ] && [ ! -L "$f" ] || continue
-  magic=$(head -c 4 "$f" | od -An -tx1 | tr -d ' \n')
-  [ "$magic" = 7f454c46 ] || continue
+  magic=
+  IFS= read -r -N 4 magic < "$f" 2>/dev/null || true
+  [ "$magic" = $'\177ELF' ] && elf_paths+=("${p#./}")
+done < "$scratch/paths"
+# One readelf for every ELF file (an image holds hundreds: glibc's gconv modules); with more than
+# one file it heads each one's output with "File: <path>".
+declare -A info=()
+if [ ${#elf_paths[@]} -gt 0 ]; then
+  (cd "$root" && readelf -lndW "${elf_paths[@]}" "${elf_paths[0]}") > "$scratch/readelf" 2>/dev/null || true
+  cur=
+  while IFS= read -r l; do
+    if [[ $l == "File: "* ]]; then cur=${l#File: }; continue; fi
+    [ -n "$cur" ] && info[$cur]+=$l$'\n'
+  done < "$scratch/readelf"
+fi
+for q in "${elf_paths[@]}"; do
+  p=./$q
   elfs=$((elfs + 1))
-  notes=$(readelf -nW "$f" 2>/dev/null || true)
+  i=${info[$q]:-}
   x=no c=no
-  grep -Eq '^[[:space:]]+XSC[[:space:]]+0x00000004[[:space:]].*description data: 01 00 00 00' <<< "$notes" && { x=yes; marked=$((marked + 1)); }
-  grep -q 'x86 feature: IBT, SHSTK' <<< "$notes" && { c=yes; cet=$((cet + 1)); }
-  printf 'ELF %s (%s): XSC-marked %s, IBT+SHSTK %s\n' "${p#.}" "${from[$p]:-rootfs.sh}" "$x" "$c" >> "$scratch/audit"
-  [ $x = yes ] || bad+=("${p#.} (${from[$p]:-rootfs.sh}): ELF without the XSC ABI note")
+  if [[ $i =~ $xsc_note_re ]]; then x=yes; marked=$((marked + 1)); fi
+  if [[ $i == *"x86 feature: IBT, SHSTK"* ]]; then c=yes; cet=$((cet + 1)); fi
+  printf 'ELF %s (%s): XSC-marked %s, IBT+SHSTK %s\n' "/$q" "${from[$p]:-rootfs.sh}" "$x" "$c" >> "$scratch/audit"
+  [ $x = yes ] || bad+=("/$q (${from[$p]:-rootfs.sh}): ELF without the XSC ABI note")
+  if [ "$variant" = cfi-compat ] && [ $c = no ]; then
+    feat=none; [[ $i =~ x86\ feature:\ ([A-Z, ]*) ]] && feat=${BASH_REMATCH[1]}
+    bad+=("/$q (${from[$p]:-rootfs.sh}): ELF without IBT+SHSTK (x86 feature: $feat)")
+  fi
   # Its interpreter and libraries must be in the root too (files of the set, so also audited).
-  dyn=$(readelf -ldW "$f" 2>/dev/null || true)
-  interp=$(sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p' <<< "$dyn")
-  if [ -n "$interp" ] && [ ! -e "$root$(resolve "$interp")" ]; then bad+=("${p#.}: its ELF interpreter $interp is not in the root"); fi
-  for lib in $(sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' <<< "$dyn"); do
-    found=
+  if [[ $i =~ Requesting\ program\ interpreter:\ ([^]]+)\] ]]; then
+    interp=${BASH_REMATCH[1]}
+    [ -e "$root$(resolve "$interp")" ] || bad+=("/$q: its ELF interpreter $interp is not in the root")
+  fi
+  rest=$i
+  while [[ $rest =~ \(NEEDED\)[^[]*\[([^]]*)\] ]]; do
+    rest=${rest#*"${BASH_REMATCH[0]}"}
+    lib=${BASH_REMATCH[1]} found=
     # (the object's own directory too: glibc's gconv modules find their helpers by $ORIGIN)
-    for d in /lib/$multiarch /usr/lib/$multiarch /lib /usr/lib "$(dirname "${p#.}")"; do
-      if [ -e "$root$(resolve "$d/$lib")" ]; then found=1; break; fi
+    own=/$q; own=${own%/*}
+    for d in /lib/$multiarch /usr/lib/$multiarch /lib /usr/lib "$own"; do
+      # (a plain file needs no link resolution: no fork on the common path)
+      if { [ -f "$root$d/$lib" ] && [ ! -L "$root$d/$lib" ]; } || [ -e "$root$(resolve "$d/$lib")" ]; then found=1; break; fi
     done
-    [ -n "$found" ] || bad+=("${p#.}: needs $lib, which is not in the root")
+    [ -n "$found" ] || bad+=("/$q: needs $lib, which is not in the root")
   done
-  [ "$variant" = base ] || [ $c = yes ] || bad+=("${p#.} (${from[$p]:-rootfs.sh}): ELF without IBT+SHSTK ($(grep -o 'x86 feature.*' <<< "$notes" || echo 'no x86 feature note'))")
-done < <(cd "$root" && find . -print0 | LC_ALL=C sort -z)
+done
 if [ ${#bad[@]} -gt 0 ]; then
   printf '  %s\n' "${bad[@]}" >&2
   die "rootfs.sh: the $variant root fails the image audit (${#bad[@]} paths above): every file must come from an XSC .deb of the set, every ELF must carry the XSC ABI note$([ "$variant" = cfi-compat ] && echo ' and IBT+SHSTK' || true)"
