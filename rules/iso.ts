@@ -47,21 +47,18 @@ const ISO_TOOLS = [
 ];
 const BOOT_TOOLS = ['/usr/bin/bash', '/usr/bin/qemu-system-x86_64', '/usr/share/seabios/bios-256k.bin', '/usr/bin/xorriso', '/usr/bin/dpkg-deb', '/usr/bin/readelf'];
 
-/** The .debs of every dependency: a DebSetInfo provider's debs (variant checked), else its .deb files. */
+/** The .debs of every dependency: only package sets (DebSetInfo) built by xbuild for this variant. */
 function collectDebs(deps: readonly DepInfo[], variant: string): Artifact[] {
   const seen = new Map<string, Artifact>();
   for (const d of deps) {
     const set = d.providers.DebSetInfo as DebSetInfo | undefined;
-    if (set) {
-      if (set.variant !== variant && set.variant !== 'any') {
-        throw new Error(`package set ${d.label} is built for variant "${set.variant}", this ISO is "${variant}"`);
-      }
-      for (const f of set.debs) seen.set(f.path, f);
-    } else {
-      const debs = d.files.filter((f) => f.path.endsWith('.deb'));
-      if (debs.length === 0) throw new Error(`packages: ${d.label} has no DebSetInfo provider and no .deb file`);
-      for (const f of debs) seen.set(f.path, f);
+    if (!set) {
+      throw new Error(`packages: ${d.label} is not a package set (no DebSetInfo): an XSC image holds only .debs xbuild built for its variant`);
     }
+    if (set.variant !== variant) {
+      throw new Error(`package set ${d.label} is built for variant "${set.variant}", this ISO is "${variant}"`);
+    }
+    for (const f of set.debs) seen.set(f.path, f);
   }
   return [...seen.values()];
 }
@@ -72,7 +69,7 @@ export const xscIso = defineRule({
   attrs: {
     variant: attr.string({ values: ['base', 'cfi-compat'] as const }),
     kernel: attr.label({ doc: 'A kernel_image target (KernelInfo) of the same variant.' }),
-    packages: attr.labelList({ doc: 'Package sets (DebSetInfo) or .deb files, unpacked in this order.' }),
+    packages: attr.labelList({ doc: 'Package sets (DebSetInfo) of this variant, unpacked in this order.' }),
     run: attr.string({ default: '/usr/bin/hello', doc: 'The program /init runs at boot (and again from its .deb in the ISO\'s repository).' }),
     rootPackages: attr.stringList({ default: [], doc: 'Binary packages of the set unpacked into the root (default: all); the repository holds every one.' }),
     allowlist: attr.label({ default: undefined as string | undefined, doc: 'The CFI JIT allowlist (base only).' }),

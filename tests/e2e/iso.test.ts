@@ -93,6 +93,7 @@ describe('XSC ISO scripts', () => {
     expect(r.all).toMatch(/\/usr\/bin\/hello \(hello_2\.10-3_amd64\.deb\): ELF without the XSC ABI note/);
     expect(r.all).toMatch(/\/lib\/x86_64-linux-gnu\/libc\.so\.6 \(libc6_[^)]*\.deb\): ELF without the XSC ABI note/);
     expect(r.all).toContain('fails the image audit');
+    expect(r.all).toMatch(/hello_2\.10-3_amd64\.deb: hello 2\.10-3 is not an XSC build/);
     expect(existsSync(join(dir, 'i.cpio.gz'))).toBe(false);
   }, 600_000);
 

@@ -11,6 +11,7 @@
 # unpacked into the root (default: all of them). Each is unpacked with `dpkg-deb -x`.
 #
 # The audit (fails listing every offending path, nothing is written):
+#   - every .deb is an XSC build (version suffix +xsc<N>)
 #   - every file, link and device of the root comes from exactly one .deb of the set
 #     (manifest: path -> .deb), or is one of the files this script writes itself: /init,
 #     /etc/xsc-variant, /etc/xsc-set, /etc/cfi/allowlist (base), /dev/console, and the empty
@@ -71,10 +72,12 @@ multiarch=x86_64-linux-gnu
 declare -A from=()       # path (./usr/bin/hello) -> .deb file name
 conflicts=()
 : > "$scratch/set"
+bad=()
 for deb in "${debs[@]}"; do
   [ -f "$deb" ] || die "rootfs.sh: $deb does not exist"
   pkg=$(dpkg-deb -f "$deb" Package); ver=$(dpkg-deb -f "$deb" Version)
   echo "$pkg $ver" >> "$scratch/set"
+  [[ $ver =~ \+xsc[0-9]+$ ]] || bad+=("${deb##*/}: $pkg $ver is not an XSC build (no +xsc<N> version suffix)")
   if [ ${#rootpkgs[@]} -gt 0 ] && ! printf '%s\n' "${rootpkgs[@]}" | grep -qxF "$pkg"; then continue; fi
   echo "$pkg" >> "$scratch/unpacked"
   name=${deb##*/}
@@ -212,7 +215,7 @@ chmod 755 "$root/init"
 declare -A ours=()
 for w in "${written[@]}" "${mountpoints[@]}"; do ours[$w]=1; done
 # Parents of every .deb path are accounted for by that .deb (dpkg-deb lists them, too).
-bad=() elfs=0 cet=0 marked=0
+elfs=0 cet=0 marked=0
 # The XSC ABI note as readelf -n prints it: owner XSC, descsz 4, type 1, descriptor = version 1.
 xsc_note_re=$'XSC[[:space:]]+0x00000004[[:space:]][^\n]*description data: 01 00 00 00'
 export LC_ALL=C
