@@ -3,7 +3,7 @@
  * patch series from the workspace, built with the variant's bootstrap toolchain:
  *
  *   GlibcBuild    configure + make + make install inside the build root (build-glibc.sh, then
- *                 glibc-in-root.sh in the root), 2 CPU slots; incremental through a persistent make
+ *                 glibc-make.sh and glibc-install.sh in the root), 2 CPU slots; incremental through a persistent make
  *                 tree (like the kernel's: the key covers every input, the tree is synced to
  *                 "source + series" by content and trusted only with a marker; see build-glibc.sh)
  *   GlibcPackage  the install tree -> libc6, libc6-dev .debs and the sysroot (package-glibc.sh)
@@ -88,7 +88,7 @@ export const xscGlibc = defineRule({
       ],
       inputs: [root.tarball, tc.dir, ...srcs, ...series, ...patches, ...buildDeps],
       outputs: [install],
-      tools: [build, ctx.ruleFile('scripts/glibc/glibc-in-root.sh'), ctx.ruleFile('scripts/debian/in-root.sh'),
+      tools: [build, ctx.ruleFile('scripts/glibc/glibc-make.sh'), ctx.ruleFile('scripts/glibc/glibc-install.sh'), ctx.ruleFile('scripts/debian/in-root.sh'),
         ...ROOT_TOOLS, '/usr/bin/dpkg-source', '/usr/bin/patch', '/usr/bin/rsync'],
       cpu: a.jobs,
       memoryMb: 3072,

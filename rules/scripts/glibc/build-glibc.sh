@@ -1,6 +1,7 @@
 #!/bin/bash
 # Build the XSC glibc (the rule xsc_glibc's GlibcBuild action, rules/glibc.ts): Debian's pinned
-# source, Debian's own patch series, the XSC series, compiled inside a fresh copy of the build root.
+# source, Debian's own patch series, the XSC series, compiled inside a fresh copy of the build root
+# (glibc-make.sh, then glibc-install.sh).
 #
 #   build-glibc.sh --root ROOT.tar --toolchain TCDIR --dsc DSC --series SERIES --variant VARIANT \
 #                  --version VERSION --out OUTDIR [--deb FILE.deb]...
@@ -18,9 +19,10 @@
 # get a new one, and make (with glibc's .d dependency files) rebuilds what the change reaches.
 # Whatever ran before, src/ equals "source + both series" before make starts, so the result
 # depends only on the inputs. The tree is only trusted with a marker naming everything else the
-# build depends on (the .dsc and its files, the root, the toolchain, the scripts, the variant);
-# the marker is removed before the tree changes and rewritten when make has finished
-# (successfully, or stopped by an ordinary error). A missing or different marker (first build,
+# make tree depends on (the .dsc, the root, the toolchain, glibc-make.sh, the variant and
+# version); the marker is removed before the tree changes and rewritten when make has finished
+# (successfully, or stopped by an ordinary error). `make install` (glibc-install.sh) runs after
+# it from the kept tree every time, so a fix there needs no clean build. A missing or different marker (first build,
 # kill -9, new inputs) wipes the tree: clean build. The tree is moved into the build root for the
 # build (a rename: /build/glibc, always the same path, so make's dependency files stay valid) and
 # moved back after it.
@@ -80,7 +82,7 @@ while IFS= read -r line || [ -n "$line" ]; do
 done < "$series"
 
 # --- 2. is the kept tree trustworthy? -------------------------------------------------------
-id=$( { echo "variant $variant version $version"; sha256sum "$dsc" "$root_tar" "$here/glibc-in-root.sh" "$here/build-glibc.sh"
+id=$( { echo "variant $variant version $version"; sha256sum "$dsc" "$root_tar" "$here/glibc-make.sh"
         (cd "$tc" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); } | sha256sum | cut -d' ' -f1)
 marker=$work/tree-ok
 if [ "$(cat "$marker" 2>/dev/null)" != "$id" ]; then
@@ -104,25 +106,31 @@ if compgen -G "$rootdir/build/debs/*.deb" >/dev/null; then
 fi
 cp -a "$tc" "$rootdir/opt/xsc-toolchain"
 chmod -R u+w "$rootdir/opt/xsc-toolchain"
-cp "$here/glibc-in-root.sh" "$rootdir/build/"
+cp "$here/glibc-make.sh" "$here/glibc-install.sh" "$rootdir/build/"
 mv "$work/tree" "$rootdir/build/glibc"
 log "build root ready in $(( $(date +%s) - t0 )) s"
 
-# --- 4. configure (new tree only), make, make install --------------------------------------
+# --- 4. configure (new tree only), make; then make install ---------------------------------
 set +e
-XSC_PASS_ENV=XBUILD_CPUS "$debian/in-root.sh" "$rootdir" bash /build/glibc-in-root.sh \
+XSC_PASS_ENV=XBUILD_CPUS "$debian/in-root.sh" "$rootdir" bash /build/glibc-make.sh \
   --work /build/glibc --toolchain /opt/xsc-toolchain --variant "$variant" \
   --pkgversion "XSC GLIBC $version $variant"
 rc=$?
 set -e
-mv "$rootdir/build/glibc" "$work/tree"
 if [ $rc -ne 0 ]; then
+  mv "$rootdir/build/glibc" "$work/tree"
   # An ordinary make error leaves a consistent tree (make deletes half-written targets).
   [ $rc -eq 10 ] && echo "$id" > "$marker"
   echo "build-glibc.sh: building glibc $version ($variant) failed (exit $rc)" >&2
   exit 1
 fi
 echo "$id" > "$marker"
+set +e
+XSC_PASS_ENV=XBUILD_CPUS "$debian/in-root.sh" "$rootdir" bash /build/glibc-install.sh --work /build/glibc
+rc=$?
+set -e
+mv "$rootdir/build/glibc" "$work/tree"
+[ $rc -eq 0 ] || { echo "build-glibc.sh: installing glibc $version ($variant) failed (exit $rc)" >&2; exit 1; }
 rm -rf "$out"; mkdir -p "$out"
 mv "$work/tree/stage/root" "$work/tree/stage/kernel-headers" "$out/"
 log "done in $(( $(date +%s) - t0 )) s"
