@@ -82,7 +82,8 @@ while IFS= read -r line || [ -n "$line" ]; do
 done < "$series"
 
 # --- 2. is the kept tree trustworthy? -------------------------------------------------------
-id=$( { echo "variant $variant version $version"; sha256sum "$dsc" "$root_tar" "$here/glibc-make.sh"
+# (contents only: the paths of the inputs differ from one sandbox to the next)
+id=$( { echo "variant $variant version $version"; for f in "$dsc" "$root_tar" "$here/glibc-make.sh"; do sha256sum < "$f"; done
         (cd "$tc" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); } | sha256sum | cut -d' ' -f1)
 marker=$work/tree-ok
 if [ "$(cat "$marker" 2>/dev/null)" != "$id" ]; then
