@@ -33,7 +33,9 @@ export async function reportCommand(ctx: CommandContext): Promise<number> {
     }
     if (r.slowest.length) {
       o.write('Slowest actions:\n');
-      for (const s of r.slowest) o.write(`  ${(s.durationMs / 1000).toFixed(1).padStart(8)}s  ${s.mnemonic} ${s.label}\n`);
+      for (const s of r.slowest) {
+        o.write(`  ${(s.durationMs / 1000).toFixed(1).padStart(8)}s  ${s.mnemonic} ${s.label}${s.logPath ? `\n             log: ${relative(ctx.root, s.logPath)}` : ''}\n`);
+      }
     }
     return 0;
   } finally {

@@ -51,7 +51,7 @@ export interface BuildSummary {
   readonly failures: readonly { readonly id: ActionId; readonly label: string; readonly error: string; readonly logPath?: string }[];
   readonly actionKeys: ReadonlyMap<ActionId, string>;
   /** Executed actions with their durations, slowest first (for reports). */
-  readonly slowest: readonly { readonly label: string; readonly mnemonic: string; readonly durationMs: number }[];
+  readonly slowest: readonly { readonly label: string; readonly mnemonic: string; readonly durationMs: number; readonly logPath?: string }[];
   /** Each requested target's outcome, root causes (failed targets) first. */
   readonly targets: readonly TargetOutcome[];
   /** Each needed action's outputs, as produced or restored. */
@@ -113,7 +113,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   for (const id of substituted) items.delete(id);
   const statusOf = statusOfSubst;
   const skippedBecause = new Map<string, string>();
-  const ran: { label: string; mnemonic: string; durationMs: number }[] = [];
+  const ran: { label: string; mnemonic: string; durationMs: number; logPath?: string }[] = [];
   const failures: BuildSummary['failures'][number][] = [];
   const keys = keysOf;
   const reused = new Set<ActionId>();
@@ -139,7 +139,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
       if (outcome.ok) {
         if (outcome.status === 'executed') {
           executed++;
-          ran.push({ label: action.label, mnemonic: action.mnemonic, durationMs: outcome.durationMs });
+          ran.push({ label: action.label, mnemonic: action.mnemonic, durationMs: outcome.durationMs, logPath: outcome.logPath });
         } else if (outcome.cache === 'remote') cachedRemote++;
         else cached++;
         o.events({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: outcome.status, cache: outcome.cache, key: outcome.key, durationMs: outcome.durationMs });

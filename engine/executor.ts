@@ -56,7 +56,9 @@ export interface RemoteCacheHook {
 }
 
 export type ActionOutcome =
-  | { readonly ok: true; readonly status: 'executed' | 'cached'; readonly cache?: 'local' | 'remote'; readonly key: Sha256; readonly outputs: readonly OutputEntry[]; readonly durationMs: number }
+  | { readonly ok: true; readonly status: 'executed' | 'cached'; readonly cache?: 'local' | 'remote'; readonly key: Sha256; readonly outputs: readonly OutputEntry[]; readonly durationMs: number;
+      /** Executed actions: where the command's whole output was written (kept after the build). */
+      readonly logPath?: string }
   | { readonly ok: false; readonly key?: Sha256; readonly error: string; readonly logPath?: string; readonly logTail?: string; readonly exitCode?: number; readonly durationMs: number; readonly environmental: boolean };
 
 export interface ExecutorOptions {
@@ -315,7 +317,7 @@ export class Executor {
       await stored;
       await this.o.remote.upload(key, result, action);
     }
-    return { ok: true, status: 'executed', key, outputs: outcome.outputs, durationMs: outcome.durationMs };
+    return { ok: true, status: 'executed', key, outputs: outcome.outputs, durationMs: outcome.durationMs, logPath: outcome.logPath };
   }
 
   /** Results waiting for their blobs' fsync before their rows are written (see storeResult). */
@@ -422,7 +424,7 @@ export class Executor {
   }
 
   private async run(action: Action, key: Sha256, signal: AbortSignal, commandExited?: () => void):
-    Promise<{ ok: true; outputs: OutputEntry[]; durationMs: number; logDigest?: { hash: Sha256; sizeBytes: number } } | Extract<ActionOutcome, { ok: false }>> {
+    Promise<{ ok: true; outputs: OutputEntry[]; durationMs: number; logPath?: string; logDigest?: { hash: Sha256; sizeBytes: number } } | Extract<ActionOutcome, { ok: false }>> {
     switch (action.kind) {
       case 'write':
         return this.runWrite(action);
@@ -571,7 +573,7 @@ export class Executor {
         this.produced.set(o.path, o);
       }
       clean = true;
-      return { ok: true as const, outputs, durationMs, logDigest };
+      return { ok: true as const, outputs, durationMs, logPath, logDigest };
     } finally {
       lock?.release();
       // After a failure the sandbox may hold anything (even unremovable files): not reused.
