@@ -40,7 +40,7 @@ printf '# Multiarch support\n/usr/local/lib/%s\n/lib/%s\n/usr/lib/%s\n' "$multia
 # The kernel's uapi headers of this root (linux-libc-dev), for the sysroot.
 mkdir -p "$st/kernel-headers"
 dpkg-query -L linux-libc-dev | grep '^/usr/include/' | while read -r f; do if [ -f "$f" ]; then echo "${f#/}"; fi; done \
-  | (cd / && cpio -pdm --quiet "$st/kernel-headers")
+  | tar -C / --no-recursion -T - -cf - | tar -C "$st/kernel-headers" -xf -
 echo "linux-libc-dev $(dpkg-query -W -f '${Version}' linux-libc-dev)" > "$st/kernel-headers/VERSION"
 t3=$(date +%s)
 step "make install and layout: $((t3 - t2)) s"
