@@ -12,7 +12,7 @@ import { FileDigests, initFileDigests } from '../engine/fileDigests.js';
 import { History } from '../engine/history.js';
 import { Loader } from '../engine/loader.js';
 import { AnalysisCache, actionGraph, type AnalysisRecord } from '../engine/analysisCache.js';
-import { analyzeInWorker, type AnalysisRequest } from '../engine/analysisInWorker.js';
+import { analyzeInWorker, type AnalysisGraph, type AnalysisRequest } from '../engine/analysisInWorker.js';
 import { DiagnosticError } from '../engine/diagnostics.js';
 import { SqliteTranspileCache } from '../engine/transpileCache.js';
 import type { ActionGraph } from '../engine/action.js';
@@ -102,11 +102,11 @@ export async function analyze(s: Session, patterns: readonly string[], inputsChe
   transpiled.flush();
   if (reply.kind === 'internal') throw new Error(`in the analysis worker: ${reply.stack}`);
   if (reply.kind === 'failed') throw new DiagnosticError(reply.diagnostics);
-  const graph = actionGraph(reply.graph);
+  const graph = actionGraph(JSON.parse(reply.graphJson) as AnalysisGraph);
   const record: AnalysisRecord = {
     files: new Set(reply.record.files), probes: new Map(reply.record.probes), walks: new Map(reply.record.walks), dirs: new Map(reply.record.dirs),
   };
-  cache.put(s.paths.root, patterns, graph, record, new Map(reply.readDigests));
+  cache.put(s.paths.root, patterns, reply.graphJson, record, new Map(reply.readDigests));
   for (const f of record.files) s.digests.digest(f); // fingerprints for the next validation
   s.digests.flush();
   return { graph, labels: reply.labels, fromCache: false, ms: Date.now() - started, record };

@@ -102,18 +102,22 @@ export class AnalysisCache {
     return true;
   }
 
-  /** `readDigests`: the digest of the text each file had when it was evaluated. */
-  put(root: string, patterns: readonly string[], graph: ActionGraph, record: AnalysisRecord, readDigests: ReadonlyMap<string, string>): void {
-    const rec: Recorded = {
+  /**
+   * `graphJson`: the graph as JSON text of its lists (as the analysis worker sends it, stored as
+   * it is). `readDigests`: the digest of the text each file had when it was evaluated.
+   */
+  put(root: string, patterns: readonly string[], graphJson: string, record: AnalysisRecord, readDigests: ReadonlyMap<string, string>): void {
+    const rec: Omit<Recorded, 'graph'> = {
       // If a file changed since it was evaluated, the recorded digest is the evaluated one, so
       // the next build sees the difference and analyses again.
       files: [...record.files].sort().map((f) => [f, readDigests.get(f) ?? ''] as const),
       probes: [...record.probes.entries()],
       walks: [...record.walks.entries()],
       dirs: [...record.dirs.entries()],
-      graph: { targets: [...graph.targets.values()], actions: [...graph.actions.values()], requested: graph.requested },
     };
-    this.db.prepare('INSERT OR REPLACE INTO load_cache (key, value, updated_ms) VALUES (?, ?, ?)').run(this.key(root, patterns), JSON.stringify(rec), Date.now());
+    // The Recorded object as JSON, the graph's text spliced in as its last member.
+    const json = `${JSON.stringify(rec).slice(0, -1)},"graph":${graphJson}}`;
+    this.db.prepare('INSERT OR REPLACE INTO load_cache (key, value, updated_ms) VALUES (?, ?, ?)').run(this.key(root, patterns), json, Date.now());
   }
 }
 

@@ -5,6 +5,7 @@
  * worker's `process.env`/`argv` hold nothing of xbuild's, e.g. not `--sign-with`), and a realm
  * locked down by SES around the build realm. Only the analysis result comes back: the graph,
  * what was read (for the analysis cache and the up-to-date stamp), and what was transpiled.
+ * The graph comes as JSON text (`graphJson`).
  *
  * An unchanged workspace never gets here: the analysis cache and the up-to-date stamp are
  * checked in the main thread first.
@@ -35,12 +36,23 @@ interface Common {
   readonly transpiled: readonly (readonly [string, TranspiledModule])[];
 }
 
+/** The graph as lists (what the worker sends, and what the analysis cache stores). */
+export interface AnalysisGraph {
+  readonly targets: readonly ConfiguredTarget[];
+  readonly actions: readonly Action[];
+  readonly requested: readonly LabelString[];
+}
+
 /** What the worker answers. */
 export type AnalysisReply =
   | (Common & {
     readonly kind: 'ok';
     readonly labels: readonly string[];
-    readonly graph: { readonly targets: readonly ConfiguredTarget[]; readonly actions: readonly Action[]; readonly requested: readonly LabelString[] };
+    /**
+     * JSON of `AnalysisGraph`: text crosses to the main thread faster than the same objects
+     * by structured clone, and the analysis cache stores this text as it is.
+     */
+    readonly graphJson: string;
     readonly record: {
       readonly files: readonly string[];
       readonly probes: readonly (readonly [string, string])[];

@@ -10,7 +10,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { lockdownThisRealm } from './buildRealm.js';
-import type { AnalysisReply, AnalysisRequest } from './analysisInWorker.js';
+import { saveCodeCaches } from './codeCache.js';
+import type { AnalysisGraph, AnalysisReply, AnalysisRequest } from './analysisInWorker.js';
 
 lockdownThisRealm(dirname((workerData as AnalysisRequest).dbPath));
 
@@ -20,6 +21,9 @@ async function run(req: AnalysisRequest & { readonly board: SharedArrayBuffer })
   ]);
   const board = new ActivityBoard(req.board);
   const db = new Database(req.dbPath, { readonly: true, fileMustExist: true });
+  // One read transaction for the whole analysis: each transpile-cache lookup then skips taking
+  // and releasing the WAL read lock (about twice the lookups per second).
+  db.exec('BEGIN');
   const transpiled = new SqliteTranspileCache(db);
   const rejections: unknown[] = [];
   process.on('unhandledRejection', (reason) => {
@@ -53,13 +57,14 @@ async function run(req: AnalysisRequest & { readonly board: SharedArrayBuffer })
     const t = loader.realm().describe(reason, 'the reason of a rejected promise');
     diagnostics.push(loader.thrownDiagnostic(t, undefined, 'unhandled-rejection', 'a promise was rejected and nothing handled it: '));
   }
+  db.exec('COMMIT');
   db.close();
   const common = { transpiled: transpiled.pending() };
   if (diagnostics.length || !graph) return { kind: 'failed', diagnostics, stackless: loader.stacklessFailures > 0, ...common };
   return {
     kind: 'ok',
     labels,
-    graph: { targets: [...graph.targets.values()], actions: [...graph.actions.values()], requested: graph.requested },
+    graphJson: JSON.stringify({ targets: [...graph.targets.values()], actions: [...graph.actions.values()], requested: graph.requested } satisfies AnalysisGraph),
     record: { files: [...loader.filesRead], probes: [...analyzer.probes], walks: [...loader.walks], dirs: [...loader.walkedDirs] },
     readDigests: [...loader.readDigests],
     ...common,
@@ -67,7 +72,9 @@ async function run(req: AnalysisRequest & { readonly board: SharedArrayBuffer })
 }
 
 try {
-  parentPort!.postMessage(await run(workerData));
+  const reply = await run(workerData);
+  saveCodeCaches();
+  parentPort!.postMessage(reply);
 } catch (e) {
   parentPort!.postMessage({ kind: 'internal', stack: String((e as Error)?.stack ?? e), transpiled: [] } satisfies AnalysisReply);
 }

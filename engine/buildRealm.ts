@@ -20,9 +20,7 @@
  * `RealmHooks.enter` (what is being evaluated) so that a watchdog can name it.
  */
 import vm from 'node:vm';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { createRequire } from 'node:module';
+import { cachedScript, useCodeCacheDir } from './codeCache.js';
 import type { SourceLocation } from './diagnostics.js';
 import type { ThrowSites } from './throwSites.js';
 import { realmPrelude, type RealmConfig, type RealmControl, type RealmFrame, type ThrownDescription } from './realmPrelude.js';
@@ -103,44 +101,21 @@ const LOCKDOWN_OPTIONS = {
   regExpTaming: 'safe',
 } as const;
 
-const require = createRequire(import.meta.url);
-let sesScript: vm.Script | undefined;
-/** SES's lockdown bundle, compiled once per thread and run in each realm. */
-function ses(codeCacheDir?: string): vm.Script {
-  if (sesScript) return sesScript;
-  // The bundle that defines `lockdown` and `harden` as globals when run as a script (not exported by name).
-  const dir = dirname(require.resolve('ses/package.json'));
-  const version = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
-  const source = readFileSync(join(dir, 'dist/ses.umd.min.js'), 'utf8');
-  // V8's compiled code for it, kept in the cache directory: compiling it is a good part of a worker's start.
-  const cacheFile = codeCacheDir && join(codeCacheDir, `v8-ses-${version}-${process.version}-${process.arch}.bin`);
-  let cachedData: Buffer | undefined;
-  try {
-    if (cacheFile) cachedData = readFileSync(cacheFile);
-  } catch { /* not made yet */ }
-  sesScript = new vm.Script(source, { filename: 'xbuild:ses', cachedData });
-  if (cacheFile && (!cachedData || sesScript.cachedDataRejected)) {
-    const script = sesScript;
-    // After the first run, so that the functions lockdown compiled are in it too.
-    queueMicrotask(() => {
-      try {
-        const tmp = `${cacheFile}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-        writeFileSync(tmp, script.createCachedData());
-        renameSync(tmp, cacheFile);
-      } catch { /* a cache only */ }
-    });
-  }
-  return sesScript;
+/** SES's lockdown bundle (it defines `lockdown` and `harden` as globals when run as a script), compiled once per thread. */
+function ses(): vm.Script {
+  return cachedScript('ses', 'dist/ses.umd.min.js', { filename: 'xbuild:ses' });
 }
 let preludeScript: vm.Script | undefined;
 const drainScript = new vm.Script('0', { filename: 'xbuild:drain' });
 
 /**
  * Runs SES in the current thread's own realm (the analysis worker's), before any other code of
- * it. `codeCacheDir`: where V8's compiled SES may be kept between runs.
+ * it. `codeCacheDir`: where V8's compiled code of SES (and of TypeScript, engine/codeCache.ts)
+ * may be kept between runs.
  */
 export function lockdownThisRealm(codeCacheDir?: string): void {
-  ses(codeCacheDir).runInThisContext();
+  useCodeCacheDir(codeCacheDir);
+  ses().runInThisContext();
   (globalThis as unknown as { lockdown(o: object): void }).lockdown({
     errorTaming: 'unsafe', stackFiltering: 'verbose', overrideTaming: 'moderate', consoleTaming: 'unsafe', domainTaming: 'unsafe',
     errorTrapping: 'none', unhandledRejectionTrapping: 'none',

@@ -87,7 +87,7 @@ export function realmPrelude(config: RealmConfig): RealmControl {
       delete G[n];
     } catch { /* not configurable: left as SES made it */ }
   }
-  const ErrorCtor = Error as unknown as { prepareStackTrace?: unknown; stackTraceLimit?: unknown; captureStackTrace(o: object): void };
+  const ErrorCtor = Error as unknown as { prepareStackTrace?: unknown; stackTraceLimit?: unknown; captureStackTrace(o: object, below?: unknown): void };
   const own = Object.prototype.hasOwnProperty;
   const isArray = Array.isArray;
   const keysOf = Object.keys;
@@ -163,13 +163,15 @@ export function realmPrelude(config: RealmConfig): RealmControl {
   const moduleGlobal = freeze(Object.create(Object.prototype, globalView));
 
   // ------------------------------------------------------------ stacks and thrown values
+  /** V8's call sites -> frames: only those of workspace files (absolute paths; the host maps no others). */
   const framesOf = (_e: unknown, sites: { getFileName(): unknown; getLineNumber(): unknown; getColumnNumber(): unknown }[]) => {
     const out: RealmFrame[] = [];
     for (const s of sites) {
       const f = s.getFileName();
+      if (typeof f !== 'string' || f[0] !== '/') continue;
       const l = s.getLineNumber();
       const c = s.getColumnNumber();
-      if (typeof f === 'string' && typeof l === 'number' && typeof c === 'number') out.push(freeze([f, l, c]) as RealmFrame);
+      if (typeof l === 'number' && typeof c === 'number') out.push(freeze([f, l, c]) as RealmFrame);
     }
     return freeze(out);
   };
@@ -186,11 +188,22 @@ export function realmPrelude(config: RealmConfig): RealmControl {
       ErrorCtor.stackTraceLimit = limit;
     }
   };
-  const captureFrames = (): readonly RealmFrame[] => withFrames(() => {
-    const holder: { stack?: unknown } = {};
-    ErrorCtor.captureStackTrace(holder);
-    return isArray(holder.stack) ? holder.stack as RealmFrame[] : [];
-  });
+  /** The frames of the current call to `below` (a function of this realm) and its callers; `below` itself and what it called left out. */
+  const captureFrames = (below: (...args: never[]) => unknown): readonly RealmFrame[] => {
+    const prep = ErrorCtor.prepareStackTrace;
+    const limit = ErrorCtor.stackTraceLimit;
+    ErrorCtor.prepareStackTrace = framesOf;
+    ErrorCtor.stackTraceLimit = 32;
+    try {
+      const holder: { stack?: unknown } = {};
+      ErrorCtor.captureStackTrace(holder, below);
+      const stack = holder.stack;
+      return isArray(stack) ? stack as RealmFrame[] : [];
+    } finally {
+      ErrorCtor.prepareStackTrace = prep;
+      ErrorCtor.stackTraceLimit = limit;
+    }
+  };
   /**
    * Stacks formatted as V8 does, by the realm itself: without it Node would fall back to the
    * thread's own `Error.prepareStackTrace` (SES's, in the worker), handing it realm errors.
@@ -304,15 +317,15 @@ export function realmPrelude(config: RealmConfig): RealmControl {
   };
 
   // ------------------------------------------------------------ the "xbuild" module
-  const declare = (rule: unknown, args: unknown) => {
+  const declare = (rule: unknown, args: unknown, ruleFn: (args: unknown) => void) => {
     if (!current || current.kind !== 'load') throw new Error('rule functions can only be called while a BUILD.ts file is being loaded');
-    const frames = captureFrames();
+    const frames = captureFrames(ruleFn);
     const data = toData(args);
     current.decls.push({ rule, args: data === undefined ? unsupported('undefined') : data, frames });
   };
   const ruleFunction = (rule: unknown, name: string) => {
     const f = function (args: unknown) {
-      declare(rule, args);
+      declare(rule, args, f);
     };
     Object.defineProperty(f, 'name', { value: name });
     return f;
@@ -348,7 +361,7 @@ export function realmPrelude(config: RealmConfig): RealmControl {
     const doc = ruleSpec.doc;
     const id = userRules.length;
     userRules.push({ name, impl: impl as UserRule['impl'] });
-    current.rules.push({ id, name, doc: typeof doc === 'string' ? doc : undefined, attrs, definedAt: captureFrames() });
+    current.rules.push({ id, name, doc: typeof doc === 'string' ? doc : undefined, attrs, definedAt: captureFrames(defineRule) });
     const f = ruleFunction({ user: id }, name);
     return f;
   };
