@@ -184,7 +184,7 @@ cmd({ name: "multi", outs: ["multi.out"], cpu: 2, cmd: "sleep ${tag}.6 | cat; ec
     const { proc } = ws.start(['build', '//p:all', '-j', '4']);
     await until(() => sleeps('[56]').length === 2);
     proc.kill('SIGKILL');
-    await proc;
+    expect((await proc).signal, 'xbuild had ended before the kill').toBe('SIGKILL');
     await until(() => sleeps('[56]').length === 0, 3000);
   });
 
