@@ -3,7 +3,7 @@
  * loopback port: round trips, HEAD skipping, trust, tampering, eviction and server failures.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { HttpRemoteCache } from '../../cache/remote/httpRemoteCache.js';
@@ -388,7 +388,11 @@ describe('a failing server degrades to a miss, fast, with one warning', () => {
     const b = newStore('b');
     const rc = remote(b, [], { retries: 0 });
     const pending = rc.lookup(key, trusted);
-    await new Promise((r) => setTimeout(r, 500));
+    // Stopped once the body flows: the blob's temp file in b has its first bytes.
+    const received = () => tempLeftovers(b).reduce((n, f) => n + (statSync(join(b.root, 'tmp', f), { throwIfNoEntry: false })?.size ?? 0), 0);
+    for (let i = 0; i < 1000 && received() === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(received()).toBeGreaterThan(0);
+    expect(received()).toBeLessThan(2 * MiB);
     const t0 = Date.now();
     await nginx.stop();
     const r = await pending;
