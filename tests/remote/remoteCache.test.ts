@@ -8,11 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { HttpRemoteCache } from '../../cache/remote/httpRemoteCache.js';
 import { RemoteCache, type RemoteCacheEvent } from '../../cache/remote/remoteCache.js';
-import { encodeRemoteEntry, makeRemoteEntry } from '../../cache/remote/remoteEntry.js';
+import { encodeRemoteEntry, makeRemoteEntry, type RemoteEntry } from '../../cache/remote/remoteEntry.js';
 import { KeyPair, TrustedKeys, generateKey } from '../../cache/signing.js';
 import type { BlobStore } from '../../cache/blobStore.js';
 import { startNginx, type NginxServer } from '../helpers/nginx.js';
-import { allBlobs, blobCount, cleanupTemp, makeResult, newStore, randomKey, sameBlobs, tempDir, tempLeftovers } from './fixtures.js';
+import { allBlobs, blobCount, cleanupTemp, editFirstOutput, makeResult, newStore, randomKey, sameBlobs, tempDir, tempLeftovers } from './fixtures.js';
 
 const MiB = 1 << 20;
 
@@ -108,8 +108,8 @@ describe('round trip', () => {
     const key = randomKey();
     await remote(a).upload(key, result, server1);
     await remote(a).upload(key, result, stranger);
-    const entry = JSON.parse(readFileSync(nginx.pathOf('ac', key), 'utf8'));
-    expect(entry.signatures.map((s: { keyName: string }) => s.keyName).sort()).toEqual(['buildserver-1', 'stranger']);
+    const entry = JSON.parse(readFileSync(nginx.pathOf('ac', key), 'utf8')) as RemoteEntry;
+    expect(entry.signatures.map((s) => s.keyName).sort()).toEqual(['buildserver-1', 'stranger']);
     expect((await remote(newStore('b')).lookup(key, trusted)).status).toBe('hit');
     expect((await remote(newStore('b')).lookup(key, new TrustedKeys([stranger.publicKey]))).status).toBe('hit');
   });
@@ -191,8 +191,8 @@ describe('trust', () => {
     const key = randomKey();
     await remote(a).upload(key, result, server1);
     await remote(a).upload(randomKey(), other, server1); // the substituted blob is on the server
-    const entry = JSON.parse(readFileSync(nginx.pathOf('ac', key), 'utf8'));
-    entry.result.outputs[0].digest = other.outputs[0].digest;
+    const stored = JSON.parse(readFileSync(nginx.pathOf('ac', key), 'utf8')) as RemoteEntry;
+    const entry = editFirstOutput(stored, { digest: other.outputs[0].digest });
     const http = new HttpRemoteCache(nginx.baseUrl);
     await http.putBytes('ac', key, Buffer.from(JSON.stringify(entry)));
     http.close();
