@@ -4,13 +4,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ActionId } from '../../engine/action.js';
+import type { BuildEvent } from '../../engine/events.js';
 import { chainWorkspace, type TempWorkspace } from '../helpers/cli.js';
+
+/** One line of a build stream (engine/buildStream.ts): a BuildEvent, or the closing critical path, with its write time. */
+type StreamLine = (BuildEvent | { readonly type: 'critical_path'; readonly ids: readonly ActionId[] }) & { readonly t: number };
 
 let ws: TempWorkspace;
 afterEach(() => ws?.cleanup());
 
 const builds = () => readdirSync(join(ws.root, '.xbuild/builds')).filter((n) => n !== 'latest').sort();
-const lines = (id: string) => readFileSync(join(ws.root, '.xbuild/builds', id, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const lines = (id: string) => readFileSync(join(ws.root, '.xbuild/builds', id, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as StreamLine);
 
 describe('the build stream', () => {
   it('is written by every build that runs something, with times, the latest pointer and the critical path', async () => {

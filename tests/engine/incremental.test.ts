@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chainWorkspace, type TempWorkspace } from '../helpers/cli.js';
+import { chainWorkspace, type ReportJson, type TempWorkspace } from '../helpers/cli.js';
 
 let ws: TempWorkspace;
 afterEach(() => ws?.cleanup());
@@ -17,7 +17,7 @@ describe('incremental builds', () => {
     expect(ws.read('xbuild-out/lib/c.out').trim()).toBe('11');
     expect(first.stderr).toMatch(/Build OK .*Outputs: xbuild-out\/lib\/c\.out/);
     // build_finished tells the CPU time of xbuild's own process, apart from the commands it ran.
-    const cpu = first.events.find((e) => e.type === 'build_finished')?.engineCpuMs as { user: number; system: number } | undefined;
+    const cpu = first.events.find((e) => e.type === 'build_finished')?.engineCpuMs;
     expect(cpu?.user).toBeGreaterThan(0);
     expect(cpu?.system).toBeGreaterThanOrEqual(0);
 
@@ -42,7 +42,7 @@ describe('incremental builds', () => {
     expect(a.executed).toEqual([]);
     ws.write({ 'lib/a.txt': 'alpha 2\n' });
     await ws.build('//lib:a', '//lib:side');
-    const report = JSON.parse((await ws.run(['report', '--json'])).stdout) as { targets: { label: string; status: string }[] };
+    const report = JSON.parse((await ws.run(['report', '--json'])).stdout) as ReportJson;
     expect(report.targets.map((t) => `${t.status} ${t.label}`)).toEqual(['ok //lib:a', 'cached //lib:side']);
   });
 

@@ -7,6 +7,7 @@ import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DebianLock } from '../../lock/lockFile.js';
 import { TempWorkspace } from '../helpers/cli.js';
 import { LocalArchive } from '../helpers/localArchive.js';
 
@@ -65,15 +66,15 @@ describe('the Debian lock against a moving archive', () => {
   it('update pins the newest served versions, says what it passed over and why, and warns about the unfixed source', async () => {
     const r = await ws.run(['lock', 'update'], env);
     expect(r.code, r.stderr).toBe(0);
-    const lock = JSON.parse(ws.read('packages/debian.lock.json'));
+    const lock = JSON.parse(ws.read('packages/debian.lock.json')) as DebianLock;
     expect(lock.sources['hello-x'].version).toBe('1.0-1');
-    expect(lock.sources['hello-x'].files.map((f: { archive: string; path: string }) => `${f.archive}/${f.path}`))
+    expect(lock.sources['hello-x'].files.map((f) => `${f.archive}/${f.path}`))
       .toEqual(['debian/pool/main/hello-x_1.0-1.dsc', 'debian/pool/main/hello-x_1.0-1.tar.gz']);
     expect(lock.sources['hello-x'].buildDepends).toEqual(['tool-y']);
     expect(lock.sources['hello-x'].debs).toEqual(['hello-x']);
-    expect(lock.buildRoot.packages.map((p: { name: string; version: string }) => `${p.name}=${p.version}`))
+    expect(lock.buildRoot.packages.map((p) => `${p.name}=${p.version}`))
       .toEqual(['apt=2.0', 'base-a=1.0', 'build-essential=12.9', 'gcc-x=12.2', 'libapt=1.0', 'libfoo1=1.0-1+deb12u1']);
-    expect(lock.buildRoot.packages.find((p: { name: string }) => p.name === 'libfoo1').archive).toBe('debian-security');
+    expect(lock.buildRoot.packages.find((p) => p.name === 'libfoo1')?.archive).toBe('debian-security');
     expect(lock.inputs['kernel-src'].version).toBe('6.1.1-1');
     expect(lock.passedOver).toEqual([{ kind: 'source', name: 'hello-x', version: '1.0-1+deb12u1', suite: 'bookworm-security', why: 'hello-x_1.0-1+deb12u1.dsc: HTTP 404' }]);
     expect(lock.warnings.join('\n')).toMatch(/hello-x: the lock builds source 1\.0-1, but Debian's binary hello-x 1\.0-1\+deb12u1 \(bookworm-security\) comes from source 1\.0-1\+deb12u1, which the archive does not serve/);

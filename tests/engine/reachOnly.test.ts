@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chainWorkspace, TempWorkspace } from '../helpers/cli.js';
+import { chainWorkspace, TempWorkspace, type ReportJson } from '../helpers/cli.js';
 
 let ws: TempWorkspace;
 afterEach(() => ws?.cleanup());
@@ -31,7 +31,7 @@ describe('rebuilding only what edited files reach', () => {
     expect(edit.cached).toEqual(['//lib:a']);
     expect(ws.read('xbuild-out/lib/b.out')).toBe('ALPHA\nbeta 2\n');
     expect(ws.read('xbuild-out/lib/c.out').trim()).toBe('13');
-    expect(JSON.parse((await ws.run(['report', '--json'])).stdout).executed).toBe(3);
+    expect((JSON.parse((await ws.run(['report', '--json'])).stdout) as ReportJson).executed).toBe(3);
 
     // What it recorded holds: the edited file, read within its "racy" second, is checked by
     // content once more (nothing runs), then the build is up to date.
@@ -45,7 +45,7 @@ describe('rebuilding only what edited files reach', () => {
     expect(cutoff.stderr).toMatch(REACH_ONLY);
     expect(cutoff.executed).toEqual(['//lib:a']);
     expect([ws.count('a'), ws.count('b'), ws.count('c')]).toEqual([2, 2, 2]);
-    const report = JSON.parse((await ws.run(['report', '--json'])).stdout) as { targets: { label: string; status: string }[] };
+    const report = JSON.parse((await ws.run(['report', '--json'])).stdout) as ReportJson;
     expect(report.targets.map((t) => `${t.status} ${t.label}`)).toEqual(['ok //lib:a', 'ok //lib:b', 'ok //lib:c', 'cached //lib:side']);
 
     // The keys recorded for later builds are the new ones: a full rebuild finds everything cached.

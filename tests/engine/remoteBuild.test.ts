@@ -4,6 +4,7 @@ import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { startNginx, type NginxServer } from '../helpers/nginx.js';
+import type { RemoteEntry } from '../../cache/remote/remoteEntry.js';
 import { TempWorkspace, XBUILD } from '../helpers/cli.js';
 
 let nginx: NginxServer;
@@ -217,7 +218,7 @@ cmd({ name: "use", srcs: [":src", "evil.sh"], outs: ["use.txt"], cmd: "bash $(lo
     expect(nginx.has('ac', src.key)).toBe(true);
     expect(nginx.has('ac', use.key)).toBe(false);
     // The source's blob on the server holds the bytes its name says.
-    const srcEntry = JSON.parse(readFileSync(nginx.pathOf('ac', src.key), 'utf8'));
+    const srcEntry = JSON.parse(readFileSync(nginx.pathOf('ac', src.key), 'utf8')) as RemoteEntry;
     const blob = readFileSync(nginx.pathOf('cas', srcEntry.result.outputs[0].digest.hash));
     expect(blob.toString()).toBe(`trusted bytes of ${testNo}\n`);
   });

@@ -34,11 +34,18 @@ function blobFiles(cacheDir: string): string[] {
 describe('safety', () => {
   it('kill -9 at several moments mid-build, then a rebuild is correct', async () => {
     ws = fanWorkspace();
-    for (const delayMs of [400, 900, 1500]) {
+    // Parts whose command has started, in any build so far (each appends to its counter first).
+    const partsStarted = () => Array.from({ length: 24 }, (_, i) => ws.count(`p${i}`)).filter((n) => n > 0).length;
+    // Killed once the first part runs, once a third of them have started, once two thirds have.
+    for (const atParts of [1, 8, 16]) {
       const { proc } = ws.start(['build', '//fan:all-parts', '-j', '2']);
-      await new Promise((r) => setTimeout(r, delayMs));
+      for (let i = 0; i < 1200 && partsStarted() < atParts && proc.exitCode === null; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(partsStarted()).toBeGreaterThanOrEqual(atParts);
       proc.kill('SIGKILL');
-      await proc;
+      const killed = await proc;
+      // It landed mid-build: xbuild was still running (killed, not exited) and sum.txt not yet built.
+      expect(killed.signal, String(killed.stderr)).toBe('SIGKILL');
+      expect(ws.exists('xbuild-out/fan/sum.txt')).toBe(false);
     }
     const r = await ws.build('//fan:all-parts');
     expect(r.code, r.stderr).toBe(0);

@@ -8,6 +8,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsS
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BuildReport } from '../../cli/buildRecord.js';
+import type { BuildEvent } from '../../engine/events.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const XBUILD = join(REPO, 'bin/xbuild.js');
@@ -26,13 +28,15 @@ function scratchRoot(): string {
   return sharedScratch;
 }
 
-export interface BuildEventLike { type: string; [k: string]: any }
+/** What `xbuild report --json` prints: the last build's record (cli/buildRecord.ts) with its start and end. */
+export type ReportJson = BuildReport & { readonly startedAt: string; readonly finishedAt: string };
 
 export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
-  events: BuildEventLike[];
+  /** The --events NDJSON stream: one engine BuildEvent per line, as NdjsonWriter wrote it. */
+  events: BuildEvent[];
   /** Labels of actions whose command really ran. */
   executed: string[];
   cached: string[];
@@ -108,7 +112,7 @@ export class TempWorkspace {
 
 export function toResult(code: number, stdout: string, stderr: string, eventsFile: string): CliResult {
   const events = existsSync(eventsFile)
-    ? readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as BuildEventLike)
+    ? readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as BuildEvent)
     : [];
   const fin = events.filter((e) => e.type === 'action_finished');
   return {

@@ -13,7 +13,8 @@ import type { BlobStore } from '../../cache/blobStore.js';
 import type { Sha256 } from '../../cache/digest.js';
 import { exportClosure, importClosure } from '../../cache/closureArchive.js';
 import { KeyPair, TrustedKeys, generateKey } from '../../cache/signing.js';
-import { allBlobs, blobCount, cleanupTemp, makeResult, newStore, randomKey, sameBlobs, tempDir } from './fixtures.js';
+import type { RemoteEntry } from '../../cache/remote/remoteEntry.js';
+import { allBlobs, blobCount, cleanupTemp, editFirstOutput, makeResult, newStore, randomKey, sameBlobs, tempDir } from './fixtures.js';
 
 function keyPair(name: string): KeyPair {
   const p = KeyPair.parse(generateKey(name).secretText);
@@ -136,9 +137,8 @@ describe('closure export then import', () => {
     const edited = join(tempDir('archive'), 'edited.tar');
     await rewriteTar(out, edited, (name, b) => {
       if (name !== `ac/${keys[1]}.json`) return b;
-      const e = JSON.parse(b.toString());
-      e.result.outputs[0].executable = !e.result.outputs[0].executable;
-      return Buffer.from(JSON.stringify(e));
+      const e = JSON.parse(b.toString()) as RemoteEntry;
+      return Buffer.from(JSON.stringify(editFirstOutput(e, { executable: !e.result.outputs[0].executable })));
     });
     const c = workspace('c');
     const r = await importClosure({ archivePath: edited, store: c.store, actionCache: c.ac, trusted });

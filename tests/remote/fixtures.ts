@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { ActionResult, OutputEntry } from '../../cache/actionCache.js';
 import { BlobStore } from '../../cache/blobStore.js';
 import type { Digest, Sha256 } from '../../cache/digest.js';
+import type { RemoteEntry } from '../../cache/remote/remoteEntry.js';
 import { readTree, storeTree } from '../../cache/tree.js';
 
 const made: string[] = [];
@@ -89,4 +90,10 @@ export function tempLeftovers(store: BlobStore): string[] {
   } catch {
     return [];
   }
+}
+
+/** `entry` with its first output changed by `edit`, signatures kept: what a tampering server or archive serves. */
+export function editFirstOutput(entry: RemoteEntry, edit: Partial<OutputEntry>): RemoteEntry {
+  const [first, ...rest] = entry.result.outputs;
+  return { ...entry, result: { ...entry.result, outputs: [{ ...first, ...edit }, ...rest] } };
 }

@@ -3,16 +3,16 @@
  * loopback port: round trips, HEAD skipping, trust, tampering, eviction and server failures.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { HttpRemoteCache } from '../../cache/remote/httpRemoteCache.js';
 import { RemoteCache, type RemoteCacheEvent } from '../../cache/remote/remoteCache.js';
-import { encodeRemoteEntry, makeRemoteEntry } from '../../cache/remote/remoteEntry.js';
+import { encodeRemoteEntry, makeRemoteEntry, type RemoteEntry } from '../../cache/remote/remoteEntry.js';
 import { KeyPair, TrustedKeys, generateKey } from '../../cache/signing.js';
 import type { BlobStore } from '../../cache/blobStore.js';
 import { startNginx, type NginxServer } from '../helpers/nginx.js';
-import { allBlobs, blobCount, cleanupTemp, makeResult, newStore, randomKey, sameBlobs, tempDir, tempLeftovers } from './fixtures.js';
+import { allBlobs, blobCount, cleanupTemp, editFirstOutput, makeResult, newStore, randomKey, sameBlobs, tempDir, tempLeftovers } from './fixtures.js';
 
 const MiB = 1 << 20;
 
@@ -108,8 +108,8 @@ describe('round trip', () => {
     const key = randomKey();
     await remote(a).upload(key, result, server1);
     await remote(a).upload(key, result, stranger);
-    const entry = JSON.parse(readFileSync(nginx.pathOf('ac', key), 'utf8'));
-    expect(entry.signatures.map((s: { keyName: string }) => s.keyName).sort()).toEqual(['buildserver-1', 'stranger']);
+    const entry = JSON.parse(readFileSync(nginx.pathOf('ac', key), 'utf8')) as RemoteEntry;
+    expect(entry.signatures.map((s) => s.keyName).sort()).toEqual(['buildserver-1', 'stranger']);
     expect((await remote(newStore('b')).lookup(key, trusted)).status).toBe('hit');
     expect((await remote(newStore('b')).lookup(key, new TrustedKeys([stranger.publicKey]))).status).toBe('hit');
   });
@@ -191,8 +191,8 @@ describe('trust', () => {
     const key = randomKey();
     await remote(a).upload(key, result, server1);
     await remote(a).upload(randomKey(), other, server1); // the substituted blob is on the server
-    const entry = JSON.parse(readFileSync(nginx.pathOf('ac', key), 'utf8'));
-    entry.result.outputs[0].digest = other.outputs[0].digest;
+    const stored = JSON.parse(readFileSync(nginx.pathOf('ac', key), 'utf8')) as RemoteEntry;
+    const entry = editFirstOutput(stored, { digest: other.outputs[0].digest });
     const http = new HttpRemoteCache(nginx.baseUrl);
     await http.putBytes('ac', key, Buffer.from(JSON.stringify(entry)));
     http.close();
@@ -388,7 +388,11 @@ describe('a failing server degrades to a miss, fast, with one warning', () => {
     const b = newStore('b');
     const rc = remote(b, [], { retries: 0 });
     const pending = rc.lookup(key, trusted);
-    await new Promise((r) => setTimeout(r, 500));
+    // Stopped once the body flows: the blob's temp file in b has its first bytes.
+    const received = () => tempLeftovers(b).reduce((n, f) => n + (statSync(join(b.root, 'tmp', f), { throwIfNoEntry: false })?.size ?? 0), 0);
+    for (let i = 0; i < 1000 && received() === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(received()).toBeGreaterThan(0);
+    expect(received()).toBeLessThan(2 * MiB);
     const t0 = Date.now();
     await nginx.stop();
     const r = await pending;

@@ -11,6 +11,21 @@ import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { REPO, TempWorkspace } from '../helpers/cli.js';
 import { startServe, type Served } from '../helpers/serve.js';
+import type { BuildSummary } from '../../serve/buildState.js';
+
+/** What serve/page/dashboard.js (plain JS) keeps in window.__xbuild: the fields these tests read. */
+interface DashboardState {
+  readonly id?: string;
+  readonly summary?: BuildSummary;
+  readonly updates: number;
+  readonly timelineSpans?: number;
+  /** The timeline's echarts instance, once drawn. */
+  readonly chart?: { getOption(): { series: { name: string; data: unknown[] }[] } };
+}
+declare global {
+  /** The dashboard page's window, which the page.evaluate functions below run in. */
+  interface Window { readonly __xbuild: DashboardState }
+}
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(REPO, 'tests/artifacts');
@@ -28,8 +43,8 @@ let browser: Browser;
 let page: Page;
 
 const state = () => page.evaluate(() => {
-  const x = (window as any).__xbuild;
-  return { id: x.id as string | undefined, phase: x.summary?.phase as string | undefined, done: x.summary?.done as number | undefined, updates: x.updates as number };
+  const x = window.__xbuild;
+  return { id: x.id, phase: x.summary?.phase, done: x.summary?.done, updates: x.updates };
 });
 
 async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
@@ -112,9 +127,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in chromium (needs Debian\
 
     // The timeline: every command that ran drawn in a slot lane, the critical path in its own.
     const timeline = await until('the timeline with the critical path', () => page.evaluate(() => {
-      const x = (window as any).__xbuild;
+      const x = window.__xbuild;
       const opt = x.chart?.getOption();
-      const n = (name: string) => opt?.series.find((s: any) => s.name === name)?.data.length ?? 0;
+      const n = (name: string) => opt?.series.find((s) => s.name === name)?.data.length ?? 0;
       return opt && n('critical') > 0 ? { spans: x.timelineSpans, failed: n('failed'), executed: n('executed') > 0, canvas: !!document.querySelector('#timeline canvas') } : undefined;
     }));
     expect(timeline).toEqual({ spans: 12, failed: 1, executed: true, canvas: true });

@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { BuildSummary, WireRow } from '../../serve/buildState.js';
+import type { BuildListEntry } from '../../serve/buildStore.js';
 import { TempWorkspace } from '../helpers/cli.js';
 import { rawGet, startServe, type Served } from '../helpers/serve.js';
 
@@ -36,16 +38,16 @@ describe('xbuild serve', () => {
   it('shows the finished build: counts, the failure with its log tail, every action, the log by name', async () => {
     const r = await rawGet(served.port, '/api/builds/latest');
     expect(r.status).toBe(200);
-    const snap = JSON.parse(r.body);
+    const snap = JSON.parse(r.body) as { summary: BuildSummary; rows: WireRow[] }; // serve/server.ts's snapshot, in part
     expect(snap.summary).toMatchObject({ id: buildId, phase: 'failed', total: 2, done: 2, executed: 1, failed: 1, patterns: ['//p:all'] });
     expect(snap.summary.failures).toEqual([expect.objectContaining({ label: '//p:bad', error: 'exited with code 4', logTail: 'bad-log-line', log: 'p__bad.0.Cmd.log' })]);
-    expect(snap.rows.map((w: unknown[]) => `${w[0]} ${w[2]}`).sort()).toEqual(['//p:bad#0 failed', '//p:ok#0 executed']);
+    expect(snap.rows.map((w) => `${w[0]} ${w[2]}`).sort()).toEqual(['//p:bad#0 failed', '//p:ok#0 executed']);
     const log = await rawGet(served.port, `/logs/${buildId}/p__bad.0.Cmd.log`);
     expect(log.status).toBe(200);
     expect(log.body).toContain('bad-log-line');
     expect((await rawGet(served.port, `/logs/${buildId}/p__ok.0.Cmd.log`)).body).toContain('ok-log-line');
     expect((await rawGet(served.port, '/')).body).toContain('static/dashboard.js');
-    expect(JSON.parse((await rawGet(served.port, '/api/builds')).body)).toEqual([expect.objectContaining({ id: buildId })]);
+    expect(JSON.parse((await rawGet(served.port, '/api/builds')).body) as BuildListEntry[]).toEqual([expect.objectContaining({ id: buildId })]);
   });
 
   it('serves nothing outside the build records and logs: traversal, encodings, absolute paths', async () => {
