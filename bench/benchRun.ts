@@ -58,7 +58,7 @@ function tail(path: string, lines = 30): string {
 }
 
 /**
- * Copies the compiled xbuild (bin/, dist/, rules/, package.json; node_modules linked) to `dir`
+ * Copies the compiled xbuild (bin/, dist/, rules/, serve/ (the dashboard's page), package.json; node_modules linked) to `dir`
  * and returns its bin/xbuild.js. Others recompile dist/ while a long benchmark runs; a snapshot
  * keeps every run of one benchmark on the same code (and the analysis cache, keyed by
  * xbuild's own digest, valid).
@@ -66,7 +66,7 @@ function tail(path: string, lines = 30): string {
 export function snapshotXbuild(dir: string): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  for (const p of ['bin', 'dist', 'rules', 'package.json']) cpSync(join(REPO, p), join(dir, p), { recursive: true });
+  for (const p of ['bin', 'dist', 'rules', 'serve', 'package.json']) if (existsSync(join(REPO, p))) cpSync(join(REPO, p), join(dir, p), { recursive: true });
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
   return join(dir, 'bin/xbuild.js');
 }

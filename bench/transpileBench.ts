@@ -101,7 +101,7 @@ function measure(what: 'transpile' | 'load', method: Method, dir: string): Measu
     get: (digest) => transpileWithTsc(byDigest.get(digest)!.path, byDigest.get(digest)!.source),
     put: () => {},
   };
-  const loader = new Loader(dir, xbuildModule as unknown as Record<string, unknown>, method === 'tsc' ? tscEveryTime : undefined);
+  const loader = new Loader(dir, xbuildModule as unknown as Record<string, unknown>, { transpileCache: method === 'tsc' ? tscEveryTime : undefined });
   const started = performance.now();
   let targets = 0;
   for (const pkg of loader.findPackages('')) targets += loader.loadPackage(pkg)?.targets.size ?? 0;

@@ -4,8 +4,12 @@
  * Names follow Bazel's remote-apis (`ActionResult`, `OutputEntry`). Only successful results
  * are ever stored: a failure is never cached, so a flaky or environmental failure reruns.
  * Callers store every blob a result names before calling `put`.
+ *
+ * With a cache lease (cacheLease.ts), every row read or written is pinned, key and blobs, before
+ * the caller uses it: `cache gc` in another process keeps what this process relies on.
  */
 import type { Db } from './database.js';
+import type { Pinner } from './cacheLease.js';
 import type { Digest, Sha256 } from './digest.js';
 
 /** One declared output of an action. For kind 'dir', `digest` names a `Tree` blob. */
@@ -26,6 +30,8 @@ export interface ActionResult {
 }
 
 export class ActionCache {
+  /** The cache lease of this process (see the file comment). */
+  lease?: Pinner;
   private readonly getStmt;
   private readonly putStmt;
   private readonly touchStmt;
@@ -42,16 +48,21 @@ export class ActionCache {
 
   get(key: Sha256): ActionResult | undefined {
     const row = this.getStmt.get(key) as { result: string } | undefined;
-    return row ? (JSON.parse(row.result) as ActionResult) : undefined;
+    if (!row) return undefined;
+    const result = JSON.parse(row.result) as ActionResult;
+    if (this.lease) this.lease.pinAll([key, ...result.outputs.map((o) => o.digest.hash), ...(result.logDigest ? [result.logDigest.hash] : [])]);
+    return result;
   }
 
   put(key: Sha256, result: ActionResult): void {
+    this.lease?.pin(key);
     const now = Date.now();
     this.putStmt.run(key, JSON.stringify(result), now, now);
   }
 
   /** Several results in one transaction. */
   putMany(rows: readonly { key: Sha256; result: ActionResult }[]): void {
+    this.lease?.pinAll(rows.map((r) => r.key));
     const now = Date.now();
     this.db.transaction(() => {
       for (const r of rows) this.putStmt.run(r.key, JSON.stringify(r.result), now, now);

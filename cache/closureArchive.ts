@@ -14,7 +14,9 @@
  * ```
  * Invariants:
  * - Export streams every blob from the store into the tar and writes to `<out>.partial`, renamed
- *   into place only when complete; no blob is held whole in memory.
+ *   into place only when complete; no blob is held whole in memory. Every blob is hashed on its
+ *   way in: a blob that no longer matches its name fails the export (and is removed from the
+ *   store), so a signed archive never carries bytes this process did not check.
  * - Import writes NOTHING to the store or the action cache until the whole archive has been
  *   read and checked: every blob is staged (in the store's temp dir) while its SHA-256 and size
  *   are compared with its name, every entry must carry a signature by a trusted key, and every
@@ -24,7 +26,7 @@
 import { createReadStream, createWriteStream, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import tar from 'tar-stream';
 import type { ActionCache, ActionResult } from './actionCache.js';
 import type { BlobStore } from './blobStore.js';
@@ -99,7 +101,20 @@ export async function exportClosure(opts: ExportOptions): Promise<ClosureExport>
     for (const e of entries) await addBuffer(pack, `ac/${e.actionKey}.json`, encodeRemoteEntry(e), mtime);
     let bytes = 0;
     for (const d of [...blobs.values()].sort((a, b) => (a.hash < b.hash ? -1 : 1))) {
-      await addStream(pack, `cas/${d.hash}`, d.sizeBytes, createReadStream(opts.store.pathOf(d.hash)), mtime);
+      // Hashed on its way into the archive: signed entries never travel with bytes this process
+      // has not checked against their names.
+      const tap = sha256Tap(d.sizeBytes);
+      let got: Digest | undefined;
+      try {
+        await addStream(pack, `cas/${d.hash}`, d.sizeBytes, createReadStream(opts.store.pathOf(d.hash)), mtime, tap.stream);
+        got = tap.digest();
+      } catch (e) {
+        if (opts.store.verify(d.hash)) throw e;
+      }
+      if (got?.hash !== d.hash || got.sizeBytes !== d.sizeBytes) {
+        opts.store.remove(d.hash);
+        throw new Error(`local blob ${d.hash} no longer matches its name; it was removed from the store: build the target again, then export`);
+      }
       bytes += d.sizeBytes;
     }
     pack.finalize();
@@ -310,9 +325,9 @@ function addBuffer(pack: tar.Pack, name: string, bytes: Buffer, mtime: Date): Pr
   });
 }
 
-function addStream(pack: tar.Pack, name: string, size: number, src: Readable, mtime: Date): Promise<void> {
+function addStream(pack: tar.Pack, name: string, size: number, src: Readable, mtime: Date, through: Transform): Promise<void> {
   return new Promise((resolve, reject) => {
     const sink = pack.entry({ name, size, mode: 0o444, mtime }, (err) => (err ? reject(err) : resolve()));
-    pipeline(src, sink).catch(reject);
+    pipeline(src, through, sink).catch(reject);
   });
 }

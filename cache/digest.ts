@@ -38,18 +38,23 @@ const chunk = Buffer.allocUnsafe(1 << 20);
 export function sha256FileSync(path: string): Digest {
   const fd = openSync(path, 'r');
   try {
-    const h = createHash('sha256');
-    let size = 0;
-    for (;;) {
-      const n = readSync(fd, chunk, 0, chunk.length, null);
-      if (n === 0) break;
-      h.update(chunk.subarray(0, n));
-      size += n;
-    }
-    return { hash: h.digest('hex') as Sha256, sizeBytes: size };
+    return sha256Fd(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/** SHA-256 of the bytes behind an open descriptor, read from its current offset to the end. */
+export function sha256Fd(fd: number): Digest {
+  const h = createHash('sha256');
+  let size = 0;
+  for (;;) {
+    const n = readSync(fd, chunk, 0, chunk.length, null);
+    if (n === 0) break;
+    h.update(chunk.subarray(0, n));
+    size += n;
+  }
+  return { hash: h.digest('hex') as Sha256, sizeBytes: size };
 }
 
 export async function sha256File(path: string): Promise<Digest> {
@@ -62,17 +67,26 @@ export function digestEquals(a: Digest, b: Digest): boolean {
 
 /**
  * A pass-through stream that hashes what flows through it; `digest()` once the stream ended.
- * Used wherever bytes arrive from outside (downloads, archives) and must be checked.
+ * Used wherever bytes arrive from outside (downloads, archives) and must be checked. With
+ * `maxBytes`, a byte beyond it fails the stream at once (a body longer than the digest it is
+ * supposed to have is not read on).
  */
-export function sha256Tap(): { readonly stream: Transform; digest(): Digest } {
+export function sha256Tap(maxBytes?: number): { readonly stream: Transform; digest(): Digest } {
   const h = createHash('sha256');
   let size = 0;
   const stream = new Transform({
     transform(chunk: Buffer, _enc, cb) {
-      h.update(chunk);
       size += chunk.length;
+      if (maxBytes !== undefined && size > maxBytes) {
+        cb(new TooLongError(`more than the ${maxBytes} bytes expected`));
+        return;
+      }
+      h.update(chunk);
       cb(null, chunk);
     },
   });
   return { stream, digest: () => ({ hash: h.digest('hex') as Sha256, sizeBytes: size }) };
 }
+
+/** A stream carried more bytes than its digest says. */
+export class TooLongError extends Error {}

@@ -4,18 +4,30 @@
  * Never removed:
  * - what the newest build of each target used (the `target_roots` table: its action keys, and
  *   every blob their results name, trees expanded, logs included);
- * - anything a build still running may need: rows used and blobs written since the oldest
- *   running build started (builds with no finish time whose process is alive).
+ * - anything a process using the cache right now relies on: every hash pinned in a live cache
+ *   lease (cacheLease.ts: blobs it stored, restored or linked, rows it read or wrote), and rows
+ *   used and blobs written since the oldest of those processes started.
  * Otherwise the least recently used rows go first, and a blob goes when no remaining row names
- * it, oldest first, until the store fits in `maxBytes`. Rows are deleted before the blobs they
- * name, so a crash mid-gc never leaves a row pointing at nothing.
+ * it, oldest first, until the store fits in `maxBytes`.
+ *
+ * Order, so that neither a crash nor a running build sees a row without its blobs or loses a
+ * blob it pinned:
+ * 1. rows are deleted (one transaction) before the blobs they name;
+ * 2. blobs are moved into `<cache>/trash/<gc identity>/` (one rename each; readers still find
+ *    them there), then every live lease is read again: a blob pinned meanwhile is put back, the
+ *    rest is deleted. A pin made after that second read is made after the blob left `cas/`, so
+ *    its process finds the blob missing and treats it as a cache miss (cacheLease.ts).
+ * Trash left by a killed gc is handled the same way by the next gc.
  */
+import { mkdirSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Db } from './database.js';
 import type { ActionCache, ActionResult } from './actionCache.js';
 import type { BlobStore } from './blobStore.js';
 import type { Sha256 } from './digest.js';
 import { readTree } from './tree.js';
-import { isProcessAlive } from './processAlive.js';
+import { liveLeases, type LiveLease } from './cacheLease.js';
+import { currentProcess, formatIdentity, isAlive, parseIdentity } from './processAlive.js';
 
 export interface GcReport {
   readonly bytesBefore: number;
@@ -23,6 +35,10 @@ export interface GcReport {
   readonly blobsRemoved: number;
   readonly rowsRemoved: number;
   readonly protectedRows: number;
+  /** Blobs kept because a running process pinned them while gc was removing them. */
+  readonly blobsPutBack: number;
+  /** Processes using the cache while gc ran (their pins were kept). */
+  readonly running: readonly LiveLease[];
 }
 
 function blobsOf(store: BlobStore, r: ActionResult): Sha256[] {
@@ -39,22 +55,25 @@ function blobsOf(store: BlobStore, r: ActionResult): Sha256[] {
 }
 
 export function collectGarbage(db: Db, ac: ActionCache, store: BlobStore, maxBytes: number): GcReport {
-  const running = (db.prepare('SELECT pid, started_ms FROM builds WHERE finished_ms IS NULL').all() as { pid: number; started_ms: number }[])
-    .filter((b) => b.pid && isProcessAlive(b.pid));
-  const since = running.length ? Math.min(...running.map((b) => b.started_ms)) : Infinity;
+  settleOldTrash(store);
+  const running = liveLeases(store.root, true).filter((l) => l.header.kind === 'use');
+  const pinned = new Set<string>();
+  for (const l of running) for (const h of l.pins) pinned.add(h);
+  const since = running.length ? Math.min(...running.map((l) => l.header.startedMs)) : Infinity;
   const rootKeys = new Set<string>();
   for (const r of db.prepare('SELECT keys FROM target_roots').all() as { keys: string }[]) for (const k of JSON.parse(r.keys) as string[]) rootKeys.add(k);
 
   const rows = ac.all();
   const refs = new Map<Sha256, number>();
   const rowBlobs = new Map<string, Sha256[]>();
-  const protectedBlobs = new Set<Sha256>();
+  const protectedBlobs = new Set<Sha256>(pinned as Set<Sha256>);
+  const isProtectedRow = (r: (typeof rows)[number]) => rootKeys.has(r.key) || r.lastUsedMs >= since || pinned.has(r.key);
   let protectedRows = 0;
   for (const r of rows) {
     const blobs = blobsOf(store, r.result);
     rowBlobs.set(r.key, blobs);
     for (const b of blobs) refs.set(b, (refs.get(b) ?? 0) + 1);
-    if (rootKeys.has(r.key) || r.lastUsedMs >= since) {
+    if (isProtectedRow(r)) {
       protectedRows++;
       for (const b of blobs) protectedBlobs.add(b);
     }
@@ -63,13 +82,13 @@ export function collectGarbage(db: Db, ac: ActionCache, store: BlobStore, maxByt
   const size = new Map(blobs.map((b) => [b.hash, b.size]));
   let total = blobs.reduce((s, b) => s + b.size, 0);
   const bytesBefore = total;
-  let blobsRemoved = 0, rowsRemoved = 0;
+  const doomedBlobs: Sha256[] = [];
+  const doomedRows: string[] = [];
   const removeBlob = (h: Sha256) => {
     if (protectedBlobs.has(h) || !size.has(h)) return;
-    store.remove(h);
+    doomedBlobs.push(h);
     total -= size.get(h)!;
     size.delete(h);
-    blobsRemoved++;
   };
   // 1. Blobs no row names (old logs, leftovers), oldest first.
   for (const b of blobs.filter((x) => !refs.has(x.hash) && x.mtimeMs < since).sort((a, c) => a.mtimeMs - c.mtimeMs)) {
@@ -77,18 +96,89 @@ export function collectGarbage(db: Db, ac: ActionCache, store: BlobStore, maxByt
     removeBlob(b.hash);
   }
   // 2. Least recently used rows, then the blobs that no remaining row names.
-  const victims = rows.filter((r) => !rootKeys.has(r.key) && r.lastUsedMs < since).sort((a, b) => a.lastUsedMs - b.lastUsedMs);
+  const victims = rows.filter((r) => !isProtectedRow(r)).sort((a, b) => a.lastUsedMs - b.lastUsedMs);
   for (const r of victims) {
     if (total <= maxBytes) break;
-    ac.delete(r.key);
-    rowsRemoved++;
+    doomedRows.push(r.key);
     for (const b of rowBlobs.get(r.key) ?? []) {
       const n = (refs.get(b) ?? 1) - 1;
       refs.set(b, n);
       if (n === 0) removeBlob(b);
     }
   }
-  return { bytesBefore, bytesAfter: total, blobsRemoved, rowsRemoved, protectedRows };
+  db.transaction(() => {
+    for (const k of doomedRows) ac.delete(k as Sha256);
+  })();
+  const putBack = removeBlobs(store, doomedBlobs);
+  for (const h of putBack) total += sizeOfBlob(store, h);
+  return { bytesBefore, bytesAfter: total, blobsRemoved: doomedBlobs.length - putBack.length, rowsRemoved: doomedRows.length, protectedRows, blobsPutBack: putBack.length, running };
+}
+
+function sizeOfBlob(store: BlobStore, h: Sha256): number {
+  return store.sizeOf(h) ?? 0;
+}
+
+/**
+ * Moves `hashes` into this process's trash, reads the leases again, puts back every blob pinned
+ * meanwhile and deletes the rest. Returns the blobs put back.
+ */
+function removeBlobs(store: BlobStore, hashes: readonly Sha256[]): Sha256[] {
+  if (hashes.length === 0) return [];
+  const trash = join(store.trashDir, formatIdentity(currentProcess()));
+  mkdirSync(trash, { recursive: true });
+  const moved: Sha256[] = [];
+  for (const h of hashes) {
+    try {
+      renameSync(store.pathOf(h), join(trash, h));
+      moved.push(h);
+    } catch { /* gone already */ }
+  }
+  const putBack = settleTrash(store, trash, moved);
+  rmSync(trash, { recursive: true, force: true });
+  return putBack;
+}
+
+/** Puts back the blobs of `trash` that a live lease pins now; deletes the others. */
+function settleTrash(store: BlobStore, trash: string, hashes: readonly Sha256[]): Sha256[] {
+  const pinned = new Set<string>();
+  for (const l of liveLeases(store.root, true)) for (const h of l.pins) pinned.add(h);
+  const putBack: Sha256[] = [];
+  for (const h of hashes) {
+    const p = join(trash, h);
+    if (pinned.has(h)) {
+      try {
+        mkdirSync(join(store.casDir, h.slice(0, 2)), { recursive: true });
+        renameSync(p, store.pathOf(h));
+        putBack.push(h);
+      } catch { /* gone */ }
+    } else rmSync(p, { force: true });
+  }
+  return putBack;
+}
+
+/** Trash of gc processes killed mid-way: settled as their gc would have. */
+function settleOldTrash(store: BlobStore): void {
+  let dirs: string[];
+  try {
+    dirs = readdirSync(store.trashDir);
+  } catch {
+    return;
+  }
+  for (const d of dirs) {
+    const owner = parseIdentity(d);
+    if (owner && isAlive(owner)) continue;
+    const dir = join(store.trashDir, d);
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch { /* gone */ }
+    settleTrash(store, dir, names as Sha256[]);
+    try {
+      rmdirSync(dir);
+    } catch {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 }
 
 /** Parses sizes like 50G, 512M, 1.5T, 1000 (bytes). */

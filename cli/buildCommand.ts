@@ -4,9 +4,11 @@
  */
 import { runBuild, DEFAULT_JOBS } from '../engine/build.js';
 import { engineCpuMs, type BuildEvent } from '../engine/events.js';
+import { BuildStreamWriter } from '../engine/buildStream.js';
 import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from '../engine/loggers.js';
 import { ProcessRunner } from '../engine/runner.js';
 import { WorkerPoolRunner } from '../engine/workerPool.js';
+import { isolation } from '../engine/isolation.js';
 import { analyze, openSession } from './session.js';
 import { writeUpToDateStamp } from './stampWriter.js';
 import type { PreviousBuild } from './fastBuild.js';
@@ -15,6 +17,8 @@ import { cacheSettings } from './settings.js';
 import { finishBuildRecord, startBuildRecord } from './buildRecord.js';
 import { reportBuildEnd } from './buildEnd.js';
 import type { CommandContext } from './main.js';
+import type { ActionGraph } from '../engine/action.js';
+import { removeUndeclared } from '../engine/staleOutputs.js';
 
 export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild): Promise<number> {
   if (ctx.positional.length === 0) throw new UsageError('build needs at least one target pattern, e.g. xbuild build //examples/hello:hello');
@@ -25,6 +29,9 @@ export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild
     const jobs = (ctx.flags.jobs as number | undefined) || DEFAULT_JOBS;
     const eventsFile = ctx.flags.events as string | undefined;
     if (eventsFile) loggers.push(new NdjsonWriter(eventsFile));
+    // Every build that may run something keeps its event stream in .xbuild/builds/ (xbuild serve).
+    const stream = ctx.flags['dry-run'] ? undefined : new BuildStreamWriter(ctx.paths.stateDir, started);
+    if (stream) loggers.push(stream);
     // Loaded only when used: a build's start-up pays for every module it imports.
     const profile = typeof ctx.flags.profile === 'string' ? new (await import('../engine/profile.js')).ProfileWriter(ctx.flags.profile) : undefined;
     if (profile) loggers.push(profile);
@@ -37,16 +44,18 @@ export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild
     emit({ type: 'build_started', patterns: ctx.positional, jobs, time: started });
     const analysis = await analyze(session, ctx.positional, previous !== undefined);
     if (profile) profile.graph = analysis.graph;
+    if (stream) stream.graph = analysis.graph;
     emit({ type: 'analysis_finished', targets: analysis.graph.targets.size, actions: analysis.graph.actions.size, fromCache: analysis.fromCache, ms: analysis.ms });
     if (ctx.flags['dry-run']) {
       return (await import('./dryRun.js')).dryRun(session, analysis.graph, analysis.labels, jobs);
     }
+    clearUndeclaredOutputs(ctx, analysis.graph, emit);
     const settings = cacheSettings(ctx.root, ctx.flags);
+    const abort = new AbortController();
     const remote = settings.remoteCache || settings.remoteUpload
-      ? (await import('./remoteSetup.js')).setupRemote(settings, session.blobs, (level, message) => emit({ type: level, message }))
+      ? (await import('./remoteSetup.js')).setupRemote(settings, session.blobs, (level, message) => emit({ type: level, message }), abort.signal)
       : undefined;
     const recordId = startBuildRecord(session.db, ctx.root, ctx.positional);
-    const abort = new AbortController();
     const onSigint = () => {
       emit({ type: 'warning', message: 'interrupted: stopping running actions' });
       abort.abort();
@@ -55,6 +64,8 @@ export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild
     process.once('SIGTERM', onSigint);
     // Commands go to long-lived shell workers (cheap forks); XBUILD_RUNNER=process spawns each from Node.
     const runner = process.env.XBUILD_RUNNER === 'process' ? new ProcessRunner() : new WorkerPoolRunner();
+    const isolationWarning = isolation().warning();
+    if (isolationWarning) emit({ type: 'warning', message: isolationWarning });
     const summary = await runBuild({
       graph: analysis.graph, labels: analysis.labels, paths: session.paths, blobs: session.blobs, actionCache: session.actionCache,
       digests: session.digests, history: session.history, runner, events: emit, jobs,
@@ -94,6 +105,21 @@ export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild
   } finally {
     for (const l of loggers) l.close();
     session.close();
+  }
+}
+
+/**
+ * Before anything runs: a build of the whole workspace (`//...`) knows every declared output, so
+ * whatever else is in xbuild-out/ is stale (a deleted target's outputs) and goes; after a killed
+ * xbuild, its temp files and parked directories go (engine/staleOutputs.ts).
+ */
+function clearUndeclaredOutputs(ctx: CommandContext, graph: ActionGraph, emit: (e: BuildEvent) => void): void {
+  const whole = ctx.positional.includes('//...');
+  if (!whole && !ctx.lockTakenOver) return;
+  const r = removeUndeclared(ctx.root, new Set(graph.producers.keys()), !whole);
+  if (r.removed.length) {
+    const shown = r.removed.slice(0, 5).join(', ') + (r.removed.length > 5 ? `, and ${r.removed.length - 5} more` : '');
+    emit({ type: 'info', message: `removed ${r.removed.length} ${whole ? 'stale output' : 'leftover'}${r.removed.length === 1 ? '' : 's'} no target declares: ${shown}` });
   }
 }
 

@@ -1,9 +1,10 @@
 /**
  * `xbuild cache stats|gc|export|import` and `xbuild key generate`.
  */
-import { writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { collectGarbage, parseSize } from '../cache/gc.js';
+import { describeLease } from '../cache/cacheLease.js';
 import { exportClosure, importClosure } from '../cache/closureArchive.js';
 import { generateKey } from '../cache/signing.js';
 import type { Sha256 } from '../cache/digest.js';
@@ -17,7 +18,7 @@ import type { CommandContext } from './main.js';
 
 export async function cacheCommand(ctx: CommandContext): Promise<number> {
   const [sub, ...args] = ctx.positional;
-  const session = await openSession(ctx.root, ctx.cacheDir);
+  const session = await openSession(ctx.root, ctx.cacheDir, `cache ${sub ?? ''}`);
   const out = process.stdout;
   try {
     switch (sub) {
@@ -44,7 +45,7 @@ export async function cacheCommand(ctx: CommandContext): Promise<number> {
         const max = parseSize(String(ctx.flags['max-size'] ?? ''));
         if (max === undefined) throw new UsageError('cache gc needs --max-size SIZE (e.g. 50G, 512M)');
         const r = collectGarbage(session.db, session.actionCache, session.blobs, max);
-        session.blobs.sweepTemp();
+        for (const l of r.running) out.write(`gc: kept what ${describeLease(l)} uses\n`);
         out.write(`gc: ${formatBytes(r.bytesBefore)} -> ${formatBytes(r.bytesAfter)}; removed ${r.blobsRemoved} blobs and ${r.rowsRemoved} action-cache entries; kept ${r.protectedRows} entries the newest builds or running builds need\n`);
         if (r.bytesAfter > max) out.write(`gc: still above ${formatBytes(max)}: what remains is needed by the newest build of some target\n`);
         return 0;
@@ -53,6 +54,8 @@ export async function cacheCommand(ctx: CommandContext): Promise<number> {
         if (args.length === 0) throw new UsageError('cache export needs a target label: xbuild cache export //iso:cfi-compat -o closure.tar');
         const outPath = ctx.flags.o ?? ctx.flags.output;
         if (typeof outPath !== 'string') throw new UsageError('cache export needs -o FILE');
+        const signers = loadSigners(cacheSettings(ctx.root, ctx.flags).signWith);
+        if (signers.length === 0) throw new UsageError('cache export signs every entry: pass --sign-with=SECRET_KEY_FILE (see xbuild key generate)');
         // The closure: every action the targets need, by the key of its last successful run.
         const { graph, labels } = await analyze(session, args);
         const needed = actionsFor(graph, labels.flatMap((l) => graph.targets.get(l as never)?.files ?? []));
@@ -63,9 +66,6 @@ export async function cacheCommand(ctx: CommandContext): Promise<number> {
           if (!result) throw new UsageError(`${graph.actions.get(id)!.label} has not been built successfully here (or its result was evicted); build ${args.join(' ')} first, then export`);
           keys.push(h!.key as Sha256);
         }
-        const settings = cacheSettings(ctx.root, ctx.flags);
-        const signers = loadSigners(settings.signWith);
-        if (signers.length === 0) throw new UsageError('cache export signs every entry: pass --sign-with=SECRET_KEY_FILE (see xbuild key generate)');
         const r = await exportClosure({ keys, actionCache: session.actionCache, store: session.blobs, signers, outPath: resolve(outPath) });
         if (r.status === 'failed') {
           process.stderr.write(`cache export failed:\n  ${r.problems.join('\n  ')}\n`);
@@ -95,7 +95,7 @@ export async function cacheCommand(ctx: CommandContext): Promise<number> {
 }
 
 export async function keyCommand(ctx: CommandContext): Promise<number> {
-  if (ctx.positional[0] !== 'generate') throw new UsageError('usage: xbuild key generate --name NAME > NAME.secret');
+  if (ctx.positional[0] !== 'generate') throw new UsageError('usage: xbuild key generate --name NAME [-o NAME.secret]');
   const name = ctx.flags.name;
   if (typeof name !== 'string') throw new UsageError('key generate needs --name NAME');
   let k;
@@ -104,8 +104,54 @@ export async function keyCommand(ctx: CommandContext): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  if (typeof ctx.flags.out === 'string') writeFileSync(ctx.flags.out, `${k.secretText}\n`, { mode: 0o600 });
-  else process.stdout.write(`${k.secretText}\n`);
+  const outPath = ctx.flags.o ?? ctx.flags.out;
+  if (typeof outPath === 'string') writeSecretFile(outPath, `${k.secretText}\n`);
+  else {
+    guardSecretStdout();
+    process.stdout.write(`${k.secretText}\n`);
+  }
   process.stderr.write(`public key (give it to clients as --trusted-key):\n${k.publicText}\n`);
   return 0;
+}
+
+/** Creates `path` readable by its owner only (0600) with the secret; an existing file is not replaced. */
+function writeSecretFile(path: string, text: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new UsageError(`${path} exists; a signing key is never overwritten: remove it first or choose another name`);
+    throw new UsageError(`cannot create ${path} (${code})`);
+  }
+  try {
+    fchmodSync(fd, 0o600); // whatever the umask
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  process.stderr.write(`secret key written to ${path} (mode 0600)\n`);
+}
+
+/**
+ * Stdout redirected to a file (`> NAME.secret`): the shell made it with the umask's mode,
+ * usually world-readable. A regular file we own is made 0600 before the secret is written; one
+ * we do not own is refused (its owner decides who reads it).
+ */
+function guardSecretStdout(): void {
+  let st;
+  try {
+    st = fstatSync(1);
+  } catch {
+    return;
+  }
+  if (!st.isFile()) return; // a terminal or a pipe: the reader decides where it goes
+  if (process.getuid && st.uid !== process.getuid()) {
+    throw new UsageError('stdout is a file owned by another user: the secret key would be readable by them; use -o FILE instead');
+  }
+  if ((st.mode & 0o077) !== 0) {
+    fchmodSync(1, 0o600);
+    process.stderr.write(`xbuild: stdout is a file readable by others (mode ${(st.mode & 0o777).toString(8)}); made it readable by you only (chmod 600), since it holds the secret key\n`);
+  }
 }

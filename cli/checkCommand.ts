@@ -1,6 +1,6 @@
 /**
- * `xbuild check`: type-checks every BUILD.ts (and the workspace .ts files they import) with
- * ts-morph against the rule types, printing file:line:col for each problem.
+ * `xbuild check`: type-checks every BUILD.ts (and the workspace .ts and .json files they import)
+ * with ts-morph against the rule types, printing file:line:col for each problem.
  */
 import { join } from 'node:path';
 import { Loader } from '../engine/loader.js';
@@ -16,6 +16,8 @@ export async function checkCommand(ctx: CommandContext): Promise<number> {
       strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext,
       moduleResolution: ts.ModuleResolutionKind.Bundler, skipLibCheck: true, types: [], lib: ['lib.es2022.d.ts'],
       paths: { xbuild: [join(INSTALL_ROOT, 'dist/rules/index.d.ts')] }, allowImportingTsExtensions: true,
+      // `import lock from "./debian.lock.json"`: the data's type is the file's (the loader hands the parsed value in).
+      resolveJsonModule: true, esModuleInterop: true,
     },
   });
   for (const pkg of packages) project.addSourceFileAtPath(join(ctx.root, pkg, 'BUILD.ts'));

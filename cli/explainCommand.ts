@@ -16,7 +16,7 @@ export async function explainCommand(ctx: CommandContext): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const session = await openSession(ctx.root, ctx.cacheDir);
+  const session = await openSession(ctx.root, ctx.cacheDir, 'explain');
   try {
     const rows = session.history.readLabel(label.str);
     if (rows.length === 0) {

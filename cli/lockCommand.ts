@@ -88,7 +88,7 @@ async function update(root: string, config: LockConfig | UniverseConfig, archive
     lock = u.lock;
     log(`phases: ${Object.entries(u.counts.phasesMs).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}`);
   } else lock = await resolveLock({ archive, served, config, log });
-  writeLock(config.lockPath, lock, config.tsTwinPath);
+  writeLock(config.lockPath, lock);
   const rel = relative(root, config.lockPath);
   const moved = movedPins(before, lock);
   const n = Object.keys(lock.sources).length + lock.buildRoot.packages.length + Object.keys(lock.binaries).length + Object.keys(lock.inputs).length;

@@ -2,16 +2,17 @@
  * The `xbuild` command line. Exit codes: 0 success, 1 build failure, 2 usage or BUILD-file
  * errors, 3 an internal error (an xbuild bug), 130 interrupted.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { DiagnosticError, renderDiagnostic } from '../engine/diagnostics.js';
 import { defaultCacheDir, findWorkspaceRoot, PidLock } from '../engine/workspace.js';
 import { parseArgs, UsageError, type FlagSpec } from './args.js';
-import { removeTree } from '../engine/removeTree.js';
 import { PARALLEL_FROM, startEarlyHelper } from '../engine/stampHelper.js';
 
 // Commands are loaded on demand: a no-op build must not pay for modules it does not use.
 const buildCommand = async (ctx: CommandContext) => {
+  // After an xbuild died holding the workspace, the full build runs: it clears what that one left.
+  if (ctx.lockTakenOver) return (await import('./buildCommand.js')).buildCommand(ctx);
   startEarlyHelper(ctx.paths.stateDir, PARALLEL_FROM);
   const fast = (await import('./fastBuild.js')).tryUpToDate(ctx);
   if (fast && 'code' in fast) return fast.code;
@@ -49,6 +50,7 @@ const explainCommand = async (ctx: CommandContext) => (await import('./explainCo
 const checkCommand = async (ctx: CommandContext) => (await import('./checkCommand.js')).checkCommand(ctx);
 const reportCommand = async (ctx: CommandContext) => (await import('./reportCommand.js')).reportCommand(ctx);
 const cacheCommand = async (ctx: CommandContext) => (await import('./cacheCommand.js')).cacheCommand(ctx);
+const serveCommand = async (ctx: CommandContext) => (await import('./serveCommand.js')).serveCommand(ctx);
 const keyCommand = async (ctx: CommandContext) => (await import('./cacheCommand.js')).keyCommand(ctx);
 const lockCommand = async (ctx: CommandContext) => (await import('./lockCommand.js')).lockCommand(ctx);
 
@@ -71,12 +73,19 @@ commands:
   explain <label>         why each action of a target ran (or did not) last time
   check                   type-check every BUILD.ts file
   report [--json]         the last build: completed, failed (with logs), cached, slowest actions
-  clean [--all]           remove xbuild-out/ (and with --all the cache too)
+  serve                   a live dashboard of this workspace's builds (running and past) in the browser
+      --port N              port (default 8765)
+      --bind ADDR           address (default 127.0.0.1; reach it with ssh -L); any other needs a token
+      --token T             every request must carry it (?token=T); made and printed if --bind needs one
+  clean [--all|--stale]   remove xbuild-out/ (--all: the cache too, unless a build uses it;
+                          --stale: only outputs no target declares any more)
   cache stats             blob store and action cache sizes, hit rates of recent builds
   cache gc --max-size 50G LRU eviction, keeping what the newest and running builds need
   cache export //t -o F   the closure of a built target as one .tar (entries signed: --sign-with)
   cache import F          verify (--trusted-key) then add an exported closure to the cache
-  key generate --name N   make an ed25519 signing key (secret on stdout, public on stderr)
+  key generate --name N [-o FILE]
+                          make an ed25519 signing key (secret to FILE, mode 0600, or stdout;
+                          public key on stderr)
   lock update             pin every Debian input again (newest versions the archive serves) in packages/debian.lock.json
   lock check              ask the archive about every pin: missing and outdated ones (exit 1 if any)
   lock ensure             check, and update the lock when a pin is no longer served (what setup runs)
@@ -87,6 +96,8 @@ remote cache (build flags; also in xbuild.config.json / ~/.config/xbuild/config.
   --trusted-key NAME:KEY  use remote entries signed by this key (repeatable)
   --sign-with FILE        sign uploads with this secret key (repeatable); enables uploading
   --remote-upload         upload results (default: only when a signing key is given)
+  --remote-timeout SECS   total time a remote request may take (default 30; a blob's body adds
+                          its size at 256 KiB/s); a server slower than that is dropped for the build
 
 common flags:
   --cache-dir DIR         cache location (default $XBUILD_CACHE_DIR or ~/.cache/xbuild)
@@ -105,7 +116,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (command) {
       case 'build':
         return await withWorkspace(rest, { ...COMMON, jobs: 'int', 'keep-going': 'boolean', 'dry-run': 'boolean', events: 'string', memory: 'int', 'keep-sandboxes': 'boolean', verbose: 'boolean', retries: 'int',
-          'remote-cache': 'string', 'sign-with': 'list', 'trusted-key': 'list', 'remote-upload': 'boolean', profile: 'string' }, true, buildCommand);
+          'remote-cache': 'string', 'sign-with': 'list', 'trusted-key': 'list', 'remote-upload': 'boolean', 'remote-timeout': 'string', profile: 'string' }, true, buildCommand);
       case 'query':
         return await withWorkspace(rest, { ...COMMON, output: 'string' }, false, queryCommand);
       case 'explain':
@@ -114,20 +125,16 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await withWorkspace(rest, COMMON, false, checkCommand);
       case 'report':
         return await withWorkspace(rest, { ...COMMON, json: 'boolean' }, false, reportCommand);
+      case 'serve':
+        return await withWorkspace(rest, { ...COMMON, bind: 'string', port: 'int', token: 'string' }, false, serveCommand);
       case 'cache':
         return await withWorkspace(rest, { ...COMMON, 'max-size': 'string', o: 'string', output: 'string', 'sign-with': 'list', 'trusted-key': 'list' }, false, cacheCommand);
       case 'lock':
         return await withWorkspace(rest, { ...COMMON, config: 'string' }, false, lockCommand);
       case 'key':
-        return await keyCommand({ root: '', cacheDir: '', paths: { outDir: '', stateDir: '' }, ...parseArgs(rest, { name: 'string', out: 'string' }) });
+        return await keyCommand({ root: '', cacheDir: '', paths: { outDir: '', stateDir: '' }, ...parseArgs(rest, { name: 'string', out: 'string', o: 'string' }) });
       case 'clean':
-        return await withWorkspace(rest, { ...COMMON, all: 'boolean' }, true, async (ctx) => {
-          removeTree(ctx.paths.outDir);
-          removeTree(ctx.paths.stateDir);
-          if (ctx.flags.all) removeTree(ctx.cacheDir);
-          process.stderr.write(`Removed ${relative(process.cwd(), ctx.paths.outDir) || ctx.paths.outDir}${ctx.flags.all ? ` and the cache ${ctx.cacheDir}` : ''}\n`);
-          return EXIT.ok;
-        });
+        return await withWorkspace(rest, { ...COMMON, all: 'boolean', stale: 'boolean' }, true, async (ctx) => (await import('./cleanCommand.js')).cleanCommand(ctx));
       default:
         throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
     }
@@ -147,6 +154,8 @@ export interface CommandContext {
   readonly paths: { readonly outDir: string; readonly stateDir: string };
   readonly positional: readonly string[];
   readonly flags: Record<string, string | boolean | number | string[]>;
+  /** The workspace lock was taken over from an xbuild that died holding it (its leftovers may be around). */
+  readonly lockTakenOver?: boolean;
 }
 
 async function withWorkspace(argv: readonly string[], spec: FlagSpec, exclusive: boolean, run: (ctx: CommandContext) => Promise<number>): Promise<number> {
@@ -157,7 +166,7 @@ async function withWorkspace(argv: readonly string[], spec: FlagSpec, exclusive:
     process.stderr.write(`xbuild: no workspace: no BUILD.ts in ${ws ? resolve(ws) : `${process.cwd()} or any directory above it`}\n`);
     return EXIT.usage;
   }
-  const cacheDir = flags['cache-dir'] ? resolve(flags['cache-dir'] as string) : defaultCacheDir();
+  const cacheDir = cacheDirOf(flags['cache-dir']);
   const paths = { outDir: resolve(root, 'xbuild-out'), stateDir: resolve(root, '.xbuild') };
   const ctx: CommandContext = { root, cacheDir, paths, positional, flags };
   if (!exclusive) return runWithDiagnostics(root, () => run(ctx));
@@ -167,10 +176,27 @@ async function withWorkspace(argv: readonly string[], spec: FlagSpec, exclusive:
   const release = () => lock.release();
   process.once('exit', release);
   try {
-    return await runWithDiagnostics(root, () => run(ctx));
+    return await runWithDiagnostics(root, () => run(lock.tookOver ? { ...ctx, lockTakenOver: true } : ctx));
   } finally {
     release();
   }
+}
+
+/** The cache directory from `--cache-dir` (or the default); an empty or non-directory path is a usage error. */
+function cacheDirOf(flag: unknown): string {
+  if (flag === '') throw new UsageError('--cache-dir needs a directory; got an empty string (leave the flag out for the default cache)');
+  const dir = typeof flag === 'string' ? resolve(flag) : defaultCacheDir();
+  const from = typeof flag === 'string' ? '--cache-dir' : process.env.XBUILD_CACHE_DIR ? 'XBUILD_CACHE_DIR' : 'the default cache directory';
+  let st;
+  try {
+    st = statSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return dir; // made on first use
+    throw new UsageError(`${from} ${dir}: cannot use it (${code})`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`${from} ${dir} is not a directory`);
+  return dir;
 }
 
 async function runWithDiagnostics(root: string, f: () => Promise<number>): Promise<number> {

@@ -181,7 +181,7 @@ export async function queryCommand(ctx: CommandContext): Promise<number> {
   const output = (ctx.flags.output as string | undefined) ?? 'label';
   if (!['label', 'json', 'dot'].includes(output)) throw new UsageError(`--output must be label, json or dot, not "${output}"`);
   const tree = parseQuery(text);
-  const session = await openSession(ctx.root, ctx.cacheDir);
+  const session = await openSession(ctx.root, ctx.cacheDir, 'query');
   try {
     const patterns = [...new Set(patternsOf(tree))];
     // A pattern naming a source file (not a target) stands for itself, as in Bazel.

@@ -27,7 +27,7 @@ export class ReachRun {
   readonly results = new Map<number, { key: string; outputs: readonly OutputEntry[] }>();
   readonly statusOf = new Map<number, 'executed' | 'cached' | 'failed'>();
   readonly failures: { id: string; label: string; error: string; logPath?: string }[] = [];
-  readonly ran: { label: string; mnemonic: string; durationMs: number }[] = [];
+  readonly ran: { label: string; mnemonic: string; durationMs: number; logPath?: string }[] = [];
   /** Actions whose (unchanged) outputs were given to the executor as inputs. */
   private readonly seeded = new Set<number>();
 
@@ -73,7 +73,7 @@ export class ReachRun {
     }
     this.statusOf.set(i, outcome.status);
     this.results.set(i, { key: outcome.key, outputs: outcome.outputs });
-    if (outcome.status === 'executed') this.ran.push({ label: action.label, mnemonic: action.mnemonic, durationMs: outcome.durationMs });
+    if (outcome.status === 'executed') this.ran.push({ label: action.label, mnemonic: action.mnemonic, durationMs: outcome.durationMs, logPath: outcome.logPath });
     emit({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: outcome.status, cache: outcome.cache, key: outcome.key, durationMs: outcome.durationMs });
     return !sameOutputs(this.o.index.result(i).outputs as OutputEntry[], outcome.outputs);
   }

@@ -2,7 +2,7 @@
  * Turns cache settings into a remote cache level for the executor, reading secret key files
  * and trusted keys. Problems are usage errors (exit 2) naming the setting at fault.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { KeyPair, TrustedKeys } from '../cache/signing.js';
 import { makeRemoteCacheLevel, type RemoteCacheLevel } from '../cache/remote/remoteCacheLevel.js';
 import { describeRemoteCacheEvent, type RemoteCacheEvent } from '../cache/remote/remoteCache.js';
@@ -10,13 +10,28 @@ import type { BlobStore } from '../cache/blobStore.js';
 import { UsageError } from './args.js';
 import type { CacheSettings } from './settings.js';
 
+/**
+ * Reads secret key files. A file readable by group or others is refused: whoever can read it
+ * can sign entries every client trusting the key accepts. Only this process ever holds the key
+ * (it signs in memory); nothing spawned sees it in its argv or environment.
+ */
 export function loadSigners(paths: readonly string[]): KeyPair[] {
   return paths.map((p) => {
     let text: string;
+    let fd: number | undefined;
     try {
-      text = readFileSync(p, 'utf8');
+      fd = openSync(p, 'r');
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw new UsageError(`--sign-with ${p}: not a regular file`);
+      if ((st.mode & 0o077) !== 0) {
+        throw new UsageError(`--sign-with ${p}: the secret key file is readable by group or others (mode ${(st.mode & 0o777).toString(8)}); run: chmod 600 ${p}`);
+      }
+      text = readFileSync(fd, 'utf8');
     } catch (e) {
+      if (e instanceof UsageError) throw e;
       throw new UsageError(`--sign-with ${p}: cannot read the secret key file (${(e as NodeJS.ErrnoException).code})`);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
     const k = KeyPair.parse(text);
     if (!k.ok) throw new UsageError(`--sign-with ${p}: ${k.error}`);
@@ -30,7 +45,8 @@ export function loadTrusted(texts: readonly string[]): TrustedKeys {
   return t.value;
 }
 
-export function setupRemote(settings: CacheSettings, store: BlobStore, onEvent: (level: 'warning' | 'info', message: string) => void): RemoteCacheLevel | undefined {
+/** `signal`: aborted when the build is interrupted; every remote request then ends at once. */
+export function setupRemote(settings: CacheSettings, store: BlobStore, onEvent: (level: 'warning' | 'info', message: string) => void, signal?: AbortSignal): RemoteCacheLevel | undefined {
   if (!settings.remoteCache) {
     if (settings.remoteUpload) throw new UsageError('--remote-upload needs --remote-cache=URL');
     return undefined;
@@ -41,6 +57,8 @@ export function setupRemote(settings: CacheSettings, store: BlobStore, onEvent: 
     trusted: loadTrusted(settings.trustedKeys),
     signers: loadSigners(settings.signWith),
     upload: settings.remoteUpload,
+    signal,
+    deadlineMs: settings.remoteTimeoutSeconds === undefined ? undefined : settings.remoteTimeoutSeconds * 1000,
     onEvent: (e: RemoteCacheEvent) => onEvent(e.type === 'remote-disabled' ? 'info' : 'warning', describeRemoteCacheEvent(e)),
   });
   if (!lvl.ok) throw new UsageError(lvl.error);

@@ -8,7 +8,7 @@ import { lastBuildReport } from './buildRecord.js';
 import type { CommandContext } from './main.js';
 
 export async function reportCommand(ctx: CommandContext): Promise<number> {
-  const session = await openSession(ctx.root, ctx.cacheDir);
+  const session = await openSession(ctx.root, ctx.cacheDir, 'report');
   try {
     const last = lastBuildReport(session.db, ctx.root);
     if (!last) {
@@ -33,7 +33,9 @@ export async function reportCommand(ctx: CommandContext): Promise<number> {
     }
     if (r.slowest.length) {
       o.write('Slowest actions:\n');
-      for (const s of r.slowest) o.write(`  ${(s.durationMs / 1000).toFixed(1).padStart(8)}s  ${s.mnemonic} ${s.label}\n`);
+      for (const s of r.slowest) {
+        o.write(`  ${(s.durationMs / 1000).toFixed(1).padStart(8)}s  ${s.mnemonic} ${s.label}${s.logPath ? `\n             log: ${relative(ctx.root, s.logPath)}` : ''}\n`);
+      }
     }
     return 0;
   } finally {

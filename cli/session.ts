@@ -10,18 +10,22 @@ import { BlobStore } from '../cache/blobStore.js';
 import { ActionCache } from '../cache/actionCache.js';
 import { FileDigests, initFileDigests } from '../engine/fileDigests.js';
 import { History } from '../engine/history.js';
-import { Loader, type TranspileCache } from '../engine/loader.js';
-import { createRequire } from 'node:module';
-import { Analyzer } from '../engine/analyzer.js';
-import { AnalysisCache, type AnalysisRecord } from '../engine/analysisCache.js';
+import { Loader } from '../engine/loader.js';
+import { AnalysisCache, actionGraph, type AnalysisRecord } from '../engine/analysisCache.js';
+import { analyzeInWorker, type AnalysisRequest } from '../engine/analysisInWorker.js';
+import { DiagnosticError } from '../engine/diagnostics.js';
+import { SqliteTranspileCache } from '../engine/transpileCache.js';
 import type { ActionGraph } from '../engine/action.js';
 import { workspacePaths, type WorkspacePaths } from '../engine/workspace.js';
+import { CacheLease } from '../cache/cacheLease.js';
 
 /** The xbuild installation's source root (where rules/scripts live). */
 export const INSTALL_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface Session {
   readonly paths: WorkspacePaths;
+  /** This process's lease on the cache: what it uses is kept by gc and clean in other processes. */
+  readonly lease: CacheLease;
   readonly db: Db;
   readonly blobs: BlobStore;
   readonly actionCache: ActionCache;
@@ -30,55 +34,36 @@ export interface Session {
   close(): void;
 }
 
-export async function openSession(root: string, cacheDir: string): Promise<Session> {
+/**
+ * `command` names the command in the cache lease (what `clean --all` and `cache gc` print about
+ * a running process). Temp files of killed processes are removed from the blob store here.
+ */
+export async function openSession(root: string, cacheDir: string, command = 'build'): Promise<Session> {
   await initFileDigests();
   const paths = workspacePaths(root, cacheDir);
-  const db = openDatabase(join(cacheDir, 'cache.db'));
+  const lease = await CacheLease.take(cacheDir, { workspace: root, command, startedMs: Date.now() },
+    (pid) => process.stderr.write(`xbuild: the cache ${cacheDir} is being removed (xbuild clean --all, pid ${pid}); waiting for it to finish...\n`));
+  let db: Db;
+  try {
+    db = openDatabase(join(cacheDir, 'cache.db'));
+  } catch (e) {
+    lease.release();
+    throw e;
+  }
   const digests = new FileDigests(db);
+  const blobs = new BlobStore(cacheDir);
+  blobs.lease = lease;
+  blobs.sweepTemp();
+  const actionCache = new ActionCache(db);
+  actionCache.lease = lease;
   return {
-    paths, db, blobs: new BlobStore(cacheDir), actionCache: new ActionCache(db), digests, history: new History(db),
+    paths, lease, db, blobs, actionCache, digests, history: new History(db),
     close: () => {
       digests.flush();
       db.close();
+      lease.release();
     },
   };
-}
-
-/**
- * Transpiled BUILD files in the cache database, keyed by TypeScript version, the loader's
- * transpiled format (which changes with the value's shape and stripTypes' output) and source digest.
- */
-class SqliteTranspileCache implements TranspileCache {
-  private readonly pending = new Map<string, Parameters<TranspileCache['put']>[1]>();
-  private readonly select;
-  private static readonly version = `ts-${(createRequire(import.meta.url)('@ts-morph/common/package.json') as { version: string }).version}-${Loader.transpiledFormat}`;
-
-  constructor(private readonly db: Db) {
-    this.select = db.prepare('SELECT value FROM load_cache WHERE key = ?');
-  }
-
-  private key(d: string): string {
-    return `transpiled:${SqliteTranspileCache.version}:${d}`;
-  }
-
-  get(d: string) {
-    const row = this.select.get(this.key(d)) as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as Parameters<TranspileCache['put']>[1]) : this.pending.get(d);
-  }
-
-  put(d: string, v: Parameters<TranspileCache['put']>[1]): void {
-    this.pending.set(d, v);
-  }
-
-  flush(): void {
-    if (!this.pending.size) return;
-    const ins = this.db.prepare('INSERT OR REPLACE INTO load_cache (key, value, updated_ms) VALUES (?, ?, ?)');
-    const now = Date.now();
-    this.db.transaction(() => {
-      for (const [d, v] of this.pending) ins.run(this.key(d), JSON.stringify(v), now);
-    })();
-    this.pending.clear();
-  }
 }
 
 export interface AnalysisOutcome {
@@ -101,22 +86,28 @@ export async function analyze(s: Session, patterns: readonly string[], inputsChe
   const walker = new Loader(s.paths.root, {});
   const cached = cache.get(s.paths.root, patterns, (pkg) => walker.findPackages(pkg), walker.walkedDirs, inputsChecked);
   if (cached) return { graph: cached.graph, labels: cached.graph.requested, fromCache: true, ms: Date.now() - started, record: cached.record };
-  // The rules (the "xbuild" module of BUILD files) are loaded only when BUILD files are evaluated.
-  const xbuildModule = await import('../rules/index.js');
-  const transpiled = new SqliteTranspileCache(s.db);
-  const loader = new Loader(s.paths.root, xbuildModule as unknown as Record<string, unknown>, transpiled);
-  const analyzer = new Analyzer({ root: s.paths.root, loader, rulesDir: join(INSTALL_ROOT, 'rules') });
-  let labels: string[];
-  let graph: ActionGraph;
-  try {
-    labels = analyzer.expand(patterns);
-    graph = analyzer.analyze(labels as never);
-  } finally {
-    transpiled.flush();
+  // BUILD files are evaluated in a worker (engine/analysisInWorker.ts), with the rules as their "xbuild" module.
+  const request: AnalysisRequest = {
+    root: s.paths.root, patterns, rulesDir: join(INSTALL_ROOT, 'rules'), rulesModule: new URL('../rules/index.js', import.meta.url).href,
+    dbPath: join(s.paths.cacheDir, 'cache.db'),
+  };
+  let reply = await analyzeInWorker(request);
+  if (reply.kind === 'failed' && reply.stackless) {
+    // A value was thrown without a stack: the same analysis again, under V8's debugger, finds where.
+    const again = await analyzeInWorker({ ...request, locateThrows: true });
+    if (again.kind === 'failed') reply = { ...again, transpiled: reply.transpiled };
   }
-  const record: AnalysisRecord = { files: loader.filesRead, probes: analyzer.probes, walks: loader.walks, dirs: loader.walkedDirs };
-  cache.put(s.paths.root, patterns, graph, record, loader.readDigests);
-  for (const f of loader.filesRead) s.digests.digest(f); // fingerprints for the next validation
+  const transpiled = new SqliteTranspileCache(s.db);
+  for (const [d, v] of reply.transpiled) transpiled.put(d, v);
+  transpiled.flush();
+  if (reply.kind === 'internal') throw new Error(`in the analysis worker: ${reply.stack}`);
+  if (reply.kind === 'failed') throw new DiagnosticError(reply.diagnostics);
+  const graph = actionGraph(reply.graph);
+  const record: AnalysisRecord = {
+    files: new Set(reply.record.files), probes: new Map(reply.record.probes), walks: new Map(reply.record.walks), dirs: new Map(reply.record.dirs),
+  };
+  cache.put(s.paths.root, patterns, graph, record, new Map(reply.readDigests));
+  for (const f of record.files) s.digests.digest(f); // fingerprints for the next validation
   s.digests.flush();
-  return { graph, labels, fromCache: false, ms: Date.now() - started, record };
+  return { graph, labels: reply.labels, fromCache: false, ms: Date.now() - started, record };
 }

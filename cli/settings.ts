@@ -16,6 +16,8 @@ export interface CacheSettings {
   readonly trustedKeys: readonly string[];
   readonly remoteUpload?: boolean;
   readonly signWith: readonly string[];
+  /** `--remote-timeout`: the total time a remote request may take (plus its body at a minimum rate). */
+  readonly remoteTimeoutSeconds?: number;
 }
 
 interface FileSettings {
@@ -64,5 +66,13 @@ export function cacheSettings(root: string, flags: Record<string, unknown>): Cac
     trustedKeys: [...(ws.trustedKeys ?? []), ...(user.trustedKeys ?? []), ...((flags['trusted-key'] as string[] | undefined) ?? [])],
     remoteUpload: (flags['remote-upload'] as boolean | undefined) ?? user.remoteUpload ?? ws.remoteUpload,
     signWith: ((flags['sign-with'] as string[] | undefined) ?? user.signWith ?? []).map(expand),
+    remoteTimeoutSeconds: remoteTimeout(flags['remote-timeout']),
   };
+}
+
+function remoteTimeout(flag: unknown): number | undefined {
+  if (flag === undefined) return undefined;
+  const n = Number(flag);
+  if (typeof flag !== 'string' || !Number.isFinite(n) || n <= 0) throw new UsageError(`--remote-timeout needs a number of seconds above 0, got ${JSON.stringify(flag)}`);
+  return n;
 }

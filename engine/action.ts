@@ -26,6 +26,8 @@ export interface Action {
   readonly memoryMb: number;
   readonly persistentDir?: string;
   readonly network: boolean;
+  /** The command runs as root of a user namespace with a range of uids (see RunActionSpec.uidRange). */
+  readonly uidRange?: boolean;
   readonly sourceDateEpoch: number;
   /** kind 'write': the file's content and mode. */
   readonly content?: string;

@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import type { Sha256 } from '../cache/digest.js';
 
 /** Bump when the meaning of a key changes (sandbox layout, output storing, encoding). */
-export const ENGINE_KEY_VERSION = 'xbuild-action-v1';
+/** v2: commands run in the bwrap sandbox of engine/isolation.ts (other paths, another uid). */
+export const ENGINE_KEY_VERSION = 'xbuild-action-v2';
 
 export interface KeyedInput {
   readonly path: string;
@@ -40,6 +41,8 @@ export interface ActionKeyInputs {
   readonly sourceDateEpoch: number;
   /** Whether the network is reachable: only pinned fetches may have it. */
   readonly network: boolean;
+  /** Root of a user namespace with a uid range, or one unprivileged uid: file owners in outputs differ. Absent when false. */
+  readonly uidRange?: true;
   /** kind 'write': the file's bytes and mode are the whole action. */
   readonly content?: string;
   readonly executable?: boolean;

@@ -82,15 +82,11 @@ export class AnalysisCache {
     if (!row) return undefined;
     const rec = JSON.parse(row.value) as Recorded;
     if (!inputsChecked && !this.valid(root, rec, walk)) return undefined;
-    const targets = new Map(rec.graph.targets.map((t) => [t.label, t]));
-    const actions = new Map(rec.graph.actions.map((a) => [a.id, a]));
-    const producers = new Map<string, ActionId>();
-    for (const a of rec.graph.actions) for (const o of a.outputs) producers.set(o.path, a.id);
     const record: AnalysisRecord = {
       files: new Set(rec.files.map(([f]) => f)), probes: new Map(rec.probes), walks: new Map(rec.walks),
       dirs: walkedDirs && !inputsChecked ? new Map(walkedDirs) : new Map(rec.dirs ?? []),
     };
-    return { graph: { targets, actions, producers, requested: rec.graph.requested }, record };
+    return { graph: actionGraph(rec.graph), record };
   }
 
   private valid(root: string, rec: Recorded, walk: (pkg: string) => string[]): boolean {
@@ -119,6 +115,15 @@ export class AnalysisCache {
     };
     this.db.prepare('INSERT OR REPLACE INTO load_cache (key, value, updated_ms) VALUES (?, ?, ?)').run(this.key(root, patterns), JSON.stringify(rec), Date.now());
   }
+}
+
+/** The graph from its targets and actions as lists (as stored, or as the analysis worker sends it). */
+export function actionGraph(g: Recorded['graph']): ActionGraph {
+  const targets = new Map(g.targets.map((t) => [t.label, t]));
+  const actions = new Map(g.actions.map((a) => [a.id, a]));
+  const producers = new Map<string, ActionId>();
+  for (const a of g.actions) for (const o of a.outputs) producers.set(o.path, a.id);
+  return { targets, actions, producers, requested: g.requested };
 }
 
 function probeKind(abs: string): string {

@@ -11,6 +11,8 @@ import type { Action, ActionGraph, ActionId, ConfiguredTarget } from './action.j
 import { DiagnosticError, diag, didYouMean, type Diagnostic, type SourceLocation } from './diagnostics.js';
 import { LabelError, isLabelLike, makeLabel, parseLabel, parsePattern, type Label, type LabelString } from './label.js';
 import { Loader, locateText, type TargetDecl } from './loader.js';
+import type { RealmImplResult } from './buildRealm.js';
+import type { UserRuleDef } from './ruleRegistry.js';
 
 import { OUT_DIR } from './workspace.js';
 export { OUT_DIR };
@@ -169,6 +171,62 @@ export class Analyzer {
     throw new DiagnosticError([diag(loaded ? 'unknown-target' : 'unknown-package', loaded ? what : `${label.str}: no package //${label.pkg}`, where(), notes)]);
   }
 
+  /**
+   * Runs the implementation of a rule a BUILD file defined, in the build realm, on the
+   * target's attributes as JSON, then replays what it asked of `ctx.actions` on the host's
+   * `ctx` (which validates it as for any rule). A `ctx.file` path not probed yet stops the
+   * implementation; it runs again once the host has probed it (implementations are
+   * deterministic).
+   */
+  private runUserImpl(decl: TargetDecl, rule: UserRuleDef, ctx: HostCtx, attrs: Record<string, unknown>, fail: (m: string, code?: string) => never):
+    { files?: unknown; providers?: unknown } | undefined {
+    const { label } = decl;
+    const loader = this.opts.loader;
+    const probes: Record<string, string> = {};
+    const what = `the implementation of rule ${rule.name} for ${label.str}`;
+    let out: RealmImplResult;
+    for (let round = 0; ; round++) {
+      out = loader.realm().runImpl(rule.realmId, { label: label.str, name: label.name, pkg: label.pkg, attrs, probes }, what, decl.location);
+      loader.printLogs(out.logs);
+      if (!out.needs.length) break;
+      if (round >= 10_000) fail('ctx.file asked for more than 10,000 paths');
+      for (const p of out.needs) probes[p] = this.probe(p);
+    }
+    if (out.error) {
+      if (out.error.code && !out.error.code.startsWith('import-failed:')) fail(out.error.message, out.error.code);
+      throw new DiagnosticError([loader.thrownDiagnostic(out.error, undefined, 'rule-error', `${label.str} (rule ${rule.name}) failed during analysis: `,
+        decl.location, this.chainNotes(), out.throwMark)]);
+    }
+    const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+    for (const op of out.ops) {
+      switch (op.op) {
+        case 'declare': {
+          const a = op.kind === 'dir' ? ctx.actions.declareDirectory(op.name) : ctx.actions.declareFile(op.name);
+          if (a.path !== op.path) throw new Error(`the build realm declared ${op.path}, the host ${a.path} (this is an xbuild bug)`);
+          break;
+        }
+        case 'write': {
+          if (op.opts !== undefined && !isObject(op.opts)) fail('write: options must be { executable?: boolean }');
+          const a = ctx.actions.write(op.name, op.content as string, op.opts as { executable?: boolean } | undefined);
+          if (a.path !== op.path) throw new Error(`the build realm declared ${op.path}, the host ${a.path} (this is an xbuild bug)`);
+          break;
+        }
+        case 'run':
+          if (!isObject(op.spec)) fail('run takes one object');
+          ctx.actions.run(op.spec as unknown as RunActionSpec);
+          break;
+        case 'fetch':
+          if (!isObject(op.spec)) fail('fetch takes one object');
+          ctx.actions.fetch(op.spec as unknown as FetchActionSpec);
+          break;
+        case 'ruleFile':
+          ctx.ruleFile(op.path);
+          break;
+      }
+    }
+    return out.result;
+  }
+
   private configure(decl: TargetDecl): ConfiguredTarget {
     const { label, rule } = decl;
     const pkgDir = label.pkg;
@@ -255,44 +313,62 @@ export class Analyzer {
         declareFile: (name: string) => declare(name, 'file'),
         declareDirectory: (name: string) => declare(name, 'dir'),
         run: (s: RunActionSpec) => {
+          if (typeof s !== 'object' || s === null || Array.isArray(s)) fail('run takes one object');
           checkArtifacts('inputs', s.inputs ?? []);
           checkArtifacts('outputs', s.outputs);
           if (!Array.isArray(s.argv) || s.argv.length === 0 || s.argv.some((x) => typeof x !== 'string')) fail('run: argv must be a non-empty list of strings');
           if (s.outputs.length === 0) fail('run: an action must declare at least one output');
+          if (typeof s.env !== 'undefined' && (typeof s.env !== 'object' || s.env === null || Array.isArray(s.env))) fail('run: env must be an object of strings');
           for (const [k, v] of Object.entries(s.env ?? {})) if (typeof v !== 'string') fail(`run: env ${k} must be a string`);
+          if (s.tools !== undefined && (!Array.isArray(s.tools) || s.tools.some((x) => typeof x !== 'string'))) fail('run: tools must be a list of strings');
+          for (const k of ['cpu', 'memoryMb', 'sourceDateEpoch'] as const) if (s[k] !== undefined && typeof s[k] !== 'number') fail(`run: ${k} must be a number`);
+          for (const k of ['mnemonic', 'progress', 'persistentDir'] as const) if (s[k] !== undefined && typeof s[k] !== 'string') fail(`run: ${k} must be a string`);
+          if (s.network !== undefined && typeof s.network !== 'boolean') fail('run: network must be true or false');
           addAction({
             kind: 'run', mnemonic: s.mnemonic ?? 'Run', progress: s.progress ?? `${s.mnemonic ?? 'Run'} ${label.str}`,
             argv: [...s.argv], env: { ...(s.env ?? {}) }, inputs: dedupeArtifacts(s.inputs ?? []), outputs: [...s.outputs],
             tools: [...(s.tools ?? [])], cpu: Math.max(1, Math.floor(s.cpu ?? 1)), memoryMb: s.memoryMb ?? 0,
             persistentDir: s.persistentDir, network: s.network ?? false, sourceDateEpoch: s.sourceDateEpoch ?? 0,
+            ...(s.uidRange ? { uidRange: true } : {}),
           });
         },
         write: (name: string, content: string, o?: { executable?: boolean }) => {
           if (typeof content !== 'string') fail('write: content must be a string');
+          if (o !== undefined && (typeof o !== 'object' || o === null || (o.executable !== undefined && typeof o.executable !== 'boolean'))) fail('write: options must be { executable?: boolean }');
           const out = declare(name, 'file');
           addAction({ kind: 'write', mnemonic: 'Write', progress: `writing ${out.path}`, argv: [], env: {}, inputs: [], outputs: [out],
             tools: [], cpu: 0, memoryMb: 0, network: false, sourceDateEpoch: 0, content, executable: o?.executable ?? false });
           return out;
         },
         fetch: (s: FetchActionSpec) => {
-          if (!/^[0-9a-f]{64}$/.test(s.sha256)) fail(`fetch: sha256 must be 64 lowercase hex characters, got "${s.sha256}"`);
-          if (!Array.isArray(s.urls) || s.urls.length === 0) fail('fetch: needs at least one URL');
+          if (typeof s !== 'object' || s === null || Array.isArray(s)) fail('fetch takes one object');
+          if (typeof s.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(s.sha256)) fail(`fetch: sha256 must be 64 lowercase hex characters, got "${String(s.sha256)}"`);
+          if (!Array.isArray(s.urls) || s.urls.length === 0 || s.urls.some((u) => typeof u !== 'string')) fail('fetch: needs at least one URL');
+          if (typeof s.output?.path !== 'string') fail('fetch: output must be an Artifact (ctx.actions.declareFile)');
           addAction({ kind: 'fetch', mnemonic: 'Fetch', progress: `fetching ${s.urls[0]}`, argv: [], env: {}, inputs: [], outputs: [s.output],
             tools: [], cpu: 0, memoryMb: 0, network: true, sourceDateEpoch: 0, urls: [...s.urls], sha256: s.sha256 });
         },
       },
     };
-    let result: { files?: Artifact[]; providers?: Record<string, unknown> } | undefined;
-    try {
-      result = (rule.impl(ctx as never) ?? undefined) as typeof result;
-    } catch (e) {
-      if (e instanceof DiagnosticError) throw e;
-      const frames = this.opts.loader.workspaceFrames(e);
-      throw new DiagnosticError([diag('rule-error', `${label.str} (rule ${rule.name}) failed during analysis: ${(e as Error)?.message ?? String(e)}`,
-        frames[0] ?? decl.location, this.chainNotes())]);
+    let result: { files?: unknown; providers?: unknown } | undefined;
+    if (rule.kind === 'builtin') {
+      try {
+        result = (rule.impl(ctx as never) ?? undefined) as typeof result;
+      } catch (e) {
+        if (e instanceof DiagnosticError) throw e;
+        const stack = (e as Error)?.stack;
+        const frames = typeof stack === 'string' ? this.opts.loader.workspaceFrames(stack) : [];
+        throw new DiagnosticError([diag('rule-error', `${label.str} (rule ${rule.name}) failed during analysis: ${(e as Error)?.message ?? String(e)}`,
+          frames[0] ?? decl.location, this.chainNotes())]);
+      }
+    } else {
+      result = this.runUserImpl(decl, rule, ctx, attrs, fail);
     }
     for (const path of declared.keys()) if (!made.has(path)) fail(`output ${path} is declared but no action makes it`);
-    const files = result?.files ? [...result.files] : [...declared.values()];
+    if (result?.files !== undefined && (!Array.isArray(result.files) || result.files.some((f) => typeof (f as Artifact)?.path !== 'string'))) {
+      fail('files must be a list of Artifacts');
+    }
+    const files = result?.files ? [...(result.files as Artifact[])] : [...declared.values()];
     let providers: Record<string, unknown>;
     try {
       providers = JSON.parse(JSON.stringify(result?.providers ?? {}));
@@ -306,6 +382,18 @@ export class Analyzer {
     };
   }
 }
+
+type HostCtx = {
+  file(p: string): Artifact;
+  ruleFile(p: string): string;
+  actions: {
+    declareFile(name: string): Artifact;
+    declareDirectory(name: string): Artifact;
+    run(s: RunActionSpec): void;
+    write(name: string, content: string, o?: { executable?: boolean }): Artifact;
+    fetch(s: FetchActionSpec): void;
+  };
+};
 
 function dedupeArtifacts(list: readonly Artifact[]): Artifact[] {
   const seen = new Map<string, Artifact>();

@@ -3,12 +3,14 @@
  *
  *   defineRule({ name, attrs: { srcs: attr.labelList(), ... }, impl(ctx) { ctx.actions.run(...) } })
  *
- * returns a typed function that a BUILD.ts file calls to declare a target. Calling it outside
- * BUILD loading is an error. Rule implementations run during analysis: they receive their
+ * returns a typed function that a BUILD.ts file calls to declare a target. BUILD files run in the
+ * build realm (engine/buildRealm.ts), which has its own `defineRule`, `attr` and a stand-in for
+ * each rule exported here; this module is what xbuild's own rules (rules/*.ts) are written with
+ * and what `xbuild check` type-checks BUILD files against. Rule implementations run during analysis: they receive their
  * dependencies' `DepInfo` (files + providers) and declare actions; they never run commands.
  * Everything an implementation returns must be JSON-serialisable: analysis results are cached.
  */
-import { currentDeclarationSink, type RuleDef } from './ruleRegistry.js';
+import type { BuiltinRuleDef } from './ruleRegistry.js';
 
 /** A file or directory the build reads or makes. `path` is relative to the exec root. */
 export interface Artifact {
@@ -52,6 +54,13 @@ export interface RunActionSpec {
   readonly persistentDir?: string;
   /** Allow network access. Off by default: actions run in an empty network namespace. */
   readonly network?: boolean;
+  /**
+   * The command unpacks and enters a root filesystem (dpkg, tar and chroot chown files to many
+   * owners): it runs as root of a user namespace mapping 65,536 uids to an unprivileged range of
+   * the host (root only inside it), with the same view of the host as any action plus /sys.
+   * Needs xbuild to run as root with a range for root in /etc/subuid (scripts/setup.sh). Default false.
+   */
+  readonly uidRange?: boolean;
   readonly sourceDateEpoch?: number;
 }
 
@@ -148,19 +157,23 @@ export interface RuleSpec<S extends AttrSchema> {
 }
 
 /** A rule as BUILD files see it: call it to declare a target. */
-export type RuleFunction<S extends AttrSchema> = ((args: TargetArgs<S>) => void) & { readonly rule: RuleDef };
+export type RuleFunction<S extends AttrSchema> = ((args: TargetArgs<S>) => void) & { readonly rule: BuiltinRuleDef };
 
-/** Declares a rule. The returned function declares targets when called from a BUILD.ts file. */
+/**
+ * Declares a built-in rule. BUILD files call the build realm's stand-in for the returned
+ * function; calling it in the host is a bug.
+ */
 export function defineRule<S extends AttrSchema>(ruleSpec: RuleSpec<S>): RuleFunction<S> {
   if (!/^[a-z][a-z0-9_]*$/.test(ruleSpec.name)) throw new Error(`rule name "${ruleSpec.name}" must be snake_case`);
-  const def: RuleDef = {
+  const def: BuiltinRuleDef = {
+    kind: 'builtin',
     name: ruleSpec.name,
     attrs: ruleSpec.attrs as unknown as Record<string, AnyAttrSpec>,
-    impl: ruleSpec.impl as unknown as RuleDef['impl'],
+    impl: ruleSpec.impl as unknown as BuiltinRuleDef['impl'],
     definedAt: new Error().stack ?? '',
   };
-  const fn = (args: TargetArgs<S>) => {
-    currentDeclarationSink().declare(def, args as unknown as Record<string, unknown>, new Error());
+  const fn = () => {
+    throw new Error(`rule ${def.name} declares targets from BUILD files, which run in the build realm; calling it in xbuild itself is a bug`);
   };
   return Object.assign(fn, { rule: def });
 }

@@ -51,7 +51,7 @@ export interface BuildSummary {
   readonly failures: readonly { readonly id: ActionId; readonly label: string; readonly error: string; readonly logPath?: string }[];
   readonly actionKeys: ReadonlyMap<ActionId, string>;
   /** Executed actions with their durations, slowest first (for reports). */
-  readonly slowest: readonly { readonly label: string; readonly mnemonic: string; readonly durationMs: number }[];
+  readonly slowest: readonly { readonly label: string; readonly mnemonic: string; readonly durationMs: number; readonly logPath?: string }[];
   /** Each requested target's outcome, root causes (failed targets) first. */
   readonly targets: readonly TargetOutcome[];
   /** Each needed action's outputs, as produced or restored. */
@@ -103,7 +103,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   // rest goes to the scheduler. Dependents of a miss must wait for the real output.
   // After a previous build, unchanged actions are settled by the scheduler as they become ready,
   // and the few that changed go to the cache anyway: the pre-pass only pays off for a remote.
-  const substituted = o.previous && !o.remote ? new Set<ActionId>() : await substituteFromCaches(o.graph, needed, executor, o.remote ? 8 : 1, (action, outcome) => {
+  const substituted = o.previous && !o.remote ? new Set<ActionId>() : await substituteFromCaches(o.graph, needed, executor, o.remote ? 8 : 1, signal, (action, outcome) => {
     keysOf.set(action.id, outcome.key);
     statusOfSubst.set(action.id, 'cached');
     if (outcome.cache === 'remote') cachedRemote++;
@@ -113,7 +113,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   for (const id of substituted) items.delete(id);
   const statusOf = statusOfSubst;
   const skippedBecause = new Map<string, string>();
-  const ran: { label: string; mnemonic: string; durationMs: number }[] = [];
+  const ran: { label: string; mnemonic: string; durationMs: number; logPath?: string }[] = [];
   const failures: BuildSummary['failures'][number][] = [];
   const keys = keysOf;
   const reused = new Set<ActionId>();
@@ -139,7 +139,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
       if (outcome.ok) {
         if (outcome.status === 'executed') {
           executed++;
-          ran.push({ label: action.label, mnemonic: action.mnemonic, durationMs: outcome.durationMs });
+          ran.push({ label: action.label, mnemonic: action.mnemonic, durationMs: outcome.durationMs, logPath: outcome.logPath });
         } else if (outcome.cache === 'remote') cachedRemote++;
         else cached++;
         o.events({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: outcome.status, cache: outcome.cache, key: outcome.key, durationMs: outcome.durationMs });
@@ -300,7 +300,7 @@ function targetOutcomes(graph: ActionGraph, labels: readonly string[], needed: R
  * inputs are already known (from the cache), restoring hits. Returns the actions it satisfied.
  */
 async function substituteFromCaches(
-  graph: ActionGraph, needed: ReadonlySet<ActionId>, executor: Executor, concurrency: number,
+  graph: ActionGraph, needed: ReadonlySet<ActionId>, executor: Executor, concurrency: number, signal: AbortSignal,
   onHit: (a: Action, outcome: { key: string; cache?: 'local' | 'remote'; durationMs: number }) => void,
 ): Promise<Set<ActionId>> {
   const waiting = new Map<ActionId, number>();
@@ -313,7 +313,7 @@ async function substituteFromCaches(
   const queue = [...needed].filter((id) => waiting.get(id) === 0);
   const done = new Set<ActionId>();
   const worker = async () => {
-    for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
+    for (let id = queue.pop(); id !== undefined && !signal.aborted; id = queue.pop()) {
       const action = graph.actions.get(id)!;
       let hit;
       try {
@@ -332,6 +332,6 @@ async function substituteFromCaches(
     }
   };
   // Workers exit when the queue is momentarily empty; restart until no new work appears.
-  while (queue.length) await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  while (queue.length && !signal.aborted) await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
   return done;
 }

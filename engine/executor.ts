@@ -10,8 +10,8 @@
  * - A blob that no longer matches its digest is dropped and the action runs again.
  */
 import {
-  chmodSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync,
-  openSync, readSync, closeSync, fstatSync, utimesSync,
+  chmodSync, chownSync, copyFileSync, cpSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync,
+  rmSync, statSync, unlinkSync, openSync, readSync, closeSync, fstatSync, utimesSync, writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -21,7 +21,7 @@ import type { EventSink } from './events.js';
 import type { FileDigests } from './fileDigests.js';
 import type { ActionRunner } from './runner.js';
 import { fetchPinned } from './fetcher.js';
-import { PidLock, type WorkspacePaths } from './workspace.js';
+import { actionLogName, PidLock, type WorkspacePaths } from './workspace.js';
 import type { ActionCache, ActionResult, OutputEntry } from '../cache/actionCache.js';
 import type { BlobStamp, BlobStore } from '../cache/blobStore.js';
 import type { Sha256 } from '../cache/digest.js';
@@ -30,6 +30,7 @@ import { KnownDirs } from '../cache/knownDirs.js';
 import type { History } from './history.js';
 import { removeTree } from './removeTree.js';
 import { Sandboxes, type Sandbox } from './sandbox.js';
+import { isolation, PERSISTENT_PATH, SANDBOX_LOG, type Isolation } from './isolation.js';
 export { removeTree };
 
 /** How a fetch whose file the server no longer has fails (the CLI explains stale lock pins from it). */
@@ -55,7 +56,9 @@ export interface RemoteCacheHook {
 }
 
 export type ActionOutcome =
-  | { readonly ok: true; readonly status: 'executed' | 'cached'; readonly cache?: 'local' | 'remote'; readonly key: Sha256; readonly outputs: readonly OutputEntry[]; readonly durationMs: number }
+  | { readonly ok: true; readonly status: 'executed' | 'cached'; readonly cache?: 'local' | 'remote'; readonly key: Sha256; readonly outputs: readonly OutputEntry[]; readonly durationMs: number;
+      /** Executed actions: where the command's whole output was written (kept after the build). */
+      readonly logPath?: string }
   | { readonly ok: false; readonly key?: Sha256; readonly error: string; readonly logPath?: string; readonly logTail?: string; readonly exitCode?: number; readonly durationMs: number; readonly environmental: boolean };
 
 export interface ExecutorOptions {
@@ -74,6 +77,8 @@ export interface ExecutorOptions {
   /** The build's --jobs: an action never gets more CPU slots than this. */
   readonly maxSlots?: number;
   readonly previous?: PreviousBuild;
+  /** How commands are isolated; the runner must use the same (default: the process's, engine/isolation.ts). */
+  readonly isolation?: Isolation;
 }
 
 export class Executor {
@@ -98,9 +103,16 @@ export class Executor {
   }
 
   private readonly sandboxes: Sandboxes;
+  private readonly iso: Isolation;
+  /** The uid that owns sandbox directories (the sandbox uid, when it is not xbuild's own). */
+  private readonly sandboxOwner?: number;
 
   constructor(private readonly o: ExecutorOptions) {
-    this.sandboxes = new Sandboxes(join(o.paths.cacheDir, 'sandbox'), !o.keepSandboxes);
+    this.iso = o.isolation ?? isolation();
+    this.sandboxOwner = this.iso.mode !== 'none' && this.iso.asRoot ? this.iso.sandboxUid : undefined;
+    this.sandboxes = new Sandboxes(join(o.paths.cacheDir, 'sandbox'), !o.keepSandboxes, this.sandboxOwner);
+    // A blob found altered on disk is never used; say so (the actions needing it run again).
+    o.blobs.onDamaged = (hash, why) => o.events({ type: 'warning', message: `cache blob ${hash} was removed: ${why} (altered on disk); what needs it is made again` });
   }
 
   /** The key of an action whose inputs are all available; throws with a user message if one is missing. */
@@ -136,6 +148,7 @@ export class Executor {
       platform: this.o.platform,
       sourceDateEpoch: action.sourceDateEpoch,
       network: action.network,
+      uidRange: action.uidRange ? true : undefined,
       content: action.content,
       executable: action.executable,
       sha256: action.sha256,
@@ -304,7 +317,7 @@ export class Executor {
       await stored;
       await this.o.remote.upload(key, result, action);
     }
-    return { ok: true, status: 'executed', key, outputs: outcome.outputs, durationMs: outcome.durationMs };
+    return { ok: true, status: 'executed', key, outputs: outcome.outputs, durationMs: outcome.durationMs, logPath: outcome.logPath };
   }
 
   /** Results waiting for their blobs' fsync before their rows are written (see storeResult). */
@@ -388,6 +401,8 @@ export class Executor {
 
   private placeFresh(o: OutputEntry, src: string): void {
     const dest = join(this.o.paths.root, o.path);
+    // Made by the sandbox uid: xbuild-out holds xbuild's files only.
+    if (this.sandboxOwner !== undefined) chownSync(src, process.getuid!(), process.getgid!());
     chmodSync(src, fileMode(o.executable, true));
     try {
       this.outDirs.moveInto(dirname(dest), () => replacePath(src, dest));
@@ -409,7 +424,7 @@ export class Executor {
   }
 
   private async run(action: Action, key: Sha256, signal: AbortSignal, commandExited?: () => void):
-    Promise<{ ok: true; outputs: OutputEntry[]; durationMs: number; logDigest?: { hash: Sha256; sizeBytes: number } } | Extract<ActionOutcome, { ok: false }>> {
+    Promise<{ ok: true; outputs: OutputEntry[]; durationMs: number; logPath?: string; logDigest?: { hash: Sha256; sizeBytes: number } } | Extract<ActionOutcome, { ok: false }>> {
     switch (action.kind) {
       case 'write':
         return this.runWrite(action);
@@ -463,9 +478,7 @@ export class Executor {
   }
 
   private logPathFor(action: Action): string {
-    const safe = action.label.replace(/^\/\//, '').replace(/[:/]/g, '__');
-    const idx = action.id.slice(action.id.lastIndexOf('#') + 1);
-    return join(this.o.paths.logDir, `${safe}.${idx}.${action.mnemonic}.log`);
+    return join(this.o.paths.logDir, actionLogName(action.label, action.id, action.mnemonic));
   }
 
   private async runCommand(action: Action, key: Sha256, signal: AbortSignal, commandExited?: () => void) {
@@ -475,36 +488,46 @@ export class Executor {
     const sb = ahead?.sb ?? this.prepareSandbox(action);
     const sandbox = sb.dir;
     const execroot = sb.execroot;
+    const iso = this.iso;
     // HOME and TMPDIR are one private scratch folder: every directory made here is another
     // mkdir and rmdir per action, which is measurable on a discard-mounted disk.
-    const home = sb.scratch;
-    const tmp = home;
+    const home = iso.insidePath(sb.dir, 'tmp');
     const logPath = this.logPathFor(action);
     this.ensureLogDir(dirname(logPath));
     let lock: PidLock | undefined;
     let clean = false;
     try {
-      const links = ahead?.links ?? this.stageInputs(action, execroot);
+      let links: StagedLink[];
+      try {
+        links = ahead?.links ?? this.stageInputs(action, execroot);
+      } catch (e) {
+        if (e instanceof UserActionError) return { ok: false as const, error: e.message, durationMs: Date.now() - started, environmental: false };
+        throw e;
+      }
       const env: Record<string, string> = {
         PATH: FIXED_PATH,
         ...action.env,
         HOME: home,
-        TMPDIR: tmp,
+        TMPDIR: home,
         SOURCE_DATE_EPOCH: String(action.sourceDateEpoch),
         XBUILD_CPUS: String(Math.min(action.cpu, this.o.maxSlots ?? action.cpu)),
       };
+      let persistentDir: string | undefined;
       if (action.persistentDir) {
-        const dir = join(this.o.paths.cacheDir, 'persistent', action.persistentDir);
-        mkdirSync(dir, { recursive: true });
-        lock = new PidLock(`${dir}.lock`);
+        persistentDir = join(this.o.paths.cacheDir, 'persistent', action.persistentDir);
+        mkdirSync(persistentDir, { recursive: true });
+        lock = new PidLock(`${persistentDir}.lock`);
         await lock.acquire((pid) => this.o.events({ type: 'info', message: `${action.label}: waiting for persistent dir ${action.persistentDir} (used by pid ${pid})` }));
-        env.XBUILD_PERSISTENT_DIR = dir;
+        if (this.sandboxOwner !== undefined) ownTree(persistentDir, this.sandboxOwner);
+        env.XBUILD_PERSISTENT_DIR = iso.mode === 'none' ? persistentDir : PERSISTENT_PATH;
       }
       this.o.events({ type: 'action_started', id: action.id, label: action.label, mnemonic: action.mnemonic, progress: action.progress, time: Date.now() });
       const outcome = await this.o.runner.run({
-        argv: action.argv, cwd: execroot, env, logPath, network: action.network, slots: Math.min(action.cpu, this.o.maxSlots ?? action.cpu),
-        jobserverPath: join(sandbox, 'jobserver.fifo'),
+        argv: action.argv, env, sandboxDir: sandbox, cwd: 'execroot', network: action.network, uidRange: action.uidRange,
+        readOnly: action.tools.filter((t) => !iso.visible(t)), persistentDir,
+        slots: Math.min(action.cpu, this.o.maxSlots ?? action.cpu), jobserverPath: join(sandbox, 'jobserver.fifo'),
       }, signal);
+      moveLog(join(sandbox, SANDBOX_LOG), logPath);
       commandExited?.();
       const durationMs = Date.now() - started;
       const log = readLog(logPath);
@@ -521,6 +544,10 @@ export class Executor {
         return { ok: false as const, error: why, logPath, logTail, exitCode: outcome.exitCode, durationMs, environmental: !!outcome.signal && !signal.aborted };
       }
       const outputs: OutputEntry[] = [];
+      // The command is gone (its PID namespace, or every process of it, killed): what is in
+      // the sandbox now stays as it is. Outputs are read by xbuild, so none may lead outside
+      // the sandbox through a symbolic link in its path.
+      const realExecroot = realpathSync(execroot);
       for (const o of action.outputs) {
         const abs = join(execroot, o.path);
         let st;
@@ -528,6 +555,9 @@ export class Executor {
           st = lstatSync(abs);
         } catch {
           return { ok: false as const, error: `declared output ${o.path} was not created`, logPath, logTail, durationMs, environmental: false };
+        }
+        if (realpathSync(dirname(abs)) !== join(realExecroot, dirname(o.path))) {
+          return { ok: false as const, error: `declared output ${o.path} is reached through a symbolic link: outputs must be inside the sandbox`, logPath, logTail, durationMs, environmental: false };
         }
         if (o.kind === 'file' && !st.isFile()) return { ok: false as const, error: `declared output ${o.path} is not a regular file`, logPath, logTail, durationMs, environmental: false };
         if (o.kind === 'dir' && !st.isDirectory()) return { ok: false as const, error: `declared output ${o.path} is not a directory`, logPath, logTail, durationMs, environmental: false };
@@ -543,7 +573,7 @@ export class Executor {
         this.produced.set(o.path, o);
       }
       clean = true;
-      return { ok: true as const, outputs, durationMs, logDigest };
+      return { ok: true as const, outputs, durationMs, logPath, logDigest };
     } finally {
       lock?.release();
       // After a failure the sandbox may hold anything (even unremovable files): not reused.
@@ -594,7 +624,7 @@ export class Executor {
         }
         const inOut = join(this.o.paths.root, a.path);
         if (!this.o.blobs.copyOutVerified(made.digest.hash, dest, fileMode(made.executable, false))
-          && !(this.o.digests.known(inOut) === made.digest.hash && copyInto(inOut, dest, fileMode(made.executable, false)))) {
+          && !(this.o.blobs.putIfMatches(made.digest, inOut) && this.o.blobs.copyOutVerified(made.digest.hash, dest, fileMode(made.executable, false)))) {
           throw new UserActionError(`input ${a.path} is missing from the blob store or corrupted; run the build again`);
         }
       } else {
@@ -631,17 +661,6 @@ function copySource(src: string, dest: string): void {
   copyFileSync(src, dest);
   const st = statSync(src);
   utimesSync(dest, st.atime, st.mtime);
-}
-
-/** Copies a file (the xbuild-out copy of an output whose blob is gone) and sets its mode. */
-function copyInto(src: string, dest: string, mode: number): boolean {
-  try {
-    copyFileSync(src, dest);
-    chmodSync(dest, mode);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function modeMatches(path: string, executable: boolean): boolean {
@@ -700,4 +719,45 @@ function readLog(path: string): { bytes: Buffer; complete: boolean } {
 
 function tailOf(bytes: Buffer, lines: number): string {
   return bytes.toString('utf8').split('\n').filter((l, i, a) => i < a.length - 1 || l !== '').slice(-lines).join('\n');
+}
+
+/**
+ * Moves the log a command left in its sandbox to the workspace's log path (a copy across
+ * filesystems). The sandbox is the command's: anything but a regular file there (a symbolic
+ * link to a host file, a FIFO) is not followed, and the log says so.
+ */
+function moveLog(from: string, to: string): void {
+  let st;
+  try {
+    st = lstatSync(from);
+  } catch { /* no log */ }
+  if (!st?.isFile()) {
+    rmSync(from, { force: true, recursive: true });
+    writeFileSync(to, st ? '[xbuild: the command replaced its log with something other than a file; not read]\n' : '');
+    return;
+  }
+  if (st.nlink > 1) { // one inode with a file the command keeps: the log gets its own
+    copyFileSync(from, to);
+    unlinkSync(from);
+    return;
+  }
+  if (st.uid !== process.getuid?.()) chownSync(from, process.getuid!(), process.getgid!());
+  try {
+    renameSync(from, to);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+    copyFileSync(from, to);
+    unlinkSync(from);
+  }
+}
+
+/** Gives a persistent directory (kept between runs) to the sandbox uid, once: its whole tree. */
+function ownTree(dir: string, uid: number): void {
+  if (lstatSync(dir).uid === uid) return;
+  const walk = (p: string) => {
+    const st = lstatSync(p);
+    if (st.isDirectory()) for (const n of readdirSync(p)) walk(join(p, n));
+    lchownSync(p, uid, uid);
+  };
+  walk(dir);
 }

@@ -1,28 +1,35 @@
 /**
  * Loading: BUILD.ts files -> TargetDecl (what the user declared), hermetically.
  *
- * Each BUILD.ts (and every workspace .ts file it imports) is transpiled to CommonJS (by
- * engine/stripTypes.ts, which only parses and blanks types, or, when that cannot be exact, by
- * the TypeScript compiler that ts-morph carries) and evaluated in one `node:vm` context holding
- * only the JavaScript built-ins and the xbuild API: no fs, process, network, environment, clock or
- * randomness. Imports resolve to "xbuild" or to workspace .ts files (relative paths), whose
- * exports are deep-frozen so one BUILD file cannot change what another sees. Every file
- * evaluated is recorded in `filesRead`: the analysis cache is keyed by their contents.
+ * Each BUILD.ts (and every workspace .ts or .json file it imports) is read and hashed here, in
+ * the host; .ts files are transpiled to CommonJS (by engine/stripTypes.ts, which only parses
+ * and blanks types, or, when that cannot be exact, by the TypeScript compiler that ts-morph
+ * carries) and compiled into the build realm (engine/buildRealm.ts), which evaluates them with
+ * nothing of the host in reach: no fs, process, network, environment, clock or randomness,
+ * frozen intrinsics, hardened module exports. What a file declares comes back as data and is
+ * validated here. Imports resolve to "xbuild" or to workspace files by relative path; each
+ * file's static imports are found in its transpiled code and given to the realm before it
+ * runs. A .json import is parsed by the realm's JSON.parse and handed in deeply frozen.
+ * Every file read is recorded in `filesRead`/`readDigests`: the analysis cache is keyed by
+ * their contents.
  *
  * Errors come back as diagnostics with file:line:col mapped back to the TypeScript (through
- * stripTypes' segments or tsc's source map).
+ * stripTypes' segments or tsc's source map). A value thrown without a stack (`throw 42`) has
+ * no position; `LoaderOptions.throwSites` (V8's debugger, in a second run) supplies it.
  */
-import vm from 'node:vm';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
-import type { AnyAttrSpec } from './api.js';
+import type { AnyAttrSpec, AttrType } from './api.js';
+import { BuildRealm, UNSUPPORTED_KEY, type RealmConfig, type RealmFrame, type RealmHooks, type RealmRuleDefinition, type ThrownDescription } from './buildRealm.js';
 import { DiagnosticError, diag, didYouMean, type Diagnostic, type SourceLocation } from './diagnostics.js';
 import { LabelError, makeLabel, parseLabel, type Label } from './label.js';
-import { withDeclarationSink, type RuleDef } from './ruleRegistry.js';
+import type { RuleDef } from './ruleRegistry.js';
 import { SourceMap, type PositionMap } from './sourceMap.js';
 import { STRIP_TYPES_VERSION, SegmentMap, stripTypes, type Segment } from './stripTypes.js';
+import type { ThrowSites } from './throwSites.js';
+import { OUT_DIR } from './workspace.js';
 
 /** One target as declared in a BUILD file, attributes validated and defaults applied. */
 export interface TargetDecl {
@@ -45,11 +52,6 @@ export interface LoadedPackage {
 export const BUILD_FILE = 'BUILD.ts';
 const IGNORED_DIRS = new Set(['node_modules', 'xbuild-out', 'dist', '.git', '.xbuild']);
 
-interface LoadedModule {
-  readonly exports: Record<string, unknown>;
-  readonly map: PositionMap;
-}
-
 type TS = typeof import('typescript');
 let tsModule: TS | undefined;
 function typescript(): TS {
@@ -59,7 +61,7 @@ function typescript(): TS {
 }
 
 /**
- * A BUILD file as CommonJS for the vm, and how to map its positions back: from stripTypes
+ * A BUILD file as CommonJS for the realm, and how to map its positions back: from stripTypes
  * (same lines, a few column segments) or from tsc (a source map's `mappings`).
  */
 export type TranspiledModule =
@@ -84,7 +86,7 @@ export function transpileWithTsc(absPath: string, source: string): TranspiledMod
   const out = ts.transpileModule(source, {
     fileName: absPath,
     reportDiagnostics: true,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, sourceMap: true },
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, sourceMap: true, esModuleInterop: true },
   });
   const syntax = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (syntax.length) {
@@ -101,17 +103,51 @@ export function transpileWithTsc(absPath: string, source: string): TranspiledMod
   };
 }
 
-/** The .ts file a relative import names (`./x`, `./x.js` and `./x.ts` are `x.ts`); undefined for other specifiers. */
+/**
+ * The workspace file a relative import names: `./x.json` is that file; `./x`, `./x.js` and
+ * `./x.ts` are `x.ts`. Undefined for other specifiers.
+ */
 function workspaceModulePath(fromFile: string, spec: string): string | undefined {
   if (!spec.startsWith('./') && !spec.startsWith('../')) return undefined;
   let target = resolve(dirname(fromFile), spec);
+  if (target.endsWith('.json')) return target;
   if (target.endsWith('.js')) target = target.slice(0, -3) + '.ts';
   if (!target.endsWith('.ts')) target += '.ts';
   return target;
 }
 
+/** The specifiers a transpiled module requires (both transpilers write `require("x")` for each import). */
+function importsOf(code: string): string[] {
+  const out = new Set<string>();
+  for (const m of code.matchAll(/\brequire\((["'])([^"'\n]+)\1\)/g)) out.add(m[2]);
+  return [...out];
+}
+
 function positionMap(m: TranspiledModule): PositionMap {
   return m.by === 'stripTypes' ? new SegmentMap(m.segments) : new SourceMap(m.mappings);
+}
+
+/** The position of `offset` in `text`, 1-based. */
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - (before.lastIndexOf('\n') + 1) + 1 };
+}
+
+/** A module given to the realm, or the diagnostics that kept it out. */
+type ModuleOutcome = { readonly ok: true } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+
+export interface LoaderOptions {
+  /** Transpiled code by source digest, kept between runs. */
+  readonly transpileCache?: TranspileCache;
+  /** Told before and after each entry into the build realm (limits). */
+  readonly hooks?: RealmHooks;
+  /** Where BUILD files' console output goes; default stderr as `DEBUG ...` / `WARNING ...` lines. */
+  readonly log?: (level: string, text: string) => void;
+  /** Absolute path of xbuild's rules/ folder (ctx.ruleFile of rules defined in BUILD files). */
+  readonly rulesDir?: string;
+  /** Positions of values thrown without a stack (a run under V8's debugger). */
+  readonly throwSites?: ThrowSites;
 }
 
 export class Loader {
@@ -125,19 +161,53 @@ export class Loader {
   readonly walks = new Map<string, string[]>();
   /** Every directory those walks listed (absolute), with the entries that mattered. */
   readonly walkedDirs = new Map<string, string[]>();
+  /** A diagnostic was placed without the position of a value thrown without a stack (see `LoaderOptions.throwSites`). */
+  stacklessFailures = 0;
   private readonly packages = new Map<string, LoadedPackage | undefined>();
-  private readonly modules = new Map<string, LoadedModule>();
+  /** Modules given to the realm (or refused), by absolute path. */
+  private readonly modules = new Map<string, ModuleOutcome>();
   private readonly sourceMaps = new Map<string, PositionMap>();
-  /** Files whose code is running (a require of one of them is an import cycle). */
-  private readonly evaluating = new Set<string>();
-  private context: vm.Context | undefined;
+  /** Diagnostics of imported modules that failed, by the index the realm's refusal carries. */
+  private readonly importFailures: (readonly Diagnostic[])[] = [];
+  /** Rules defined by BUILD files, by their id in the realm. */
+  private readonly userRules = new Map<number, RuleDef | { readonly invalid: true }>();
+  private readonly builtinRules = new Map<string, RuleDef>();
+  private buildRealm: BuildRealm | undefined;
+  private readonly opts: LoaderOptions;
 
   constructor(
     readonly root: string,
-    /** The object BUILD files get for `import ... from "xbuild"`. */
+    /** The rules' module ("xbuild" for BUILD files): rule functions become declarations, data is copied in. */
     private readonly xbuildModule: Record<string, unknown>,
-    private readonly transpileCache?: TranspileCache,
-  ) {}
+    opts: LoaderOptions = {},
+  ) {
+    this.opts = opts;
+    for (const [name, value] of Object.entries(xbuildModule)) {
+      const rule = typeof value === 'function' ? (value as { rule?: RuleDef }).rule : undefined;
+      if (rule) this.builtinRules.set(name, rule);
+    }
+  }
+
+  /** The realm, made on first use (a package walk alone never needs it). */
+  realm(): BuildRealm {
+    if (this.buildRealm) return this.buildRealm;
+    const config: Omit<RealmConfig, 'lockdownOptions'> = {
+      builtinRules: [...this.builtinRules.keys()], data: {}, hostOnly: [], outDir: OUT_DIR, rulesDir: this.opts.rulesDir ?? '',
+    };
+    for (const [name, value] of Object.entries(this.xbuildModule)) {
+      if (this.builtinRules.has(name) || name === 'attr' || name === 'defineRule' || name === '__esModule') continue;
+      let json: string | undefined;
+      if (typeof value !== 'function') {
+        try {
+          json = JSON.stringify(value);
+        } catch { /* not data */ }
+      }
+      if (json !== undefined) (config.data as Record<string, string>)[name] = json;
+      else (config.hostOnly as string[]).push(name);
+    }
+    this.buildRealm = new BuildRealm(config, this.opts.hooks, this.opts.throwSites);
+    return this.buildRealm;
+  }
 
   /** Loads one package; undefined when it has no BUILD.ts. Throws DiagnosticError. */
   loadPackage(pkg: string): LoadedPackage | undefined {
@@ -147,33 +217,36 @@ export class Loader {
       this.packages.set(pkg, undefined);
       return undefined;
     }
-    const targets = new Map<string, TargetDecl>();
+    const defined = this.defineModule(buildFile, []);
+    if (!defined.ok) throw new DiagnosticError(defined.diagnostics);
+    const result = this.realm().loadBuildFile(buildFile, relative(this.root, buildFile));
+    this.printLogs(result.logs);
     const diagnostics: Diagnostic[] = [];
-    const sink = {
-      declare: (rule: RuleDef, args: Record<string, unknown>, site: Error) => {
-        const frames = this.workspaceFrames(site);
-        const location = frames[0] ?? { file: buildFile, line: 1, column: 1 };
-        const result = validateTarget(pkg, rule, args, location, frames.slice(1));
-        if ('diagnostics' in result) {
-          diagnostics.push(...result.diagnostics);
-          return;
-        }
-        const prev = targets.get(result.label.name);
-        if (prev) {
-          diagnostics.push(diag('duplicate-target', `target "${result.label.name}" is declared twice in package //${pkg}`,
-            locateText(location, `"${result.label.name}"`), [`first declared at ${relative(this.root, prev.location.file)}:${prev.location.line}`]));
-          return;
-        }
-        targets.set(result.label.name, result);
-      },
-    };
-    withDeclarationSink(sink, () => {
-      try {
-        this.requireModule(buildFile);
-      } catch (e) {
-        diagnostics.push(this.toDiagnostic(e, buildFile));
+    for (const r of result.rules) {
+      const problem = this.registerRule(r);
+      if (problem) diagnostics.push(problem);
+    }
+    const targets = new Map<string, TargetDecl>();
+    for (const d of result.decls) {
+      const rule = 'builtin' in d.rule ? this.builtinRules.get(d.rule.builtin) : this.userRules.get(d.rule.user);
+      if (!rule) throw new Error(`a declaration names a rule the loader does not know (${JSON.stringify(d.rule)}): this is an xbuild bug`);
+      if ('invalid' in rule) continue; // reported where the rule was defined
+      const frames = this.mapFrames(d.frames);
+      const location = frames[0] ?? { file: buildFile, line: 1, column: 1 };
+      const checked = validateTarget(pkg, rule, d.args, location, frames.slice(1));
+      if ('diagnostics' in checked) {
+        diagnostics.push(...checked.diagnostics);
+        continue;
       }
-    });
+      const prev = targets.get(checked.label.name);
+      if (prev) {
+        diagnostics.push(diag('duplicate-target', `target "${checked.label.name}" is declared twice in package //${pkg}`,
+          locateText(location, `"${checked.label.name}"`), [`first declared at ${relative(this.root, prev.location.file)}:${prev.location.line}`]));
+        continue;
+      }
+      targets.set(checked.label.name, checked);
+    }
+    if (result.error) diagnostics.push(this.thrownDiagnostic(result.error, buildFile, 'build-file-error', '', undefined, [], result.throwMark));
     if (diagnostics.length) throw new DiagnosticError(diagnostics);
     const loaded: LoadedPackage = { pkg, buildFile, targets };
     this.packages.set(pkg, loaded);
@@ -206,29 +279,34 @@ export class Loader {
     return found;
   }
 
-  private ctx(): vm.Context {
-    if (this.context) return this.context;
-    const hermetic = (what: string) => () => {
-      throw new Error(`${what} is not available in BUILD files: they are hermetic (no files, process, environment, network, clock or randomness). Declare inputs as attributes instead.`);
-    };
-    const context = vm.createContext({}, { codeGeneration: { strings: false, wasm: false }, name: 'xbuild BUILD files' });
-    const g = vm.runInContext('globalThis', context) as Record<string, unknown>;
-    for (const name of ['process', 'Date', 'setTimeout', 'setInterval', 'setImmediate', 'fetch', 'require', 'Buffer', 'performance', 'WebAssembly', 'SharedArrayBuffer', 'Atomics']) {
-      Object.defineProperty(g, name, { get: hermetic(name), configurable: false });
+  /** Prints what BUILD code wrote to its console. */
+  printLogs(logs: readonly (readonly [string, string])[]): void {
+    for (const [level, text] of logs) {
+      if (this.opts.log) this.opts.log(level, text);
+      else process.stderr.write(`${level === 'warn' ? 'WARNING' : 'DEBUG'} ${text}\n`);
     }
-    const math = g.Math as Record<string, unknown>;
-    Object.defineProperty(math, 'random', { value: hermetic('Math.random'), writable: false });
-    g.console = {
-      log: (...a: unknown[]) => process.stderr.write(`DEBUG ${a.map(String).join(' ')}\n`),
-      warn: (...a: unknown[]) => process.stderr.write(`WARNING ${a.map(String).join(' ')}\n`),
-    };
-    this.context = context;
-    return context;
   }
 
-  private requireModule(absPath: string): Record<string, unknown> {
-    const cached = this.modules.get(absPath);
-    if (cached) return cached.exports;
+  /**
+   * Gives `absPath` and the modules it imports to the realm (post-order, so that everything
+   * a module requires is defined before it can run). `stack`: the modules whose definition
+   * led here; an import of one of them is a cycle.
+   */
+  private defineModule(absPath: string, stack: readonly string[]): ModuleOutcome {
+    const known = this.modules.get(absPath);
+    if (known) return known;
+    let outcome: ModuleOutcome;
+    try {
+      outcome = absPath.endsWith('.json') ? this.defineJson(absPath) : this.defineCode(absPath, stack);
+    } catch (e) {
+      if (!(e instanceof DiagnosticError)) throw e;
+      outcome = { ok: false, diagnostics: e.diagnostics };
+    }
+    this.modules.set(absPath, outcome);
+    return outcome;
+  }
+
+  private read(absPath: string): string {
     let source: string;
     try {
       source = readFileSync(absPath, 'utf8');
@@ -236,65 +314,138 @@ export class Loader {
       throw new DiagnosticError([diag('missing-file', `cannot read ${relative(this.root, absPath)}`)]);
     }
     this.filesRead.add(absPath);
-    const sourceDigest = createHash('sha256').update(source).digest('hex');
-    this.readDigests.set(absPath, sourceDigest);
+    this.readDigests.set(absPath, createHash('sha256').update(source).digest('hex'));
+    return source;
+  }
+
+  private defineJson(absPath: string): ModuleOutcome {
+    const source = this.read(absPath);
+    const problem = this.realm().defineJson(absPath, source);
+    if (problem === undefined) return { ok: true };
+    // V8's message does not always say where; TypeScript's JSON parser does.
+    const ts = typescript();
+    const first = (ts.parseJsonText(absPath, source) as unknown as { parseDiagnostics: readonly import('typescript').DiagnosticWithLocation[] }).parseDiagnostics[0];
+    const at = /position (\d+)/.exec(problem);
+    const offset = first?.start ?? (at ? Number(at[1]) : 0);
+    const why = first ? ts.flattenDiagnosticMessageText(first.messageText, ' ') : problem.split('\n')[0];
+    return { ok: false, diagnostics: [diag('bad-json', `${relative(this.root, absPath)} is not valid JSON: ${why}`, { file: absPath, ...lineColumn(source, offset) })] };
+  }
+
+  private defineCode(absPath: string, stack: readonly string[]): ModuleOutcome {
+    const source = this.read(absPath);
+    const sourceDigest = this.readDigests.get(absPath)!;
     // Transpiling is most of the cost of loading; unchanged files reuse their output.
-    let compiled = this.transpileCache?.get(sourceDigest);
+    let compiled = this.opts.transpileCache?.get(sourceDigest);
     if (!compiled) {
       compiled = transpile(absPath, source);
-      this.transpileCache?.put(sourceDigest, compiled);
+      this.opts.transpileCache?.put(sourceDigest, compiled);
     }
-    if (compiled.by === 'stripTypes' && compiled.copiedImports.some((spec) => this.evaluating.has(workspaceModulePath(absPath, spec) ?? ''))) {
+    if (compiled.by === 'stripTypes' && compiled.copiedImports.some((spec) => stack.includes(workspaceModulePath(absPath, spec) ?? ''))) {
       // An import cycle: this file would copy bindings of a module not yet done; tsc's output
       // reads them when used, as ES modules do. Not cached: only this load order needs it.
       compiled = transpileWithTsc(absPath, source);
     }
-    const compile = (code: string) => vm.compileFunction(code, ['exports', 'require', 'module'], { filename: absPath, parsingContext: this.ctx() });
-    let fn: ReturnType<typeof compile>;
-    try {
-      fn = compile(compiled.code);
-    } catch (e) {
-      if (compiled.by !== 'stripTypes') throw e;
+    let fn = this.compile(absPath, compiled);
+    if ('syntaxError' in fn && compiled.by === 'stripTypes') {
       // V8 rejects what stripTypes made: an error only V8 checks (top-level await, strict-mode
-      // rules) or a stripTypes bug. tsc's output decides, and fails as it always did if it must.
+      // rules) or a stripTypes bug. tsc's output decides.
       compiled = transpileWithTsc(absPath, source);
-      this.transpileCache?.put(sourceDigest, compiled);
-      fn = compile(compiled.code);
+      this.opts.transpileCache?.put(sourceDigest, compiled);
+      fn = this.compile(absPath, compiled);
     }
     const map = positionMap(compiled);
     this.sourceMaps.set(absPath, map);
-    const module = { exports: {} as Record<string, unknown> };
-    const entry: LoadedModule = { exports: module.exports, map };
-    this.modules.set(absPath, entry);
-    const requireFn = (spec: string) => this.resolveImport(absPath, spec);
-    this.evaluating.add(absPath);
-    try {
-      fn(module.exports, requireFn, module);
-    } finally {
-      this.evaluating.delete(absPath);
+    if ('syntaxError' in fn) {
+      const e = fn.syntaxError;
+      const pos = e.line !== undefined ? map.original(e.line, e.column ?? 1) : { line: 1, column: 1 };
+      const message = /await is only valid/.test(e.message)
+        ? `SyntaxError: ${e.message}: BUILD files are evaluated synchronously, so top-level await is not available`
+        : `SyntaxError: ${e.message}`;
+      throw new DiagnosticError([diag('syntax', message, { file: absPath, ...pos, length: e.length })]);
     }
-    const exportsObj = deepFreeze(module.exports);
-    this.modules.set(absPath, { exports: exportsObj, map });
-    return exportsObj;
+    const deps: Record<string, { path: string } | { refused: string; code?: string }> = {};
+    for (const spec of importsOf(compiled.code)) {
+      if (spec === 'xbuild') continue;
+      deps[spec] = this.resolveImport(absPath, spec, [...stack, absPath]);
+    }
+    this.realm().defineModule(absPath, fn.fn, deps);
+    return { ok: true };
   }
 
-  private resolveImport(fromFile: string, spec: string): unknown {
-    if (spec === 'xbuild') return this.xbuildModule;
+  /** Compiles into the realm after refusing what would reach outside it (dynamic import()). */
+  private compile(absPath: string, m: TranspiledModule): { fn: unknown } | { syntaxError: { message: string; line?: number; column?: number; length?: number } } {
+    if (!m.code.startsWith('"use strict"')) throw new Error(`transpiled ${absPath} is not strict-mode code (this is an xbuild bug)`);
+    const dynamicImport = findDynamicImport(m.code);
+    if (dynamicImport) return { syntaxError: { message: 'import() is not available in BUILD files: import with import declarations (they are resolved before the file runs)', ...dynamicImport } };
+    return this.realm().compileModule(absPath, m.code);
+  }
+
+  private resolveImport(fromFile: string, spec: string, stack: readonly string[]): { path: string } | { refused: string; code?: string } {
     const target = workspaceModulePath(fromFile, spec);
-    if (target) {
-      if (!target.startsWith(this.root + sep)) {
-        throw new Error(`import "${spec}" leaves the workspace: BUILD files may import only "xbuild" and workspace .ts files`);
-      }
-      if (!existsSync(target)) throw new Error(`import "${spec}": no such file ${relative(this.root, target)}`);
-      return this.requireModule(target);
+    if (!target) {
+      return { refused: `import "${spec}" is not allowed: BUILD files are hermetic and may import only "xbuild" and workspace .ts and .json files (no node modules such as fs or child_process)` };
     }
-    throw new Error(`import "${spec}" is not allowed: BUILD files are hermetic and may import only "xbuild" and workspace .ts files (no node modules such as fs or child_process)`);
+    if (!target.startsWith(this.root + sep)) {
+      return { refused: `import "${spec}" leaves the workspace: BUILD files may import only "xbuild" and workspace .ts and .json files` };
+    }
+    if (!existsSync(target)) return { refused: `import "${spec}": no such file ${relative(this.root, target)}` };
+    if (stack.includes(target)) return { path: target }; // a cycle: defined once its own definition returns
+    const outcome = this.defineModule(target, stack);
+    if (outcome.ok) return { path: target };
+    this.importFailures.push(outcome.diagnostics);
+    return { refused: outcome.diagnostics[0].message, code: `import-failed:${this.importFailures.length - 1}` };
   }
 
-  /** The workspace frames of an error's stack, innermost first, mapped to TypeScript positions. */
-  workspaceFrames(e: unknown): SourceLocation[] {
-    const stack = (e as { stack?: unknown })?.stack;
-    if (typeof stack !== 'string') return [];
+  /** A rule defined by a BUILD file, as the engine keeps it; a diagnostic if its definition is not valid. */
+  private registerRule(r: RealmRuleDefinition): Diagnostic | undefined {
+    const frames = this.mapFrames(r.definedAt);
+    const where = frames[0];
+    const problems: string[] = [];
+    const attrs: Record<string, AnyAttrSpec> = {};
+    if (typeof r.attrs !== 'object' || r.attrs === null || Array.isArray(r.attrs)) problems.push('attrs must be an object of attr.*() values');
+    else {
+      for (const [key, spec] of Object.entries(r.attrs as Record<string, unknown>)) {
+        const s = spec as Partial<Record<keyof AnyAttrSpec, unknown>> | null;
+        if (typeof s !== 'object' || s === null || !ATTR_TYPES.has(s.type as AttrType) || typeof s.optional !== 'boolean') {
+          problems.push(`attribute "${key}" must be made by attr.*()`);
+          continue;
+        }
+        if (s.values !== undefined && (!Array.isArray(s.values) || s.values.some((v) => typeof v !== 'string'))) {
+          problems.push(`attribute "${key}": values must be a list of strings`);
+          continue;
+        }
+        if (key === 'name' || key === 'tags') {
+          problems.push(`attribute "${key}" is reserved (every target has it)`);
+          continue;
+        }
+        attrs[key] = { type: s.type as AttrType, optional: s.optional, default: s.default, values: s.values as string[] | undefined, doc: typeof s.doc === 'string' ? s.doc : undefined };
+      }
+    }
+    if (problems.length) {
+      this.userRules.set(r.id, { invalid: true });
+      return diag('bad-rule', `rule ${r.name}: ${problems.join('; ')}`, where);
+    }
+    this.userRules.set(r.id, {
+      kind: 'user', name: r.name, attrs, realmId: r.id,
+      definedAt: where ? `${relative(this.root, where.file)}:${where.line}:${where.column}` : '',
+    });
+    return undefined;
+  }
+
+  /** Realm frames (innermost first) -> the workspace ones, at their TypeScript positions. */
+  mapFrames(frames: readonly RealmFrame[]): SourceLocation[] {
+    const out: SourceLocation[] = [];
+    for (const [file, line, column] of frames) {
+      const map = this.sourceMaps.get(file);
+      if (!map) continue;
+      const pos = map.original(line, column);
+      out.push({ file, line: pos.line, column: pos.column });
+    }
+    return out;
+  }
+
+  /** The workspace frames of a stack formatted as text, innermost first, mapped to TypeScript positions. */
+  workspaceFrames(stack: string): SourceLocation[] {
     const frames: SourceLocation[] = [];
     for (const line of stack.split('\n')) {
       const m = /\(?((?:\/[^\s():]+)+):(\d+):(\d+)\)?\s*$/.exec(line);
@@ -307,14 +458,29 @@ export class Loader {
     return frames;
   }
 
-  private toDiagnostic(e: unknown, buildFile: string): Diagnostic {
-    if (e instanceof DiagnosticError) return e.diagnostics[0];
-    const frames = this.workspaceFrames(e);
-    const message = (e as { message?: unknown })?.message;
-    const name = (e as { name?: unknown })?.name;
-    return diag('build-file-error', `${typeof name === 'string' && name !== 'Error' ? `${name}: ` : ''}${typeof message === 'string' ? message : String(e)}`,
-      frames[0] ?? { file: buildFile, line: 1, column: 1 },
-      frames.slice(1).map((f) => `called from ${relative(this.root, f.file)}:${f.line}:${f.column}`));
+  /**
+   * The diagnostic for a value thrown by BUILD code: at the innermost workspace frame of its
+   * stack, else where V8's debugger saw it thrown (`throwSites`), else at the start of the
+   * module it escaped from. `prefix` goes before the message.
+   */
+  thrownDiagnostic(t: ThrownDescription, fallbackFile: string | undefined, code: string, prefix: string, fallback?: SourceLocation,
+    notes: readonly string[] = [], throwMark?: number): Diagnostic {
+    const failed = t.code?.startsWith('import-failed:') ? this.importFailures[Number(t.code.slice('import-failed:'.length))] : undefined;
+    if (failed) return failed[0];
+    const frames = t.frames ? this.mapFrames(t.frames) : t.stackText ? this.workspaceFrames(t.stackText) : [];
+    const message = `${prefix}${describeThrown(t)}`;
+    if (t.code) return diag(t.code, message, fallback ?? frames[0], notes);
+    const called = frames.slice(1).map((f) => `called from ${relative(this.root, f.file)}:${f.line}:${f.column}`);
+    if (frames.length) return diag(code, message, frames[0], [...called, ...notes]);
+    const site = this.opts.throwSites?.find(t, (path) => this.sourceMaps.has(path), throwMark);
+    if (site) {
+      const pos = this.sourceMaps.get(site.file)?.original(site.line, site.column);
+      if (pos) return diag(code, message, { file: site.file, ...pos }, notes);
+    }
+    this.stacklessFailures++;
+    const file = t.module ?? fallbackFile;
+    return diag(code, message, fallback ?? (file ? { file, line: 1, column: 1 } : undefined),
+      [...notes, 'it was thrown without a stack trace, so where it was thrown is not known']);
   }
 
   /** Diagnostics collected from several packages at once (for `//...`). */
@@ -332,20 +498,41 @@ export class Loader {
   }
 }
 
+/** A thrown value in words: `TypeError: x is not a function`, or `42 was thrown (a number, not an Error)`. */
+export function describeThrown(t: ThrownDescription): string {
+  if (t.type !== 'object' && t.type !== 'function') {
+    const v = t.type === 'string' ? JSON.stringify(t.value) : t.value;
+    return `${v} was thrown (${t.type === 'null' || t.type === 'undefined' ? t.type : `a ${t.type}`}, not an Error)`;
+  }
+  const name = t.name && t.name !== 'Error' ? `${t.name}: ` : '';
+  return `${name}${t.message || '(a thrown object without a message)'}`;
+}
+
+/** Where the transpiled code calls import() (a real call, not text in a string or comment). */
+function findDynamicImport(code: string): { line: number; column: number; length: number } | undefined {
+  if (!/\bimport\s*\(/.test(code)) return undefined;
+  const ts = typescript();
+  const sf = ts.createSourceFile('x.js', code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.JS);
+  let found: { line: number; column: number; length: number } | undefined;
+  const visit = (n: import('typescript').Node) => {
+    if (found) return;
+    if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      const p = sf.getLineAndCharacterOfPosition(n.getStart(sf));
+      found = { line: p.line + 1, column: p.character + 1, length: 6 };
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return found;
+}
+
 /** The entries of a directory that package walks look at (not dot-files, not output trees). */
 export function relevantEntries(names: readonly string[]): string[] {
   return names.filter((n) => !n.startsWith('.') && !IGNORED_DIRS.has(n)).sort();
 }
 
-function deepFreeze<T>(o: T, seen = new Set<unknown>()): T {
-  if (o === null || (typeof o !== 'object' && typeof o !== 'function') || seen.has(o)) return o;
-  seen.add(o);
-  for (const k of Object.getOwnPropertyNames(o)) {
-    const d = Object.getOwnPropertyDescriptor(o, k);
-    if (d && 'value' in d) deepFreeze(d.value, seen);
-  }
-  return Object.freeze(o);
-}
+const ATTR_TYPES = new Set<AttrType>(['string', 'int', 'bool', 'stringList', 'stringDict', 'label', 'labelList', 'output', 'outputList']);
 
 /** Finds `needle` in the source after `loc` to point a caret at it; falls back to `loc`. */
 export function locateText(loc: SourceLocation, needle: string): SourceLocation {
@@ -364,13 +551,14 @@ export function locateText(loc: SourceLocation, needle: string): SourceLocation 
 
 const COMMON_ATTRS = new Set(['name', 'tags']);
 
-function validateTarget(pkg: string, rule: RuleDef, args: Record<string, unknown>, location: SourceLocation, callers: SourceLocation[]):
+function validateTarget(pkg: string, rule: RuleDef, argsIn: unknown, location: SourceLocation, callers: SourceLocation[]):
   TargetDecl | { diagnostics: Diagnostic[] } {
   const problems: Diagnostic[] = [];
   const where = (needle?: string) => (needle ? locateText(location, needle) : location);
-  if (typeof args !== 'object' || args === null) {
+  if (typeof argsIn !== 'object' || argsIn === null || Array.isArray(argsIn) || UNSUPPORTED_KEY in argsIn) {
     return { diagnostics: [diag('bad-attribute', `${rule.name}(...) takes one object of attributes`, location)] };
   }
+  const args = argsIn as Record<string, unknown>;
   const name = args.name;
   if (typeof name !== 'string') {
     return { diagnostics: [diag('bad-attribute', `${rule.name}(...) needs a string "name"`, location)] };
@@ -384,7 +572,7 @@ function validateTarget(pkg: string, rule: RuleDef, args: Record<string, unknown
   const attrs: Record<string, unknown> = {};
   for (const key of Object.keys(args)) {
     if (COMMON_ATTRS.has(key)) continue;
-    if (!(key in rule.attrs)) {
+    if (!Object.prototype.hasOwnProperty.call(rule.attrs, key)) {
       const guess = didYouMean(key, Object.keys(rule.attrs));
       problems.push(diag('unknown-attribute', `rule ${rule.name} has no attribute "${key}" (target ${label.str})`, where(key),
         guess ? [`did you mean "${guess}"?`] : [`attributes of ${rule.name}: ${Object.keys(rule.attrs).join(', ') || '(none)'}`]));
@@ -425,7 +613,7 @@ function validateTarget(pkg: string, rule: RuleDef, args: Record<string, unknown
 
 function checkAttrValue(spec: AnyAttrSpec, v: unknown): string | undefined {
   const isStrList = (x: unknown) => Array.isArray(x) && x.every((e) => typeof e === 'string');
-  const got = Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v;
+  const got = describeValue(v);
   switch (spec.type) {
     case 'string':
     case 'label':
@@ -450,3 +638,11 @@ function checkAttrValue(spec: AnyAttrSpec, v: unknown): string | undefined {
 }
 
 export { makeLabel };
+
+/** A declared value's kind in words, for "expected ..., got ..." (the realm marks what JSON cannot hold). */
+function describeValue(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (v === null) return 'null';
+  if (typeof v === 'object' && UNSUPPORTED_KEY in v) return String((v as Record<string, unknown>)[UNSUPPORTED_KEY]);
+  return typeof v;
+}

@@ -4,7 +4,7 @@
  * (the chain of dependencies that finished last) marked in its own lane and in each event's args.
  */
 import { writeFileSync } from 'node:fs';
-import type { ActionGraph } from './action.js';
+import type { ActionGraph, ActionId } from './action.js';
 import type { BuildEvent } from './events.js';
 import type { Logger } from './loggers.js';
 
@@ -41,23 +41,8 @@ export class ProfileWriter implements Logger {
     }
   }
 
-  /** The chain ending at the last-finished action, following the dependency that finished last. */
-  private criticalPath(): Set<string> {
-    const byId = new Map(this.spans.map((s) => [s.id, s]));
-    const path = new Set<string>();
-    let cur = [...this.spans].sort((a, b) => b.end - a.end)[0];
-    while (cur && this.graph) {
-      path.add(cur.id);
-      const action = this.graph.actions.get(cur.id as never);
-      const deps = (action?.inputs ?? []).filter((i) => !i.source).map((i) => byId.get(this.graph!.producers.get(i.path) ?? ''))
-        .filter((s): s is Span => !!s);
-      cur = deps.sort((a, b) => b.end - a.end)[0];
-    }
-    return path;
-  }
-
   close(): void {
-    const critical = this.criticalPath();
+    const critical = this.graph ? new Set(criticalPath(this.graph, new Map(this.spans.map((s) => [s.id, s.end])))) : new Set<string>();
     const us = (t: number) => (t - this.t0) * 1000;
     const events: unknown[] = [
       { name: 'process_name', ph: 'M', pid: 1, args: { name: 'xbuild' } },
@@ -70,4 +55,26 @@ export class ProfileWriter implements Logger {
     }
     writeFileSync(this.path, JSON.stringify({ traceEvents: events, displayTimeUnit: 'ms' }));
   }
+}
+
+/**
+ * The critical path of a build: the chain ending at the action that finished last, following at
+ * each step the dependency that finished last. `endOf`: when each action that ran or was
+ * restored finished (actions missing from it are not followed). Last action first.
+ */
+export function criticalPath(graph: ActionGraph, endOf: ReadonlyMap<string, number>): string[] {
+  const path: string[] = [];
+  let cur: string | undefined;
+  for (const [id, end] of endOf) if (cur === undefined || end > endOf.get(cur)!) cur = id;
+  while (cur !== undefined) {
+    path.push(cur);
+    let next: string | undefined;
+    for (const i of graph.actions.get(cur as ActionId)?.inputs ?? []) {
+      if (i.source) continue;
+      const p = graph.producers.get(i.path);
+      if (p !== undefined && endOf.has(p) && (next === undefined || endOf.get(p)! > endOf.get(next)!)) next = p;
+    }
+    cur = next;
+  }
+  return path;
 }

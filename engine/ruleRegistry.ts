@@ -1,36 +1,29 @@
 /**
- * The seam between BUILD files calling rule functions and the loader collecting targets.
- * While a package's BUILD.ts is evaluated, the loader installs a DeclarationSink; a rule
- * function called at any other time is a user error ("rules can only be called while loading").
+ * Rules as the engine keeps them. A built-in rule (rules/*.ts, xbuild's own code) runs its
+ * implementation in the host; a rule a BUILD file defines (`defineRule` inside the build
+ * realm) is known by its id there, and its implementation runs in the realm
+ * (engine/buildRealm.ts). Both declare the same kind of attributes.
  */
 import type { AnyAttrSpec, RuleContext } from './api.js';
 
-/** A rule, as the engine keeps it. */
-export interface RuleDef {
+interface RuleCommon {
   readonly name: string;
   readonly attrs: Readonly<Record<string, AnyAttrSpec>>;
-  readonly impl: (ctx: RuleContext<any>) => unknown;
+  /** Where the rule was defined (a stack for built-in rules, `file:line:col` for user rules). */
   readonly definedAt: string;
 }
 
-export interface DeclarationSink {
-  /** `site` is an Error created at the call, whose stack locates the declaration. */
-  declare(rule: RuleDef, args: Record<string, unknown>, site: Error): void;
+/** A rule of xbuild's own rules/ (trusted code): `impl` runs in the host. */
+export interface BuiltinRuleDef extends RuleCommon {
+  readonly kind: 'builtin';
+  readonly impl: (ctx: RuleContext<any>) => unknown;
 }
 
-let sink: DeclarationSink | undefined;
-
-export function currentDeclarationSink(): DeclarationSink {
-  if (!sink) throw new Error('rule functions can only be called while a BUILD.ts file is being loaded');
-  return sink;
+/** A rule defined by a BUILD file: its implementation runs in the build realm. */
+export interface UserRuleDef extends RuleCommon {
+  readonly kind: 'user';
+  /** The rule's id in the build realm of the loader that loaded it. */
+  readonly realmId: number;
 }
 
-export function withDeclarationSink<T>(s: DeclarationSink, f: () => T): T {
-  const prev = sink;
-  sink = s;
-  try {
-    return f();
-  } finally {
-    sink = prev;
-  }
-}
+export type RuleDef = BuiltinRuleDef | UserRuleDef;

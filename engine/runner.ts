@@ -1,20 +1,35 @@
 /**
- * Runners start an action's command. The executor prepares the sandbox and reads the result;
- * the runner only starts the process with exactly the given argv, cwd and environment, sends
- * its stdout and stderr to the log file, and reports how it ended. Tests and benchmarks can
- * inject another runner (e.g. a pool of long-lived workers).
+ * Runners start an action's command. The executor prepares the sandbox directory and reads the
+ * result; the runner starts the process inside the isolation of engine/isolation.ts with exactly
+ * the given argv, cwd and environment, sends its stdout and stderr to the log in the sandbox
+ * directory, and reports how it ended. Tests and benchmarks can inject another runner (e.g. a
+ * pool of long-lived workers).
  */
 import { closeSync, existsSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { isolation, SANDBOX_LOG, SANDBOX_PATH, SandboxError, SETPRIV, type Isolation, type SandboxView } from './isolation.js';
 
 export interface RunRequest {
   readonly argv: readonly string[];
-  readonly cwd: string;
+  /** The command's whole environment; paths in it are as the command sees them (Isolation.insidePath). */
   readonly env: Readonly<Record<string, string>>;
-  /** Created or truncated by the runner; stdout and stderr both go there. */
-  readonly logPath: string;
+  /**
+   * The action's sandbox directory on the host (engine/sandbox.ts): the command sees it at
+   * SANDBOX_PATH and nothing else of the host's writable filesystem. The runner sends stdout
+   * and stderr to SANDBOX_LOG in it (created or truncated); the executor moves that log out.
+   */
+  readonly sandboxDir: string;
+  /** The working directory, relative to the sandbox directory. */
+  readonly cwd: string;
   /** false: the command runs in a new, empty network namespace. */
   readonly network: boolean;
+  /** The command is root of a user namespace with a range of uids (it unpacks and enters a root filesystem). */
+  readonly uidRange?: boolean;
+  /** Host paths outside the system directories the command reads (declared tools), shown read-only at the same path. */
+  readonly readOnly?: readonly string[];
+  /** A directory kept between runs, seen read-write at PERSISTENT_PATH. */
+  readonly persistentDir?: string;
   /**
    * CPU slots the scheduler reserved. Above 1, the command is offered a GNU make jobserver
    * (a FIFO at `jobserverPath` holding slots-1 tokens, passed as fds 3 and 4 with MAKEFLAGS),
@@ -35,8 +50,6 @@ export interface ActionRunner {
   run(req: RunRequest, signal: AbortSignal): Promise<RunOutcome>;
 }
 
-const UNSHARE = '/usr/bin/unshare';
-export const SETPRIV = '/usr/bin/setpriv';
 /** util-linux's setpriv, to have a command's guard signalled when xbuild dies. */
 export const hasSetpriv = existsSync(SETPRIV);
 
@@ -59,27 +72,53 @@ function guarded(argv: readonly string[], env: Readonly<Record<string, string>>)
   return [SETPRIV, '--pdeathsig', 'TERM', '/bin/bash', '--noprofile', '--norc', '-c', GUARD, 'xbuild-guard', String(vars.length), ...vars, ...argv];
 }
 
-/** Can this process create network namespaces? (root with util-linux's unshare) */
-export const canIsolateNetwork = process.getuid?.() === 0 && existsSync(UNSHARE);
+/** Exit statuses above 128 that mean a signal (a shell's or bwrap's way of passing one on). */
+export const SIGNALS: Readonly<Record<number, string>> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 15: 'SIGTERM' };
 
+/** The view of a request's command (see engine/isolation.ts). */
+export function viewOf(req: RunRequest, iso: Isolation): SandboxView {
+  return {
+    dir: req.sandboxDir, at: SANDBOX_PATH, network: req.network, uidRange: req.uidRange ?? false,
+    readOnly: req.readOnly ?? [], persistentDir: req.persistentDir, chdir: iso.insidePath(req.sandboxDir, req.cwd),
+  };
+}
+
+/**
+ * Starts each command as its own process, in its own sandbox (a bwrap per command: its PID
+ * namespace ends with it, taking along anything it left running). Used for the commands the
+ * shell workers do not take: network, several CPU slots (the jobserver's descriptors), a uid
+ * range, tools or a persistent directory outside the workers' view.
+ */
 export class ProcessRunner implements ActionRunner {
+  constructor(private readonly iso: Isolation = isolation()) {}
+
   async run(req: RunRequest, signal: AbortSignal): Promise<RunOutcome> {
-    writeFileSync(req.logPath, '');
+    const logPath = join(req.sandboxDir, SANDBOX_LOG);
+    writeFileSync(logPath, '');
+    let argv: string[];
     const jobserver = req.slots > 1 && req.jobserverPath ? openJobserver(req.jobserverPath, req.slots) : undefined;
     const env = jobserver !== undefined && req.env.MAKEFLAGS === undefined
       ? { ...req.env, MAKEFLAGS: ` -j${req.slots} --jobserver-auth=3,4` } : req.env;
-    const argv = hasSetpriv ? guarded(req.argv, env) : req.argv;
-    const [file, ...args] = req.network || !canIsolateNetwork ? argv : [UNSHARE, '--net', '--', ...argv];
+    try {
+      argv = this.iso.wrap(viewOf(req, this.iso), hasSetpriv ? guarded(req.argv, env) : req.argv);
+    } catch (e) {
+      if (jobserver !== undefined) closeSync(jobserver);
+      if (e instanceof SandboxError) return { exitCode: undefined, signal: undefined, spawnError: e.message };
+      throw e;
+    }
+    const sandboxed = this.iso.mode !== 'none';
+    const [file, ...args] = argv;
     let forceKill: NodeJS.Timeout | undefined;
     try {
       // Loaded on first use: most builds send every command to the shell workers.
       const { execa } = await import('execa');
-      // Its own process group (a new session), so an interrupted build stops all it started.
+      // Its own process group (a new session), so an interrupted build stops all it started
+      // (a sandbox ends as a whole: its PID namespace dies with bwrap).
       const sub = execa(file, args, {
-        cwd: req.cwd,
-        env: hasSetpriv ? {} : env,
+        cwd: sandboxed ? req.sandboxDir : join(req.sandboxDir, req.cwd),
+        env: hasSetpriv || sandboxed ? {} : env,
         extendEnv: false,
-        stdio: ['ignore', { file: req.logPath, append: true }, { file: req.logPath, append: true }, ...(jobserver !== undefined ? [jobserver, jobserver] : [])] as never,
+        stdio: ['ignore', { file: logPath, append: true }, { file: logPath, append: true }, ...(jobserver !== undefined ? [jobserver, jobserver] : [])] as never,
         reject: false,
         detached: true,
       });
@@ -91,6 +130,7 @@ export class ProcessRunner implements ActionRunner {
       const r = await sub;
       signal.removeEventListener('abort', onAbort);
       if (r.failed && r.exitCode === undefined && !r.signal) return { exitCode: undefined, signal: undefined, spawnError: r.shortMessage };
+      if (sandboxed && r.exitCode !== undefined && r.exitCode > 128 && SIGNALS[r.exitCode - 128]) return { exitCode: undefined, signal: SIGNALS[r.exitCode - 128] };
       return { exitCode: r.exitCode, signal: r.signal };
     } finally {
       clearTimeout(forceKill);

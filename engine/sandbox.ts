@@ -10,9 +10,14 @@
  * others are emptied and parked in `spare/`, to be renamed into place instead of a mkdir. The
  * next action therefore sees exactly its own inputs, as in a fresh directory. A sandbox that
  * cannot be cleaned (e.g. read-only directories as non-root) is thrown away.
+ *
+ * With an `owner` (the sandbox uid, engine/isolation.ts), every directory made here belongs to
+ * it, so the command can write its outputs and scratch files; the files staged into them
+ * (inputs) stay xbuild's and read-only. Directories of a claimed sandbox (made by another
+ * process, maybe with another owner) are given to the owner on first use.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
+import { lchownSync, mkdirSync, readdirSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { isProcessAlive } from '../cache/processAlive.js';
@@ -31,10 +36,13 @@ export class Sandbox {
   private spareCounter = 0;
   private static readonly MAX_SPARES = 256;
   private used = false;
+  /** Taken over from another build: its directories' owner is unknown. */
+  private claimed: boolean;
 
   /** `claimed`: taken over from another build, with unknown content (cleared on first use). */
-  constructor(readonly dir: string, claimed = false) {
+  constructor(readonly dir: string, claimed = false, private readonly owner?: number) {
     this.used = claimed;
+    this.claimed = claimed;
     this.execroot = join(dir, 'execroot');
     this.scratch = join(dir, 'tmp');
     this.spareDir = join(dir, 'spare');
@@ -58,6 +66,10 @@ export class Sandbox {
       this.clear(this.dir, keep, ours);
     }
     this.used = true;
+    if (this.claimed && this.owner !== undefined) {
+      for (const d of [this.dir, ...this.dirs]) lchownSync(d, this.owner, this.owner);
+    }
+    this.claimed = false;
     for (const d of [...keep].sort((a, b) => a.length - b.length)) this.make(d);
   }
 
@@ -68,7 +80,10 @@ export class Sandbox {
       if (spare) {
         renameSync(spare, abs);
         this.dirs.delete(spare);
-      } else mkdirSync(abs);
+      } else {
+        mkdirSync(abs);
+        if (this.owner !== undefined) lchownSync(abs, this.owner, this.owner);
+      }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
@@ -122,7 +137,8 @@ export class Sandboxes {
   private counter = 0;
   private claimable?: string[];
 
-  constructor(private readonly base: string, private readonly reuse = true) {
+  /** `owner`: the uid (and gid) the sandboxes' directories belong to, when not xbuild's own. */
+  constructor(private readonly base: string, private readonly reuse = true, private readonly owner?: number) {
     mkdirSync(base, { recursive: true });
   }
 
@@ -138,7 +154,8 @@ export class Sandboxes {
       removeTree(dir);
       mkdirSync(dir);
     }
-    const sb = new Sandbox(dir);
+    if (this.owner !== undefined) lchownSync(dir, this.owner, this.owner);
+    const sb = new Sandbox(dir, false, this.owner);
     this.all.add(sb);
     return sb;
   }
@@ -177,7 +194,7 @@ export class Sandboxes {
       } catch {
         continue; // another build claimed it first
       }
-      const sb = new Sandbox(dir, true);
+      const sb = new Sandbox(dir, true, this.owner);
       this.all.add(sb);
       return sb;
     }

@@ -3,21 +3,30 @@
  * from Node. Forking a large Node process costs 13-16 ms on these machines; a small bash
  * forks in well under a millisecond (PERF.md measured 56-69 s vs 21-22 s for 2,600 actions).
  *
- * Each worker is `bash` (inside `unshare --net` when running as root, so every command it
- * runs has no network, with one namespace per worker instead of one per action). For each
- * request it forks a subshell that sets exactly the given environment and execs the argv with
- * stdin from /dev/null and stdout+stderr to the log, and answers `S <id> <pid>` when started
- * and `E <id> <status>` when done.
- * Commands that need the network or more than one CPU slot (the make jobserver) go through
- * the plain ProcessRunner.
+ * Each worker is `bash` inside its own bwrap sandbox, started once (engine/isolation.ts: an
+ * unprivileged uid, its own user, mount, PID, IPC, UTS and empty network namespaces, no
+ * capabilities, only the system paths read-only). Its view holds one writable directory of its
+ * own at /xbuild; before a command the action's sandbox directory is renamed into it (seen at
+ * SANDBOX_PATH) and after the command renamed back, so any sandbox can run in any worker, at
+ * the cost of two renames, and no worker ever sees another action's directory. For each request
+ * the worker forks a subshell that sets exactly the given environment and execs the argv with
+ * stdin from /dev/null and stdout+stderr to the sandbox's log, and answers `S <id> <pid>` when
+ * started and `E <id> <status>` when done. Before answering `E` it kills every other process of
+ * its PID namespace (`kill -KILL -1` until none is left: what the command left running, even in
+ * a new session) and empties /tmp, /var/tmp and /dev/shm, so nothing of one action survives into
+ * the next.
+ * Commands that need the network, more than one CPU slot (the make jobserver), a uid range,
+ * a persistent directory or tools outside the system paths go through the ProcessRunner (a
+ * bwrap per command).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { isProcessAlive } from '../cache/processAlive.js';
-import { canIsolateNetwork, hasSetpriv, ProcessRunner, SETPRIV, stopGroup, type ActionRunner, type RunOutcome, type RunRequest } from './runner.js';
+import { isolation, SANDBOX_LOG, SANDBOX_PATH, REQUEST_PATH, SETPRIV, type Isolation } from './isolation.js';
+import { hasSetpriv, ProcessRunner, SIGNALS, stopGroup, type ActionRunner, type RunOutcome, type RunRequest } from './runner.js';
+import { removeTree } from './removeTree.js';
 
 // Requests come as two lines (id, request file); the request file holds NUL-separated fields:
 // cwd, log path, the number of env entries, the entries, the number of args, the args. Bash
@@ -37,12 +46,17 @@ import { canIsolateNetwork, hasSetpriv, ProcessRunner, SETPRIV, stopGroup, type 
 // worker ignores SIGINT, so a Ctrl-C on the terminal reaches xbuild, which stops the commands;
 // the commands themselves get SIGINT's default disposition back. If xbuild dies (even killed with
 // SIGKILL), the worker gets SIGTERM (setpriv --pdeathsig) and passes it to its command's group, so
-// no command runs on in a sandbox the next build may take over.
+// no command runs on in a sandbox the next build may take over. In a sandbox (__xb_reap set) the
+// worker is killed as a whole instead: bwrap's --die-with-parent ends its PID namespace. There,
+// after each command, `kill -1` reaches every process of the namespace but the worker and init
+// (it fails once none is left), and `rm --one-file-system /tmp /var/tmp /dev/shm` empties them
+// without entering a directory bound below them (another filesystem).
 const WORKER_LINES = `
 set +e;
 trap '' INT;
 trap '[[ -n $__xb_pid ]] && kill -TERM -- -"$__xb_pid" 2>/dev/null; exit 143' TERM;
 for __xb_v in $(compgen -e); do export -n "$__xb_v"; done;
+cd /;
 while IFS= read -r __xb_id && IFS= read -r __xb_req; do
   if ! mapfile -d '' -t __xb_f < "$__xb_req"; then printf 'E %s 127\\n' "$__xb_id"; continue; fi;
   __xb_n=\${__xb_f[2]};
@@ -56,7 +70,7 @@ while IFS= read -r __xb_id && IFS= read -r __xb_req; do
     __xb_a=("\${__xb_f[@]:4+__xb_n}");
     if [[ \${#__xb_a[@]} -eq 5 && \${__xb_a[0]} == /bin/bash && \${__xb_a[1]} == -euo && \${__xb_a[2]} == pipefail && \${__xb_a[3]} == -c ]]; then
       __xb_s=\${__xb_a[4]};
-      unset __xb_a __xb_f __xb_n __xb_id __xb_req __xb_pid __xb_v __xb_st;
+      unset __xb_a __xb_f __xb_n __xb_id __xb_req __xb_pid __xb_v __xb_st __xb_reap __xb_g;
       export PWD SHLVL=$(( \${SHLVL:-0} + 1 ));
       set -euo pipefail;
       eval "unset __xb_s; $__xb_s";
@@ -70,32 +84,50 @@ while IFS= read -r __xb_id && IFS= read -r __xb_req; do
   wait "$__xb_pid" 2>/dev/null;
   __xb_st=$?;
   __xb_pid=;
+  if [[ -n $__xb_reap ]]; then
+    while kill -s KILL -- -1 2>/dev/null; do :; done;
+    shopt -s nullglob dotglob; __xb_g=(/dev/shm/* /tmp/* /var/tmp/*); shopt -u nullglob dotglob;
+    (( \${#__xb_g[@]} )) && /usr/bin/rm -rf --one-file-system -- /dev/shm /tmp /var/tmp 2>/dev/null;
+  fi;
   printf 'E %s %d\\n' "$__xb_id" "$__xb_st";
 done
 `;
 /** The worker as one line (see above: evaluated scripts then start on line 1). */
 const WORKER_SCRIPT = WORKER_LINES.trim().split('\n').map((l) => l.trim()).join(' ');
 
-const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 15: 'SIGTERM' };
-
 interface Pending {
   resolve(o: RunOutcome): void;
   pid?: number;
   /** Called with the command's pid once it started. */
   started?(pid: number): void;
+  /** The build was interrupted and the (sandboxed) worker killed for it. */
+  aborted?: boolean;
 }
+
+/** Where an action's sandbox directory goes inside a worker's directory while its command runs. */
+const IN_WORKER = basename(SANDBOX_PATH);
 
 class ShellWorker {
   readonly proc: ChildProcess;
   private readonly pending = new Map<string, Pending>();
+  private readonly sandboxed: boolean;
   busy = false;
   dead = false;
 
-  constructor(private readonly requestFile: string) {
-    // The worker gets SIGTERM when xbuild dies (even by SIGKILL), and passes it to its command's group.
-    const shell = [...(hasSetpriv ? [SETPRIV, '--pdeathsig', 'TERM'] : []), '/bin/bash', '--noprofile', '--norc', '-c', WORKER_SCRIPT];
-    const argv = canIsolateNetwork ? ['/usr/bin/unshare', '--net', '--', ...shell] : shell;
-    this.proc = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'], env: { PATH: '/usr/bin:/bin' } });
+  /** `dir`: the worker's own directory (sandboxed: seen at dirname(SANDBOX_PATH)). */
+  constructor(private readonly iso: Isolation, private readonly dir: string, private readonly requestFile: string) {
+    this.sandboxed = iso.mode !== 'none';
+    const shell = ['/bin/bash', '--noprofile', '--norc', '-c', WORKER_SCRIPT];
+    writeFileSync(requestFile, '', { mode: 0o644 }); // bound into the sandbox: it must exist
+    // Unsandboxed, the worker gets SIGTERM when xbuild dies (even by SIGKILL), and passes it to
+    // its command's group; sandboxed, bwrap --die-with-parent ends the worker's PID namespace.
+    const argv = this.sandboxed
+      ? iso.wrap({ dir, at: dirname(SANDBOX_PATH), network: false, uidRange: false, readOnly: [], requestFile, chdir: '/' }, shell)
+      : iso.wrap({ dir, at: dir, network: false, uidRange: false, readOnly: [], chdir: '/' }, [...(hasSetpriv ? [SETPRIV, '--pdeathsig', 'TERM'] : []), ...shell]);
+    this.proc = spawn(argv[0], argv.slice(1), {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { PATH: '/usr/bin:/bin', ...(this.sandboxed ? { __xb_reap: '1' } : {}) },
+    });
     const rl = createInterface({ input: this.proc.stdout! });
     rl.on('line', (line) => {
       const [kind, id, num] = line.split(' ');
@@ -113,37 +145,56 @@ class ShellWorker {
     });
     this.proc.on('exit', () => {
       this.dead = true;
-      for (const p of this.pending.values()) p.resolve({ exitCode: undefined, signal: undefined, spawnError: 'the shell worker died' });
+      for (const p of this.pending.values()) {
+        p.resolve(p.aborted ? { exitCode: undefined, signal: 'SIGKILL' } : { exitCode: undefined, signal: undefined, spawnError: 'the shell worker died' });
+      }
       this.pending.clear();
     });
     this.proc.stdin!.on('error', () => { /* reported through 'exit' */ });
   }
 
-  run(id: string, req: RunRequest, signal: AbortSignal): Promise<RunOutcome> {
+  async run(id: string, req: RunRequest, signal: AbortSignal): Promise<RunOutcome> {
     const env = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
-    const fields = [req.cwd, req.logPath, String(env.length), ...env, String(req.argv.length), ...req.argv];
-    if (fields.some((f) => f.includes('\0'))) return Promise.resolve({ exitCode: undefined, signal: undefined, spawnError: 'argv or env contains a NUL byte' });
+    const inside = this.sandboxed ? SANDBOX_PATH : req.sandboxDir;
+    const fields = [`${inside}/${req.cwd}`, `${inside}/${SANDBOX_LOG}`, String(env.length), ...env, String(req.argv.length), ...req.argv];
+    if (fields.some((f) => f.includes('\0'))) return { exitCode: undefined, signal: undefined, spawnError: 'argv or env contains a NUL byte' };
     writeFileSync(this.requestFile, fields.join('\0') + '\0');
-    return new Promise<RunOutcome>((resolve) => {
-      const p: Pending = { resolve };
-      this.pending.set(id, p);
-      let forceKill: NodeJS.Timeout | undefined;
-      const onAbort = () => {
-        if (p.pid) forceKill = stopGroup(p.pid);
-      };
-      // Interrupted before the worker said the command started: stopped as soon as it does.
-      p.started = () => {
-        if (signal.aborted) onAbort();
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      const done = p.resolve;
-      p.resolve = (o) => {
-        signal.removeEventListener('abort', onAbort);
-        clearTimeout(forceKill);
-        done(o);
-      };
-      this.proc.stdin!.write(`${id}\n${this.requestFile}\n`);
-    });
+    const here = join(this.dir, IN_WORKER);
+    if (this.sandboxed) renameSync(req.sandboxDir, here);
+    try {
+      return await new Promise<RunOutcome>((resolve) => {
+        const p: Pending = { resolve };
+        this.pending.set(id, p);
+        let forceKill: NodeJS.Timeout | undefined;
+        const onAbort = () => {
+          if (this.sandboxed) {
+            // The whole sandbox goes: its PID namespace ends with the worker's bwrap.
+            p.aborted = true;
+            this.proc.kill('SIGKILL');
+          } else if (p.pid) forceKill = stopGroup(p.pid);
+        };
+        // Interrupted before the worker said the command started: stopped as soon as it does.
+        p.started = () => {
+          if (signal.aborted) onAbort();
+        };
+        if (this.sandboxed && signal.aborted) onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        const done = p.resolve;
+        p.resolve = (o) => {
+          signal.removeEventListener('abort', onAbort);
+          clearTimeout(forceKill);
+          done(o);
+        };
+        if (!this.dead) this.proc.stdin!.write(`${id}\n${this.sandboxed ? REQUEST_PATH : this.requestFile}\n`);
+        else p.resolve({ exitCode: undefined, signal: undefined, spawnError: 'the shell worker died' });
+      });
+    } finally {
+      if (this.sandboxed) {
+        renameSync(here, req.sandboxDir);
+        // As a normal user the command owns the worker's directory too: nothing it left there stays.
+        if (!this.iso.asRoot) for (const n of readdirSync(this.dir)) removeTree(join(this.dir, n));
+      }
+    }
   }
 
   stop(): void {
@@ -153,15 +204,23 @@ class ShellWorker {
 
 export class WorkerPoolRunner implements ActionRunner {
   private readonly workers: ShellWorker[] = [];
-  private readonly direct = new ProcessRunner();
+  private readonly direct: ProcessRunner;
   private seq = 0;
 
+  constructor(private readonly iso: Isolation = isolation()) {
+    this.direct = new ProcessRunner(iso);
+  }
+
   async run(req: RunRequest, signal: AbortSignal): Promise<RunOutcome> {
-    if (req.network || req.slots > 1) return this.direct.run(req, signal);
+    if (req.network || req.slots > 1 || req.uidRange || req.persistentDir || req.readOnly?.length) return this.direct.run(req, signal);
     let w = this.workers.find((x) => !x.busy && !x.dead);
     if (!w) {
-      this.requestDir ??= makeRequestDir();
-      w = new ShellWorker(join(this.requestDir, `worker-${this.workers.length}`));
+      const base = dirname(req.sandboxDir);
+      if (!this.workers.length) sweepWorkerDirs(base);
+      const n = this.workers.length;
+      const dir = join(base, `${WORKER_DIR_PREFIX}${process.pid}-${n}`);
+      mkdirSync(dir, { recursive: true, mode: 0o755 });
+      w = new ShellWorker(this.iso, dir, join(this.iso.runtimeDir(), `worker-${n}`));
       this.workers.push(w);
     }
     w.busy = true;
@@ -172,41 +231,24 @@ export class WorkerPoolRunner implements ActionRunner {
     }
   }
 
-  private requestDir?: string;
-
   close(): void {
     for (const w of this.workers) w.stop();
-    if (this.requestDir) rmSync(this.requestDir, { recursive: true, force: true });
+    this.iso.close();
   }
 }
 
-const REQUEST_DIR_PREFIX = 'xbuild-requests-';
+const WORKER_DIR_PREFIX = 'w-';
 
-/** This process's directory for request files (tmpfs when available); dead processes' are swept. */
-function makeRequestDir(): string {
-  const parent = isWritableDir('/dev/shm') ? '/dev/shm' : tmpdir();
-  for (const n of safeReaddir(parent)) {
-    const pid = Number(n.startsWith(REQUEST_DIR_PREFIX) ? n.slice(REQUEST_DIR_PREFIX.length) : NaN);
-    if (pid > 0 && pid !== process.pid && !isProcessAlive(pid)) rmSync(join(parent, n), { recursive: true, force: true });
-  }
-  const dir = join(parent, `${REQUEST_DIR_PREFIX}${process.pid}`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return dir;
-}
-
-function isWritableDir(path: string): boolean {
+/** Removes the worker directories of dead xbuild processes (with the sandbox a killed build left in one). */
+function sweepWorkerDirs(base: string): void {
+  let names: string[];
   try {
-    accessSync(path, constants.W_OK);
-    return statSync(path).isDirectory();
+    names = readdirSync(base);
   } catch {
-    return false;
+    return;
   }
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
+  for (const n of names) {
+    const pid = Number(/^w-(\d+)-/.exec(n)?.[1]);
+    if (pid > 0 && pid !== process.pid && !isProcessAlive(pid)) removeTree(join(base, n));
   }
 }

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, linkSync, s
 import { dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { isProcessAlive } from '../cache/processAlive.js';
+import { currentProcess, formatIdentity, isAlive, parseIdentity, type ProcessIdentity } from '../cache/processAlive.js';
 /** The output tree, relative to the workspace root. */
 export const OUT_DIR = 'xbuild-out';
 
@@ -19,6 +19,16 @@ export interface WorkspacePaths {
   readonly stateDir: string;
   readonly logDir: string;
   readonly cacheDir: string;
+}
+
+/**
+ * The name of an action's log in `.xbuild/logs/` (`<package>__<target>.<n>.<Mnemonic>.log`).
+ * The executor writes it; `xbuild serve` serves only names made by this function from a build's
+ * own records.
+ */
+export function actionLogName(label: string, id: string, mnemonic: string): string {
+  const safe = label.replace(/^\/\//, '').replace(/[:/]/g, '__');
+  return `${safe}.${id.slice(id.lastIndexOf('#') + 1)}.${mnemonic}.log`;
 }
 
 export function findWorkspaceRoot(start: string): string | undefined {
@@ -44,36 +54,44 @@ export function workspacePaths(root: string, cacheDir: string): WorkspacePaths {
 }
 
 /**
- * An inter-process lock held as a file containing the holder's pid. A lock whose holder is no
- * longer alive (kill -9) is taken over. Creation is atomic (link of a private temp file).
+ * An inter-process lock held as a file naming its holder (`ProcessIdentity`: pid and start
+ * time). A lock whose holder is gone is taken over: killed (`kill -9`), a zombie its parent never
+ * reaps, or a pid now reused by another process. Creation is atomic (link of a private temp file).
  */
 export class PidLock {
   private held = false;
+  /** Whether the last successful acquire took the lock over from a holder that had died. */
+  tookOver = false;
   constructor(readonly path: string) {}
 
   /** Tries once; returns the pid of the live holder when the lock is taken. */
   tryAcquire(): number | undefined {
     mkdirSync(dirname(this.path), { recursive: true });
+    const me = currentProcess();
     const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    writeFileSync(tmp, String(process.pid));
+    writeFileSync(tmp, formatIdentity(me));
+    let staleSeen = false;
     try {
       for (let attempt = 0; attempt < 3; attempt++) {
         try {
           linkSync(tmp, this.path);
           this.held = true;
+          this.tookOver = staleSeen;
           return undefined;
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         }
         const holder = readHolder(this.path);
-        if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) return holder;
+        if (holder !== undefined && !sameProcess(holder, me) && isAlive(holder)) return holder.pid;
         // Stale (holder died) or unreadable: remove it only if it is still the same file.
+        staleSeen = true;
         try {
           const before = statSync(this.path).ino;
-          if (readHolder(this.path) === holder && statSync(this.path).ino === before) rmSync(this.path, { force: true });
+          const again = readHolder(this.path);
+          if (again?.pid === holder?.pid && again?.start === holder?.start && statSync(this.path).ino === before) rmSync(this.path, { force: true });
         } catch { /* someone else removed it */ }
       }
-      return readHolder(this.path) ?? -1;
+      return readHolder(this.path)?.pid ?? -1;
     } finally {
       rmSync(tmp, { force: true });
     }
@@ -96,17 +114,20 @@ export class PidLock {
 
   release(): void {
     if (!this.held) return;
-    if (readHolder(this.path) === process.pid) rmSync(this.path, { force: true });
+    const holder = readHolder(this.path);
+    if (holder && sameProcess(holder, currentProcess())) rmSync(this.path, { force: true });
     this.held = false;
   }
 }
 
-function readHolder(path: string): number | undefined {
+function sameProcess(a: ProcessIdentity, b: ProcessIdentity): boolean {
+  return a.pid === b.pid && (a.start === undefined || b.start === undefined || a.start === b.start);
+}
+
+function readHolder(path: string): ProcessIdentity | undefined {
   try {
-    const n = Number(readFileSync(path, 'utf8').trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
+    return parseIdentity(readFileSync(path, 'utf8'));
   } catch {
     return undefined;
   }
 }
-

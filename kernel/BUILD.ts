@@ -12,6 +12,7 @@ fetch({ name: "linux-source", urls: [aptMirrorUrl(source)], sha256: source.sha25
 const PATCHES = [
   "patches/0001-xsc-variant-boot-banner.patch",
   "patches/0002-cfi-jit-allowlist-option.patch",
+  "patches/0003-xsc-abi-enforce.patch",
 ];
 
 for (const variant of ["base", "cfi-compat"] as const) {

@@ -26,7 +26,6 @@ export interface LockConfig {
   /** Where the files are (for messages and for writing the lock next to the config). */
   readonly configPath: string;
   readonly lockPath: string;
-  readonly tsTwinPath: string;
 }
 
 export const DEFAULT_CONFIG = 'packages/lock.config.json';
@@ -68,6 +67,6 @@ export function readLockConfig(workspace: string, configRel = DEFAULT_CONFIG): L
   return {
     suite: str('suite'), arch: str('arch'), buildProfiles: strList('buildProfiles'), buildRoot: 'buildd', set,
     toolchainSources: tc as LockConfig['toolchainSources'], inputDebs: strList('inputDebs'),
-    configPath, lockPath: join(dirname(configPath), 'debian.lock.json'), tsTwinPath: join(dirname(configPath), 'debianLock.ts'),
+    configPath, lockPath: join(dirname(configPath), 'debian.lock.json'),
   };
 }

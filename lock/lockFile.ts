@@ -122,26 +122,11 @@ export function readLock(path: string): DebianLock {
   return JSON.parse(readFileSync(path, 'utf8')) as DebianLock;
 }
 
-/** Writes the lock (and, while BUILD files need it, its TypeScript twin) atomically. */
-export function writeLock(path: string, lock: DebianLock, tsTwin?: string): void {
+/** Writes the lock atomically (BUILD files import the JSON itself); a universe lock one entry a line. */
+export function writeLock(path: string, lock: DebianLock): void {
   const json = lock.universe ? compactJson(lock) : JSON.stringify(lock, null, 2) + '\n';
   writeFileSync(`${path}.tmp`, json);
   renameSync(`${path}.tmp`, path);
-  if (tsTwin && lock.universe) {
-    // One line BUILD files load fast (the loader parses a string literal, not 10^5 lines of
-    // object literal); it goes once BUILD files import JSON: `import lock from "./universe.lock.json"`.
-    writeFileSync(`${tsTwin}.tmp`,
-      '// Written by `xbuild lock update`: universe.lock.json as a module BUILD.ts can import (BUILD files import only .ts).\n'
-      + 'import type { UniverseLock } from "xbuild";\n'
-      + `const lock: UniverseLock = JSON.parse(${JSON.stringify(JSON.stringify(lock))});\nexport default lock;\n`);
-    renameSync(`${tsTwin}.tmp`, tsTwin);
-  } else if (tsTwin) {
-    writeFileSync(`${tsTwin}.tmp`,
-      '// Written by `xbuild lock update`: the same data as debian.lock.json, importable by BUILD.ts.\n' +
-      '/* eslint-disable */\n' +
-      `export const debianLock = ${json.trimEnd()} as const;\n`);
-    renameSync(`${tsTwin}.tmp`, tsTwin);
-  }
 }
 
 /**

@@ -40,7 +40,6 @@ export interface UniverseConfig {
   readonly buildMachine: Readonly<Record<string, string>>;
   readonly configPath: string;
   readonly lockPath: string;
-  readonly tsTwinPath: string;
 }
 
 /** Is this config file a universe request (rather than the default set's)? */
@@ -84,6 +83,6 @@ export function readUniverseConfig(workspace: string, configRel: string): Univer
     },
     toolchainSources: strList(raw.toolchainSources ?? [], 'toolchainSources'),
     buildMachine: bm as Record<string, string>,
-    configPath, lockPath: join(dir, 'universe.lock.json'), tsTwinPath: join(dir, 'universeLock.ts'),
+    configPath, lockPath: join(dir, 'universe.lock.json'),
   };
 }

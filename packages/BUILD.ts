@@ -1,13 +1,15 @@
-// The XSC package set, generated from packages/debian.lock.json (`xbuild lock update` writes it,
-// and its twin debianLock.ts that this file imports). Nothing here names a package by hand: a
+// The XSC package set, generated from packages/debian.lock.json (`xbuild lock update` writes it;
+// lockTargets.ts imports the JSON). Nothing here names a package by hand: a
 // 2,600-package lock gives 2,600 source builds per variant through the same loops.
 //
 //   //packages:build-root-amd64          the build root (tarball) from the pinned .debs of the lock's buildRoot
 //   //packages:src-<file>, deb-<binary>  pinned fetches (SHA-256 from the archive's indices)
 //   //packages:root-<binary>             pinned fetches of the build root's .debs
 //   //packages:<source>-<variant>        dpkg-buildpackage -B with //toolchains:x86_64-<variant>
-//   //packages:cet-audit-cfi-compat      every ELF of every cfi-compat .deb has IBT+SHSTK
-//   //packages:set-<variant>             DebSetInfo for the ISO (cfi-compat: the audited .debs)
+//   //packages:cet-audit-cfi-compat      every ELF of every cfi-compat .deb has IBT+SHSTK (and every
+//                                        linked one the XSC ABI note)
+//   //packages:set-<variant>             DebSetInfo for the ISO: the set's .debs and the XSC glibc's
+//                                        (//toolchains:glibc-<variant>); cfi-compat: the audited ones
 //   //packages:repo-<variant>            flat APT repository of the set
 import { aptRepository, debCetAudit, debSet, debianBuildRoot, debianPackage, fetch } from "xbuild";
 import { BUILD_ROOT, VARIANTS, aptMirrorUrl, debFileName, debLabels, lock, sourceFileLabels, type SourceName } from "./lockTargets.js";
@@ -55,6 +57,8 @@ for (const variant of VARIANTS) {
     });
     built.push(`:${source}-${variant}`);
   }
+  // The XSC glibc (libc6, libc6-dev) is part of every set: the image's only C library.
+  built.push(`//toolchains:glibc-${variant}`);
   if (variant === "cfi-compat") {
     debCetAudit({ name: `cet-audit-${variant}`, packages: built, variant });
     debSet({ name: `set-${variant}`, variant, packages: [`:cet-audit-${variant}`] });

@@ -3,7 +3,7 @@
 //   //packages:deb-<binary>        a pinned fetch of one Debian .deb (a build dependency)
 //   //packages:root-<binary>       a pinned fetch of one .deb of the build root
 //   //packages:<source>-<variant>  one source package built with the variant's toolchain
-import { debianLock } from "./debianLock.js";
+import debianLock from "./debian.lock.json";
 
 export const lock = debianLock;
 export type SourceName = keyof typeof debianLock.sources;

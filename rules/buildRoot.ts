@@ -21,7 +21,10 @@ export interface BuildRootInfo {
   readonly pins: Artifact;
 }
 
-/** Host programs every action that unpacks and enters a build root runs (in-root.sh). */
+/**
+ * Host programs every action that unpacks and enters a build root runs (in-root.sh). Such an
+ * action declares `uidRange: true`: it is root only inside its own user namespace.
+ */
 export const ROOT_TOOLS = ['/usr/bin/bash', '/usr/bin/tar', '/usr/bin/unshare', '/usr/sbin/chroot'];
 
 export const debianBuildRoot = defineRule({
@@ -55,6 +58,8 @@ export const debianBuildRoot = defineRule({
       inputs: [pins, ...debs],
       outputs: [tarball],
       tools: [script, '/usr/bin/mmdebstrap', '/usr/bin/dpkg-scanpackages', '/usr/bin/apt-ftparchive'],
+      // mmdebstrap makes a root filesystem (files of many owners): root of a user namespace with a uid range.
+      uidRange: true,
       sourceDateEpoch: ctx.attrs.sourceDateEpoch,
       memoryMb: 1024,
     });

@@ -93,6 +93,8 @@ export const debianPackage = defineRule({
       tools: [script, ctx.ruleFile('scripts/debian/in-root.sh'), ...ROOT_TOOLS],
       cpu: a.jobs,
       memoryMb: 2048,
+      // dpkg, apt and tar chown files of the unpacked root to many owners: root of a user namespace with a uid range.
+      uidRange: true,
     });
     const info: DebInfo = { source: a.source, version, variant: a.variant, debs, packages: a.binaries };
     return { files: debs, providers: { DebInfo: info } };

@@ -8,5 +8,6 @@ export * from './kernel.js';
 export * from './iso.js';
 export * from './buildRoot.js';
 export * from './toolchain.js';
+export * from './glibc.js';
 export * from './debian.js';
 export * from './aptRepo.js';

@@ -1,26 +1,37 @@
 /**
  * XSC toolchains: Debian's pinned gcc 12 and binutils 2.40 (from the build root) behind wrappers
- * named by the target triple `<arch>-xsc-linux-gnu`, with the variant's flags:
+ * named by the target triple `<arch>-xsc-linux-gnu`, in two stages (make-toolchain.sh):
+ *
+ *   bootstrap  (no glibc attr) the variant's compile flags and the XSC ABI note, nothing else:
+ *              what builds the XSC glibc itself (rules/glibc.ts)
+ *   final      (glibc attr) + gcc --sysroot=<the XSC glibc's sysroot> and the variant's link gate:
+ *              what every package builds with. Nothing of the build root's Debian libc is
+ *              reachable: headers, start files and libraries all come from the XSC glibc.
+ *
+ * Both stages link the XSC ABI note into every executable and shared object gcc links (gcc specs
+ * `*link: + %{!r:xsc-abi-note.o}`): the stand-in for the XSC ring-buffer syscall ABI that the XSC
+ * kernel and ld.so require.
  *
  *   base        no extra flags
- *   cfi-compat  x86_64: -fcf-protection=full, links with -z cet-report=error, and glibc's startup
- *               objects (crt1.o, Scrt1.o, crti.o, crtn.o, libc_nonshared.a) rebuilt from the pinned
- *               Debian glibc source with --enable-cet (build-cet-startfiles.sh: configure + csu +
- *               the four libc_nonshared members, ~15 s, not a 30 min full glibc build). Nothing is
- *               relabelled: an object without IBT+SHSTK fails the link, naming the object.
+ *   cfi-compat  x86_64: -fcf-protection=full; the final stage links with -z cet-report=error, so
+ *               an object without IBT+SHSTK fails the link, naming the object (the XSC glibc's
+ *               start files and libc_nonshared.a carry both: it is built with --enable-cet).
  *               aarch64 (same rule, not built yet): -mbranch-protection=standard, -z force-bti
  *               --fatal-warnings.
  *
- * The toolchain is a directory output; consumers take it as an input, so its content digest is
- * in their action keys.
+ * The toolchain is a directory output; consumers take it as an input, so its content digest (the
+ * sysroot's included) is in their action keys: a glibc change reaches every package.
  */
 import { defineRule, attr, type Artifact } from '../engine/api.js';
-import { ROOT_TOOLS, type BuildRootInfo } from './buildRoot.js';
+import type { GlibcInfo } from './glibc.js';
 
 /** What a toolchain gives every compiling rule. Made by `xsc_toolchain`. */
 export interface ToolchainInfo {
-  /** The toolchain directory: bin/<triple>-{gcc,g++,ld,ar,...}, lib/ (CET startfiles), flags.env. */
+  /** The toolchain directory: bin/<triple>-{gcc,g++,ld,ar,...}, native/ (gcc, cc, ... -> the
+   *  wrappers), lib/ (the XSC ABI note and its gcc specs), sysroot/ (final stage), flags.env. */
   readonly dir: Artifact;
+  /** bootstrap: builds glibc; final: --sysroot on the XSC glibc, what packages use. */
+  readonly stage: 'bootstrap' | 'final';
   readonly triple: string;
   readonly arch: 'x86_64' | 'aarch64';
   readonly variant: 'base' | 'cfi-compat';
@@ -34,6 +45,12 @@ export interface ToolchainInfo {
   readonly buildflagsEnv: Readonly<Record<string, string>>;
 }
 
+/** The host compiler that compiles the ABI note object (digested into the key). */
+const NOTE_COMPILER = {
+  x86_64: ['/usr/bin/x86_64-linux-gnu-gcc-12', '/usr/lib/gcc/x86_64-linux-gnu/12/cc1', '/usr/bin/x86_64-linux-gnu-as'],
+  aarch64: ['/usr/bin/aarch64-linux-gnu-gcc-12', '/usr/lib/gcc-cross/aarch64-linux-gnu/12/cc1', '/usr/bin/aarch64-linux-gnu-as'],
+} as const;
+
 const FLAGS = {
   'x86_64/base': { cflags: '', ldflags: '' },
   'x86_64/cfi-compat': { cflags: '-fcf-protection=full', ldflags: '-Wl,-z,cet-report=error' },
@@ -43,51 +60,36 @@ const FLAGS = {
 
 export const xscToolchain = defineRule({
   name: 'xsc_toolchain',
-  doc: 'Triple-named gcc/binutils wrappers with the variant flags; cfi-compat adds CET-built glibc startfiles.',
+  doc: 'Triple-named gcc/binutils wrappers with the variant flags and the XSC ABI note; the final stage adds the XSC glibc sysroot and the link gate.',
   attrs: {
     arch: attr.string({ values: ['x86_64', 'aarch64'] as const }),
     variant: attr.string({ values: ['base', 'cfi-compat'] as const }),
-    root: attr.label({ doc: 'A debian_build_root (BuildRootInfo): the gcc and binutils it holds are the toolchain.' }),
-    glibcSrcs: attr.labelList({ default: [], doc: 'The pinned glibc source files (.dsc first); cfi-compat only.' }),
-    glibcBuildDeps: attr.labelList({ default: [], doc: 'Pinned .debs the startfiles build needs beyond the root.' }),
-    jobs: attr.int({ default: 2 }),
+    glibc: attr.label({ default: undefined as string | undefined, doc: 'An xsc_glibc of this variant (GlibcInfo): the final stage\'s sysroot. Without it: the bootstrap stage.' }),
   },
   impl(ctx) {
     const { arch, variant } = ctx.attrs;
-    const root = ctx.attrs.root.providers.BuildRootInfo as BuildRootInfo | undefined;
-    if (!root) throw new Error(`root: ${ctx.attrs.root.label} is not a debian_build_root (no BuildRootInfo)`);
     const triple = `${arch}-xsc-linux-gnu`;
+    const glibc = ctx.attrs.glibc ? ctx.attrs.glibc.providers.GlibcInfo as GlibcInfo | undefined : undefined;
+    if (ctx.attrs.glibc && !glibc) throw new Error(`glibc: ${ctx.attrs.glibc.label} is not an xsc_glibc target (no GlibcInfo)`);
+    if (glibc && glibc.variant !== variant) throw new Error(`glibc ${ctx.attrs.glibc!.label} is ${glibc.variant}, this toolchain is ${variant}`);
+    const stage: ToolchainInfo['stage'] = glibc ? 'final' : 'bootstrap';
     const dir = ctx.actions.declareDirectory(ctx.name);
-    const script = ctx.ruleFile('scripts/toolchain/build-toolchain.sh');
-    const helpers = [
-      ctx.ruleFile('scripts/toolchain/make-toolchain.sh'),
-      ctx.ruleFile('scripts/toolchain/build-cet-startfiles.sh'),
-      ctx.ruleFile('scripts/debian/in-root.sh'),
-    ];
-    const argv = ['/usr/bin/bash', script, '--arch', arch, '--variant', variant, '--out', dir.path];
-    const inputs: Artifact[] = [];
-    if (variant === 'cfi-compat') {
-      const srcs = ctx.attrs.glibcSrcs.flatMap((d) => d.files);
-      const dsc = srcs.find((f) => f.path.endsWith('.dsc'));
-      if (!dsc) throw new Error(`glibcSrcs: the cfi-compat toolchain needs glibc's .dsc (got ${srcs.map((f) => f.path).join(', ') || 'nothing'})`);
-      const debs = ctx.attrs.glibcBuildDeps.flatMap((d) => d.files);
-      argv.push('--root', root.tarball.path, '--glibc-dsc', dsc.path, ...debs.flatMap((d) => ['--deb', d.path]));
-      inputs.push(root.tarball, ...srcs, ...debs);
-    }
-    const { cflags, ldflags } = FLAGS[`${arch}/${variant}` as keyof typeof FLAGS];
+    const script = ctx.ruleFile('scripts/toolchain/make-toolchain.sh');
+    const { cflags, ldflags: finalLdflags } = FLAGS[`${arch}/${variant}` as keyof typeof FLAGS];
+    const ldflags = stage === 'final' ? finalLdflags : '';
+    const check = ctx.ruleFile('scripts/toolchain/build-toolchain.sh');
     ctx.actions.run({
       mnemonic: 'Toolchain',
-      progress: `${triple} ${variant} toolchain${variant === 'cfi-compat' ? ' (CET glibc startfiles)' : ''}`,
-      argv,
-      inputs,
+      progress: `${triple} ${variant} toolchain (${stage}${glibc ? `, XSC glibc ${glibc.version}` : ''})`,
+      argv: ['/usr/bin/bash', check, arch, variant, dir.path, ...(glibc ? [glibc.sysroot.path] : [])],
+      inputs: glibc ? [glibc.sysroot] : [],
       outputs: [dir],
-      tools: [script, ...helpers, ...ROOT_TOOLS],
+      tools: [script, check, '/usr/bin/bash', ...NOTE_COMPILER[arch as keyof typeof NOTE_COMPILER]],
       // The flags this provider announces; build-toolchain.sh fails if the wrappers differ.
       env: { XSC_EXPECT_CFLAGS: cflags, XSC_EXPECT_LDFLAGS: ldflags },
-      cpu: variant === 'cfi-compat' ? ctx.attrs.jobs : 1,
     });
     const info: ToolchainInfo = {
-      dir, triple, arch: arch as ToolchainInfo['arch'], variant: variant as ToolchainInfo['variant'], cflags, ldflags,
+      dir, triple, arch: arch as ToolchainInfo['arch'], variant: variant as ToolchainInfo['variant'], stage, cflags, ldflags,
       makeEnv: {
         CC: `${dir.path}/bin/${triple}-gcc`, CXX: `${dir.path}/bin/${triple}-g++`, AR: `${dir.path}/bin/${triple}-ar`,
         CFLAGS: cflags, LDFLAGS: ldflags,
@@ -95,7 +97,7 @@ export const xscToolchain = defineRule({
       buildflagsEnv: {
         DEB_CFLAGS_MAINT_APPEND: cflags,
         DEB_CXXFLAGS_MAINT_APPEND: cflags,
-        DEB_LDFLAGS_MAINT_APPEND: `-B/opt/xsc-toolchain/lib/ ${ldflags}`.trim(),
+        DEB_LDFLAGS_MAINT_APPEND: ldflags,
         CC: `${triple}-gcc`,
         CXX: `${triple}-g++`,
       },

@@ -1,39 +1,50 @@
 #!/usr/bin/env bash
-# End-to-end check of the XSC kernel -> ISO -> QEMU boot-test chain through the real xbuild CLI.
+# End-to-end check of the XSC image chain through the real xbuild CLI: glibc, toolchain, packages,
+# kernel, audited ISO, QEMU boot test.
 #
-#   scripts/e2e-kernel-iso.sh [--quick] [--standin]
+#   scripts/e2e-kernel-iso.sh [--quick] [--variant cfi-compat|base|all]
 #
-# --standin: the ISOs made from Debian's own hello + dash (//iso:standin-*) instead of the package
-#            sets //packages:set-<variant> (which build Debian sources: much longer cold).
+# --variant: the ISOs built (default all). CI builds cfi-compat only (one cold glibc fits CI's 90
+#            minutes; see scripts/e2e-packages.sh).
 # Works on a copy of the workspace (kernel/, iso/, packages/, toolchains/, root BUILD.ts) in a
 # temp dir, so the repository is never edited. Steps, each asserted from the NDJSON event stream:
-#   1. cold build of //iso:base-boot-test //iso:cfi-compat-boot-test        (both boot tests pass)
-#   2. second build: zero actions executed
+#   1. cold build of //iso:<variant>-boot-test: the image audits pass ("N ELF files, all IBT+SHSTK,
+#      all XSC-marked" for cfi-compat; the ISO's files by class) and the boot tests pass: the XSC
+#      init and shell run, hello runs through the XSC ld.so and libc, the XSC glibc names itself,
+#      the image mounts its own ISO, its repository lists every package of the set, a .deb from
+#      it unpacked with busybox runs, and Debian's busybox and hello (put on a second CD-ROM by the
+#      test) are refused by the kernel ("xsc-abi: ... not an XSC binary") and by the XSC ld.so
+#   2. second build: zero actions executed; 2b. an ISO given a Debian .deb is an analysis error
 #   3. one-line edit of a kernel patch: only the kernel chain runs (KernelBuild, IsoImage,
-#      BootTest), no package/fetch/rootfs action; the kernel step's time is printed
-#   4. edit of the base-only config fragment: no cfi-compat action runs
-#   5. a broken patch: the build fails naming the patch and the hunk
+#      BootTest), no glibc/package/fetch/rootfs action; the kernel step's time is printed
+#   3b. one-line edit of the XSC glibc patch: glibc (incremental make), the toolchain and what links
+#      against it run again, the kernel does not; times printed
+#   4. (all variants) edit of the base-only config fragment: no cfi-compat action runs
+#   5. a broken kernel patch: the build fails naming the patch and the hunk
 #   6. the patch fixed again: the build reuses every package (no fetch/package/rootfs action)
 #   7. (not with --quick) a clean build in another directory with an empty cache gives ISOs with
 #      the same SHA-256 as step 1
 #   8. (not with --quick) the vitest files tests/e2e/kernel.test.ts and tests/e2e/iso.test.ts
 # Needs `npm run build` first and the Debian tools of the README. Env: XSC_E2E_CACHE (cache dir,
 # default /var/tmp/xsc-e2e-cache: kept between runs, so step 1 is only cold the first time; its
-# persistent kernel trees make step 3 incremental), XSC_E2E_JOBS (default 2).
+# persistent kernel and glibc trees make steps 3 and 3b incremental), XSC_E2E_JOBS (default 2).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-quick=0 prefix=
-for a in "$@"; do
-  case $a in
-    --quick) quick=1 ;;
-    --standin) prefix=standin- ;;
-    *) echo "usage: $0 [--quick] [--standin]" >&2; exit 2 ;;
+quick=0 prefix= variants=(base cfi-compat)
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) quick=1; shift ;;
+    --variant) case ${2:-} in all) variants=(base cfi-compat) ;; base|cfi-compat) variants=("$2") ;; *) echo "usage: $0 [--quick] [--variant cfi-compat|base|all]" >&2; exit 2 ;; esac; shift 2 ;;
+    *) echo "usage: $0 [--quick] [--variant cfi-compat|base|all]" >&2; exit 2 ;;
   esac
 done
 cache=${XSC_E2E_CACHE:-/var/tmp/xsc-e2e-cache}
 jobs=${XSC_E2E_JOBS:-2}
-targets=("//iso:${prefix}base-boot-test" "//iso:${prefix}cfi-compat-boot-test")
+targets=()
+for v in "${variants[@]}"; do targets+=("//iso:$v-boot-test"); done
+has() { printf '%s\n' "${variants[@]}" | grep -qx "$1"; }
+first=${variants[0]}
 [ -f "$repo/dist/cli/main.js" ] || { echo "error: run 'npm run build' in $repo first" >&2; exit 1; }
 
 scratch=$(mktemp -d /var/tmp/xsc-e2e.XXXXXX)
@@ -47,17 +58,29 @@ copy_workspace "$ws"
 build cold "$ws" "$cache"
 if [ $rc -eq 0 ]; then pass "build of ${targets[*]} (${secs} s)"; else fail "build failed:"; tail -n 40 "$scratch/cold.log"; exit 1; fi
 executed cold | sed 's/^/      ran: /'
-for v in base cfi-compat; do
-  res=$ws/xbuild-out/iso/$prefix$v-boot-test/result
-  grep -q "^passed: $v" "$res" && pass "boot test $v: $(cut -c1-60 "$res")..." \
-    || fail "boot test $v has no passing result"
+for v in "${variants[@]}"; do
+  o=$ws/xbuild-out/iso
+  ra=$(tail -n 1 "$o/$v/rootfs.audit"); ia=$(tail -n 1 "$o/$v/iso.audit")
+  if [ $v = cfi-compat ]; then
+    [[ $ra =~ ([0-9]+)\ ELF\ files,\ all\ IBT\+SHSTK,\ all\ XSC-marked ]] && pass "image audit: $ra" || fail "cfi-compat root audit: '$ra'"
+  else
+    [[ $ra =~ ([0-9]+)\ ELF\ files,\ all\ XSC-marked ]] && pass "image audit: $ra" || fail "base root audit: '$ra'"
+  fi
+  [[ $ia == *"[audit] $v ISO: "* ]] && pass "ISO audit: $ia" || fail "$v ISO audit: '$ia'"
+  res=$o/$v-boot-test/result
+  if grep -q "^passed: $v" "$res"; then
+    pass "boot test $v: $(head -n 1 "$res" | cut -c1-60)..."
+    sed -n '2,$p' "$res" | sed 's/^/      /'
+  else
+    fail "boot test $v has no passing result"
+  fi
 done
-iso_base=$(sha256sum "$ws/xbuild-out/iso/${prefix}base/xsc-base.iso" | cut -d' ' -f1)
-iso_cfi=$(sha256sum "$ws/xbuild-out/iso/${prefix}cfi-compat/xsc-cfi-compat.iso" | cut -d' ' -f1)
-echo "      ISO sha256: base $iso_base, cfi-compat $iso_cfi"
+declare -A iso_sha=()
+for v in "${variants[@]}"; do iso_sha[$v]=$(sha256sum "$ws/xbuild-out/iso/$v/xsc-$v.iso" | cut -d' ' -f1); done
+echo "      ISO sha256: $(for v in "${variants[@]}"; do printf '%s %s ' "$v" "${iso_sha[$v]}"; done)"
 # The pieces, to tell which one differs if the ISOs of step 7 do not match.
 pieces() { # workspace
-  (cd "$1/xbuild-out" && sha256sum kernel/x86_64-*/bzImage iso/${prefix}*/initramfs.cpio.gz iso/${prefix}*/xsc-*.iso)
+  (cd "$1/xbuild-out" && sha256sum kernel/x86_64-*/bzImage iso/*/initramfs.cpio.gz iso/*/xsc-*.iso toolchains/glibc-*/*.deb)
 }
 pieces "$ws" > "$scratch/pieces-1"
 
@@ -65,6 +88,16 @@ pieces "$ws" > "$scratch/pieces-1"
 build noop "$ws" "$cache"
 n=$(executed noop | wc -l)
 [ $rc -eq 0 ] && [ "$n" -eq 0 ] && pass "second build executed 0 actions (${secs} s)" || { fail "second build executed $n actions (exit $rc)"; executed noop; }
+
+# 2b. an ISO given anything but an xbuild package set of its variant is refused at analysis
+ws_neg=$scratch/ws-neg
+copy_workspace "$ws_neg"
+printf '\n// e2e: a Debian .deb in an image must be refused\nxscIso({ name: "e2e-debian", variant: "%s", kernel: "//kernel:x86_64-%s", packages: ["//packages:set-%s", ":debian-hello"], rootPackages: ROOT_PACKAGES%s });\n' \
+  "$first" "$first" "$first" "$([ "$first" = base ] && echo ', allowlist: "cfi-allowlist"')" >> "$ws_neg/iso/BUILD.ts"
+build neg-iso "$ws_neg" "$cache" //iso:e2e-debian
+[ $rc -eq 2 ] && grep -q 'debian-hello is not a package set (no DebSetInfo)' "$scratch/neg-iso.log" \
+  && pass "an ISO given Debian's hello .deb is refused: $(grep -o '//iso:debian-hello is not a package set[^:]*' "$scratch/neg-iso.log" | head -1)" \
+  || { fail "an ISO with a Debian .deb: exit $rc"; tail -n 10 "$scratch/neg-iso.log"; }
 
 # 3. one-line edit of a kernel patch
 p2=$ws/kernel/patches/0002-cfi-jit-allowlist-option.patch
@@ -76,26 +109,49 @@ build patch-edit "$ws" "$cache"
 [ $rc -eq 0 ] && pass "build after a one-line patch edit (${secs} s)" || { fail "build after patch edit failed"; tail -n 30 "$scratch/patch-edit.log"; }
 executed patch-edit | sed 's/^/      ran: /'
 other=$(executed patch-edit | awk '$1 != "KernelBuild" && $1 != "IsoImage" && $1 != "BootTest"')
-[ -z "$other" ] && pass "only the kernel chain ran (no package, fetch or rootfs action)" || fail "actions outside the kernel chain ran: $other"
-kb=$(executed patch-edit | awk '$1 == "KernelBuild" && $2 == "//kernel:x86_64-base" {print $3}')
-cold_kb=$(executed cold | awk '$1 == "KernelBuild" && $2 == "//kernel:x86_64-base" {print $3}')
+[ -z "$other" ] && pass "only the kernel chain ran (no glibc, package, fetch or rootfs action)" || fail "actions outside the kernel chain ran: $other"
+kb=$(executed patch-edit | awk -v k="//kernel:x86_64-$first" '$1 == "KernelBuild" && $2 == k {print $3}')
+cold_kb=$(executed cold | awk -v k="//kernel:x86_64-$first" '$1 == "KernelBuild" && $2 == k {print $3}')
 if [ -n "$kb" ]; then
-  pass "kernel //kernel:x86_64-base rebuilt incrementally in ${kb} s (step 1: $([ -n "$cold_kb" ] && echo "$cold_kb s" || echo "a cache hit"))"
+  pass "kernel //kernel:x86_64-$first rebuilt incrementally in ${kb} s (step 1: $([ -n "$cold_kb" ] && echo "$cold_kb s" || echo "a cache hit"))"
   [ "$(echo "$kb < ${XSC_E2E_MAX_INCREMENTAL_S:-150}" | bc)" = 1 ] || fail "incremental kernel build took ${kb} s"
 else
-  fail "the base kernel did not rebuild after its patch changed"
+  fail "the $first kernel did not rebuild after its patch changed"
 fi
-executed patch-edit | grep -q "IsoImage //iso:${prefix}cfi-compat" \
-  && fail "cfi-compat ISO was remade although its kernel image cannot have changed" \
-  || pass "early cutoff: the cfi-compat kernel's image was unchanged, its ISO was not remade"
+if has cfi-compat; then
+  executed patch-edit | grep -q "IsoImage //iso:cfi-compat" \
+    && fail "cfi-compat ISO was remade although its kernel image cannot have changed (the edit is inside #ifdef CONFIG_CFI_JIT_ALLOWLIST)" \
+    || pass "early cutoff: the cfi-compat kernel's image was unchanged, its ISO was not remade"
+fi
+
+# 3b. one-line edit of the XSC glibc patch (ld.so's refusal message): glibc and what links against
+#     it run again, incrementally; the kernel does not
+gp=$ws/toolchains/patches/glibc/0001-xsc-ld.so-refuses-objects-without-the-xsc-abi-note.patch
+sed -i "s|the XSC ld.so refuses it\")|the XSC ld.so refuses it (edit $nonce)\")|" "$gp"
+grep -q "(edit $nonce)" "$gp" || { fail "could not edit $gp"; exit 1; }
+build glibc-edit "$ws" "$cache"
+[ $rc -eq 0 ] && pass "build after a one-line glibc patch edit (${secs} s)" || { fail "build after the glibc patch edit failed"; tail -n 30 "$scratch/glibc-edit.log"; }
+executed glibc-edit | sed 's/^/      ran: /'
+gb=$(executed glibc-edit | awk -v k="//toolchains:glibc-$first" '$1 == "GlibcBuild" && $2 == k {print $3}')
+cold_gb=$(executed cold | awk -v k="//toolchains:glibc-$first" '$1 == "GlibcBuild" && $2 == k {print $3}')
+[ -n "$gb" ] && pass "glibc-$first rebuilt incrementally in ${gb} s (step 1: $([ -n "$cold_gb" ] && echo "$cold_gb s" || echo "a cache hit")); whole build ${secs} s" \
+  || fail "glibc-$first did not rebuild after its patch changed"
+executed glibc-edit | grep -q '^DebBuild ' && pass "what links against glibc was rebuilt: $(executed glibc-edit | awk '$1=="DebBuild"{print $2}' | xargs)" \
+  || fail "no package was rebuilt against the new glibc"
+executed glibc-edit | grep -q '^KernelBuild ' && fail "a glibc patch edit rebuilt the kernel" || pass "the kernel did not rebuild"
+grep -q "not an XSC ABI object.*(edit $nonce)" "$ws/xbuild-out/iso/$first-boot-test/serial.log" \
+  && pass "the booted image runs the edited ld.so: $(grep -o "[^ ]*: not an XSC ABI object.*(edit $nonce)" "$ws/xbuild-out/iso/$first-boot-test/serial.log" | head -1 | tr -d '\r')" \
+  || fail "the boot log does not show the edited ld.so message"
 
 # 4. base-only config fragment edit: nothing of cfi-compat runs
+if has base && has cfi-compat; then
 printf 'CONFIG_PRINTK_TIME=y\nCONFIG_LOCALVERSION="-e2e%s"\n' "$nonce" >> "$ws/kernel/configs/base.config"
 build base-config "$ws" "$cache"
 [ $rc -eq 0 ] && pass "build after a base.config edit (${secs} s)" || { fail "build after base.config edit failed"; tail -n 30 "$scratch/base-config.log"; }
 executed base-config | sed 's/^/      ran: /'
 cfi=$(executed base-config | grep cfi-compat || true)
 [ -z "$cfi" ] && pass "no cfi-compat action ran after the base-only fragment changed" || fail "cfi-compat actions ran: $cfi"
+fi
 
 # 5. broken patch: fails naming the patch and the hunk
 p1=$ws/kernel/patches/0001-xsc-variant-boot-banner.patch
@@ -123,11 +179,13 @@ if [ $quick = 0 ]; then
   copy_workspace "$ws2"
   build clean-elsewhere "$ws2" "$scratch/cache2"
   if [ $rc -eq 0 ]; then
-    b2=$(sha256sum "$ws2/xbuild-out/iso/${prefix}base/xsc-base.iso" | cut -d' ' -f1)
-    c2=$(sha256sum "$ws2/xbuild-out/iso/${prefix}cfi-compat/xsc-cfi-compat.iso" | cut -d' ' -f1)
-    [ "$b2" = "$iso_base" ] && [ "$c2" = "$iso_cfi" ] \
-      && pass "clean build in $ws2 (${secs} s) gave byte-identical ISOs" \
-      || { fail "ISOs differ: base $b2 vs $iso_base, cfi-compat $c2 vs $iso_cfi"; pieces "$ws2" | diff "$scratch/pieces-1" - || true; }
+    # (step 1's ISOs: the glibc edit of step 3b is not in this copy)
+    same=1
+    for v in "${variants[@]}"; do
+      [ "$(sha256sum "$ws2/xbuild-out/iso/$v/xsc-$v.iso" | cut -d' ' -f1)" = "${iso_sha[$v]}" ] || same=0
+    done
+    [ $same = 1 ] && pass "clean build in $ws2 (${secs} s) gave byte-identical ISOs" \
+      || { fail "ISOs differ from step 1"; pieces "$ws2" | diff "$scratch/pieces-1" - || true; }
   else
     fail "clean build elsewhere failed"; tail -n 30 "$scratch/clean-elsewhere.log"
   fi

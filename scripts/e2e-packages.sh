@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# End-to-end check of build roots, toolchains, Debian packages and APT repositories through the
-# real xbuild CLI (issue 3, x86_64).
+# End-to-end check of build roots, the XSC glibc, toolchains, Debian packages and APT repositories
+# through the real xbuild CLI (x86_64).
 #
-#   scripts/e2e-packages.sh [--quick | --scripts-only]
+#   scripts/e2e-packages.sh [--quick | --scripts-only] [--variant cfi-compat|base|all]
 #
+# --variant: the variants built (default all). CI builds cfi-compat only: the default image's
+#            variant, the one with every gate (CET + the XSC ABI note); a cold glibc is the
+#            longest action and two of them do not fit CI's 90 minutes beside the rest.
 # Works on a copy of the workspace in a temp dir (the repository is never edited). Steps:
-#   0. tests/e2e/packages-scripts.test.ts (vitest, ~3 s; --scripts-only stops after it)
-#   1. cold build of both toolchains, the audit and both APT repositories
-#   2. the cfi-compat hello binary carries "x86 feature: IBT, SHSTK"; the base one does not
-#   3. the toolchain gate: hello.c through x86_64-xsc-linux-gnu-gcc links and is marked IBT+SHSTK;
-#      the same .c compiled with -fcf-protection=none fails the cfi-compat link naming the object
+#   0. tests/e2e/packages-scripts.test.ts (vitest; --scripts-only stops after it)
+#   1. cold build of the glibc, toolchains, packages, audit and APT repositories of the variants
+#   2. the XSC glibc: libc6 ships ld.so, libc.so.6 (version line "XSC GLIBC <v> <variant>"), every
+#      library XSC-marked; cfi-compat: every ELF of libc6 and libc6-dev (each .o of each .a too)
+#      IBT+SHSTK. The set's programs link against it: hello's interpreter and libc are the XSC
+#      ones, it carries the note; cfi-compat hello is IBT+SHSTK, base hello not
+#   3. the toolchain gate: hello.c through x86_64-xsc-linux-gnu-gcc links against the XSC sysroot
+#      (not the root's Debian libc), carries the note and (cfi-compat) IBT+SHSTK; the same .c
+#      compiled with -fcf-protection=none fails the cfi-compat link naming the object
 #   4. a package without CET fails the cfi-compat audit naming package and file (a target that
 #      audits the base .debs, built through the CLI: exit 1, message names /usr/bin/hello)
-#   5. apt accepts both repositories (private apt state, apt-get update + apt-cache policy)
+#      (all variants only); 4b. build-dependencies made by the set come from the set
+#   5. apt accepts the repositories
 #   6. second build: zero actions executed
 #   7. (not with --quick) a clean build in another directory with an empty cache: the same
 #      SHA-256 for every .deb and every repository file
@@ -21,11 +29,19 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-quick=0 scripts_only=0
-[ "${1:-}" = --quick ] && quick=1
-[ "${1:-}" = --scripts-only ] && scripts_only=1
+quick=0 scripts_only=0 variants=(base cfi-compat)
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) quick=1; shift ;;
+    --scripts-only) scripts_only=1; shift ;;
+    --variant) case $2 in all) variants=(base cfi-compat) ;; base|cfi-compat) variants=("$2") ;; *) echo "usage: $0 [--quick|--scripts-only] [--variant cfi-compat|base|all]" >&2; exit 2 ;; esac; shift 2 ;;
+    *) echo "usage: $0 [--quick|--scripts-only] [--variant cfi-compat|base|all]" >&2; exit 2 ;;
+  esac
+done
 jobs=${XSC_E2E_JOBS:-2}
-targets=(//toolchains:x86_64-base //toolchains:x86_64-cfi-compat //packages:repo-base //packages:repo-cfi-compat //packages:set-base //packages:set-cfi-compat)
+targets=()
+for v in "${variants[@]}"; do targets+=("//toolchains:x86_64-$v" "//packages:repo-$v" "//packages:set-$v"); done
+has() { printf '%s\n' "${variants[@]}" | grep -qx "$1"; }
 [ -f "$repo/dist/cli/main.js" ] || { echo "error: run 'npm run build' in $repo first" >&2; exit 1; }
 
 scratch=$(mktemp -d /var/tmp/xsc-e2e-pkg.XXXXXX)
@@ -57,41 +73,76 @@ if [ $rc -eq 0 ]; then pass "cold build of ${targets[*]} (${secs} s)"; else fail
 { executed cold | grep -v '^Fetch' || true; } | sed 's/^/      ran: /'
 echo "      fetches: $(executed cold | grep -c '^Fetch') actions, $(executed cold | awk '$1=="Fetch"{s+=$3} END{printf "%.1f", s}') s in total"
 
-# 2. CET marking of the built binaries
-for v in base cfi-compat; do
+# 2. the XSC glibc, and the set's programs linked against it
+xsc_note() { readelf -nW "$1" 2>/dev/null | grep -Eq '^[[:space:]]+XSC[[:space:]]+0x00000004[[:space:]].*description data: 01 00 00 00'; }
+for v in "${variants[@]}"; do
+  g=$scratch/glibc-$v; rm -rf "$g"; mkdir -p "$g"
+  dpkg-deb -x "$(ls "$out/toolchains/glibc-$v"/libc6_*.deb)" "$g"
+  ver=$(strings "$g/lib/x86_64-linux-gnu/libc.so.6" | grep -o 'GNU C Library (XSC GLIBC [^)]*)' | head -1 || true)
+  [[ $ver == *" $v)" ]] && pass "libc6 ($v): libc.so.6 says '$ver'" || fail "libc6 ($v): no XSC version string in libc.so.6 ('$ver')"
+  n=0 unmarked=() nocet=()
+  while IFS= read -r f; do
+    [ "$(head -c 4 "$f" | od -An -tx1 | tr -d ' \n')" = 7f454c46 ] || continue
+    n=$((n + 1))
+    xsc_note "$f" || unmarked+=("${f#"$g"}")
+    readelf -nW "$f" | grep -q 'x86 feature: IBT, SHSTK' || nocet+=("${f#"$g"}")
+  done < <(find "$g" -type f)
+  [ -e "$g/lib64/ld-linux-x86-64.so.2" ] && [ ${#unmarked[@]} -eq 0 ] \
+    && pass "libc6 ($v): ld.so and $n ELF files, all with the XSC ABI note" || fail "libc6 ($v): without the note: ${unmarked[*]:-none} (ld.so present: $([ -e "$g/lib64/ld-linux-x86-64.so.2" ] && echo yes || echo no))"
+  if [ "$v" = cfi-compat ]; then
+    [ ${#nocet[@]} -eq 0 ] && pass "libc6 (cfi-compat): all $n ELF files IBT+SHSTK (ld.so, libc.so.6, gconv modules)" || fail "libc6 (cfi-compat) without IBT+SHSTK: ${nocet[*]}"
+  fi
   deb=$(ls "$out/packages/hello-$v"/hello_*.deb)
   dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/bin/hello > "$scratch/hello-$v"
   note=$(readelf -n "$scratch/hello-$v" | grep -o 'x86 feature: .*' || true)
-  echo "      hello ($v): ${note:-no x86 feature note}"
+  interp=$(readelf -lW "$scratch/hello-$v" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+  needed=$(readelf -dW "$scratch/hello-$v" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | xargs)
+  echo "      hello ($v): ${note:-no x86 feature note}; interpreter $interp; NEEDED $needed"
+  xsc_note "$scratch/hello-$v" && [ "$interp" = /lib64/ld-linux-x86-64.so.2 ] && [ "$needed" = libc.so.6 ] \
+    && pass "$v /usr/bin/hello carries the XSC ABI note and links the XSC libc6's ld.so and libc.so.6" || fail "$v hello: note/interpreter/NEEDED wrong"
   if [ $v = cfi-compat ]; then
     [ "$note" = "x86 feature: IBT, SHSTK" ] && pass "cfi-compat /usr/bin/hello has IBT, SHSTK" || fail "cfi-compat hello: '$note'"
   else
     [ -z "$note" ] && pass "base /usr/bin/hello is not CET-marked (Debian's default flags)" || fail "base hello: '$note'"
   fi
 done
-grep -q '^audit-cet.sh: PASS' "$out/packages/cet-audit-cfi-compat/audit.txt" \
-  && pass "cfi-compat audit: $(tail -n1 "$out/packages/cet-audit-cfi-compat/audit.txt")" || fail "cfi-compat audit did not pass"
+if has cfi-compat; then
+  grep -q '^audit-cet.sh: PASS' "$out/packages/cet-audit-cfi-compat/audit.txt" \
+    && pass "cfi-compat audit: $(tail -n1 "$out/packages/cet-audit-cfi-compat/audit.txt")" || fail "cfi-compat audit did not pass"
+  grep -q 'libc6-dev 2.36.*: /usr/lib/x86_64-linux-gnu/libc.a(' "$out/packages/cet-audit-cfi-compat/audit.txt" \
+    && pass "the audit checked every member of the XSC libc.a ($(grep -c 'libc6-dev .*libc\.a(' "$out/packages/cet-audit-cfi-compat/audit.txt") objects)" || fail "the audit did not see libc6-dev's libc.a"
+fi
 
 # 3. the toolchain gate on a hello.c
-tc=$out/toolchains/x86_64-cfi-compat/bin
 printf '#include <stdio.h>\nint main(void) { puts("hello, xsc"); return 0; }\n' > "$scratch/hello.c"
-if "$tc/x86_64-xsc-linux-gnu-gcc" -O2 -o "$scratch/hello-tc" "$scratch/hello.c" && readelf -n "$scratch/hello-tc" | grep -q 'x86 feature: IBT, SHSTK'; then
-  pass "x86_64-xsc-linux-gnu-gcc (cfi-compat) links hello.c; readelf -n: IBT, SHSTK; runs: $("$scratch/hello-tc")"
-else
-  fail "the cfi-compat wrapper did not make a CET-marked hello"
-fi
-gcc -O2 -fcf-protection=none -c -o "$scratch/hello-nocet.o" "$scratch/hello.c"
-if "$tc/x86_64-xsc-linux-gnu-gcc" -o "$scratch/hello-nocet" "$scratch/hello-nocet.o" 2> "$scratch/nocet.err"; then
-  fail "an object without CET linked with the cfi-compat toolchain"
-else
-  grep -q 'hello-nocet.o: error: missing IBT and SHSTK properties' "$scratch/nocet.err" \
-    && pass "object without CET fails the cfi-compat link: $(grep -o 'hello-nocet.o: error: .*' "$scratch/nocet.err")" \
-    || { fail "link failed but does not name the object"; cat "$scratch/nocet.err"; }
+for v in "${variants[@]}"; do
+  tc=$out/toolchains/x86_64-$v/bin
+  libc=$("$tc/x86_64-xsc-linux-gnu-gcc" -print-file-name=libc.so)
+  [[ $libc == */x86_64-$v/bin/../sysroot/usr/lib/x86_64-linux-gnu/libc.so ]] \
+    && pass "x86_64-xsc-linux-gnu-gcc ($v) links against its XSC sysroot: $libc" || fail "$v toolchain's libc.so is $libc"
+  if "$tc/x86_64-xsc-linux-gnu-gcc" -O2 -o "$scratch/hello-tc-$v" "$scratch/hello.c" && xsc_note "$scratch/hello-tc-$v" \
+     && { [ $v = base ] || readelf -n "$scratch/hello-tc-$v" | grep -q 'x86 feature: IBT, SHSTK'; }; then
+    pass "x86_64-xsc-linux-gnu-gcc ($v) links hello.c: XSC ABI note$([ $v = cfi-compat ] && echo ', IBT, SHSTK')"
+  else
+    fail "the $v wrapper did not make a marked hello"
+  fi
+done
+if has cfi-compat; then
+  tc=$out/toolchains/x86_64-cfi-compat/bin
+  gcc -O2 -fcf-protection=none -c -o "$scratch/hello-nocet.o" "$scratch/hello.c"
+  if "$tc/x86_64-xsc-linux-gnu-gcc" -o "$scratch/hello-nocet" "$scratch/hello-nocet.o" 2> "$scratch/nocet.err"; then
+    fail "an object without CET linked with the cfi-compat toolchain"
+  else
+    grep -q 'hello-nocet.o: error: missing IBT and SHSTK properties' "$scratch/nocet.err" \
+      && pass "object without CET fails the cfi-compat link: $(grep -o 'hello-nocet.o: error: .*' "$scratch/nocet.err")" \
+      || { fail "link failed but does not name the object"; cat "$scratch/nocet.err"; }
+  fi
 fi
 
-# 4. a package without CET fails the audit, through the CLI
 ws_neg=$scratch/ws-neg
 copy_workspace "$ws_neg"
+# 4. a package without CET fails the audit, through the CLI (needs the base packages)
+if has base && has cfi-compat; then
 printf '\n// e2e: auditing base packages must fail\nimport { debCetAudit as e2eAudit } from "xbuild";\ne2eAudit({ name: "e2e-audit-base", packages: [":hello-base", ":dash-base"] });\n' >> "$ws_neg/packages/BUILD.ts"
 build audit-neg "$ws_neg" "$cache" //packages:e2e-audit-base
 if [ $rc -ne 0 ] && grep -q 'hello 2.10-3+xsc1: /usr/bin/hello: missing IBT/SHSTK' "$scratch/audit-neg.log"; then
@@ -99,11 +150,13 @@ if [ $rc -ne 0 ] && grep -q 'hello 2.10-3+xsc1: /usr/bin/hello: missing IBT/SHST
 else
   fail "audit of base .debs: exit $rc without naming hello's /usr/bin/hello"; tail -n 20 "$scratch/audit-neg.log"
 fi
+fi
 
 # 4b. build-dependencies made by the set come from the set: hello rebuilt with the set's
 #     cfi-compat zlib1g-dev declared as a build-dependency (hello does not need it, but the build
 #     must install the set's zlib1g-dev and zlib1g in place of Debian's)
 #     (a suffix unique to this run makes the build really run, so its log can be read)
+if has cfi-compat; then
 run_id=$(date +%s)
 cat >> "$ws_neg/packages/BUILD.ts" <<TS
 import { debianPackage as e2ePackage } from "xbuild";
@@ -122,9 +175,20 @@ if [ $rc -eq 0 ] && [ -n "$log" ] && grep -q 'from the set: zlib1g-dev_1.2.13.df
 else
   fail "in-set build-dependency: exit $rc"; tail -n 20 "$scratch/set-deps.log"; [ -n "$log" ] && tail -n 20 "$log"
 fi
+# 4c. the package build's whole dpkg-buildpackage output is the action's log, and xbuild names it
+if [ -n "$log" ] && grep -q 'dpkg-buildpackage: info: binary-only upload' "$log" && [ "$(wc -l < "$log")" -gt 100 ]; then
+  pass "the whole dpkg-buildpackage output is the action's log: ${log#"$ws_neg"/} ($(wc -l < "$log") lines)"
+else
+  fail "the DebBuild log is not dpkg-buildpackage's whole output: ${log:-none}"
+fi
+(cd "$ws_neg" && XBUILD_CACHE_DIR=$cache node "$repo/bin/xbuild.js" report) > "$scratch/report.txt" 2>&1 || true
+grep -q 'log: .xbuild/logs/packages__e2e-hello-set-zlib\..*\.DebBuild\.log' "$scratch/report.txt" \
+  && pass "xbuild report shows where it is: $(grep -o 'log: .xbuild/logs/packages__e2e-hello-set-zlib.*' "$scratch/report.txt")" \
+  || { fail "xbuild report does not name the DebBuild log"; cat "$scratch/report.txt"; }
+fi
 
 # 5. apt accepts the repositories
-for v in base cfi-compat; do
+for v in "${variants[@]}"; do
   st=$scratch/apt-$v; mkdir -p "$st"/{lists/partial,cache/archives/partial}
   echo "deb [trusted=yes] file:$out/packages/repo-$v ./" > "$st/sources.list"
   o=(-o "Dir::State::Lists=$st/lists" -o "Dir::Etc::SourceList=$st/sources.list" -o Dir::Etc::SourceParts=/dev/null

@@ -26,8 +26,8 @@ PACKAGES=(
   bc flex bison libelf-dev libssl-dev cpio make gcc patch rsync xz-utils
   # ISO and boot test
   xorriso grub-pc-bin grub-common mtools qemu-system-x86 busybox-static
-  # xbuild itself
-  util-linux curl ca-certificates
+  # xbuild itself (bubblewrap: every action's sandbox)
+  util-linux bubblewrap curl ca-certificates
 )
 need=()
 for pkg in "${PACKAGES[@]}"; do
@@ -37,6 +37,10 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
+# Actions that unpack a root filesystem (uidRange: Debian package builds, build roots) are root
+# of a user namespace mapping 65,536 uids to root's subordinate range; the other actions run as
+# its first uid.
+bash scripts/setup-subuids.sh
 [ $tools_only = 1 ] && exit 0
 npm ci --no-audit --no-fund
 node bin/xbuild.js lock ensure

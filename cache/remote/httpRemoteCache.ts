@@ -14,10 +14,18 @@
  * Invariants:
  * - Blobs stream between the socket and disk; a blob is never held whole in memory. Only
  *   `getBytes` buffers, and it refuses bodies above its cap.
- * - A downloaded blob lands in the BlobStore only when its SHA-256 and size match (putStream).
- * - Every request is bounded: a connect timeout, then an idle timeout that resets on every byte;
- *   transient failures are retried a bounded number of times with exponential backoff; a timeout
- *   is not retried (it has already cost its budget).
+ * - A downloaded blob lands in the BlobStore only when its SHA-256 and size match (putStream),
+ *   and the body is cut at the expected size: a longer (or endless) body is `corrupt` at the
+ *   first byte too many, and the partial temp file is deleted.
+ * - Every request is bounded in time three ways: a connect timeout, an idle timeout that resets
+ *   on every byte, and a total deadline (`deadlineMs` plus the time the body takes at
+ *   `minBytesPerSecond`), so a server that drips a byte now and then cannot hold a request for
+ *   ever. Transient failures are retried a bounded number of times with exponential backoff; a
+ *   timeout is not retried (it has already cost its budget).
+ * - At most `maxSockets` requests are in flight; the others wait for a free slot (not for a
+ *   pooled socket inside the agent), and a slot is held at most one deadline. `abortAll()`
+ *   (the remote was disabled) and the `signal` (the build was interrupted) end every request
+ *   in flight and every waiting one at once, as `remote-error`.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -40,8 +48,14 @@ export interface HttpRemoteCacheOptions {
   readonly retries?: number;
   /** First backoff delay; doubles per attempt. Default 100 ms. */
   readonly retryBaseDelayMs?: number;
-  /** Parallel connections to the server. Default 4. */
+  /** Total time allowed for a request with no body to speak of; a body adds its size at `minBytesPerSecond`. Default 30,000 ms. */
+  readonly deadlineMs?: number;
+  /** The slowest transfer rate a deadline allows for, in bytes per second. Default 256 KiB/s. */
+  readonly minBytesPerSecond?: number;
+  /** Requests in flight at once (each with its own connection). Default 8. */
   readonly maxSockets?: number;
+  /** Ends every request at once when aborted (the build was interrupted). */
+  readonly signal?: AbortSignal;
   /** Extra request headers (e.g. Authorization). */
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -55,6 +69,8 @@ export interface RemoteError {
   readonly httpStatus?: number;
   /** True when the request timed out. */
   readonly timedOut: boolean;
+  /** True when the request was ended from our side (`abortAll`, or the caller's signal). */
+  readonly cancelled?: boolean;
 }
 
 export type HeadOutcome = { readonly status: 'present'; readonly sizeBytes?: number } | { readonly status: 'absent' } | RemoteError;
@@ -87,8 +103,58 @@ export interface TransferCounters {
 type AttemptResult<T> = T | RemoteError | { readonly status: 'retryable'; readonly error: RemoteError };
 
 class TimeoutError extends Error {
-  constructor(readonly phase: 'connect' | 'idle' | undefined) {
+  constructor(readonly phase: 'connect' | 'idle' | 'deadline' | undefined) {
     super(phase === 'connect' ? 'connect timed out' : 'timed out');
+  }
+}
+
+/** The request was ended from our side: the build was interrupted, or the remote disabled. */
+class CancelledError extends Error {}
+
+/** A body longer than the digest it must have. */
+class BodyTooLong extends Error {}
+
+/**
+ * At most `size` holders at once; `acquire` waits for a free slot, and fails at once when
+ * `cancelled` is (or becomes) aborted.
+ */
+class Slots {
+  private free: number;
+  private readonly waiting: { grant: () => void }[] = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  acquire(cancelled: AbortSignal): Promise<() => void> {
+    if (cancelled.aborted) return Promise.reject(new CancelledError());
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next.grant();
+      else this.free++;
+    };
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve(release);
+    }
+    return new Promise((resolve, reject) => {
+      const me = {
+        grant: () => {
+          cancelled.removeEventListener('abort', onAbort);
+          resolve(release);
+        },
+      };
+      const onAbort = () => {
+        const i = this.waiting.indexOf(me);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(new CancelledError());
+      };
+      cancelled.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(me);
+    });
   }
 }
 
@@ -99,9 +165,15 @@ export class HttpRemoteCache {
   private readonly lib: typeof http | typeof https;
   private readonly connectTimeoutMs: number;
   private readonly idleTimeoutMs: number;
+  private readonly deadlineMs: number;
+  private readonly minBytesPerSecond: number;
   private readonly retries: number;
   private readonly retryBaseDelayMs: number;
   private readonly headers: Readonly<Record<string, string>>;
+  private readonly slots: Slots;
+  /** Aborted by `abortAll()` or by the caller's signal: every request ends. */
+  private readonly cancel = new AbortController();
+  private readonly unlinkSignal: () => void;
 
   constructor(baseUrl: string, opts: HttpRemoteCacheOptions = {}) {
     const url = new URL(baseUrl);
@@ -111,9 +183,18 @@ export class HttpRemoteCache {
     if (!url.pathname.endsWith('/')) url.pathname += '/';
     this.baseUrl = url;
     this.lib = url.protocol === 'https:' ? https : http;
-    this.agent = new this.lib.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 4 });
+    const maxSockets = Math.max(1, opts.maxSockets ?? 8);
+    this.agent = new this.lib.Agent({ keepAlive: true, maxSockets });
+    this.slots = new Slots(maxSockets);
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 2_000;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 10_000;
+    this.deadlineMs = opts.deadlineMs ?? 30_000;
+    this.minBytesPerSecond = opts.minBytesPerSecond ?? 256 << 10;
+    const outer = opts.signal;
+    const onOuterAbort = () => this.abortAll();
+    if (outer?.aborted) this.abortAll();
+    else outer?.addEventListener('abort', onOuterAbort, { once: true });
+    this.unlinkSignal = () => outer?.removeEventListener('abort', onOuterAbort);
     this.retries = opts.retries ?? 2;
     this.retryBaseDelayMs = opts.retryBaseDelayMs ?? 100;
     const auth: Record<string, string> = url.username ? { Authorization: `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}` } : {};
@@ -131,7 +212,7 @@ export class HttpRemoteCache {
   /** Whether the server has the entry (and its size when the server says). */
   head(area: RemoteArea, hash: Sha256): Promise<HeadOutcome> {
     return this.withRetries(area, hash, (url) =>
-      this.attempt<HeadOutcome>('HEAD', url, undefined, async (res) => {
+      this.attempt<HeadOutcome>('HEAD', url, undefined, 0, async (res) => {
         res.resume();
         if (res.statusCode === 200) {
           const len = Number(res.headers['content-length']);
@@ -145,7 +226,7 @@ export class HttpRemoteCache {
   /** Reads a small entry (an AC entry, a Tree blob) into memory, refusing bodies over `maxBytes`. */
   getBytes(area: RemoteArea, hash: Sha256, maxBytes: number): Promise<GetBytesOutcome> {
     return this.withRetries(area, hash, (url) =>
-      this.attempt<GetBytesOutcome>('GET', url, undefined, (res, watchdog) => {
+      this.attempt<GetBytesOutcome>('GET', url, undefined, 0, (res, watchdog) => {
         if (res.statusCode !== 200) {
           res.resume();
           return Promise.resolve(this.classifyStatus('GET', url, res.statusCode ?? 0));
@@ -180,7 +261,7 @@ export class HttpRemoteCache {
    */
   downloadToStore(expected: Digest, store: Pick<BlobStore, 'putStream'>): Promise<DownloadOutcome> {
     return this.withRetries('cas', expected.hash, (url) =>
-      this.attempt<DownloadOutcome>('GET', url, undefined, async (res, watchdog) => {
+      this.attempt<DownloadOutcome>('GET', url, undefined, expected.sizeBytes, async (res, watchdog) => {
         if (res.statusCode !== 200) {
           res.resume();
           return this.classifyStatus('GET', url, res.statusCode ?? 0);
@@ -197,7 +278,9 @@ export class HttpRemoteCache {
             watchdog.kick();
             received += chunk.length;
             this.counters.bytesDownloaded += chunk.length;
-            cb(null, chunk);
+            // The entry says how long the blob is: a byte more and the body is wrong (or endless).
+            if (received > expected.sizeBytes) cb(new BodyTooLong(`more than the ${expected.sizeBytes} bytes the entry names`));
+            else cb(null, chunk);
           },
         });
         pipeline(res, counter, (e) => {
@@ -209,6 +292,10 @@ export class HttpRemoteCache {
           await store.putStream(counter, expected);
           return { status: 'stored', bytes: received };
         } catch (e) {
+          if (e instanceof BodyTooLong || transportError instanceof BodyTooLong) {
+            res.destroy();
+            return { status: 'corrupt', detail: `GET ${url}: ${(e instanceof BodyTooLong ? e : (transportError as Error)).message}` };
+          }
           // File-system errors name a path; socket errors do not.
           if ((e as NodeJS.ErrnoException).path !== undefined) return { status: 'local-error', detail: `storing ${expected.hash}: ${(e as Error).message}` };
           if (transportError || watchdog.fired) return this.transportFailure('GET', url, transportError ?? (e as Error), watchdog.fired);
@@ -221,7 +308,7 @@ export class HttpRemoteCache {
   /** Stores a small value (an AC entry). */
   putBytes(area: RemoteArea, hash: Sha256, bytes: Uint8Array): Promise<PutOutcome> {
     return this.withRetries(area, hash, (url) =>
-      this.attempt<PutOutcome>('PUT', url, { length: bytes.byteLength, open: () => bytes }, async (res) => {
+      this.attempt<PutOutcome>('PUT', url, { length: bytes.byteLength, open: () => bytes }, bytes.byteLength, async (res) => {
         res.resume();
         if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) {
           this.counters.bytesUploaded += bytes.byteLength;
@@ -239,7 +326,7 @@ export class HttpRemoteCache {
    */
   putFile(hash: Sha256, path: string, sizeBytes: number): Promise<PutOutcome> {
     return this.withRetries('cas', hash, (url) =>
-      this.attempt<PutOutcome>('PUT', url, { length: sizeBytes, open: () => createReadStream(path).pipe(new VerifyingTap(hash, sizeBytes, path)) }, async (res) => {
+      this.attempt<PutOutcome>('PUT', url, { length: sizeBytes, open: () => createReadStream(path).pipe(new VerifyingTap(hash, sizeBytes, path)) }, sizeBytes, async (res) => {
         res.resume();
         if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) {
           this.counters.bytesUploaded += sizeBytes;
@@ -250,8 +337,14 @@ export class HttpRemoteCache {
     );
   }
 
+  /** Ends every request in flight or waiting, now and from now on (as `remote-error`). */
+  abortAll(): void {
+    this.cancel.abort();
+  }
+
   /** Closes idle keep-alive connections. */
   close(): void {
+    this.unlinkSignal();
     this.agent.destroy();
   }
 
@@ -265,33 +358,61 @@ export class HttpRemoteCache {
       const r = await once(url);
       if (r.status !== 'retryable') return r as T | RemoteError;
       const err = (r as { error: RemoteError }).error;
-      if (attempt >= this.retries || err.timedOut) return err;
+      if (attempt >= this.retries || err.timedOut || this.cancel.signal.aborted) return err;
       this.counters.retries++;
-      await sleep(this.retryBaseDelayMs * 2 ** attempt);
+      await sleep(this.retryBaseDelayMs * 2 ** attempt, this.cancel.signal);
     }
   }
 
-  /** One request; `onResponse` consumes the response. Transport failures become results. */
-  private attempt<T>(
+  /**
+   * One request, once a slot is free; `onResponse` consumes the response. Transport failures
+   * become results. `bodyBytes`: how much the body carries either way (it extends the deadline).
+   */
+  private async attempt<T>(
     method: string,
     url: URL,
     body: { length: number; open: () => Uint8Array | Readable } | undefined,
+    bodyBytes: number,
+    onResponse: (res: http.IncomingMessage, watchdog: Watchdog) => Promise<T | AttemptResult<never>>,
+  ): Promise<T | AttemptResult<never>> {
+    let release: () => void;
+    try {
+      release = await this.slots.acquire(this.cancel.signal);
+    } catch (e) {
+      return this.transportFailure(method, url, e as Error);
+    }
+    try {
+      return await this.attemptNow(method, url, body, bodyBytes, onResponse);
+    } finally {
+      release();
+    }
+  }
+
+  private attemptNow<T>(
+    method: string,
+    url: URL,
+    body: { length: number; open: () => Uint8Array | Readable } | undefined,
+    bodyBytes: number,
     onResponse: (res: http.IncomingMessage, watchdog: Watchdog) => Promise<T | AttemptResult<never>>,
   ): Promise<T | AttemptResult<never>> {
     this.counters.requests++;
     return new Promise((resolve) => {
       let settled = false;
+      const cancelled = this.cancel.signal;
+      const onCancel = () => req?.destroy(new CancelledError());
       const settle = (v: T | AttemptResult<never>) => {
         if (!settled) {
           settled = true;
           watchdog.stop();
+          cancelled.removeEventListener('abort', onCancel);
           resolve(v);
         }
       };
       const headers: Record<string, string> = { ...this.headers };
       if (body) headers['Content-Length'] = String(body.length);
       let req: http.ClientRequest | undefined;
-      const watchdog = new Watchdog(this.connectTimeoutMs, this.idleTimeoutMs, () => req?.destroy(new TimeoutError(watchdog.firedPhase)));
+      const deadline = this.deadlineMs + Math.ceil((bodyBytes * 1000) / this.minBytesPerSecond);
+      const watchdog = new Watchdog(this.connectTimeoutMs, this.idleTimeoutMs, deadline, () => req?.destroy(new TimeoutError(watchdog.firedPhase)));
       try {
         req = this.lib.request(url, { method, agent: this.agent, headers });
       } catch (e) {
@@ -299,6 +420,8 @@ export class HttpRemoteCache {
         settle({ status: 'remote-error', detail: `${method} ${url}: ${(e as Error).message}`, timedOut: false });
         return;
       }
+      cancelled.addEventListener('abort', onCancel, { once: true });
+      if (cancelled.aborted) onCancel();
       req.on('socket', (socket) => {
         if (!socket.connecting) watchdog.connected();
         else {
@@ -309,6 +432,8 @@ export class HttpRemoteCache {
       req.on('error', (e) => settle(this.transportFailure(method, url, e, watchdog.fired)));
       req.on('response', (res) => {
         watchdog.kick();
+        // A response body that stops being read must not keep the socket: destroy it with the request.
+        res.on('error', () => {});
         onResponse(res, watchdog).then(settle, (e: Error) => settle(this.transportFailure(method, url, e, watchdog.fired)));
       });
       if (!body) req.end();
@@ -339,13 +464,19 @@ export class HttpRemoteCache {
   }
 
   private transportFailure(method: string, url: URL, e: Error, timedOut = false): AttemptResult<never> {
+    if (e instanceof CancelledError || (this.cancel.signal.aborted && !(e instanceof TimeoutError))) {
+      // Ended from our side: not the server's failure, and not worth a retry.
+      return { status: 'remote-error', detail: `${method} ${url}: cancelled (build interrupted, or the remote cache was disabled)`, timedOut: false, cancelled: true };
+    }
     const isTimeout = timedOut || e instanceof TimeoutError;
     const phase = e instanceof TimeoutError ? e.phase : undefined;
     const code = (e as NodeJS.ErrnoException).code;
     const what = isTimeout
       ? phase === 'connect'
         ? `could not connect within ${this.connectTimeoutMs} ms`
-        : `no response for ${this.idleTimeoutMs} ms (server hung or too slow)`
+        : phase === 'deadline'
+          ? 'did not finish within its deadline (server too slow)'
+          : `no response for ${this.idleTimeoutMs} ms (server hung or too slow)`
       : code === 'ECONNREFUSED'
         ? 'connection refused'
         : code === 'ECONNRESET' || e.message === 'aborted'
@@ -392,20 +523,23 @@ class VerifyingTap extends Transform {
 }
 
 /**
- * Destroys a request when no byte moved for too long. It starts only when the request gets a
- * socket (time spent queued behind other requests for a pooled socket is not the server's fault):
- * the connect timeout while a new socket connects, then the idle timeout, reset by every byte.
- * Once stopped it never fires again (the socket may be serving another request by then).
+ * Destroys a request that takes too long. Idle limits start only when the request gets a
+ * socket: the connect timeout while a new socket connects, then the idle timeout, reset by every
+ * byte. The deadline runs from the start, whatever moves, so a trickle of bytes cannot hold a
+ * request for ever. Once stopped it never fires again (the socket may serve another request).
  */
 class Watchdog {
   fired = false;
-  /** Which limit fired: 'connect' or 'idle'. */
-  firedPhase: 'connect' | 'idle' | undefined;
+  /** Which limit fired. */
+  firedPhase: 'connect' | 'idle' | 'deadline' | undefined;
   private phase: 'connect' | 'idle' = 'connect';
   private timer: NodeJS.Timeout | undefined;
+  private readonly deadlineTimer: NodeJS.Timeout;
   private state: 'waiting' | 'armed' | 'stopped' = 'waiting';
 
-  constructor(private readonly connectMs: number, private readonly idleMs: number, private readonly onFire: () => void) {}
+  constructor(private readonly connectMs: number, private readonly idleMs: number, deadlineMs: number, private readonly onFire: () => void) {
+    this.deadlineTimer = setTimeout(() => this.fire('deadline'), deadlineMs);
+  }
 
   /** The request got a socket that is still connecting. */
   connecting(): void {
@@ -425,7 +559,16 @@ class Watchdog {
   stop(): void {
     this.state = 'stopped';
     if (this.timer) clearTimeout(this.timer);
+    clearTimeout(this.deadlineTimer);
     this.timer = undefined;
+  }
+
+  private fire(phase: 'connect' | 'idle' | 'deadline'): void {
+    if (this.state === 'stopped') return;
+    this.fired = true;
+    this.firedPhase = phase;
+    this.stop();
+    this.onFire();
   }
 
   private arm(ms: number, phase: 'connect' | 'idle'): void {
@@ -433,11 +576,7 @@ class Watchdog {
     this.phase = phase;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      if (this.state !== 'armed') return;
-      this.fired = true;
-      this.firedPhase = this.phase;
-      this.state = 'stopped';
-      this.onFire();
+      if (this.state === 'armed') this.fire(this.phase);
     }, ms);
   }
 }
@@ -460,6 +599,14 @@ function statusHint(code: number): string {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+function sleep(ms: number, cancelled: AbortSignal): Promise<void> {
+  return new Promise((r) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      cancelled.removeEventListener('abort', done);
+      r();
+    }
+    cancelled.addEventListener('abort', done, { once: true });
+  });
 }

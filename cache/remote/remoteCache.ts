@@ -15,7 +15,9 @@
  * Failure policy: nothing here throws for a remote problem. The first remote failure of this
  * RemoteCache (one per build) emits one `remote-degraded` event; after `maxFailures` failures,
  * or at the first timeout, the remote is disabled for the rest of the build and every further
- * call answers `remote-error` at once, so a dead server costs a bounded amount of time.
+ * call answers `remote-error` at once, and every request still in flight is ended, so a dead or
+ * hung server costs one timeout, not one per queued request. The `signal` option (the build
+ * was interrupted) ends every request at once too.
  */
 import { readFileSync } from 'node:fs';
 import type { ActionResult } from '../actionCache.js';
@@ -105,6 +107,7 @@ export interface RemoteCacheOptions extends HttpRemoteCacheOptions {
   readonly maxTreeBytes?: number;
 }
 
+
 type BlobNeed = { readonly digest: Digest; readonly what: string };
 
 export class RemoteCache {
@@ -144,6 +147,12 @@ export class RemoteCache {
     return r;
   }
 
+  /**
+   * Uploads a result, signed. Every blob it names is hashed by this process on the way (a PUT
+   * streams through a verifying tap; a blob the server already has is re-hashed locally), and
+   * the entry is signed only after all of them matched their names: a signature never vouches
+   * for bytes this process did not check.
+   */
   async upload(actionKey: Sha256, result: ActionResult, signers: KeyPair | readonly KeyPair[]): Promise<RemoteUpload> {
     const keys = Array.isArray(signers) ? (signers as readonly KeyPair[]) : [signers as KeyPair];
     if (keys.length === 0) return { status: 'failed', reason: 'no-signer', detail: 'uploads must be signed: give a signing key' };
@@ -159,6 +168,10 @@ export class RemoteCache {
       const head = await this.http.head('cas', n.digest.hash);
       if (head.status === 'remote-error') return head;
       if (head.status === 'present' && (head.sizeBytes === undefined || head.sizeBytes === n.digest.sizeBytes)) {
+        if (!(await this.store.verifyStreaming(n.digest))) {
+          this.store.remove(n.digest.hash);
+          return { corrupt: `${n.what}: local blob ${n.digest.hash} no longer matches its name: not signed` };
+        }
         skipped++;
         return undefined;
       }
@@ -297,10 +310,13 @@ export class RemoteCache {
   }
 
   private noteFailure(err: RemoteError): void {
+    if (err.cancelled) return; // ended from our side: not the server's failure
     this.failures++;
     if (this.failures === 1) this.onEvent({ type: 'remote-degraded', url: this.url, detail: err.detail });
     if (!this.disabled && (this.failures >= this.maxFailures || err.timedOut)) {
       this.disabled = true;
+      // Whatever is still in flight would fail the same way: end it now, not one timeout later.
+      this.http.abortAll();
       this.onEvent({ type: 'remote-disabled', url: this.url, failures: this.failures });
     }
   }

@@ -17,7 +17,7 @@ const CONFIG = JSON.stringify({
 // Every pin of the lock as a fetch target, as packages/BUILD.ts and kernel/BUILD.ts make them.
 const PACKAGES_BUILD = `
 import { fetch } from "xbuild";
-import { debianLock as lock } from "./debianLock.js";
+import lock from "./debian.lock.json";
 const url = (p: { archive: string; path: string }) => "apt-mirror://" + p.archive + "/" + p.path;
 const base = (p: { path: string }) => p.path.slice(p.path.lastIndexOf("/") + 1);
 for (const s of Object.values(lock.sources)) for (const f of s.files) fetch({ name: "src-" + f.name, urls: [url(f)], sha256: f.sha256, out: f.name });

@@ -192,4 +192,31 @@ describe('remote cache through the CLI', () => {
     const stats = await a.run(['cache', 'stats']);
     expect(stats.stdout).toMatch(/action cache: +\d+ entries/);
   });
+
+  it('an action that writes its input in place (same size, mtime restored) is neither signed nor uploaded', async () => {
+    const a = new TempWorkspace();
+    workspaces.push(a);
+    a.write({
+      'BUILD.ts': '',
+      'app/BUILD.ts': `import { cmd } from "xbuild";
+cmd({ name: "src", outs: ["src.txt"], cmd: "printf 'trusted bytes of ${testNo}\\n' > $@" });
+cmd({ name: "use", srcs: [":src", "evil.sh"], outs: ["use.txt"], cmd: "bash $(location evil.sh) $(location :src) $@" });
+`,
+      'app/evil.sh': `t=$(stat -c %y "$1"); printf 'EVIL' | dd of="$1" bs=1 seek=0 count=4 conv=notrunc 2>/dev/null; touch -d "$t" "$1"; cp "$1" "$2"\n`,
+    });
+    const r = await a.build('//app:use', ...signing());
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/wrote to its input xbuild-out\/app\/src\.txt/);
+    const fin = r.events.filter((e) => e.type === 'action_finished');
+    const src = fin.find((e) => e.label === '//app:src')!;
+    const use = fin.find((e) => e.label === '//app:use')!;
+    expect(use.status).toBe('failed');
+    await new Promise((res) => setTimeout(res, 100));
+    expect(nginx.has('ac', src.key)).toBe(true);
+    expect(nginx.has('ac', use.key)).toBe(false);
+    // The source's blob on the server holds the bytes its name says.
+    const srcEntry = JSON.parse(readFileSync(nginx.pathOf('ac', src.key), 'utf8'));
+    const blob = readFileSync(nginx.pathOf('cas', srcEntry.result.outputs[0].digest.hash));
+    expect(blob.toString()).toBe(`trusted bytes of ${testNo}\n`);
+  });
 });

@@ -4,13 +4,27 @@
  * exit code, the output and the parsed NDJSON event stream.
  */
 import { execa, type ResultPromise } from 'execa';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const XBUILD = join(REPO, 'bin/xbuild.js');
+
+/**
+ * Where every workspace of this test process keeps its scratch files: commands count their runs
+ * there (see counter), also in another workspace's scratch, so every sandbox sees this one
+ * directory read-write (XBUILD_TEST_SHARED_DIR), whatever uid the sandbox runs as.
+ */
+let sharedScratch: string | undefined;
+function scratchRoot(): string {
+  if (!sharedScratch) {
+    sharedScratch = mkdtempSync(join(tmpdir(), 'xbuild-test-scratch-'));
+    chmodSync(sharedScratch, 0o1777);
+  }
+  return sharedScratch;
+}
 
 export interface BuildEventLike { type: string; [k: string]: any }
 
@@ -35,9 +49,9 @@ export class TempWorkspace {
     const base = mkdtempSync(join(tmpdir(), 'xbuild-test-'));
     this.root = join(base, 'ws');
     this.cacheDir = opts.cacheDir ?? join(base, 'cache');
-    this.scratch = join(base, 'scratch');
+    this.scratch = mkdtempSync(join(scratchRoot(), 'ws-'));
+    chmodSync(this.scratch, 0o1777);
     mkdirSync(this.root, { recursive: true });
-    mkdirSync(this.scratch, { recursive: true });
     this.write(files);
   }
 
@@ -57,7 +71,7 @@ export class TempWorkspace {
     return existsSync(join(this.root, p));
   }
 
-  /** A file outside the sandbox that commands append to, so tests count real runs. */
+  /** A file outside the sandbox that commands append to, so tests count real runs (XBUILD_TEST_SHARED_DIR). */
   counter(name: string): string {
     return join(this.scratch, `${name}.count`);
   }
@@ -71,7 +85,7 @@ export class TempWorkspace {
     const eventsFile = join(this.scratch, `events-${++this.n}.ndjson`);
     const withEvents = args[0] === 'build' ? [...args, `--events=${eventsFile}`] : args;
     const proc = execa('node', [XBUILD, ...withEvents], {
-      cwd: this.root, reject: false, env: { XBUILD_CACHE_DIR: this.cacheDir, CI: '1', ...env }, stdin: 'ignore',
+      cwd: this.root, reject: false, env: { XBUILD_CACHE_DIR: this.cacheDir, CI: '1', XBUILD_TEST_SHARED_DIR: scratchRoot(), ...env }, stdin: 'ignore',
     });
     return { proc, eventsFile };
   }
@@ -88,6 +102,7 @@ export class TempWorkspace {
 
   cleanup(): void {
     rmSync(dirname(this.root), { recursive: true, force: true });
+    rmSync(this.scratch, { recursive: true, force: true });
   }
 }
 

@@ -3,7 +3,7 @@
  * archive is listed with GNU tar to check it is an ordinary tar.
  */
 import { afterAll, describe, expect, test } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import tar from 'tar-stream';
@@ -70,6 +70,24 @@ async function rewriteTar(src: string, dst: string, edit: (name: string, bytes: 
 }
 
 afterAll(() => cleanupTemp());
+
+describe('closure export of a rotten blob', () => {
+  test('fails, writes no archive, and drops the blob: a signed archive never carries unchecked bytes', async () => {
+    const { a, keys } = populated();
+    const victim = a.ac.get(keys[1])!.outputs[0].digest;
+    const bytes = readFileSync(a.store.pathOf(victim.hash));
+    bytes[10] ^= 0xff;
+    chmodSync(a.store.pathOf(victim.hash), 0o644);
+    writeFileSync(a.store.pathOf(victim.hash), bytes);
+    const out = join(tempDir('archive'), 'closure.tar');
+    const r = await exportClosure({ keys, actionCache: a.ac, store: a.store, signers: [signer], outPath: out });
+    expect(r.status).toBe('failed');
+    expect(r.status === 'failed' && r.problems.join('\n')).toContain(`local blob ${victim.hash} no longer matches its name`);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.partial`)).toBe(false);
+    expect(a.store.has(victim.hash)).toBe(false);
+  });
+});
 
 describe('closure export then import', () => {
   test('into an empty store and cache: every entry and blob, identical bytes', async () => {

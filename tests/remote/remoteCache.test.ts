@@ -272,6 +272,25 @@ describe('a rotten local blob', () => {
   });
 });
 
+describe('a rotten local blob the server already has', () => {
+  test('is re-hashed anyway: no entry is signed over it, the blob is dropped locally', async () => {
+    const a = newStore('a');
+    const result = makeResult(a, [100, 300_000], false);
+    expect((await remote(a).upload(randomKey(), result, server1)).status).toBe('uploaded');
+    // Same outputs under another action key: every blob is on the server (HEAD says so).
+    const victim = result.outputs[1].digest;
+    const fd = openSync(a.pathOf(victim.hash), 'r+');
+    writeSync(fd, Buffer.from('rot'), 0, 3, 1000);
+    closeSync(fd);
+    const key = randomKey();
+    const up = await remote(a).upload(key, result, server1);
+    expect(up).toMatchObject({ status: 'failed', reason: 'local-blob-corrupt' });
+    expect(up.status === 'failed' && up.detail).toContain(victim.hash);
+    expect(nginx.has('ac', key)).toBe(false);
+    expect(a.has(victim.hash)).toBe(false);
+  });
+});
+
 describe('a local store that cannot take blobs', () => {
   test('is a local-error, not blamed on the server', async () => {
     const a = newStore('a');

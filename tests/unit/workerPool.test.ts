@@ -1,23 +1,33 @@
 // The shell workers evaluate `bash -euo pipefail -c SCRIPT` in a forked subshell instead of
 // exec'ing bash: what a script sees and prints must match a fresh `bash -c` (the ProcessRunner).
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkerPoolRunner } from '../../engine/workerPool.js';
 import { ProcessRunner, type RunRequest } from '../../engine/runner.js';
+import { isolation } from '../../engine/isolation.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'xbuild-workers-'));
+const base = mkdtempSync(join(tmpdir(), 'xbuild-workers-'));
+// One action's sandbox directory (engine/sandbox.ts), owned by the sandbox uid as the executor makes it.
+const dir = join(base, 'sandbox');
+for (const d of [dir, join(dir, 'execroot'), join(dir, 'tmp')]) {
+  mkdirSync(d);
+  if (isolation().asRoot && isolation().mode !== 'none') chownSync(d, isolation().sandboxUid, isolation().sandboxUid);
+}
 const pool = new WorkerPoolRunner();
 const direct = new ProcessRunner();
 afterAll(() => {
   pool.close();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(base, { recursive: true, force: true });
 });
 
 async function run(runner: WorkerPoolRunner | ProcessRunner, script: string, argv?: string[]): Promise<string> {
   const logPath = join(dir, 'log');
-  const req: RunRequest = { argv: argv ?? ['/bin/bash', '-euo', 'pipefail', '-c', script], env: { PATH: '/usr/bin:/bin', FOO: 'x y', HOME: dir }, cwd: dir, logPath, slots: 1, network: false };
+  const req: RunRequest = {
+    argv: argv ?? ['/bin/bash', '-euo', 'pipefail', '-c', script], env: { PATH: '/usr/bin:/bin', FOO: 'x y', HOME: isolation().insidePath(dir, 'tmp') },
+    sandboxDir: dir, cwd: 'execroot', slots: 1, network: false,
+  };
   const outcome = await runner.run(req, new AbortController().signal);
   return `${JSON.stringify({ code: outcome.exitCode, signal: outcome.signal })}\n${readFileSync(logPath, 'utf8')}`;
 }

@@ -1,13 +1,16 @@
 #!/bin/bash
-# Audit .deb files for x86 CET: every ELF object must carry IBT and SHSTK.
+# Audit .deb files for x86 CET and the XSC ABI: every ELF object must carry IBT and SHSTK,
+# and every linked one (executable, shared object) the XSC ABI note.
 #
 #   audit-cet.sh [--copy-to DIR] REPORT DIR_OR_DEB...
 #
 # Each .deb is unpacked with dpkg-deb -x; every regular file with the ELF magic
 # (executables, shared objects, relocatable objects, and each member of ar archives)
 # is read with `readelf -n`. A file whose notes lack "x86 feature: IBT, SHSTK" is listed
-# as "<package> <version>: <path in package>[(member)]: missing IBT/SHSTK". Exits 1 if
-# any is found, after writing REPORT (one line per ELF checked, then the verdict).
+# as "<package> <version>: <path in package>[(member)]: missing IBT/SHSTK"; an executable or
+# shared object without the XSC ABI note (owner XSC, type 1, version 1: what the XSC toolchain
+# links in) as "...: missing the XSC ABI note". Exits 1 if any is found, after writing REPORT
+# (one line per ELF checked, then the verdict).
 # With --copy-to, the .debs are copied into DIR only when all of them pass.
 set -euo pipefail
 copy_to=
@@ -22,33 +25,82 @@ for a in "$@"; do
   if [ -d "$a" ]; then for f in "$a"/*.deb; do [ -e "$f" ] && debs+=("$f"); done; else debs+=("$a"); fi
 done
 [ ${#debs[@]} -gt 0 ] || { echo "audit-cet.sh: no .deb files in $*" >&2; exit 1; }
-has_cet() { readelf -nW "$1" 2>/dev/null | grep -q 'x86 feature: IBT, SHSTK'; }
+# The XSC ABI note as readelf -n prints it: owner XSC, descsz 4, type 1, descriptor = version 1.
+xsc_note_re=$'XSC[[:space:]]+0x00000004[[:space:]][^\n]*description data: 01 00 00 00'
+export LC_ALL=C
+linked=0
+# readelf_each OUT FILE...: one readelf -hnW for all the files (with more than one it heads each
+# one's output with "File: <name>"), split into OUT/<index> in argument order. One process per
+# .deb or archive instead of one per object: glibc's libc.a alone has ~1,700 members.
+readelf_each() {
+  local out=$1; shift
+  rm -rf "$out"; mkdir -p "$out"
+  local -A idx=(); local i=0 f cur=
+  for f in "$@"; do idx[$f]=$i; i=$((i + 1)); done
+  readelf -hnW "$@" "$1" > "$out/all" 2>/dev/null || true
+  while IFS= read -r l; do
+    if [[ $l == "File: "* ]]; then cur=${idx[${l#File: }]:-}; continue; fi
+    [ -n "$cur" ] && printf '%s\n' "$l" >> "$out/$cur"
+  done < "$out/all"
+}
+# check_one PKG NAME INFO-FILE: the verdict for one object
+check_one() {
+  local pkg=$1 name=$2 info ok=1 feat
+  info=; if [ -f "$3" ]; then info=$(< "$3"); fi
+  if [[ $info != *"x86 feature: IBT, SHSTK"* ]]; then
+    feat=$(grep -o 'x86 feature.*' <<< "$info" | head -1 || true)
+    echo "$pkg: $name: missing IBT/SHSTK (readelf -n: ${feat:-no x86 feature note})" | tee -a "$report" >&2; ok=0
+  fi
+  if [[ $info =~ Type:\ +(EXEC|DYN) ]]; then
+    if [[ $info =~ $xsc_note_re ]]; then linked=$((linked+1))
+    else echo "$pkg: $name: missing the XSC ABI note" | tee -a "$report" >&2; ok=0; fi
+  fi
+  checked=$((checked+1))
+  if [ $ok = 1 ]; then echo "ok   $pkg: $name" >> "$report"; else bad=$((bad+1)); fi
+}
 for deb in "${debs[@]}"; do
   pkg="$(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version)"
   x="$work/x"; rm -rf "$x"; mkdir -p "$x"
   dpkg-deb -x "$deb" "$x"
+  (cd "$x" && find . -type f -print0 | sort -z) > "$work/files"
+  elfs=() archives=()
   while IFS= read -r -d '' f; do
-    rel=${f#"$x"}
-    magic=$(head -c 8 "$f" | od -An -c | tr -d ' \n')
-    case "$magic" in
-      177ELF*)
-        checked=$((checked+1))
-        if has_cet "$f"; then echo "ok   $pkg: $rel" >> "$report"
-        else echo "$pkg: $rel: missing IBT/SHSTK (readelf -n: $(readelf -nW "$f" 2>/dev/null | grep -o 'x86 feature.*' || echo 'no x86 feature note'))" | tee -a "$report" >&2; bad=$((bad+1)); fi ;;
-      '!<arch>'*)
-        members=$(cd "$work" && ar t "$f" | grep '\.o$' || true)
-        for m in $members; do
-          checked=$((checked+1))
-          mx="$work/member.o"; ar p "$f" "$m" > "$mx"
-          if has_cet "$mx"; then echo "ok   $pkg: $rel($m)" >> "$report"
-          else echo "$pkg: $rel($m): missing IBT/SHSTK" | tee -a "$report" >&2; bad=$((bad+1)); fi
-        done ;;
+    magic=
+    IFS= read -r -N 7 magic < "$x/$f" 2>/dev/null || true
+    case $magic in
+      $'\177ELF'*) elfs+=("${f#./}") ;;
+      '!<arch>') archives+=("${f#./}") ;;
     esac
-  done < <(find "$x" -type f -print0 | sort -z)
+  done < "$work/files"
+  if [ ${#elfs[@]} -gt 0 ]; then
+    (cd "$x" && readelf_each "$work/r" "${elfs[@]}")
+    for i in "${!elfs[@]}"; do check_one "$pkg" "/${elfs[$i]}" "$work/r/$i"; done
+  fi
+  for a in "${archives[@]}"; do
+    mapfile -t members < <(ar t "$x/$a" | grep '\.o$' || true)
+    [ ${#members[@]} -gt 0 ] || continue
+    m="$work/m"; rm -rf "$m"; mkdir -p "$m"
+    if [ -n "$(printf '%s\n' "${members[@]}" | sort | uniq -d)" ]; then
+      # Two members of one name: extract each by its position (ar xN).
+      declare -A seen=()
+      for k in "${!members[@]}"; do
+        n=${members[$k]}; seen[$n]=$(( ${seen[$n]:-0} + 1 ))
+        (cd "$m" && ar xN "${seen[$n]}" "$x/$a" "$n" && mv "$n" "$k.o")
+        members[$k]="$k.o:$n"
+      done
+      unset seen
+      files=(); for k in "${!members[@]}"; do files+=("$k.o"); done
+    else
+      (cd "$m" && ar x "$x/$a")
+      files=("${members[@]}")
+    fi
+    (cd "$m" && readelf_each "$work/r" "${files[@]}")
+    for k in "${!members[@]}"; do check_one "$pkg" "/$a(${members[$k]#*:})" "$work/r/$k"; done
+  done
 done
 if [ "$bad" -gt 0 ]; then
-  echo "audit-cet.sh: FAIL: $bad of $checked ELF objects in ${#debs[@]} packages lack IBT+SHSTK" | tee -a "$report" >&2
+  echo "audit-cet.sh: FAIL: $bad of $checked ELF objects in ${#debs[@]} packages lack IBT+SHSTK or the XSC ABI note" | tee -a "$report" >&2
   exit 1
 fi
 if [ -n "$copy_to" ]; then mkdir -p "$copy_to"; cp "${debs[@]}" "$copy_to/"; fi
-echo "audit-cet.sh: PASS: $checked ELF objects in ${#debs[@]} packages carry IBT+SHSTK" | tee -a "$report"
+echo "audit-cet.sh: PASS: $checked ELF objects in ${#debs[@]} packages carry IBT+SHSTK; the $linked executables and shared objects among them carry the XSC ABI note" | tee -a "$report"

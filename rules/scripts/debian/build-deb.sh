@@ -17,7 +17,10 @@
 # dpkg-source -x, add a changelog entry <version><suffix> dated like the previous entry (so
 # SOURCE_DATE_EPOCH stays Debian's), then `dpkg-buildpackage -B -uc -us` with
 # DEB_BUILD_OPTIONS="nocheck noddebs parallel=N" and DEB_BUILD_PROFILES=nobiarch, in new
-# namespaces without network (in-root.sh). OUTDIR receives the .deb files only.
+# namespaces without network (in-root.sh), with the toolchain's native/ (gcc, cc -> the XSC
+# wrappers) first in PATH. Set members installed as build-dependencies are also unpacked into the
+# toolchain's sysroot (the compiler sees nothing else). OUTDIR receives the .deb files only; the
+# whole dpkg-buildpackage output goes to stdout, which is the action's log.
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
 suffix=+xsc1 jobs=${XBUILD_CPUS:-1} debs=() setdirs=() setfiles=() expect=() root_tar= tc= dsc= variant= out=
@@ -42,7 +45,8 @@ out=$(realpath -m "$out"); mkdir -p "$out"
 pkgname=$(basename "$dsc" .dsc)
 t0=$(date +%s)
 rm -rf root; mkdir root
-tar -xf "$root_tar" -C root
+# Device nodes cannot be made in a user namespace; in-root.sh mounts its own /dev over them.
+tar -xf "$root_tar" -C root --exclude='./dev/*'
 mkdir -p root/build/debs root/opt
 cp -a "$tc" root/opt/xsc-toolchain
 chmod -R u+w root/opt/xsc-toolchain; chmod 0755 root/opt/xsc-toolchain/bin/*
@@ -54,7 +58,13 @@ for dir in "${setdirs[@]}"; do for f in "$dir"/*.deb; do [ -e "$f" ] && setall+=
 for f in "${setall[@]}"; do
   {
     p=$(dpkg-deb -f "$f" Package)
-    case "$installed" in *" $p "*) cp "$f" root/build/debs/; echo "build-deb.sh: from the set: $(basename "$f")" ;; esac
+    case "$installed" in
+      *" $p "*)
+        cp "$f" root/build/debs/; echo "build-deb.sh: from the set: $(basename "$f")"
+        # The XSC toolchain compiles and links against its sysroot only: a set member's headers
+        # and libraries must be there too (a Debian library never is).
+        dpkg-deb -x "$f" root/opt/xsc-toolchain/sysroot ;;
+    esac
   }
 done
 if compgen -G 'root/build/debs/*.deb' >/dev/null; then
@@ -80,19 +90,24 @@ mv "$ch.new" "$ch"
 . "$tc/flags.env"
 export DEB_BUILD_OPTIONS="nocheck noddebs parallel=$jobs" DEB_BUILD_PROFILES=nobiarch
 export DEB_CFLAGS_MAINT_APPEND="$XSC_CFLAGS" DEB_CXXFLAGS_MAINT_APPEND="$XSC_CFLAGS"
-export DEB_LDFLAGS_MAINT_APPEND="-B/opt/xsc-toolchain/lib/ $XSC_LDFLAGS"
+export DEB_LDFLAGS_MAINT_APPEND="$XSC_LDFLAGS"
 export CC=$XSC_TRIPLE-gcc CXX=$XSC_TRIPLE-g++
 export XSC_PASS_ENV="DEB_BUILD_OPTIONS DEB_BUILD_PROFILES DEB_CFLAGS_MAINT_APPEND DEB_CXXFLAGS_MAINT_APPEND DEB_LDFLAGS_MAINT_APPEND CC CXX"
+# native/ first: gcc, cc, ... are the XSC wrappers, so a build that ignores CC still compiles
+# with the variant's toolchain against the XSC sysroot.
 cat > root/build/run.sh <<'R'
 set -e
-export PATH=/opt/xsc-toolchain/bin:$PATH
+export PATH=/opt/xsc-toolchain/native:/opt/xsc-toolchain/bin:$PATH
 cd /build/src
-dpkg-buildpackage -B -uc -us > /build/build.log 2>&1 || { tail -60 /build/build.log; exit 1; }
+dpkg-buildpackage -B -uc -us
 R
-if ! "$here/in-root.sh" root bash /build/run.sh; then
-  echo "build-deb.sh: dpkg-buildpackage failed for $src $ver$suffix ($variant); log: $(pwd)/root/build/build.log" >&2
+# dpkg-buildpackage's whole output is this action's log (xbuild keeps it, failed or not).
+echo "build-deb.sh: ===== dpkg-buildpackage -B $src $ver$suffix ($variant) ====="
+if ! "$here/in-root.sh" root bash /build/run.sh 2>&1; then
+  echo "build-deb.sh: dpkg-buildpackage failed for $src $ver$suffix ($variant); its whole output is above" >&2
   exit 1
 fi
+echo "build-deb.sh: ===== dpkg-buildpackage done ====="
 made=$(for f in root/build/*.deb; do dpkg-deb -f "$f" Package; done | sort | xargs)
 if [ ${#expect[@]} -gt 0 ]; then
   want=$(printf '%s\n' "${expect[@]}" | sort | xargs)

@@ -3,13 +3,25 @@
 #
 # Usage:
 #   iso.sh --variant base|cfi-compat --kernel bzImage --initramfs initramfs.cpio.gz \
-#          [--allowlist FILE] --out OUT/xsc.iso DEB...
+#          [--allowlist FILE] --out OUT/xsc.iso [--out-audit OUT/iso.audit] DEB...
 #
 # Layout of the ISO:
 #   /boot/bzImage, /boot/initramfs.cpio.gz, /boot/grub/grub.cfg (serial console, no wait)
 #   /etc/cfi/allowlist            base only (cfi-compat never carries it)
 #   /repo/pool/*.deb, /repo/Packages(.gz), /repo/Release   apt: deb [trusted=yes] file:/…/repo ./
 #   /xsc-variant
+# Audit (after grub-mkrescue, from the ISO itself): every file is one of
+#   kernel          /boot/bzImage (the variant's KernelInfo image)
+#   root            /boot/initramfs.cpio.gz (made and audited by rootfs.sh: every ELF XSC-marked)
+#   set             /repo/pool/<deb>: exactly the .debs given (the audited package set)
+#   rule            files this script writes: /repo/Packages(.gz), /repo/Release, /xsc-variant,
+#                   /boot/grub/grub.cfg, /etc/cfi/allowlist (base)
+#   bootloader      GRUB's own boot code and data that grub-mkrescue adds (/boot/grub/**, the
+#                   El Torito image; /efi.img, /EFI/**, /System/**, /mach_kernel if the host has
+#                   grub-efi): firmware-level code from the host's grub-pc-bin that runs before the
+#                   kernel and is never exec'd by it, so it is not XSC userland; its version is
+#                   recorded in the audit
+#   anything else fails the build, listed. OUT/iso.audit lists every file with its class.
 # Byte-identical across builds and directories: every file mtime is SOURCE_DATE_EPOCH and
 # grub-mkrescue's xorriso gets fixed volume dates and a fixed volume uuid (derived from
 # SOURCE_DATE_EPOCH), so nothing of the build time or place enters the image.
@@ -17,7 +29,7 @@ set -euo pipefail
 
 die() { echo "error: $*" >&2; exit 1; }
 
-variant= kernel= initramfs= allowlist= out=
+variant= kernel= initramfs= allowlist= out= audit=
 debs=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -26,6 +38,7 @@ while [ $# -gt 0 ]; do
     --initramfs) initramfs=$2; shift 2 ;;
     --allowlist) allowlist=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --out-audit) audit=$2; shift 2 ;;
     --*) die "iso.sh: unknown option '$1'" ;;
     *) debs+=("$1"); shift ;;
   esac
@@ -88,5 +101,37 @@ if ! SOURCE_DATE_EPOCH=$sde grub-mkrescue -o "$scratch/out.iso" "$tree" -- \
   cat "$log" >&2
   die "iso.sh: grub-mkrescue failed"
 fi
+
+# --- audit: every file of the ISO, by class -------------------------------------------------
+declare -A setdebs=()
+for deb in "${debs[@]}"; do setdebs[/repo/pool/${deb##*/}]=1; done
+grub_ver=$(dpkg-query -W -f '${Package} ${Version}' grub-pc-bin 2>/dev/null || echo 'grub-pc-bin (version unknown)')
+xorriso -indev "$scratch/out.iso" -find / -type f 2>/dev/null | sed -n "s/^'\(.*\)'$/\1/p" | LC_ALL=C sort > "$scratch/files"
+[ -s "$scratch/files" ] || die "iso.sh: could not list the files of the ISO with xorriso"
+bad=() n=0
+declare -A count=()
+: > "$scratch/audit"
+while IFS= read -r f; do
+  n=$((n + 1))
+  case $f in
+    /boot/bzImage) c=kernel ;;
+    /boot/initramfs.cpio.gz) c=root ;;
+    /repo/Packages|/repo/Packages.gz|/repo/Release|/xsc-variant|/boot/grub/grub.cfg) c=rule ;;
+    /etc/cfi/allowlist) [ -n "$allowlist" ] && c=rule || c= ;;
+    /repo/pool/*) [ -n "${setdebs[$f]+x}" ] && c=set || c= ;;
+    /boot/grub/*|/efi.img|/EFI/*|/System/*|/mach_kernel) c=bootloader ;;
+    *) c= ;;
+  esac
+  if [ -z "$c" ]; then bad+=("$f"); continue; fi
+  count[$c]=$(( ${count[$c]:-0} + 1 ))
+  printf '%-10s %s\n' "$c" "$f" >> "$scratch/audit"
+done < "$scratch/files"
+[ ${#bad[@]} -eq 0 ] || die "iso.sh: the ISO holds files that are neither the kernel, the audited root, the set's .debs, this script's own files nor GRUB's boot code:
+$(printf '  %s\n' "${bad[@]}")"
+[ "${count[set]:-0}" -eq "${#setdebs[@]}" ] || die "iso.sh: the ISO's /repo/pool holds ${count[set]:-0} of the ${#setdebs[@]} .debs of the set"
+summary="[audit] $variant ISO: $n files: kernel ${count[kernel]:-0}, audited root ${count[root]:-0}, set .debs ${count[set]:-0}, written by iso.sh ${count[rule]:-0}, GRUB boot code ${count[bootloader]:-0} ($grub_ver, bootloader: not XSC userland)"
+echo "$summary" >> "$scratch/audit"
+echo "$summary" >&2
+if [ -n "$audit" ]; then mkdir -p "$(dirname "$audit")"; cp "$scratch/audit" "$audit"; fi
 mv "$scratch/out.iso" "$out"
 echo "[iso] $variant: $(stat -c %s "$out") bytes, sha256 $(sha256sum "$out" | cut -c1-16)" >&2

@@ -1,77 +1,127 @@
 #!/bin/bash
 # Assemble an XSC toolchain directory: wrappers named by the target triple around the
-# build root's pinned gcc 12 / binutils 2.40, and (cfi-compat) glibc startup objects
-# rebuilt with CET.
+# build root's pinned gcc 12 / binutils 2.40, the XSC ABI note, and (final stage) the XSC
+# glibc sysroot.
 #
-#   make-toolchain.sh ARCH VARIANT OUTDIR [STARTFILES_DIR]
+#   make-toolchain.sh ARCH VARIANT OUTDIR [SYSROOT]
+#
+#   without SYSROOT  the bootstrap stage, which builds glibc itself: the variant's compile flags
+#                    and the ABI note, no sysroot and no link gate (glibc's configure links test
+#                    programs against the root's Debian start files, which have no CET marks)
+#   with SYSROOT     the final stage every package uses: gcc --sysroot=<OUTDIR>/sysroot (the XSC
+#                    glibc and kernel headers; nothing of the root's Debian libc is reachable), and
+#                    for cfi-compat the link gate (-z cet-report=error)
 #
 # OUTDIR gets:
 #   bin/<arch>-xsc-linux-gnu-{gcc,cc,g++,c++,cpp,ld,as,ar,ranlib,nm,strip,objcopy,objdump,readelf}
-#   lib/            cfi-compat: crt1.o Scrt1.o rcrt1.o crti.o crtn.o libc_nonshared.a and a
-#                   libc.so linker script naming that libc_nonshared.a (gcc -B<lib> finds them)
-#   flags.env       CFLAGS/LDFLAGS of the variant, sourced by build scripts
-# The wrappers locate lib/ relative to themselves, so the directory works wherever it is
-# copied (inside a build root at /opt/xsc-toolchain, or under xbuild-out/ on the host).
+#   lib/xsc-abi-note.o  the XSC ABI note (section .note.xsc-abi, type SHT_NOTE, so the linker
+#                       puts it in a PT_NOTE segment): owner "XSC", type NT_XSC_ABI = 1, a 4-byte
+#                       descriptor = ABI version 1. Compiled with the variant's flags, so it carries
+#                       the same CET marks as every other input.
+#   lib/xsc-abi.specs   gcc specs: `*link: + %{!r:<the note>}`, so gcc adds the note to every link
+#                       it drives (executables, shared objects, static, -nostdlib, -nostartfiles:
+#                       glibc's own ld.so and libc.so.6 included) and never to -c/-S/-E or -r.
+#   native/             gcc, cc, g++, c++, <gnu>-gcc, <gnu>-g++ -> the wrappers (first in a package
+#                       build's PATH)
+#   sysroot/            final stage: copy of SYSROOT
+#   gcc-lib/<gnu>/12/   final stage: links to gcc's own files, GCC_EXEC_PREFIX of the wrappers (so
+#                       that no path outside the sysroot holds a libc; see below)
+#   flags.env           CFLAGS/LDFLAGS of the variant, sourced by build scripts
+# The wrappers locate lib/ and sysroot/ relative to themselves, so the directory works wherever
+# it is copied (inside a build root at /opt/xsc-toolchain, or under xbuild-out/ on the host).
 set -euo pipefail
-arch=$1 variant=$2 out=$3 startfiles=${4:-}
+arch=$1 variant=$2 out=$3 sysroot=${4:-}
 triple=$arch-xsc-linux-gnu
 case "$arch/$variant" in
-  x86_64/base)       cflags="" ; ldflags="" ;;
-  x86_64/cfi-compat) cflags="-fcf-protection=full" ; ldflags="-Wl,-z,cet-report=error" ;;
-  aarch64/base)      cflags="" ; ldflags="" ;;
-  aarch64/cfi-compat) cflags="-mbranch-protection=standard" ; ldflags="-Wl,-z,force-bti -Wl,--fatal-warnings" ;;
+  x86_64/base)       cflags="" ; ldflags="" ; ld_gate="" ;;
+  x86_64/cfi-compat) cflags="-fcf-protection=full" ; ldflags="-Wl,-z,cet-report=error" ; ld_gate="-z cet-report=error" ;;
+  aarch64/base)      cflags="" ; ldflags="" ; ld_gate="" ;;
+  aarch64/cfi-compat) cflags="-mbranch-protection=standard" ; ldflags="-Wl,-z,force-bti -Wl,--fatal-warnings" ; ld_gate="-z force-bti --fatal-warnings" ;;
   *) echo "make-toolchain.sh: unknown arch/variant $arch/$variant" >&2; exit 2 ;;
 esac
-if [ "$variant" = cfi-compat ] && [ -z "$startfiles" ]; then
-  echo "make-toolchain.sh: the cfi-compat toolchain needs the CET startfiles directory" >&2; exit 2
-fi
+stage=final
+if [ -z "$sysroot" ]; then stage=bootstrap ldflags="" ld_gate=""; fi
 gnu=$arch-linux-gnu
 rm -rf "$out"; mkdir -p "$out/bin" "$out/lib"
-if [ -n "$startfiles" ]; then
-  for f in crt1.o Scrt1.o rcrt1.o crti.o crtn.o gcrt1.o grcrt1.o libc_nonshared.a GLIBC_VERSION; do
-    [ -f "$startfiles/$f" ] && cp "$startfiles/$f" "$out/lib/$f"
-  done
-  mv "$out/lib/libc_nonshared.a" "$out/lib/libxsc_c_nonshared.a"
-  # Same as Debian's /usr/lib/<gnu>/libc.so except libc_nonshared comes from lib/ (found
-  # through gcc's -B directory, which gcc also passes to ld as -L).
-  ld_so=/lib64/ld-linux-x86-64.so.2
-  [ "$arch" = aarch64 ] && ld_so=/lib/ld-linux-aarch64.so.1
-  cat > "$out/lib/libc.so" <<LDS
-/* GNU ld script: XSC $variant libc, CET-built libc_nonshared */
-OUTPUT_FORMAT($( [ "$arch" = x86_64 ] && echo elf64-x86-64 || echo elf64-littleaarch64 ))
-GROUP ( /lib/$gnu/libc.so.6 libxsc_c_nonshared.a AS_NEEDED ( $ld_so ) )
-LDS
+
+# The ABI note. STAND-IN for the XSC ring-buffer syscall ABI (the user's kernel and glibc
+# patches): the XSC kernel (CONFIG_XSC_ABI_ENFORCE) and the XSC ld.so refuse ELF files without it.
+cat > "$out/lib/xsc-abi-note.c" <<'C'
+/* The XSC ABI note, linked into every executable and shared object by the XSC toolchain. */
+__asm__ (
+  "\t.section .note.xsc-abi,\"a\",@note\n"
+  "\t.p2align 2\n"
+  "\t.long 4\n"            /* n_namesz: "XSC\0" */
+  "\t.long 4\n"            /* n_descsz */
+  "\t.long 1\n"            /* n_type: NT_XSC_ABI */
+  "\t.asciz \"XSC\"\n"
+  "\t.long 1\n"            /* XSC ABI version */
+  "\t.previous\n");
+C
+"$gnu-gcc-12" $cflags -c -o "$out/lib/xsc-abi-note.o" "$out/lib/xsc-abi-note.c"
+rm "$out/lib/xsc-abi-note.c"
+printf '*link:\n+ %%{!r:%%:find-file(xsc-abi-note.o)}\n\n' > "$out/lib/xsc-abi.specs"
+
+sysroot_arg= exec_prefix=
+if [ -n "$sysroot" ]; then
+  [ -f "$sysroot/usr/include/stdio.h" ] && [ -e "$sysroot/usr/lib/$gnu/libc.so" ] \
+    || { echo "make-toolchain.sh: $sysroot is not an XSC glibc sysroot (no usr/include/stdio.h, usr/lib/$gnu/libc.so)" >&2; exit 2; }
+  cp -a "$sysroot" "$out/sysroot"
+  sysroot_arg='--sysroot="$tc/sysroot"'
+  # A native gcc also searches paths relative to its own directory that --sysroot does not move
+  # (/usr/lib/gcc/<gnu>/12/../../../<gnu>/ = the root's Debian libc: its start files, libc.so,
+  # every -dev library). GCC_EXEC_PREFIX pointing at gcc-lib/, a real directory of links to
+  # gcc's own files, makes those relative paths land inside this toolchain, where nothing is:
+  # the sysroot is then the only place libraries and start files come from.
+  gcclib=/usr/lib/gcc/$gnu/12
+  [ -d "$gcclib" ] || { echo "make-toolchain.sh: $gcclib (gcc 12) not found" >&2; exit 2; }
+  mkdir -p "$out/gcc-lib/$gnu/12"
+  for f in "$gcclib"/*; do ln -s "$f" "$out/gcc-lib/$gnu/12/${f##*/}"; done
+  # gcc's libgcc_s.so names libgcc_s.so.1 (Debian's libgcc-s1: gcc's run time, part of the
+  # compiler, not of glibc). Linked --as-needed, so C programs do not depend on it; one that does
+  # fails the image's closure check, as no XSC libgcc-s1 is built yet.
+  ln -s "/lib/$gnu/libgcc_s.so.1" "$out/gcc-lib/$gnu/12/libgcc_s.so.1"
+  exec_prefix='GCC_EXEC_PREFIX="$tc/gcc-lib/" '
 fi
 compile_wrapper() { # name real-tool
   cat > "$out/bin/$triple-$1" <<W
 #!/bin/sh
-# XSC $arch-$variant: $2 with the variant's flags (generated by make-toolchain.sh)
-lib=\$(dirname "\$(readlink -f "\$0")")/../lib
-exec $2 -B"\$lib/" $cflags "\$@" $ldflags
+# XSC $arch-$variant ($stage): $2 with the variant's flags and the XSC ABI note (make-toolchain.sh)
+tc=\$(dirname "\$(readlink -f "\$0")")/..
+${exec_prefix:+export }${exec_prefix}
+exec $2 -B"\$tc/lib/" -specs="\$tc/lib/xsc-abi.specs" $sysroot_arg $cflags "\$@" $ldflags
 W
 }
-compile_wrapper gcc "$gnu-gcc-12"
-compile_wrapper cc "$gnu-gcc-12"
-compile_wrapper g++ "$gnu-g++-12"
-compile_wrapper c++ "$gnu-g++-12"
+# Absolute paths: native/ below puts gcc, cc, ... first in PATH, pointing at these wrappers.
+compile_wrapper gcc "/usr/bin/$gnu-gcc-12"
+compile_wrapper cc "/usr/bin/$gnu-gcc-12"
+compile_wrapper g++ "/usr/bin/$gnu-g++-12"
+compile_wrapper c++ "/usr/bin/$gnu-g++-12"
 cat > "$out/bin/$triple-cpp" <<W
 #!/bin/sh
-exec $gnu-cpp-12 "\$@"
+tc=\$(dirname "\$(readlink -f "\$0")")/..
+${exec_prefix:+export }${exec_prefix}
+exec /usr/bin/$gnu-cpp-12 $sysroot_arg "\$@"
 W
-ld_extra=""
-[ "$arch/$variant" = x86_64/cfi-compat ] && ld_extra="-z cet-report=error"
-[ "$arch/$variant" = aarch64/cfi-compat ] && ld_extra="-z force-bti --fatal-warnings"
 cat > "$out/bin/$triple-ld" <<W
 #!/bin/sh
-exec $gnu-ld "\$@" $ld_extra
+tc=\$(dirname "\$(readlink -f "\$0")")/..
+exec /usr/bin/$gnu-ld ${sysroot:+--sysroot="\$tc/sysroot"} "\$@" $ld_gate
 W
 for t in as ar ranlib nm strip objcopy objdump readelf; do
-  printf '#!/bin/sh\nexec %s-%s "$@"\n' "$gnu" "$t" > "$out/bin/$triple-$t"
+  printf '#!/bin/sh\nexec /usr/bin/%s-%s "$@"\n' "$gnu" "$t" > "$out/bin/$triple-$t"
 done
 chmod 0755 "$out"/bin/*
+# native/: the names a build may call the compiler by without honouring CC (busybox's Makefile
+# runs $(CROSS_COMPILE)gcc, for one), all pointing at the XSC wrappers. A package build puts this
+# directory first in PATH, so the only C compiler in the build root is the variant's.
+mkdir -p "$out/native"
+for n in gcc cc "$gnu-gcc"; do ln -s "../bin/$triple-gcc" "$out/native/$n"; done
+for n in g++ c++ "$gnu-g++"; do ln -s "../bin/$triple-g++" "$out/native/$n"; done
 cat > "$out/flags.env" <<E
 XSC_TRIPLE=$triple
 XSC_VARIANT=$variant
+XSC_STAGE=$stage
 XSC_CFLAGS='$cflags'
 XSC_LDFLAGS='$ldflags'
 E

@@ -1,0 +1,100 @@
+#!/bin/bash
+# Configure and make the XSC glibc inside a build root (build-glibc.sh prepares it; glibc-install.sh
+# installs the result).
+#
+#   glibc-make.sh --work /build/glibc --toolchain TCDIR --variant base|cfi-compat \
+#                 --pkgversion "XSC GLIBC <version> <variant>" [--kernel-headers /usr/include]
+#
+# WORK holds src/ (Debian's source with Debian's and the XSC series applied, kept in sync by
+# content by build-glibc.sh) and obj/ (make's tree, kept between runs: configure runs only when
+# obj/ is new, so a patch edit recompiles what it changes and relinks). This script is what the
+# kept tree depends on (build-glibc.sh's marker names its digest); installing is glibc-install.sh.
+# Exit status: 0 built; 10 make failed on an ordinary build error (obj/ is consistent: make
+# deletes half-written targets); anything else: the tree's state is unknown.
+# configure: upstream, with the bootstrap toolchain's gcc (TCDIR/bin/<triple>-gcc: the variant's
+# flags and the XSC ABI note on every link), Debian's directory layout (slibdir /lib/<multiarch>,
+# libdir /usr/lib/<multiarch>, rtlddir /lib64), --with-pkgversion; cfi-compat adds --enable-cet.
+# Whole logs go to stdout (configure, make -s).
+set -euo pipefail
+work= tc= variant= pkgversion= kheaders=/usr/include
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --work) work=$2; shift 2 ;;
+    --toolchain) tc=$2; shift 2 ;;
+    --variant) variant=$2; shift 2 ;;
+    --pkgversion) pkgversion=$2; shift 2 ;;
+    --kernel-headers) kheaders=$2; shift 2 ;;
+    *) echo "glibc-make.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+for v in work tc variant pkgversion; do [ -n "${!v}" ] || { echo "glibc-make.sh: --$v is required" >&2; exit 2; }; done
+case $variant in base|cfi-compat) ;; *) echo "glibc-make.sh: --variant must be base or cfi-compat" >&2; exit 2 ;; esac
+jobs=${XBUILD_CPUS:-2}
+multiarch=x86_64-linux-gnu triple=x86_64-xsc-linux-gnu
+cc=$tc/bin/$triple-gcc
+[ -x "$cc" ] || { echo "glibc-make.sh: $cc is not an XSC toolchain's gcc" >&2; exit 2; }
+[ -f "$work/src/configure" ] || { echo "glibc-make.sh: $work/src is not a glibc source tree" >&2; exit 2; }
+step() { echo "[glibc] $(date +%T) $*"; }
+src=$work/src obj=$work/obj
+t0=$(date +%s)
+if [ ! -f "$obj/config.make" ]; then
+  rm -rf "$obj" "$work/kheaders"
+  # Kernel headers only (as Debian's debian/include): glibc's own headers come from its tree.
+  mkdir -p "$work/kheaders"
+  for h in linux asm-generic; do ln -s "$kheaders/$h" "$work/kheaders/$h"; done
+  ln -s "$kheaders/$multiarch/asm" "$work/kheaders/asm"
+  mkdir -p "$obj"; cd "$obj"
+  cat > configparms <<C
+CFLAGS = -pipe -O2 -ffile-prefix-map=$work=/usr/src/glibc
+ASFLAGS = -pipe -O2
+BUILD_CC = gcc
+LDFLAGS =
+BASH := /bin/bash
+KSH := /bin/bash
+SHELL := /bin/bash
+LIBGD = no
+bindir = /usr/bin
+datadir = /usr/share
+complocaledir = /usr/lib/locale
+sysconfdir = /etc
+libexecdir = /usr/lib
+rootsbindir = /sbin
+includedir = /usr/include
+docdir = /usr/share/doc
+mandir = /usr/share/man
+sbindir = /usr/sbin
+vardbdir = /var/lib/misc
+libdir = /usr/lib/$multiarch
+slibdir = /lib/$multiarch
+rtlddir = /lib64
+C
+  cet=
+  [ "$variant" = cfi-compat ] && cet=--enable-cet
+  step "configure ($pkgversion${cet:+, $cet})"
+  CC=$cc CXX=: AUTOCONF=false MAKEINFO=: "$src/configure" \
+    --host=$multiarch --build=$multiarch --prefix=/usr \
+    --without-selinux --disable-crypt --enable-stackguard-randomization \
+    --enable-stack-protector=strong --enable-multi-arch $cet \
+    --with-headers="$work/kheaders" --enable-kernel=3.2 --disable-werror \
+    --with-pkgversion="$pkgversion" --with-bugurl="https://xsc.invalid/bugs" \
+    || { echo "glibc-make.sh: configure failed (config.log follows)" >&2; tail -40 config.log >&2; rm -f config.make; exit 1; }
+  if [ "$variant" = cfi-compat ]; then
+    grep -q '^enable-cet = yes' config.make || { echo "glibc-make.sh: configure did not enable CET" >&2; rm -f config.make; exit 1; }
+  fi
+else
+  step "reusing the configured tree (an incremental make)"
+fi
+cd "$obj"
+t1=$(date +%s)
+step "make -j$jobs"
+set +e
+make -s -j"$jobs"
+rc=$?
+set -e
+if [ $rc -ne 0 ]; then
+  echo "glibc-make.sh: make failed (exit $rc)" >&2
+  [ $rc -le 2 ] && exit 10
+  exit $rc
+fi
+t2=$(date +%s)
+step "configure $((t1 - t0)) s, make $((t2 - t1)) s"
