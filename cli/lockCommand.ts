@@ -6,8 +6,8 @@
  *   ensure   check, and update when a pin is missing (what scripts/setup.sh runs on a new machine)
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { AptArchive, AptError, machineDebianSources } from '../lock/aptArchive.js';
 import { checkLock, describeStale, type CheckResult } from '../lock/check.js';
 import { DEFAULT_CONFIG, readLockConfig, LockConfigError, type LockConfig } from '../lock/lockConfig.js';
@@ -15,6 +15,7 @@ import { isUniverseConfig, readUniverseConfig, type UniverseConfig } from '../lo
 import { movedPins, readLock, writeLock, type DebianLock } from '../lock/lockFile.js';
 import { resolveLock } from '../lock/resolve.js';
 import { resolveUniverse } from '../lock/universe.js';
+import { bootstrapJson, breakCycles } from '../lock/bootstrap.js';
 import { ServedCheck } from '../lock/served.js';
 import { UsageError } from './args.js';
 import type { CommandContext } from './main.js';
@@ -87,6 +88,14 @@ async function update(root: string, config: LockConfig | UniverseConfig, archive
     const u = await resolveUniverse({ archive, served, config, log });
     lock = u.lock;
     log(`phases: ${Object.entries(u.counts.phasesMs).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}`);
+    // The bootstrap: the source graph's cycles and the edges broken, one a line (lock/bootstrap.ts).
+    const boot = breakCycles(lock.universe!);
+    const bootPath = join(dirname(config.lockPath), 'bootstrap.json');
+    writeFileSync(`${bootPath}.tmp`, bootstrapJson(boot));
+    renameSync(`${bootPath}.tmp`, bootPath);
+    const c = boot.counts;
+    log(`bootstrap: ${c.sources} sources, ${c.edges} edges, ${c.cyclicComponents} cycles (the biggest ${c.biggestComponent} sources); `
+      + `broken: ${c.brokenProfile} by a build profile, ${c.brokenTwice} built twice, ${c.brokenSelf} self (${relative(root, bootPath)})`);
   } else lock = await resolveLock({ archive, served, config, log });
   writeLock(config.lockPath, lock);
   const rel = relative(root, config.lockPath);
