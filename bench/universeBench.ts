@@ -28,6 +28,7 @@ import { PLATFORM } from '../engine/build.js';
 import { Executor } from '../engine/executor.js';
 import { ProcessRunner } from '../engine/runner.js';
 import type { OutputEntry } from '../cache/actionCache.js';
+import { canonicalTreeJson } from '../cache/tree.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -73,7 +74,10 @@ async function fillCache(ws: string, cache: string): Promise<number> {
     for (const id of topo(graph, ids)) {
       const action = graph.actions.get(id)!;
       const key = computeActionKey(executor.keyInputs(action));
-      const outputs: OutputEntry[] = action.outputs.map((o) => ({ path: o.path, kind: 'file', digest: s.blobs.putBytes(`stand-in for ${o.path}\n`), executable: false }));
+      // A directory output is a Tree of one stand-in file.
+      const outputs: OutputEntry[] = action.outputs.map((o) => (o.kind === 'dir'
+        ? { path: o.path, kind: 'dir', digest: s.blobs.putBytes(canonicalTreeJson({ entries: [{ path: 'stand-in', kind: 'file', digest: s.blobs.putBytes(`stand-in for ${o.path}\n`), executable: false }] })), executable: false }
+        : { path: o.path, kind: 'file', digest: s.blobs.putBytes(`stand-in for ${o.path}\n`), executable: false }));
       for (const o of outputs) executor.produced.set(o.path, o);
       rows.push({ key: key as never, result: { outputs, exitCode: 0, durationMs: 1 } as never });
     }
