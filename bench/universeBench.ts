@@ -11,7 +11,7 @@
  *              no-op builds are timed (median). No action may run in either.
  *   forecast   the `--dry-run --forecast-cores N` table's xbuild / lower-bound ratio (target <= 1.05).
  *
- *   node dist/bench/universeBench.js [--target //packages/universe:universe-cfi-compat] [--runs 3] [--cores 80]
+ *   node dist/bench/universeBench.js [--target //packages/universe/cfi-compat:universe] [--runs 3] [--cores 80]
  *
  * Works on a copy of the workspace (packages/, toolchains/, kernel/, iso/, rules of the root) in
  * $TMPDIR so the checkout's xbuild-out and .xbuild stay untouched.
@@ -34,7 +34,7 @@ function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : def;
 }
-const TARGET = arg('target', '//packages/universe:universe-cfi-compat');
+const TARGET = arg('target', '//packages/universe/cfi-compat:universe');
 const RUNS = Number(arg('runs', '3'));
 const CORES = arg('cores', '80');
 /** Keep the workspace and the filled cache (for profiling the no-op). */

@@ -73,6 +73,9 @@ describe('the universe: lock, bootstrap, plan and forecast', () => {
       'packages/universe/lock.config.json': CONFIG,
       'packages/universe/BUILD.ts': repoFile('packages/universe/BUILD.ts'),
       'packages/universe/universeGraph.ts': repoFile('packages/universe/universeGraph.ts'),
+      'packages/universe/universeTargets.ts': repoFile('packages/universe/universeTargets.ts'),
+      'packages/universe/base/BUILD.ts': repoFile('packages/universe/base/BUILD.ts'),
+      'packages/universe/cfi-compat/BUILD.ts': repoFile('packages/universe/cfi-compat/BUILD.ts'),
       'toolchains/BUILD.ts': TOOLCHAINS_BUILD,
     });
   }, 120_000);
@@ -103,21 +106,21 @@ describe('the universe: lock, bootstrap, plan and forecast', () => {
   }, 300_000);
 
   it('plans stage and full builds; query says why a package is there and what a change rebuilds', async () => {
-    const path = await ws.run(['query', 'somepath(//packages/universe:app-cfi-compat, //packages/universe:libd-stage-cfi-compat)']);
+    const path = await ws.run(['query', 'somepath(//packages/universe/cfi-compat:app, //packages/universe/cfi-compat:libd-stage)']);
     expect(path.code, path.stderr).toBe(0);
     // app installs libc's full build, built against libd's stage build (libd first without libc).
     expect(path.stdout.trim().split('\n').sort()).toEqual([
-      '//packages/universe:app-cfi-compat', '//packages/universe:libc-cfi-compat', '//packages/universe:libd-stage-cfi-compat',
+      '//packages/universe/cfi-compat:app', '//packages/universe/cfi-compat:libc', '//packages/universe/cfi-compat:libd-stage',
     ]);
-    const rdeps = await ws.run(['query', 'rdeps(//packages/universe:all, //packages/universe:liba-stage-cfi-compat, 1)']);
+    const rdeps = await ws.run(['query', 'rdeps(//packages/universe/..., //packages/universe/cfi-compat:liba-stage, 1)']);
     expect(rdeps.code, rdeps.stderr).toBe(0);
-    expect(rdeps.stdout.trim().split('\n').sort()).toEqual(['//packages/universe:liba-stage-cfi-compat', '//packages/universe:libb-cfi-compat']);
+    expect(rdeps.stdout.trim().split('\n').sort()).toEqual(['//packages/universe/cfi-compat:liba-stage', '//packages/universe/cfi-compat:libb']);
   }, 300_000);
 
   it('the dry run forecasts at N cores against the lower bound and the four-stage master builder', async () => {
-    const r = await ws.run(['build', '//packages/universe:universe-cfi-compat', '--dry-run', '--forecast-cores', '80']);
+    const r = await ws.run(['build', '//packages/universe/cfi-compat:universe', '--dry-run', '--forecast-cores', '80']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/RUN {4}DebBuild \/\/packages\/universe:liba-stage-cfi-compat/);
+    expect(r.stdout).toMatch(/RUN {4}DebBuild \/\/packages\/universe\/cfi-compat:liba-stage/);
     // 8 package builds: six sources, liba's and libd's stage builds.
     expect(r.stdout).toMatch(/Durations: 0 recorded by earlier runs, \d+ estimated/);
     expect(r.stdout).toMatch(/lower bound max\(critical path, work\/80\) +\d+h\d\d +1\.000x/);
@@ -129,7 +132,7 @@ describe('the universe: lock, bootstrap, plan and forecast', () => {
   it('a broken edge taken out of bootstrap.json makes analysis fail, naming the cycle edge by edge', async () => {
     const boot = JSON.parse(ws.read('packages/universe/bootstrap.json'));
     ws.write({ 'packages/universe/bootstrap.json': JSON.stringify({ ...boot, broken: boot.broken.filter((b: { from: string }) => b.from !== 'libd') }) });
-    const r = await ws.run(['build', '//packages/universe:universe-cfi-compat', '--dry-run']);
+    const r = await ws.run(['build', '//packages/universe/cfi-compat:universe', '--dry-run']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('the universe\'s build graph has a cycle of 2 edges');
     expect(r.stderr).toContain('libc needs libd (installs libd-dev, libd1)');
