@@ -99,7 +99,23 @@ async function forecastTable(graph: ActionGraph, items: ReadonlyMap<string, Work
     + row(`lower bound max(critical path, work/${cores})`, lb)
     + row(`xbuild's scheduler at -j${cores}`, sim.makespan)
     + row(`old master builder: 4 stages, barriers (1, 20, 40, ${cores} jobs)`, master)
-    + `  master builder's stages (actions): ${stageCounts.join(', ')}; package-build depth cuts at ${cut1} and ${cut2}\n`;
+    + `  master builder's stages (actions): ${stageCounts.join(', ')}; package-build depth cuts at ${cut1} and ${cut2}\n`
+    + criticalChain(graph, items);
+}
+
+/** The critical path: how many actions, and the longest of them (what bounds the forecast). */
+function criticalChain(graph: ActionGraph, items: ReadonlyMap<string, WorkItem>): string {
+  const prio = criticalPathPriorities(items);
+  const dependents = new Map<string, string[]>();
+  for (const it of items.values()) for (const d of it.deps) (dependents.get(d) ?? dependents.set(d, []).get(d)!).push(it.id);
+  let at = [...prio.entries()].reduce((a, b) => (b[1] > a[1] ? b : a), ['', -1])[0];
+  const chain: string[] = [];
+  while (at) {
+    chain.push(at);
+    at = (dependents.get(at) ?? []).reduce((a, b) => (!a || prio.get(b)! > prio.get(a)! ? b : a), '');
+  }
+  const longest = [...chain].sort((a, b) => items.get(b)!.estimateMs - items.get(a)!.estimateMs).slice(0, 5);
+  return `  critical path: ${chain.length} actions; the longest on it: ${longest.map((id) => `${graph.actions.get(id as never)!.label} ${hm(items.get(id)!.estimateMs)}`).join(', ')}\n`;
 }
 
 export function topo(graph: ActionGraph, ids: ReadonlySet<ActionId>): ActionId[] {

@@ -127,6 +127,8 @@ describe('the universe: lock, bootstrap, plan and forecast', () => {
     expect(r.stdout).toMatch(/xbuild's scheduler at -j80 +\d+h\d\d +1\.0\d\dx/);
     expect(r.stdout).toMatch(/old master builder: 4 stages, barriers \(1, 20, 40, 80 jobs\) +\d+h\d\d +\d\.\d{3}x/);
     expect((r.stdout.match(/^RUN {4}DebBuild /gm) ?? []).length).toBe(8);
+    // What bounds it: the chain, with its longest actions (package builds: a minute each, estimated from source size).
+    expect(r.stdout).toMatch(/critical path: \d+ actions; the longest on it: \/\/packages\/universe\/cfi-compat:\S+ 0h01/);
   }, 300_000);
 
   it('a broken edge taken out of bootstrap.json makes analysis fail, naming the cycle edge by edge', async () => {
