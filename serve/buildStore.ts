@@ -10,7 +10,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUILD_ID_PATTERN, BUILDS_DIR, EVENTS_FILE, LATEST_FILE } from '../engine/buildStream.js';
-import { isProcessAlive } from '../cache/processAlive.js';
+import { isAlive, isProcessAlive, parseIdentity } from '../cache/processAlive.js';
 import { BuildState, compareBuilds, type Comparison } from './buildState.js';
 
 export interface BuildListEntry {
@@ -76,7 +76,9 @@ export class BuildStore {
     const pid = Number(BUILD_ID_PATTERN.exec(id)?.[1]);
     if (!pid || !isProcessAlive(pid)) return false;
     try {
-      return Number(readFileSync(join(this.stateDir, 'lock'), 'utf8').trim()) === pid && id === this.latestId();
+      // The lock names its holder as `<pid>` or `<pid>@<boot>:<start ticks>` (cache/processAlive.ts).
+      const holder = parseIdentity(readFileSync(join(this.stateDir, 'lock'), 'utf8').trim());
+      return holder?.pid === pid && isAlive(holder) && id === this.latestId();
     } catch {
       return false;
     }

@@ -63,12 +63,18 @@ true
     expect((await execa('node', [XBUILD, 'key', 'generate', '--name', 'k1', '-o', file])).exitCode).toBe(0);
     const secret = readFileSync(file, 'utf8').trim().split(':')[1];
     // A server that refuses connections: the build degrades to local and still signs nothing out.
-    const r = await ws.build('//p:spy', '--remote-cache=http://127.0.0.1:9/c', `--sign-with=${file}`);
-    expect(r.code, r.stderr).toBe(0);
-    const seen = ws.read('xbuild-out/p/spy.txt');
-    expect(seen).toContain('PATH=');
-    expect(seen).toContain('--sign-with='); // xbuild's own argv was seen: the path, not the key
-    expect(seen).not.toContain(secret);
-    expect(seen).not.toContain(secret.slice(0, 32));
+    // Without the sandbox the spy reaches xbuild's own process (its argv holds the key's path,
+    // never the key); in the sandbox (its own PID namespace) no process of the host is visible.
+    for (const sandbox of ['none', 'default'] as const) {
+      ws.write({ 'p/spy.sh': ws.read('p/spy.sh') + `# ${sandbox}\n` });
+      const r = await ws.run(['build', '//p:spy', '--remote-cache=http://127.0.0.1:9/c', `--sign-with=${file}`], sandbox === 'none' ? { XBUILD_SANDBOX: 'none' } : {});
+      expect(r.code, r.stderr).toBe(0);
+      const seen = ws.read('xbuild-out/p/spy.txt');
+      expect(seen).toContain('PATH=');
+      if (sandbox === 'none') expect(seen).toContain('--sign-with='); // xbuild's own argv was seen: the path, not the key
+      else expect(seen).not.toContain('--sign-with='); // xbuild's process is outside the action's PID namespace
+      expect(seen).not.toContain(secret);
+      expect(seen).not.toContain(secret.slice(0, 32));
+    }
   });
 });

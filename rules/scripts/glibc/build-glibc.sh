@@ -98,7 +98,8 @@ log "source tree ready in $(( $(date +%s) - t0 )) s"
 
 # --- 3. the build root ----------------------------------------------------------------------
 rm -rf "$rootdir"; mkdir "$rootdir"
-tar -xf "$root_tar" -C "$rootdir"
+# Device nodes cannot be made in a user namespace; in-root.sh mounts its own /dev over them.
+tar -xf "$root_tar" -C "$rootdir" --exclude='./dev/*'
 mkdir -p "$rootdir/build/debs" "$rootdir/opt"
 for d in "${debs[@]}"; do cp "$d" "$rootdir/build/debs/"; done
 if compgen -G "$rootdir/build/debs/*.deb" >/dev/null; then
