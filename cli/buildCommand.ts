@@ -47,7 +47,7 @@ export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild
     if (stream) stream.graph = analysis.graph;
     emit({ type: 'analysis_finished', targets: analysis.graph.targets.size, actions: analysis.graph.actions.size, fromCache: analysis.fromCache, ms: analysis.ms });
     if (ctx.flags['dry-run']) {
-      return (await import('./dryRun.js')).dryRun(session, analysis.graph, analysis.labels, jobs);
+      return await (await import('./dryRun.js')).dryRun(session, analysis.graph, analysis.labels, jobs, ctx.flags['forecast-cores'] as number | undefined);
     }
     clearUndeclaredOutputs(ctx, analysis.graph, emit);
     const settings = cacheSettings(ctx.root, ctx.flags);

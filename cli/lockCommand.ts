@@ -6,13 +6,16 @@
  *   ensure   check, and update when a pin is missing (what scripts/setup.sh runs on a new machine)
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { AptArchive, AptError, machineDebianSources } from '../lock/aptArchive.js';
 import { checkLock, describeStale, type CheckResult } from '../lock/check.js';
-import { readLockConfig, LockConfigError, type LockConfig } from '../lock/lockConfig.js';
+import { DEFAULT_CONFIG, readLockConfig, LockConfigError, type LockConfig } from '../lock/lockConfig.js';
+import { isUniverseConfig, readUniverseConfig, type UniverseConfig } from '../lock/universeConfig.js';
 import { movedPins, readLock, writeLock, type DebianLock } from '../lock/lockFile.js';
 import { resolveLock } from '../lock/resolve.js';
+import { resolveUniverse } from '../lock/universe.js';
+import { bootstrapJson, breakCycles } from '../lock/bootstrap.js';
 import { ServedCheck } from '../lock/served.js';
 import { UsageError } from './args.js';
 import type { CommandContext } from './main.js';
@@ -22,9 +25,10 @@ const say = (s: string) => process.stderr.write(`${s}\n`);
 export async function lockCommand(ctx: CommandContext): Promise<number> {
   const [sub, ...extra] = ctx.positional;
   if (!sub || !['update', 'check', 'ensure'].includes(sub) || extra.length) throw new UsageError('usage: xbuild lock update|check|ensure [--config packages/lock.config.json]');
-  let config: LockConfig;
+  let config: LockConfig | UniverseConfig;
+  const configRel = (ctx.flags.config as string | undefined) ?? DEFAULT_CONFIG;
   try {
-    config = readLockConfig(ctx.root, (ctx.flags.config as string | undefined) ?? undefined);
+    config = isUniverseConfig(ctx.root, configRel) ? readUniverseConfig(ctx.root, configRel) : readLockConfig(ctx.root, configRel);
   } catch (e) {
     if (e instanceof LockConfigError) {
       say(`error[lock-config] ${e.message}`);
@@ -67,7 +71,7 @@ export async function lockCommand(ctx: CommandContext): Promise<number> {
 }
 
 /** The private apt state for this machine's sources (kept in the cache dir, updated on each use). */
-async function openArchive(cacheDir: string, config: LockConfig): Promise<AptArchive> {
+async function openArchive(cacheDir: string, config: { readonly arch: string }): Promise<AptArchive> {
   const sources = machineDebianSources();
   const key = createHash('sha256').update(`${config.arch}\n${sources.text}`).digest('hex').slice(0, 16);
   const archive = new AptArchive(join(cacheDir, 'apt', key), sources.text, config.arch);
@@ -76,9 +80,23 @@ async function openArchive(cacheDir: string, config: LockConfig): Promise<AptArc
   return archive;
 }
 
-async function update(root: string, config: LockConfig, archive: AptArchive, served: ServedCheck, started: number, before?: DebianLock): Promise<number> {
+async function update(root: string, config: LockConfig | UniverseConfig, archive: AptArchive, served: ServedCheck, started: number, before?: DebianLock): Promise<number> {
   before ??= existsSync(config.lockPath) ? readLock(config.lockPath) : undefined;
-  const lock = await resolveLock({ archive, served, config, log: (m) => say(`lock update: ${m}`) });
+  const log = (m: string) => say(`lock update: ${m}`);
+  let lock: DebianLock;
+  if ('kind' in config) {
+    const u = await resolveUniverse({ archive, served, config, log });
+    lock = u.lock;
+    log(`phases: ${Object.entries(u.counts.phasesMs).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}`);
+    // The bootstrap: the source graph's cycles and the edges broken, one a line (lock/bootstrap.ts).
+    const boot = breakCycles(lock.universe!);
+    const bootPath = join(dirname(config.lockPath), 'bootstrap.json');
+    writeFileSync(`${bootPath}.tmp`, bootstrapJson(boot));
+    renameSync(`${bootPath}.tmp`, bootPath);
+    const c = boot.counts;
+    log(`bootstrap: ${c.sources} sources, ${c.edges} edges, ${c.cyclicComponents} cycles (the biggest ${c.biggestComponent} sources); `
+      + `broken: ${c.brokenProfile} by a build profile, ${c.brokenTwice} built twice, ${c.brokenSelf} self (${relative(root, bootPath)})`);
+  } else lock = await resolveLock({ archive, served, config, log });
   writeLock(config.lockPath, lock);
   const rel = relative(root, config.lockPath);
   const moved = movedPins(before, lock);

@@ -63,6 +63,7 @@ commands:
       -j, --jobs N          CPU slots to use (default: number of CPUs)
       -k, --keep-going      finish all independent work after a failure
       --dry-run             print what would run and why, run nothing
+      --forecast-cores N    with --dry-run: the forecast at N cores on a virtual clock, vs the lower bound and a 4-stage master builder
       --events FILE         write the build event stream as NDJSON
       --profile FILE        write a Chrome trace (Perfetto) with the critical path marked
       --memory MiB          never run actions whose declared memory exceeds this
@@ -115,7 +116,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     switch (command) {
       case 'build':
-        return await withWorkspace(rest, { ...COMMON, jobs: 'int', 'keep-going': 'boolean', 'dry-run': 'boolean', events: 'string', memory: 'int', 'keep-sandboxes': 'boolean', verbose: 'boolean', retries: 'int',
+        return await withWorkspace(rest, { ...COMMON, jobs: 'int', 'keep-going': 'boolean', 'dry-run': 'boolean', 'forecast-cores': 'int', events: 'string', memory: 'int', 'keep-sandboxes': 'boolean', verbose: 'boolean', retries: 'int',
           'remote-cache': 'string', 'sign-with': 'list', 'trusted-key': 'list', 'remote-upload': 'boolean', 'remote-timeout': 'string', profile: 'string' }, true, buildCommand);
       case 'query':
         return await withWorkspace(rest, { ...COMMON, output: 'string' }, false, queryCommand);

@@ -29,6 +29,8 @@ export interface Action {
   /** The command runs as root of a user namespace with a range of uids (see RunActionSpec.uidRange). */
   readonly uidRange?: boolean;
   readonly sourceDateEpoch: number;
+  /** The rule's estimate of the run time (ms) for an action never run (RunActionSpec.estimateMs); outside the key. */
+  readonly estimateMs?: number;
   /** kind 'write': the file's content and mode. */
   readonly content?: string;
   readonly executable?: boolean;

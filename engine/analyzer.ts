@@ -321,7 +321,7 @@ export class Analyzer {
           if (typeof s.env !== 'undefined' && (typeof s.env !== 'object' || s.env === null || Array.isArray(s.env))) fail('run: env must be an object of strings');
           for (const [k, v] of Object.entries(s.env ?? {})) if (typeof v !== 'string') fail(`run: env ${k} must be a string`);
           if (s.tools !== undefined && (!Array.isArray(s.tools) || s.tools.some((x) => typeof x !== 'string'))) fail('run: tools must be a list of strings');
-          for (const k of ['cpu', 'memoryMb', 'sourceDateEpoch'] as const) if (s[k] !== undefined && typeof s[k] !== 'number') fail(`run: ${k} must be a number`);
+          for (const k of ['cpu', 'memoryMb', 'sourceDateEpoch', 'estimateMs'] as const) if (s[k] !== undefined && typeof s[k] !== 'number') fail(`run: ${k} must be a number`);
           for (const k of ['mnemonic', 'progress', 'persistentDir'] as const) if (s[k] !== undefined && typeof s[k] !== 'string') fail(`run: ${k} must be a string`);
           if (s.network !== undefined && typeof s.network !== 'boolean') fail('run: network must be true or false');
           addAction({
@@ -330,6 +330,7 @@ export class Analyzer {
             tools: [...(s.tools ?? [])], cpu: Math.max(1, Math.floor(s.cpu ?? 1)), memoryMb: s.memoryMb ?? 0,
             persistentDir: s.persistentDir, network: s.network ?? false, sourceDateEpoch: s.sourceDateEpoch ?? 0,
             ...(s.uidRange ? { uidRange: true } : {}),
+            ...(s.estimateMs !== undefined ? { estimateMs: Math.max(0, s.estimateMs) } : {}),
           });
         },
         write: (name: string, content: string, o?: { executable?: boolean }) => {

@@ -62,6 +62,11 @@ export interface RunActionSpec {
    */
   readonly uidRange?: boolean;
   readonly sourceDateEpoch?: number;
+  /**
+   * How long the action is expected to take (ms) until one run records its real duration: the
+   * scheduler's order and `--dry-run`'s forecast use it. Not part of the action key.
+   */
+  readonly estimateMs?: number;
 }
 
 export interface FetchActionSpec {

@@ -74,6 +74,11 @@ export interface TargetOutcome {
 export const DEFAULT_JOBS = Math.max(1, cpus().length);
 const DEFAULT_ESTIMATE_MS = 1000;
 
+/** What the scheduler and forecasts expect an action to take: its recorded time, else the rule's estimate, else a default. */
+export function actionEstimateMs(a: Action, recorded: number | undefined): number {
+  return recorded ?? a.estimateMs ?? (a.kind === 'run' ? DEFAULT_ESTIMATE_MS * a.cpu : 10);
+}
+
 export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   const jobs = o.jobs ?? DEFAULT_JOBS;
   const files = o.labels.flatMap((l) => o.graph.targets.get(l as never)?.files ?? []);
@@ -85,7 +90,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
     const deps = [...new Set(a.inputs.filter((i) => !i.source).map((i) => o.graph.producers.get(i.path)!).filter(Boolean))];
     items.set(id, {
       id, deps, cpu: a.kind === 'run' ? a.cpu : 0, memoryMb: a.memoryMb, exclusive: a.persistentDir,
-      estimateMs: durations.get(id) ?? (a.kind === 'run' ? DEFAULT_ESTIMATE_MS * a.cpu : 10),
+      estimateMs: actionEstimateMs(a, durations.get(id)),
     });
   }
   const keysOf = new Map<ActionId, string>();

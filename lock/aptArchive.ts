@@ -42,6 +42,12 @@ export interface SourceRecord {
   readonly binaries: readonly string[];
   /** The `Package-List:` field, one line a binary (name type section priority key=value...). */
   readonly packageList: readonly string[];
+  /** The `Architecture:` field (`any`, `all`, `any all`, `amd64 arm64`...). */
+  readonly architecture: string;
+  /** Relationship fields as written (parsed by lock/debRelations.ts where needed). */
+  readonly buildDepends: string;
+  readonly buildDependsArch: string;
+  readonly buildDependsIndep: string;
   readonly origin: IndexOrigin;
 }
 
@@ -57,6 +63,13 @@ export interface BinaryRecord {
   readonly sourceVersion: string;
   readonly essential: boolean;
   readonly priority: string;
+  /** `same`, `foreign`, `allowed` or `no`: how Debian's cross builds resolve a dependency on it. */
+  readonly multiArch: string;
+  /** Relationship fields as written (parsed by lock/debRelations.ts where needed). */
+  readonly depends: string;
+  readonly preDepends: string;
+  readonly recommends: string;
+  readonly provides: string;
   readonly origin: IndexOrigin;
   /** The whole paragraph, for a dpkg status file made from it. */
   readonly paragraph: string;
@@ -88,7 +101,10 @@ function listToDeb822(text: string): string {
 }
 
 /** A failure of the archive or of apt (the environment, not the user's input). */
-export class AptError extends Error {}
+export class AptError extends Error {
+  /** apt's whole output (stdout and stderr), when apt itself failed. */
+  output?: string;
+}
 
 export class AptArchive {
   private readonly lists: string;
@@ -160,7 +176,11 @@ export class AptArchive {
     try {
       ({ stdout } = await run('apt-get', [...this.options(extra), '-s', '--no-install-recommends', ...args], { maxBuffer: 1 << 26 }));
     } catch (e) {
-      throw new AptError(`apt cannot resolve \`apt-get ${args.join(' ')}\`: ${stderrOf(e)}`);
+      const what = args.length > 12 ? `${args.slice(0, 12).join(' ')} ... (${args.length} arguments)` : args.join(' ');
+      const err = new AptError(`apt cannot resolve \`apt-get ${what}\`: ${stderrOf(e)}`);
+      const x = e as { stdout?: string; stderr?: string };
+      err.output = `${x.stdout ?? ''}\n${x.stderr ?? ''}`;
+      throw err;
     }
     const out: { name: string; version: string }[] = [];
     for (const line of stdout.split('\n')) {
@@ -231,6 +251,11 @@ export function fields(p: string): Record<string, string> {
   return out;
 }
 
+/** A folded field on one line. */
+function oneLine(v: string | undefined): string {
+  return v ? v.replace(/\n/g, ' ') : '';
+}
+
 function parseSource(p: string, origin: IndexOrigin): SourceRecord | undefined {
   const f = fields(p);
   if (!f.Package || !f.Version) return undefined;
@@ -243,6 +268,8 @@ function parseSource(p: string, origin: IndexOrigin): SourceRecord | undefined {
     name: f.Package, version: f.Version, directory: f.Directory ?? '', files,
     binaries: (f.Binary ?? '').split(',').map((b) => b.trim()).filter(Boolean),
     packageList: (f['Package-List'] ?? '').split('\n').map((l) => l.trim()).filter(Boolean),
+    architecture: f.Architecture ?? '', buildDepends: oneLine(f['Build-Depends']), buildDependsArch: oneLine(f['Build-Depends-Arch']),
+    buildDependsIndep: oneLine(f['Build-Depends-Indep']),
     origin,
   };
 }
@@ -254,6 +281,8 @@ function parseBinary(p: string, origin: IndexOrigin): BinaryRecord | undefined {
   return {
     name: f.Package, version: f.Version, arch: f.Architecture ?? '', filename: f.Filename, sha256: f.SHA256 ?? '',
     size: Number(f.Size ?? 0), source: m?.[1] ?? f.Package, sourceVersion: m?.[2] ?? f.Version,
-    essential: f.Essential === 'yes', priority: f.Priority ?? '', origin, paragraph: p,
+    essential: f.Essential === 'yes', priority: f.Priority ?? '', multiArch: f['Multi-Arch'] ?? 'no',
+    depends: oneLine(f.Depends), preDepends: oneLine(f['Pre-Depends']), recommends: oneLine(f.Recommends), provides: oneLine(f.Provides),
+    origin, paragraph: p,
   };
 }

@@ -70,6 +70,50 @@ export interface DebianLock {
   readonly passedOver: readonly PassedOver[];
   /** What a reader of the lock must know (e.g. a security fix not available as source). */
   readonly warnings: readonly string[];
+  /** Only in a universe lock (`packages/universe/universe.lock.json`): the dependency data. */
+  readonly universe?: UniverseSection;
+}
+
+/**
+ * The universe's dependency data, written by lock/universe.ts and read by rules/universeGraph.ts
+ * (through the BUILD file): what was selected, and for every source which XSC-built binaries its
+ * build installs. Build-machine tools are in `buildRoot` (they are not part of this graph).
+ */
+export interface UniverseSection {
+  readonly selection: {
+    readonly priorities: readonly string[];
+    readonly essential: boolean;
+    readonly tasks: readonly string[];
+    readonly recommends: boolean;
+    /** The binary packages of the image, sorted. */
+    readonly binaries: readonly string[];
+  };
+  /** Sources whose binaries the XSC toolchain makes (not built by the universe). */
+  readonly toolchainSources: readonly string[];
+  /** Binary packages taken as build-machine tools against Debian's metadata, with why. */
+  readonly buildMachine: Readonly<Record<string, string>>;
+  /** Every source of `sources`, with why it is in the universe and what its build installs. */
+  readonly sources: Readonly<Record<string, UniverseSource>>;
+  /**
+   * Every XSC binary a build installs: its source and its Depends that are XSC binaries too
+   * (a toolchain source's binaries list none: the toolchain's sysroot is complete).
+   */
+  readonly xsc: Readonly<Record<string, { readonly source: string; readonly deps: readonly string[] }>>;
+}
+
+/** One source of the universe. */
+export interface UniverseSource {
+  /** `image: <binary> (<how it was selected>)` or `xsc: <binary> for <source>` (the first reason found). */
+  readonly why: string;
+  /**
+   * The clauses of Build-Depends and Build-Depends-Arch met by an XSC binary, each as
+   * `[binary, ...profiles that drop the clause]` (e.g. `["libgnutls28-dev", "stage1"]`).
+   */
+  readonly xscBuildDeps: readonly (readonly string[])[];
+  /** arch:all binaries it builds (when the image holds one of them): the build is `-b`, or `-A` alone. */
+  readonly indep: readonly string[];
+  /** Binaries the Package-List builds only under some profiles: name -> restriction formula (`!stage1`). */
+  readonly restricted?: Readonly<Record<string, string>>;
 }
 
 export const LOCK_COMMENT = 'Written by `xbuild lock update` from the Debian archive this machine\'s apt is configured for; do not edit (see packages/README.md).';
@@ -78,10 +122,32 @@ export function readLock(path: string): DebianLock {
   return JSON.parse(readFileSync(path, 'utf8')) as DebianLock;
 }
 
-/** Writes the lock atomically (BUILD files import the JSON itself). */
+/** Writes the lock atomically (BUILD files import the JSON itself); a universe lock one entry a line. */
 export function writeLock(path: string, lock: DebianLock): void {
-  writeFileSync(`${path}.tmp`, JSON.stringify(lock, null, 2) + '\n');
+  const json = lock.universe ? compactJson(lock) : JSON.stringify(lock, null, 2) + '\n';
+  writeFileSync(`${path}.tmp`, json);
   renameSync(`${path}.tmp`, path);
+}
+
+/**
+ * JSON with one entry per line below the second level (a source, a pin, a binary), so a lock of
+ * thousands of packages stays readable and diffs line by line.
+ */
+export function compactJson(value: unknown): string {
+  // Below the second level, a list of plain values or an object with any plain value is one line.
+  const isObj = (x: unknown): boolean => x !== null && typeof x === 'object';
+  const walk = (v: unknown, depth: number, indent: string): string => {
+    if (!isObj(v)) return JSON.stringify(v);
+    const inner = `${indent}  `;
+    if (Array.isArray(v)) {
+      if (v.length === 0 || (depth >= 2 && !v.some(isObj))) return JSON.stringify(v);
+      return `[\n${v.map((x) => inner + walk(x, depth + 1, inner)).join(',\n')}\n${indent}]`;
+    }
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    if (entries.length === 0 || (depth >= 2 && !entries.every(([, x]) => isObj(x) && !Array.isArray(x)))) return JSON.stringify(v);
+    return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${walk(x, depth + 1, inner)}`).join(',\n')}\n${indent}}`;
+  };
+  return `${walk(value, 0, '')}\n`;
 }
 
 /** A pin as one line: `source zlib 1:1.2.13.dfsg-1`, `deb linux-libc-dev 6.1.192-3`. */

@@ -101,24 +101,7 @@ export async function resolveLock(ctx: ResolveContext): Promise<DebianLock> {
   }
 
   // 4. Warnings: a source older than the Debian binaries it replaces.
-  const warnings: string[] = [];
-  for (const [name, rec] of chosenSources) {
-    const own = new Set(archOnlyDebs(rec, config));
-    let newest: BinaryRecord | undefined;
-    for (const list of idx.packages.values()) {
-      for (const b of list) {
-        if (b.source !== name || compareDebVersions(b.sourceVersion, rec.version) <= 0) continue;
-        const better = !newest || compareDebVersions(b.sourceVersion, newest.sourceVersion) > 0
-          || (compareDebVersions(b.sourceVersion, newest.sourceVersion) === 0 && own.has(b.name) && !own.has(newest.name));
-        if (better) newest = b;
-      }
-    }
-    if (!newest) continue;
-    const why = passedOver.find((p) => p.kind === 'source' && p.name === name && p.version === newest!.sourceVersion);
-    warnings.push(`${name}: the lock builds source ${rec.version}, but Debian's binary ${newest.name} ${newest.version} (${newest.origin.release}) `
-      + `comes from source ${newest.sourceVersion}${why ? `, which the archive does not serve (${why.why})` : ', which the lock did not take'}: `
-      + `the XSC build ${rec.version}+xsc1 sorts above Debian's without carrying its changes (e.g. a security fix)`);
-  }
+  const warnings = olderSourceWarnings(chosenSources, idx.packages, passedOver, config);
 
   const sources: Record<string, SourcePin> = {};
   for (const [name, rec] of [...chosenSources].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -148,14 +131,44 @@ export async function resolveLock(ctx: ResolveContext): Promise<DebianLock> {
   };
 }
 
-function excludedCount(m: Map<string, Set<string>>): number {
+/**
+ * A source built here whose Debian binaries come from a newer source version (a security update
+ * whose source the archive does not serve): the XSC build would sort above Debian's without
+ * carrying its changes. One warning per such source.
+ */
+export function olderSourceWarnings(chosen: ReadonlyMap<string, SourceRecord>, packages: ReadonlyMap<string, readonly BinaryRecord[]>,
+  passedOver: readonly PassedOver[], config: Pick<LockConfig, 'arch' | 'buildProfiles'>): string[] {
+  const bySource = new Map<string, BinaryRecord[]>();
+  for (const list of packages.values()) {
+    for (const b of list) if (chosen.has(b.source)) (bySource.get(b.source) ?? bySource.set(b.source, []).get(b.source)!).push(b);
+  }
+  const warnings: string[] = [];
+  for (const [name, rec] of chosen) {
+    const own = new Set(archOnlyDebs(rec, config));
+    let newest: BinaryRecord | undefined;
+    for (const b of bySource.get(name) ?? []) {
+      if (compareDebVersions(b.sourceVersion, rec.version) <= 0) continue;
+      const better = !newest || compareDebVersions(b.sourceVersion, newest.sourceVersion) > 0
+        || (compareDebVersions(b.sourceVersion, newest.sourceVersion) === 0 && own.has(b.name) && !own.has(newest.name));
+      if (better) newest = b;
+    }
+    if (!newest) continue;
+    const why = passedOver.find((p) => p.kind === 'source' && p.name === name && p.version === newest!.sourceVersion);
+    warnings.push(`${name}: the lock builds source ${rec.version}, but Debian's binary ${newest.name} ${newest.version} (${newest.origin.release}) `
+      + `comes from source ${newest.sourceVersion}${why ? `, which the archive does not serve (${why.why})` : ', which the lock did not take'}: `
+      + `the XSC build ${rec.version}+xsc1 sorts above Debian's without carrying its changes (e.g. a security fix)`);
+  }
+  return warnings;
+}
+
+export function excludedCount(m: Map<string, Set<string>>): number {
   let n = 0;
   for (const s of m.values()) n += s.size;
   return n;
 }
 
 /** mmdebstrap's `buildd` set as an apt request: Essential:yes and Priority:required of the suite, apt, build-essential. */
-function buildddRequest(packages: ReadonlyMap<string, readonly BinaryRecord[]>, config: LockConfig): string[] {
+export function buildddRequest(packages: ReadonlyMap<string, readonly BinaryRecord[]>, config: Pick<LockConfig, 'suite' | 'arch'>): string[] {
   const want = new Set<string>(['apt', 'build-essential']);
   for (const [name, recs] of packages) {
     const r = recs.find((x) => x.origin.release === config.suite && (x.arch === config.arch || x.arch === 'all'));
@@ -165,7 +178,7 @@ function buildddRequest(packages: ReadonlyMap<string, readonly BinaryRecord[]>, 
 }
 
 /** The newest version of a source whose every file is served (recording the ones passed over). */
-async function newestServedSource(ctx: ResolveContext, recs: readonly SourceRecord[], passedOver: PassedOver[]): Promise<SourceRecord | undefined> {
+export async function newestServedSource(ctx: Pick<ResolveContext, 'served'>, recs: readonly SourceRecord[], passedOver: PassedOver[]): Promise<SourceRecord | undefined> {
   const failed: PassedOver[] = [];
   for (const rec of recs) {
     const answers = await Promise.all(rec.files.map(async (f) => ({ f, s: await ctx.served.check(poolUrl(rec.origin, `${rec.directory}/${f.name}`), f.size) })));
@@ -185,7 +198,7 @@ async function newestServedSource(ctx: ResolveContext, recs: readonly SourceReco
  * The records of apt's picks, each served; a pick that is not served is added to `excluded`
  * (and to `passedOver`) so that the next round's preferences keep apt away from it.
  */
-async function servedPicks(ctx: ResolveContext, picks: readonly { name: string; version: string }[], excluded: Map<string, Set<string>>, passedOver: PassedOver[]): Promise<BinaryRecord[]> {
+export async function servedPicks(ctx: Pick<ResolveContext, 'archive' | 'served' | 'log'>, picks: readonly { name: string; version: string }[], excluded: Map<string, Set<string>>, passedOver: PassedOver[]): Promise<BinaryRecord[]> {
   const idx = await ctx.archive.index();
   const out: BinaryRecord[] = [];
   await Promise.all(picks.map(async (p) => {
@@ -209,11 +222,11 @@ async function servedPicks(ctx: ResolveContext, picks: readonly { name: string; 
   return out.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
-function debPin(r: BinaryRecord): DebPin {
+export function debPin(r: BinaryRecord): DebPin {
   return { name: r.name, version: r.version, arch: r.arch, source: r.source, archive: archiveName(r.origin), path: r.filename, sha256: r.sha256, size: r.size };
 }
 
-function dedupePassedOver(list: readonly PassedOver[]): PassedOver[] {
+export function dedupePassedOver(list: readonly PassedOver[]): PassedOver[] {
   const seen = new Map<string, PassedOver>();
   for (const p of list) seen.set(`${p.kind} ${p.name} ${p.version}`, p);
   return [...seen.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : compareDebVersions(b.version, a.version)));

@@ -56,6 +56,9 @@ export const debianPackage = defineRule({
     variant: attr.string({ values: ['base', 'cfi-compat'] as const }),
     suffix: attr.string({ default: '+xsc1' }),
     debArch: attr.string({ default: 'amd64' }),
+    onlySetPackages: attr.bool({ default: false, doc: 'Take only the setPackages .debs of setDeps as inputs (the universe lists every XSC binary a build installs; a set member\'s other .debs stay out of its key).' }),
+    profiles: attr.stringList({ default: [], doc: 'Build profiles beyond nobiarch (a bootstrap stage build: stage1, nodoc, pkg.<src>.<x>); DEB_BUILD_PROFILES.' }),
+    estimateMs: attr.int({ default: 0, doc: 'Expected build time (ms) until a run records it (the lock\'s estimate from source size); 0: the engine\'s default.' }),
     jobs: attr.int({ default: 1, doc: 'CPU slots and parallel=N; most of a Debian build is serial, so 1 lets two builds share 2 cores.' }),
   },
   impl(ctx) {
@@ -75,7 +78,9 @@ export const debianPackage = defineRule({
     const debs = a.binaries.map((p) => ctx.actions.declareFile(`${ctx.name}/${p}_${fileVersion(version)}_${a.debArch}.deb`));
     const outDir = debs[0].path.slice(0, debs[0].path.lastIndexOf('/'));
     const buildDeps = a.buildDeps.flatMap((d) => d.files);
-    const setDebs = a.setDeps.map((d) => provider<DebInfo>(d, 'DebInfo', 'setDeps'));
+    const wanted = new Set(a.setPackages);
+    const setDebs = a.setDeps.map((d) => provider<DebInfo>(d, 'DebInfo', 'setDeps')).map((s) => (a.onlySetPackages
+      ? { ...s, debs: s.debs.filter((_, i) => wanted.has(s.packages[i])) } : s));
     const script = ctx.ruleFile('scripts/debian/build-deb.sh');
     ctx.actions.run({
       mnemonic: 'DebBuild',
@@ -83,6 +88,7 @@ export const debianPackage = defineRule({
       argv: [
         '/usr/bin/bash', script, '--root', root.tarball.path, '--toolchain', tc.dir.path,
         '--dsc', dsc.path, '--variant', a.variant, '--out', outDir, '--suffix', a.suffix, '--jobs', String(a.jobs),
+        ...(a.profiles.length ? ['--profiles', a.profiles.join(',')] : []),
         ...buildDeps.flatMap((d) => ['--deb', d.path]),
         ...setDebs.flatMap((s) => s.debs.flatMap((d) => ['--set-deb', d.path])),
         ...a.binaries.flatMap((p) => ['--expect', p]),
@@ -95,6 +101,7 @@ export const debianPackage = defineRule({
       memoryMb: 2048,
       // dpkg, apt and tar chown files of the unpacked root to many owners: root of a user namespace with a uid range.
       uidRange: true,
+      ...(a.estimateMs > 0 ? { estimateMs: a.estimateMs } : {}),
     });
     const info: DebInfo = { source: a.source, version, variant: a.variant, debs, packages: a.binaries };
     return { files: debs, providers: { DebInfo: info } };

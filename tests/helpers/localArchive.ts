@@ -24,6 +24,8 @@ export interface BinarySpec {
   readonly essential?: boolean;
   readonly priority?: string;
   readonly source?: string;
+  readonly multiArch?: string;
+  readonly recommends?: string;
 }
 
 export interface SourceSpec {
@@ -56,6 +58,7 @@ export class LocalArchive {
     writeFileSync(join(work, 'DEBIAN', 'control'), [
       `Package: ${b.name}`, `Version: ${b.version}`, `Architecture: ${arch}`, 'Maintainer: Test <test@example.invalid>',
       ...(b.source ? [`Source: ${b.source}`] : []), ...(b.depends ? [`Depends: ${b.depends}`] : []),
+      ...(b.multiArch ? [`Multi-Arch: ${b.multiArch}`] : []), ...(b.recommends ? [`Recommends: ${b.recommends}`] : []),
       ...(b.essential ? ['Essential: yes'] : []), `Priority: ${b.priority ?? 'optional'}`, 'Section: misc',
       `Description: test package ${b.name}`, '',
     ].join('\n'));

@@ -2,7 +2,7 @@
 # Build one Debian source package inside a fresh copy of the build root.
 #
 #   build-deb.sh --root ROOT.tar --toolchain TCDIR --dsc DSC --variant VARIANT --out OUTDIR
-#                [--suffix +xsc1] [--jobs N] [--deb FILE.deb]... [--set-debs DIR]... [--set-deb FILE]...
+#                [--suffix +xsc1] [--jobs N] [--profiles stage1,nodoc] [--deb FILE.deb]... [--set-debs DIR]... [--set-deb FILE]...
 #                [--expect PACKAGE]...
 #
 #   --deb       a pinned build dependency from the Debian archive (fetched by the engine)
@@ -23,7 +23,7 @@
 # whole dpkg-buildpackage output goes to stdout, which is the action's log.
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
-suffix=+xsc1 jobs=${XBUILD_CPUS:-1} debs=() setdirs=() setfiles=() expect=() root_tar= tc= dsc= variant= out=
+suffix=+xsc1 jobs=${XBUILD_CPUS:-1} profiles= debs=() setdirs=() setfiles=() expect=() root_tar= tc= dsc= variant= out=
 while [ $# -gt 0 ]; do
   case "$1" in
     --root) root_tar=$2; shift 2 ;;
@@ -33,6 +33,7 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift 2 ;;
     --suffix) suffix=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
+    --profiles) profiles=$2; shift 2 ;;
     --deb) debs+=("$2"); shift 2 ;;
     --set-debs) setdirs+=("$2"); shift 2 ;;
     --set-deb) setfiles+=("$2"); shift 2 ;;
@@ -88,7 +89,7 @@ date=$(dpkg-parsechangelog -l "$ch" -S Date)
 mv "$ch.new" "$ch"
 # The toolchain's flags, through dpkg-buildflags' maintainer-append variables.
 . "$tc/flags.env"
-export DEB_BUILD_OPTIONS="nocheck noddebs parallel=$jobs" DEB_BUILD_PROFILES=nobiarch
+export DEB_BUILD_OPTIONS="nocheck noddebs parallel=$jobs" DEB_BUILD_PROFILES="nobiarch${profiles:+ ${profiles//,/ }}"
 export DEB_CFLAGS_MAINT_APPEND="$XSC_CFLAGS" DEB_CXXFLAGS_MAINT_APPEND="$XSC_CFLAGS"
 export DEB_LDFLAGS_MAINT_APPEND="$XSC_LDFLAGS"
 export CC=$XSC_TRIPLE-gcc CXX=$XSC_TRIPLE-g++

@@ -1,0 +1,31 @@
+// The XSC universe: every source package the image's binaries come from and every source whose
+// XSC-built libraries those builds link, from universe.lock.json (`xbuild lock update --config
+// packages/universe/lock.config.json`), bootstrapped as bootstrap.json says (universeGraph.ts).
+//
+//   //packages/universe:build-root-amd64             the universe's build root (buildd set + build-machine tools)
+//   //packages/universe:src-<file>, root-<binary>    pinned fetches
+//   //packages/universe/base:..., cfi-compat:...     the package builds of each variant (universeTargets.ts)
+import { debianBuildRoot, fetch } from "xbuild";
+import { aptMirrorUrl, debFileName } from "../lockTargets.js";
+import { lock } from "./universeGraph.js";
+
+for (const p of lock.buildRoot.packages) {
+  fetch({ name: `root-${p.name}`, urls: [aptMirrorUrl(p)], sha256: p.sha256, out: `root/${debFileName(p)}` });
+}
+debianBuildRoot({
+  name: "build-root-amd64",
+  suite: lock.suite,
+  packages: lock.buildRoot.packages.map((p) => `${p.name}=${p.version}`),
+  debs: lock.buildRoot.packages.map((p) => `:root-${p.name}`),
+});
+
+// The sources of every package build (those with arch-dependent binaries).
+const fetched = new Set<string>();
+for (const s of Object.values(lock.sources)) {
+  if (s.debs.length === 0) continue;
+  for (const f of s.files) {
+    if (fetched.has(f.name)) continue;
+    fetched.add(f.name);
+    fetch({ name: `src-${f.name}`, urls: [aptMirrorUrl(f)], sha256: f.sha256, out: `src/${f.name}` });
+  }
+}
