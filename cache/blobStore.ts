@@ -34,6 +34,16 @@ import { sha256Bytes, sha256Fd, sha256FileSync, sha256Tap, type Digest, type Sha
 import type { Pinner } from './cacheLease.js';
 import { currentProcess, formatIdentity, isAlive, parseIdentity } from './processAlive.js';
 
+/** Flushes a written temp file to disk before it is renamed into the store. */
+function fsyncFile(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A blob file's stat as this process last saw it with known-good bytes. */
 interface FileSig {
   readonly size: number;
@@ -144,12 +154,7 @@ export class BlobStore {
       rmSync(tmp, { force: true });
       return d;
     }
-    const fd = openSync(tmp, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    fsyncFile(tmp);
     this.commit(tmp, d.hash);
     return d;
   }
@@ -165,12 +170,7 @@ export class BlobStore {
       const d = sha256FileSync(tmp);
       if (d.hash !== expected.hash || d.sizeBytes !== expected.sizeBytes) return false;
       this.pin(d.hash);
-      const fd = openSync(tmp, 'r');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      fsyncFile(tmp);
       this.commit(tmp, d.hash);
       return true;
     } catch {
