@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { Action } from './action.js';
 import { byPath, computeActionKey, ENGINE_KEY_VERSION, type ActionKeyInputs, type KeyedInput } from './actionKey.js';
 import type { EventSink } from './events.js';
@@ -81,6 +82,15 @@ export interface ExecutorOptions {
   readonly isolation?: Isolation;
 }
 
+/**
+ * Where this xbuild is installed (its rules/ scripts are tools of many actions, named by absolute
+ * path in their argv and tools). In an action key that prefix is written as `@xbuild/`, so two
+ * checkouts or installs of the same xbuild in different directories (a build server and a
+ * laptop) compute the same keys and share the cache; the command itself still runs the real path.
+ */
+const INSTALL_PREFIX = fileURLToPath(new URL('../../', import.meta.url));
+const relocatable = (s: string): string => (s.includes(INSTALL_PREFIX) ? s.split(INSTALL_PREFIX).join('@xbuild/') : s);
+
 export class Executor {
   /** What each generated path holds in this build (filled as actions finish). */
   readonly produced = new Map<string, OutputEntry>();
@@ -132,7 +142,7 @@ export class Executor {
     });
     const tools = action.tools.map((t) => {
       try {
-        return { path: t, digest: this.o.digests.digest(t) };
+        return { path: relocatable(t), digest: this.o.digests.digest(t) };
       } catch {
         throw new UserActionError(`tool ${t} does not exist on this machine`);
       }
@@ -140,8 +150,8 @@ export class Executor {
     return {
       engine: ENGINE_KEY_VERSION,
       kind: action.kind,
-      argv: action.argv,
-      env: Object.entries(action.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      argv: action.argv.map(relocatable),
+      env: Object.entries(action.env).map(([k, v]) => [k, relocatable(v)] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
       inputs: inputs.sort(byPath),
       tools: tools.sort(byPath),
       outputs: action.outputs.map((o) => ({ path: o.path, kind: o.kind })).sort(byPath),

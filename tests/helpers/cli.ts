@@ -49,6 +49,9 @@ export class TempWorkspace {
   readonly scratch: string;
   private n = 0;
 
+  /** The xbuild the commands run (another install of it, in tests of relocation). */
+  xbuild = XBUILD;
+
   constructor(files: Record<string, string> = {}, opts: { cacheDir?: string } = {}) {
     const base = mkdtempSync(join(tmpdir(), 'xbuild-test-'));
     this.root = join(base, 'ws');
@@ -88,7 +91,7 @@ export class TempWorkspace {
   start(args: string[], env: Record<string, string> = {}): { proc: ResultPromise; eventsFile: string } {
     const eventsFile = join(this.scratch, `events-${++this.n}.ndjson`);
     const withEvents = args[0] === 'build' ? [...args, `--events=${eventsFile}`] : args;
-    const proc = execa('node', [XBUILD, ...withEvents], {
+    const proc = execa('node', [this.xbuild, ...withEvents], {
       cwd: this.root, reject: false, env: { XBUILD_CACHE_DIR: this.cacheDir, CI: '1', XBUILD_TEST_SHARED_DIR: scratchRoot(), ...env }, stdin: 'ignore',
     });
     return { proc, eventsFile };
