@@ -271,9 +271,11 @@ for q in "${elf_paths[@]}"; do
   while [[ $rest =~ \(NEEDED\)[^[]*\[([^]]*)\] ]]; do
     rest=${rest#*"${BASH_REMATCH[0]}"}
     lib=${BASH_REMATCH[1]} found=
-    # (the object's own directory too: glibc's gconv modules find their helpers by $ORIGIN)
+    # (the object's own directory too: glibc's gconv modules find their helpers by $ORIGIN;
+    # /lib64 for ld-linux-x86-64.so.2, which libc.so.6 needs: the dynamic loader is installed
+    # there, rtlddir, and satisfies its own soname as the running interpreter)
     own=/$q; own=${own%/*}
-    for d in /lib/$multiarch /usr/lib/$multiarch /lib /usr/lib "$own"; do
+    for d in /lib/$multiarch /usr/lib/$multiarch /lib /usr/lib /lib64 "$own"; do
       # (a plain file needs no link resolution: no fork on the common path)
       if { [ -f "$root$d/$lib" ] && [ ! -L "$root$d/$lib" ]; } || [ -e "$root$(resolve "$d/$lib")" ]; then found=1; break; fi
     done
