@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** Where a record was found: the repository's base URI (`http://.../debian/`) and suite. */
+/** Where a record was found: the repository's base URI as apt's sources give it (its `URIs:` field) and suite. */
 export interface IndexOrigin {
   readonly repoUri: string;
   /** The suite (apt's "Release" field: `bookworm`, `bookworm-security`). */

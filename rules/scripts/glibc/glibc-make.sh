@@ -76,7 +76,7 @@ C
     --without-selinux --disable-crypt --enable-stackguard-randomization \
     --enable-stack-protector=strong --enable-multi-arch $cet \
     --with-headers="$work/kheaders" --enable-kernel=3.2 --disable-werror \
-    --with-pkgversion="$pkgversion" --with-bugurl="https://xsc.invalid/bugs" \
+    --with-pkgversion="$pkgversion" --with-bugurl=no \
     || { echo "glibc-make.sh: configure failed (config.log follows)" >&2; tail -40 config.log >&2; rm -f config.make; exit 1; }
   if [ "$variant" = cfi-compat ]; then
     grep -q '^enable-cet = yes' config.make || { echo "glibc-make.sh: configure did not enable CET" >&2; rm -f config.make; exit 1; }
