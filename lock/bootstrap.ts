@@ -23,6 +23,7 @@
  * fails, naming the cycle edge by edge, when the edges it lists leave a cycle.
  */
 import type { UniverseSection } from './lockFile.js';
+import { dependsClosure } from './dependsClosure.js';
 
 /** One build dependency of a source on another, with what carries it. */
 export interface SourceEdge {
@@ -65,22 +66,7 @@ const byProfile = (a: string, b: string) => {
 /** The source graph of a universe: A -> S with the binaries that carry it. */
 export function sourceEdges(u: Pick<UniverseSection, 'sources' | 'xsc' | 'toolchainSources'>): SourceEdge[] {
   const toolchain = new Set(u.toolchainSources);
-  const closure = new Map<string, readonly string[]>();
-  const closeOver = (b: string): readonly string[] => {
-    let c = closure.get(b);
-    if (c) return c;
-    const seen = new Set<string>();
-    const stack = [b];
-    while (stack.length) {
-      const x = stack.pop()!;
-      if (seen.has(x) || !u.xsc[x]) continue;
-      seen.add(x);
-      stack.push(...u.xsc[x].deps);
-    }
-    c = [...seen];
-    closure.set(b, c);
-    return c;
-  };
+  const closeOver = dependsClosure(u.xsc);
   const out: SourceEdge[] = [];
   for (const from of Object.keys(u.sources).sort()) {
     const to = new Map<string, { via: Set<string>; dropped?: Set<string> }>();

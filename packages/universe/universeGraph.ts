@@ -15,6 +15,7 @@
 // carry each edge) and the fix: a line in bootstrap.json.
 import lockJson from "./universe.lock.json";
 import bootstrapJson from "./bootstrap.json";
+import { dependsClosure } from "../../lock/dependsClosure.js";
 
 export interface UniverseLockData {
   readonly suite: string;
@@ -58,22 +59,7 @@ export function planUniverse(l: UniverseLockData = lock, broken: readonly Broken
   const u = l.universe;
   const built = Object.keys(l.sources).filter((s) => l.sources[s].debs.length > 0).sort();
   const isBuilt = new Set(built);
-  const closure = new Map<string, string[]>();
-  const closeOver = (b: string): string[] => {
-    const known = closure.get(b);
-    if (known) return known;
-    const seen = new Set<string>();
-    const stack = [b];
-    while (stack.length) {
-      const x = stack.pop()!;
-      if (seen.has(x) || !u.xsc[x]) continue;
-      seen.add(x);
-      stack.push(...u.xsc[x].deps);
-    }
-    const out = [...seen];
-    closure.set(b, out);
-    return out;
-  };
+  const closeOver = dependsClosure(u.xsc);
   // Per source: S -> the clauses' binaries installing S's binaries, and every binary installed.
   const needs = new Map<string, Map<string, Set<string>>>();
   for (const a of built) {

@@ -73,6 +73,7 @@ describe('the universe: lock, bootstrap, plan and forecast', () => {
       'packages/universe/lock.config.json': CONFIG,
       'packages/universe/BUILD.ts': repoFile('packages/universe/BUILD.ts'),
       'packages/universe/universeGraph.ts': repoFile('packages/universe/universeGraph.ts'),
+      'lock/dependsClosure.ts': repoFile('lock/dependsClosure.ts'),
       'packages/universe/universeTargets.ts': repoFile('packages/universe/universeTargets.ts'),
       'packages/universe/base/BUILD.ts': repoFile('packages/universe/base/BUILD.ts'),
       'packages/universe/cfi-compat/BUILD.ts': repoFile('packages/universe/cfi-compat/BUILD.ts'),
