@@ -11,6 +11,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { compareDebVersions } from './debVersion.js';
+import type { UniverseConfig } from './universeConfig.js';
 
 /** One file of a pinned source package. */
 export interface SourceFilePin {
@@ -80,18 +81,12 @@ export interface DebianLock {
  * build installs. Build-machine tools are in `buildRoot` (they are not part of this graph).
  */
 export interface UniverseSection {
-  readonly selection: {
-    readonly priorities: readonly string[];
-    readonly essential: boolean;
-    readonly tasks: readonly string[];
-    readonly recommends: boolean;
-    /** The binary packages of the image, sorted. */
-    readonly binaries: readonly string[];
-  };
-  /** Sources whose binaries the XSC toolchain makes (not built by the universe). */
-  readonly toolchainSources: readonly string[];
-  /** Binary packages taken as build-machine tools against Debian's metadata, with why. */
-  readonly buildMachine: Readonly<Record<string, string>>;
+  /** The configuration's selection, and the binary packages of the image it selected, sorted. */
+  readonly selection: UniverseConfig['select'] & { readonly binaries: readonly string[] };
+  /** As configured: sources whose binaries the XSC toolchain makes (not built by the universe). */
+  readonly toolchainSources: UniverseConfig['toolchainSources'];
+  /** As configured: binary packages taken as build-machine tools against Debian's metadata, with why. */
+  readonly buildMachine: UniverseConfig['buildMachine'];
   /** Every source of `sources`, with why it is in the universe and what its build installs. */
   readonly sources: Readonly<Record<string, UniverseSource>>;
   /**
