@@ -16,7 +16,7 @@ import { UsageError } from './args.js';
 import { cacheSettings } from './settings.js';
 import { finishBuildRecord, startBuildRecord } from './buildRecord.js';
 import { reportBuildEnd } from './buildEnd.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './commandContext.js';
 import type { ActionGraph } from '../engine/action.js';
 import { removeUndeclared } from '../engine/staleOutputs.js';
 

@@ -14,7 +14,7 @@ import { cacheSettings } from './settings.js';
 import { loadSigners, loadTrusted } from './remoteSetup.js';
 import { actionsFor } from '../engine/action.js';
 import { formatBytes } from './buildCommand.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './commandContext.js';
 
 export async function cacheCommand(ctx: CommandContext): Promise<number> {
   const [sub, ...args] = ctx.positional;

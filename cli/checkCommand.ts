@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Loader } from '../engine/loader.js';
 import { renderDiagnostic, diag } from '../engine/diagnostics.js';
 import { INSTALL_ROOT } from './session.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './commandContext.js';
 
 export async function checkCommand(ctx: CommandContext): Promise<number> {
   const { Project, ts } = await import('ts-morph');

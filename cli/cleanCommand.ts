@@ -15,7 +15,7 @@ import { removeTree } from '../engine/removeTree.js';
 import { CacheLease, describeLease, liveLeases } from '../cache/cacheLease.js';
 import { removeUndeclared } from '../engine/staleOutputs.js';
 import { UsageError } from './args.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './commandContext.js';
 
 export async function cleanCommand(ctx: CommandContext): Promise<number> {
   if (ctx.flags.all && ctx.flags.stale) throw new UsageError('clean takes --all or --stale, not both');

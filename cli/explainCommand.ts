@@ -5,7 +5,7 @@
  */
 import { UsageError } from './args.js';
 import { openSession } from './session.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './commandContext.js';
 import { parseLabel } from '../engine/label.js';
 
 export async function explainCommand(ctx: CommandContext): Promise<number> {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { dropEarlyHelper } from '../engine/stampHelper.js';
 import { checkStamp, readStampDetails, stampKey, stampPath, type Stamp } from '../engine/upToDate.js';
 import { cacheSettings } from './settings.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './commandContext.js';
 
 /** Where this xbuild is installed: another installation (another version) keeps its own stamps. */
 const INSTALL_ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -27,7 +27,7 @@ import type { OutputEntry } from '../cache/actionCache.js';
 import { DEFAULT_JOBS } from '../engine/build.js';
 import { finishBuildRecord, startBuildRecord } from './buildRecord.js';
 import type { PreviousBuild } from './fastBuild.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './commandContext.js';
 import { openSession, type Session } from './session.js';
 import { cacheSettings } from './settings.js';
 import { recordChanges } from './stampWriter.js';

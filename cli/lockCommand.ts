@@ -18,7 +18,7 @@ import { resolveUniverse } from '../lock/universe.js';
 import { bootstrapJson, breakCycles } from '../lock/bootstrap.js';
 import { ServedCheck } from '../lock/served.js';
 import { UsageError } from './args.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './commandContext.js';
 
 const say = (s: string) => process.stderr.write(`${s}\n`);
 

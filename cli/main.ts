@@ -8,6 +8,7 @@ import { DiagnosticError, renderDiagnostic } from '../engine/diagnostics.js';
 import { defaultCacheDir, findWorkspaceRoot, PidLock } from '../engine/workspace.js';
 import { parseArgs, UsageError, type FlagSpec } from './args.js';
 import { PARALLEL_FROM, startEarlyHelper } from '../engine/stampHelper.js';
+import type { CommandContext } from './commandContext.js';
 
 // Commands are loaded on demand: a no-op build must not pay for modules it does not use.
 const buildCommand = async (ctx: CommandContext) => {
@@ -147,16 +148,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`xbuild: internal error (this is an xbuild bug, please report it):\n${(e as Error)?.stack ?? e}\n`);
     return EXIT.internal;
   }
-}
-
-export interface CommandContext {
-  readonly root: string;
-  readonly cacheDir: string;
-  readonly paths: { readonly outDir: string; readonly stateDir: string };
-  readonly positional: readonly string[];
-  readonly flags: Record<string, string | boolean | number | string[]>;
-  /** The workspace lock was taken over from an xbuild that died holding it (its leftovers may be around). */
-  readonly lockTakenOver?: boolean;
 }
 
 async function withWorkspace(argv: readonly string[], spec: FlagSpec, exclusive: boolean, run: (ctx: CommandContext) => Promise<number>): Promise<number> {

@@ -10,7 +10,7 @@
  */
 import { UsageError } from './args.js';
 import { analyze, openSession } from './session.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './commandContext.js';
 import type { ActionGraph } from '../engine/action.js';
 import { Graph } from '@dagrejs/graphlib';
 import { DiagnosticError } from '../engine/diagnostics.js';

@@ -5,7 +5,7 @@
 import { relative } from 'node:path';
 import { openSession } from './session.js';
 import { lastBuildReport } from './buildRecord.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './commandContext.js';
 
 export async function reportCommand(ctx: CommandContext): Promise<number> {
   const session = await openSession(ctx.root, ctx.cacheDir, 'report');

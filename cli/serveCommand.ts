@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './args.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './commandContext.js';
 
 /** Where this xbuild is installed: the page is served from its serve/page/. */
 const INSTALL_ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -10,7 +10,7 @@ import { StampRecorder, stampPath } from '../engine/upToDate.js';
 import { writeActionIndex, type IndexedAction } from '../engine/actionIndex.js';
 import { buildStampKey, type PreviousBuild } from './fastBuild.js';
 import type { AnalysisOutcome, Session } from './session.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './commandContext.js';
 
 const DIST = fileURLToPath(new URL('..', import.meta.url));
 

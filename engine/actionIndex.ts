@@ -14,7 +14,22 @@
 import { appendFileSync, closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Action } from './action.js';
-import type { StampDetails, StampedAction } from './upToDate.js';
+
+/** One action of a stamped build (engine/upToDate.ts), as the index keeps it. */
+export interface StampedAction {
+  readonly id: string;
+  readonly label: string;
+  readonly mnemonic: string;
+  readonly key: string;
+  /** What the action's outputs held (OutputEntry of cache/actionCache.ts), for incremental rebuilds. */
+  readonly outputs: readonly unknown[];
+}
+
+/** The second stamp file: the actions it covers and every output; read only when needed (it is the larger). */
+export interface StampDetails {
+  readonly actions: readonly StampedAction[];
+  readonly outputs: readonly string[];
+}
 
 export interface IndexHeader {
   readonly v: 2;

@@ -6,13 +6,12 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, normalize, relative } from 'node:path';
-import type { Artifact, DepInfo, FetchActionSpec, RunActionSpec } from './api.js';
+import type { Artifact, DepInfo, FetchActionSpec, RunActionSpec, UserRuleDef } from './api.js';
 import type { Action, ActionGraph, ActionId, ConfiguredTarget } from './action.js';
 import { DiagnosticError, diag, didYouMean, type Diagnostic, type SourceLocation } from './diagnostics.js';
 import { LabelError, isLabelLike, makeLabel, parseLabel, parsePattern, type Label, type LabelString } from './label.js';
 import { Loader, locateText, type TargetDecl } from './loader.js';
 import type { RealmImplResult } from './buildRealm.js';
-import type { UserRuleDef } from './ruleRegistry.js';
 
 import { OUT_DIR } from './workspace.js';
 export { OUT_DIR };

@@ -20,11 +20,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { createHash } from 'node:crypto';
-import type { AnyAttrSpec, AttrType } from './api.js';
+import type { AnyAttrSpec, AttrType, RuleDef } from './api.js';
 import { BuildRealm, UNSUPPORTED_KEY, type RealmConfig, type RealmFrame, type RealmHooks, type RealmRuleDefinition, type ThrownDescription } from './buildRealm.js';
 import { DiagnosticError, diag, didYouMean, type Diagnostic, type SourceLocation } from './diagnostics.js';
 import { LabelError, makeLabel, parseLabel, type Label } from './label.js';
-import type { RuleDef } from './ruleRegistry.js';
 import { SourceMap, type PositionMap } from './sourceMap.js';
 import { STRIP_TYPES_VERSION, SegmentMap, stripTypes, type Segment } from './stripTypes.js';
 import type { ThrowSites } from './throwSites.js';

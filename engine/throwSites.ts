@@ -9,7 +9,7 @@
  */
 import { Session } from 'node:inspector';
 import { fileURLToPath } from 'node:url';
-import type { ThrownDescription } from './buildRealm.js';
+import type { ThrownDescription } from './realmPrelude.js';
 
 /** A throw site in the code as it ran (the loader maps it back to the TypeScript). */
 export interface ThrowSite {

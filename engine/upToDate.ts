@@ -19,7 +19,7 @@ import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, rea
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { dropEarlyHelper, PARALLEL_FROM, takeHelper } from './stampHelper.js';
-import { ActionIndex } from './actionIndex.js';
+import { ActionIndex, type StampDetails, type StampedAction } from './actionIndex.js';
 import { checkRange, checkShare, DIFFERS, DONE, FIELDS, STOP, type StampLayout } from './stampCheck.js';
 
 const STAMP_VERSION = 'xbuild-stamp-v5';
@@ -27,15 +27,6 @@ const MAGIC = Buffer.from(`${STAMP_VERSION}\n`);
 const RACY_MS = 1000;
 /** How long the main thread waits for the helper's chunk before checking it itself. */
 const HELPER_PATIENCE_MS = 2000;
-
-export interface StampedAction {
-  readonly id: string;
-  readonly label: string;
-  readonly mnemonic: string;
-  readonly key: string;
-  /** What the action's outputs held (OutputEntry of cache/actionCache.ts), for incremental rebuilds. */
-  readonly outputs: readonly unknown[];
-}
 
 /**
  * Recorded paths with their stats (FIELDS numbers per path: size or -1 absent / -2 recheck,
@@ -74,12 +65,6 @@ interface StampHeader {
   fileCount: number;
   outputCount: number;
   fewOutputs: string[];
-}
-
-/** The second stamp file: the actions it covers and every output; read only when needed (it is the larger). */
-export interface StampDetails {
-  readonly actions: readonly StampedAction[];
-  readonly outputs: readonly string[];
 }
 
 /** Every action of the stamped build with its key and (`withOutputs`) outputs, from the action index next to the stamp. */

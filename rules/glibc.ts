@@ -24,17 +24,9 @@
  */
 import { defineRule, attr, type Artifact } from '../engine/api.js';
 import { ROOT_TOOLS, type BuildRootInfo } from './buildRoot.js';
-import type { ToolchainInfo } from './toolchain.js';
+import type { GlibcInfo, ToolchainInfo } from './toolchain.js';
+// GlibcInfo (the sysroot and version of an XSC glibc) is declared next to its consumer, the toolchain.
 import { fileVersion, type DebInfo } from './debian.js';
-
-/** What the glibc rule gives the final toolchain and the package sets. Made by `xsc_glibc`. */
-export interface GlibcInfo {
-  /** The sysroot: XSC glibc headers, start files, libraries + the kernel's uapi headers. */
-  readonly sysroot: Artifact;
-  /** Version with the suffix, e.g. "2.36-9+deb12u14+xsc1". */
-  readonly version: string;
-  readonly variant: 'base' | 'cfi-compat';
-}
 
 export const xscGlibc = defineRule({
   name: 'xsc_glibc',

@@ -23,7 +23,15 @@
  * sysroot's included) is in their action keys: a glibc change reaches every package.
  */
 import { defineRule, attr, type Artifact } from '../engine/api.js';
-import type { GlibcInfo } from './glibc.js';
+
+/** What the glibc rule gives the final toolchain and the package sets. Made by `xsc_glibc`. */
+export interface GlibcInfo {
+  /** The sysroot: XSC glibc headers, start files, libraries + the kernel's uapi headers. */
+  readonly sysroot: Artifact;
+  /** Version with the suffix, e.g. "2.36-9+deb12u14+xsc1". */
+  readonly version: string;
+  readonly variant: 'base' | 'cfi-compat';
+}
 
 /** What a toolchain gives every compiling rule. Made by `xsc_toolchain`. */
 export interface ToolchainInfo {
