@@ -46,7 +46,7 @@ function timed(bin: string, args: readonly string[], ws: string, cache: string):
   });
   if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed (${r.status}):\n${r.stderr.slice(-3000)}`);
   const t = /TIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr);
-  const a = /Analysed \d+ targets, \d+ actions in (\d+) ms/.exec(r.stdout + r.stderr);
+  const a = /Analysed \d+ targets?, \d+ actions? in (\d+) ms/.exec(r.stdout + r.stderr);
   return { wallS: Number(t?.[1]), cpuS: Number(t?.[3]) + Number(t?.[4]), maxRssMb: Number(t?.[2]) / 1024, analysisS: a ? Number(a[1]) / 1000 : undefined };
 }
 

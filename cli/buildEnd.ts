@@ -1,6 +1,8 @@
 /** The last lines of `xbuild build` (both build paths print them): failures, cache hits, the outcome. */
 import { relative } from 'node:path';
-import type { TargetOutcome } from '../engine/build.js';
+import type { ActionFailure, TargetOutcome } from '../engine/build.js';
+import { exitCodeOf, type Blame } from '../engine/blame.js';
+import { count } from '../engine/loggers.js';
 
 export interface BuildEnd {
   readonly ok: boolean;
@@ -9,7 +11,7 @@ export interface BuildEnd {
   readonly cached: number;
   readonly failed: number;
   readonly skipped: number;
-  readonly failures: readonly { readonly label: string; readonly error: string; readonly logPath?: string }[];
+  readonly failures: readonly Pick<ActionFailure, 'label' | 'error' | 'logPath' | 'blame'>[];
   /** Listed after failures. */
   readonly targets: readonly TargetOutcome[];
   readonly cache: { readonly localHits: number; readonly remoteHits: number; readonly misses: number };
@@ -20,11 +22,14 @@ export interface BuildEnd {
   readonly durationMs: number;
 }
 
-/** Writes the summary; returns the exit code (0 ok, 1 failed, 130 interrupted). */
+/** How a failure that is not the action's own is marked in the list (engine/blame.ts). */
+const TAG: Readonly<Record<Blame, string>> = { action: '', user: '[your input] ', environment: '[environment] ', internal: '[xbuild bug] ' };
+
+/** Writes the summary; returns the exit code: 0 ok, 130 interrupted, else the failures' tier (engine/blame.ts: 1 action, 2 input, 3 bug, 4 environment). */
 export function reportBuildEnd(out: NodeJS.WritableStream, root: string, e: BuildEnd): number {
   if (!e.ok && e.failures.length) {
     out.write(`\n${e.failures.length} action${e.failures.length === 1 ? '' : 's'} failed:\n`);
-    for (const f of e.failures) out.write(`  ${f.label}: ${f.error}${f.logPath ? ` (log: ${relative(root, f.logPath)})` : ''}\n`);
+    for (const f of e.failures) out.write(`  ${f.label}: ${TAG[f.blame]}${f.error}${f.logPath ? ` (log: ${relative(root, f.logPath)})` : ''}\n`);
     if (e.skipped) out.write(`  ${e.skipped} action${e.skipped === 1 ? '' : 's'} skipped because a dependency failed\n`);
     if (e.targets.length) {
       out.write('Targets:\n');
@@ -32,7 +37,7 @@ export function reportBuildEnd(out: NodeJS.WritableStream, root: string, e: Buil
     }
   }
   const counts = `${e.executed} executed, ${e.cached} cached, ${e.failed} failed${e.skipped ? `, ${e.skipped} skipped` : ''}`;
-  out.write(`Cache: ${e.cache.localHits} local hits, ${e.cache.remoteHits} remote hits, ${e.cache.misses} misses${e.transfer ? `, ${e.transfer}` : ''}\n`);
+  out.write(`Cache: ${count(e.cache.localHits, 'local hit')}, ${count(e.cache.remoteHits, 'remote hit')}, ${e.cache.misses} ${e.cache.misses === 1 ? 'miss' : 'misses'}${e.transfer ? `, ${e.transfer}` : ''}\n`);
   if (e.aborted) {
     out.write(`INTERRUPTED: ${counts}\n`);
     return 130;
@@ -40,5 +45,5 @@ export function reportBuildEnd(out: NodeJS.WritableStream, root: string, e: Buil
   const where = e.outputs.length <= 3 ? e.outputs.join(' ') : `${relative(process.cwd(), e.outDir) || '.'}/ (${e.outputs.length} files)`;
   const seconds = (e.durationMs / 1000).toFixed(1);
   out.write(e.ok ? `Build OK in ${seconds}s: ${counts}. Outputs: ${where || '(none)'}\n` : `Build FAILED in ${seconds}s: ${counts}.\n`);
-  return e.ok ? 0 : 1;
+  return e.ok ? 0 : exitCodeOf(e.failures.map((f) => f.blame)) || 1;
 }

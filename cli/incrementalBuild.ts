@@ -117,7 +117,7 @@ export async function incrementalBuild(ctx: CommandContext, previous: PreviousBu
     const keys = Array.from({ length: index.count }, (_, i) => results.get(i)?.key ?? index.key(i)).sort();
     finishBuildRecord(session.db, recordId, {
       ok, patterns: ctx.positional, executed, cachedLocal: cached, cachedRemote: 0, failed, skipped: 0, durationMs,
-      failures: failures as never, slowest: ran.sort((a, b) => b.durationMs - a.durationMs).slice(0, 10),
+      failures, slowest: ran.sort((a, b) => b.durationMs - a.durationMs).slice(0, 10),
       targets: ok ? targetOutcomes(index, statusOf) : [],
     }, ctx.root, keys);
     for (const l of loggers) l.close();

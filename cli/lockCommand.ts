@@ -5,6 +5,7 @@
  *   check    ask the archive about every pin; list missing (not served) and outdated ones; exit 1 if any
  *   ensure   check, and update when a pin is missing (what scripts/setup.sh runs on a new machine)
  */
+import { EXIT_CODE } from '../engine/blame.js';
 import { createHash } from 'node:crypto';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -32,7 +33,7 @@ export async function lockCommand(ctx: CommandContext): Promise<number> {
   } catch (e) {
     if (e instanceof LockConfigError) {
       say(`error[lock-config] ${e.message}`);
-      return 2;
+      return EXIT_CODE.user;
     }
     throw e;
   }
@@ -62,7 +63,7 @@ export async function lockCommand(ctx: CommandContext): Promise<number> {
   } catch (e) {
     if (e instanceof AptError) {
       say(`error[archive] ${e.message}`);
-      return 1;
+      return EXIT_CODE[e.blame];
     }
     throw e;
   } finally {

@@ -1,10 +1,12 @@
 /**
- * The `xbuild` command line. Exit codes: 0 success, 1 build failure, 2 usage or BUILD-file
- * errors, 3 an internal error (an xbuild bug), 130 interrupted.
+ * The `xbuild` command line. Exit codes follow whose failure it is (engine/blame.ts): 0 success,
+ * 1 an action failed, 2 the user's input (flags, labels, BUILD files, config), 3 an xbuild bug,
+ * 4 this machine's environment, 130 interrupted.
  */
 import { existsSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { DiagnosticError, renderDiagnostic } from '../engine/diagnostics.js';
+import { BLAME_WORDS, BlamedError, EXIT_CODE, exitCodeOf, internalErrorText } from '../engine/blame.js';
 import { defaultCacheDir, findWorkspaceRoot, PidLock } from '../engine/workspace.js';
 import { parseArgs, UsageError, type FlagSpec } from './args.js';
 import { PARALLEL_FROM, startEarlyHelper } from '../engine/stampHelper.js';
@@ -22,7 +24,7 @@ const buildCommand = async (ctx: CommandContext) => {
     if (code !== undefined) return code;
   }
   const code = await (await import('./buildCommand.js')).buildCommand(ctx, fast?.previous);
-  if (code === EXIT.buildFailed) await explainStalePins(ctx);
+  if (code !== EXIT.ok && code !== EXIT.interrupted) await explainStalePins(ctx);
   return code;
 };
 
@@ -55,7 +57,7 @@ const serveCommand = async (ctx: CommandContext) => (await import('./serveComman
 const keyCommand = async (ctx: CommandContext) => (await import('./cacheCommand.js')).keyCommand(ctx);
 const lockCommand = async (ctx: CommandContext) => (await import('./lockCommand.js')).lockCommand(ctx);
 
-export const EXIT = { ok: 0, buildFailed: 1, usage: 2, internal: 3, interrupted: 130 } as const;
+export const EXIT = { ok: 0, buildFailed: EXIT_CODE.action, usage: EXIT_CODE.user, internal: EXIT_CODE.internal, environment: EXIT_CODE.environment, interrupted: 130 } as const;
 
 const USAGE = `usage: xbuild <command> [flags]
 
@@ -145,7 +147,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`xbuild: ${e.message}\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`xbuild: internal error (this is an xbuild bug, please report it):\n${(e as Error)?.stack ?? e}\n`);
+    if (e instanceof BlamedError) {
+      process.stderr.write(`xbuild: ${e.message}\n`);
+      return EXIT_CODE[e.blame];
+    }
+    process.stderr.write(`xbuild: ${internalErrorText(e)}\n`);
     return EXIT.internal;
   }
 }
@@ -197,8 +203,10 @@ async function runWithDiagnostics(root: string, f: () => Promise<number>): Promi
   } catch (e) {
     if (e instanceof DiagnosticError) {
       for (const d of e.diagnostics) process.stderr.write(`${renderDiagnostic(d, root)}\n`);
-      process.stderr.write(`xbuild: ${e.diagnostics.length} error${e.diagnostics.length === 1 ? '' : 's'} in BUILD files; nothing was built\n`);
-      return EXIT.usage;
+      const code = exitCodeOf(e.diagnostics.map((d) => d.blame));
+      const worst = e.diagnostics.find((d) => EXIT_CODE[d.blame] === code)!.blame;
+      process.stderr.write(`xbuild: ${e.diagnostics.length} error${e.diagnostics.length === 1 ? '' : 's'} ${BLAME_WORDS[worst]}; nothing was built\n`);
+      return code;
     }
     throw e;
   }

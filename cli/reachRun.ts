@@ -8,6 +8,7 @@ import type { Action } from '../engine/action.js';
 import type { ActionIndex, IndexLine } from '../engine/actionIndex.js';
 import type { BuildEvent } from '../engine/events.js';
 import type { ActionOutcome, Executor } from '../engine/executor.js';
+import type { ActionFailure } from '../engine/build.js';
 import type { OutputEntry } from '../cache/actionCache.js';
 
 export interface ReachRunOptions {
@@ -26,7 +27,7 @@ export class ReachRun {
   /** Each action run, by number: its new key and outputs. */
   readonly results = new Map<number, { key: string; outputs: readonly OutputEntry[] }>();
   readonly statusOf = new Map<number, 'executed' | 'cached' | 'failed'>();
-  readonly failures: { id: string; label: string; error: string; logPath?: string }[] = [];
+  readonly failures: ActionFailure[] = [];
   readonly ran: { label: string; mnemonic: string; durationMs: number; logPath?: string }[] = [];
   /** Actions whose (unchanged) outputs were given to the executor as inputs. */
   private readonly seeded = new Set<number>();
@@ -66,7 +67,7 @@ export class ReachRun {
     const { emit } = this.o;
     if (!outcome.ok) {
       this.statusOf.set(i, 'failed');
-      this.failures.push({ id: action.id, label: action.label, error: outcome.error, logPath: outcome.logPath });
+      this.failures.push({ id: action.id, label: action.label, error: outcome.error, logPath: outcome.logPath, blame: outcome.blame });
       emit({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: 'failed', key: outcome.key ?? '', durationMs: outcome.durationMs,
         error: outcome.error, logPath: outcome.logPath, logTail: outcome.logTail, exitCode: outcome.exitCode });
       return false;
@@ -87,16 +88,11 @@ export class ReachRun {
     }
   }
 
-  /** As the scheduler does: only failures that look environmental are tried again. */
+  /** As the scheduler does: only the environment's failures are tried again. */
   private async execute(action: Action): Promise<ActionOutcome> {
     for (let attempt = 0; ; attempt++) {
-      let outcome: ActionOutcome;
-      try {
-        outcome = await this.o.executor.execute(action, this.o.signal);
-      } catch (e) {
-        outcome = { ok: false, error: `internal error: ${(e as Error).stack ?? e} (this is an xbuild bug)`, durationMs: 0, environmental: false };
-      }
-      if (outcome.ok || !outcome.environmental || attempt >= this.o.retries || this.o.signal.aborted) return outcome;
+      const outcome = await this.o.executor.execute(action, this.o.signal);
+      if (outcome.ok || outcome.blame !== 'environment' || attempt >= this.o.retries || this.o.signal.aborted) return outcome;
       this.o.emit({ type: 'warning', message: `${action.label}: ${outcome.error}; trying again (${attempt + 1}/${this.o.retries})` });
     }
   }

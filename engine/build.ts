@@ -3,6 +3,7 @@
  * scheduler -> executor, reporting everything as BuildEvents. The CLI wires the pieces; tests
  * and benchmarks can call `runBuild` with their own runner and event sink.
  */
+import type { Blame } from './blame.js';
 import { cpus, arch, platform } from 'node:os';
 import type { Action, ActionGraph, ActionId } from './action.js';
 import { actionsFor } from './action.js';
@@ -40,6 +41,15 @@ export interface BuildOptions {
   readonly previous?: PreviousBuild;
 }
 
+/** One failed action of a build, with whose failure it is. */
+export interface ActionFailure {
+  readonly id: ActionId;
+  readonly label: string;
+  readonly error: string;
+  readonly logPath?: string;
+  readonly blame: Blame;
+}
+
 export interface BuildSummary {
   readonly ok: boolean;
   readonly executed: number;
@@ -48,7 +58,7 @@ export interface BuildSummary {
   readonly failed: number;
   readonly skipped: number;
   readonly outputs: readonly string[];
-  readonly failures: readonly { readonly id: ActionId; readonly label: string; readonly error: string; readonly logPath?: string }[];
+  readonly failures: readonly ActionFailure[];
   readonly actionKeys: ReadonlyMap<ActionId, string>;
   /** Executed actions with their durations, slowest first (for reports). */
   readonly slowest: readonly { readonly label: string; readonly mnemonic: string; readonly durationMs: number; readonly logPath?: string }[];
@@ -119,7 +129,8 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   const statusOf = statusOfSubst;
   const skippedBecause = new Map<string, string>();
   const ran: { label: string; mnemonic: string; durationMs: number; logPath?: string }[] = [];
-  const failures: BuildSummary['failures'][number][] = [];
+  /** The last failure of each action (a retried action's earlier attempts are replaced). */
+  const failures = new Map<ActionId, ActionFailure>();
   const keys = keysOf;
   const reused = new Set<ActionId>();
   let lastFlush = Date.now();
@@ -129,16 +140,11 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
     o.actionCache.flushTouches();
     lastFlush = Date.now();
   };
-  const result = await schedule(items, { jobs, memoryMb: o.memoryMb, keepGoing: o.keepGoing ?? false, shuffle: process.env.XBUILD_SHUFFLE === '1', retries: o.retries ?? 1, signal: o.signal }, {
-    start: async (id, _attempt, release) => {
+  const retries = o.retries ?? 1;
+  const result = await schedule(items, { jobs, memoryMb: o.memoryMb, keepGoing: o.keepGoing ?? false, shuffle: process.env.XBUILD_SHUFFLE === '1', retries, signal: o.signal }, {
+    start: async (id, attempt, release) => {
       const action = o.graph.actions.get(id as ActionId)!;
-      const started = Date.now();
-      let outcome;
-      try {
-        outcome = await executor.execute(action, signal, release);
-      } catch (e) {
-        outcome = { ok: false as const, error: `internal error: ${(e as Error).stack ?? e} (this is an xbuild bug)`, durationMs: Date.now() - started, environmental: false };
-      }
+      const outcome = await executor.execute(action, signal, release);
       if (outcome.key) keys.set(action.id, outcome.key);
       statusOf.set(action.id, outcome.ok ? outcome.status : 'failed');
       if (outcome.ok) {
@@ -149,12 +155,17 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
         else cached++;
         o.events({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: outcome.status, cache: outcome.cache, key: outcome.key, durationMs: outcome.durationMs });
       } else {
-        failures.push({ id: action.id, label: action.label, error: outcome.error, logPath: outcome.logPath });
+        failures.set(action.id, { id: action.id, label: action.label, error: outcome.error, logPath: outcome.logPath, blame: outcome.blame });
+        if (outcome.blame === 'environment' && attempt <= retries && !signal.aborted) {
+          // The scheduler tries it again (engine/scheduler.ts): not a failure yet.
+          o.events({ type: 'warning', message: `${action.label}: ${outcome.error}; trying again (${attempt}/${retries})` });
+          return { ok: false, retryable: true };
+        }
         o.events({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: 'failed', key: outcome.key ?? '', durationMs: outcome.durationMs,
           error: outcome.error, logPath: outcome.logPath, logTail: outcome.logTail, exitCode: outcome.exitCode });
       }
       if (Date.now() - lastFlush > 2000) flush();
-      return { ok: outcome.ok, retryable: !outcome.ok && outcome.environmental };
+      return { ok: outcome.ok, retryable: !outcome.ok && outcome.blame === 'environment' };
     },
     prepareAhead: (id) => void executor.prepareAhead(o.graph.actions.get(id as ActionId)!),
     settleNow: o.previous ? (id) => {
@@ -177,7 +188,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
   await executor.drain();
   flush();
   // Keep only failures that are final (a retried action that later succeeded is not one).
-  const finalFailures = failures.filter((f) => result.failed.has(f.id));
+  const finalFailures = [...failures.values()].filter((f) => result.failed.has(f.id));
   const targets = targetOutcomes(o.graph, o.labels, needed, statusOf, skippedBecause);
   const rank = { failed: 0, skipped: 1, 'not-started': 2, ok: 3, cached: 4 } as const;
   targets.sort((a, b) => rank[a.status] - rank[b.status] || (a.label < b.label ? -1 : 1));

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
+import type { Blame } from './blame.js';
 
 /** A position in a workspace file; line and column are 1-based. */
 export interface SourceLocation {
@@ -15,18 +16,18 @@ export interface SourceLocation {
   readonly length?: number;
 }
 
-/** Who is to blame, as Buck2 does: user input, the machine, or xbuild itself. */
-export type Blame = 'user' | 'environment' | 'internal';
+/** Whose error a diagnostic is (engine/blame.ts): a diagnostic is never an action's failure. */
+export type DiagnosticBlame = Exclude<Blame, 'action'>;
 
 export interface Diagnostic {
   readonly code: string;
   readonly message: string;
   readonly location?: SourceLocation;
   readonly notes: readonly string[];
-  readonly blame: Blame;
+  readonly blame: DiagnosticBlame;
 }
 
-export function diag(code: string, message: string, location?: SourceLocation, notes: readonly string[] = [], blame: Blame = 'user'): Diagnostic {
+export function diag(code: string, message: string, location?: SourceLocation, notes: readonly string[] = [], blame: DiagnosticBlame = 'user'): Diagnostic {
   return { code, message, location, notes, blame };
 }
 

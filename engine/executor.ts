@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Action } from './action.js';
+import { internalErrorText, type Blame } from './blame.js';
 import { byPath, computeActionKey, ENGINE_KEY_VERSION, type ActionKeyInputs, type KeyedInput } from './actionKey.js';
 import type { EventSink } from './events.js';
 import type { FileDigests } from './fileDigests.js';
@@ -60,7 +61,9 @@ export type ActionOutcome =
   | { readonly ok: true; readonly status: 'executed' | 'cached'; readonly cache?: 'local' | 'remote'; readonly key: Sha256; readonly outputs: readonly OutputEntry[]; readonly durationMs: number;
       /** Executed actions: where the command's whole output was written (kept after the build). */
       readonly logPath?: string }
-  | { readonly ok: false; readonly key?: Sha256; readonly error: string; readonly logPath?: string; readonly logTail?: string; readonly exitCode?: number; readonly durationMs: number; readonly environmental: boolean };
+  | { readonly ok: false; readonly key?: Sha256; readonly error: string; readonly logPath?: string; readonly logTail?: string; readonly exitCode?: number; readonly durationMs: number;
+      /** Whose failure it is (engine/blame.ts); an 'environment' one is tried again (--retries). */
+      readonly blame: Blame };
 
 export interface ExecutorOptions {
   readonly paths: WorkspacePaths;
@@ -133,7 +136,7 @@ export class Executor {
         try {
           return { path: a.path, kind: a.kind, digest: this.o.digests.digest(abs) };
         } catch {
-          throw new UserActionError(`input ${a.path} does not exist`);
+          throw new ActionSetupError('user', `input ${a.path} does not exist`);
         }
       }
       const made = this.produced.get(a.path);
@@ -144,7 +147,7 @@ export class Executor {
       try {
         return { path: relocatable(t), digest: this.o.digests.digest(t) };
       } catch {
-        throw new UserActionError(`tool ${t} does not exist on this machine`);
+        throw new ActionSetupError('environment', `tool ${t} does not exist on this machine`);
       }
     });
     return {
@@ -215,7 +218,7 @@ export class Executor {
     try {
       keyInputs = this.keyInputs(action);
     } catch (e) {
-      if (e instanceof UserActionError) return undefined;
+      if (e instanceof ActionSetupError) return undefined;
       throw e;
     }
     const key = computeActionKey(keyInputs);
@@ -290,7 +293,17 @@ export class Executor {
   }
 
   /** `commandExited` is called when the action's command has ended (its CPU slots are free). */
+  /** Runs or restores one action; never throws: an exception from xbuild's own code is an 'internal' failure of the action. */
   async execute(action: Action, signal: AbortSignal, commandExited?: () => void): Promise<ActionOutcome> {
+    const started = Date.now();
+    try {
+      return await this.executeOne(action, signal, commandExited);
+    } catch (e) {
+      return { ok: false, error: internalErrorText(e), durationMs: Date.now() - started, blame: 'internal' };
+    }
+  }
+
+  private async executeOne(action: Action, signal: AbortSignal, commandExited?: () => void): Promise<ActionOutcome> {
     const hitAhead = this.hitsAhead.get(action.id);
     if (hitAhead) {
       this.hitsAhead.delete(action.id);
@@ -304,7 +317,7 @@ export class Executor {
         try {
           this.keyInputs(action);
         } catch (e) {
-          if (e instanceof UserActionError) return { ok: false, error: e.message, durationMs: 0, environmental: false };
+          if (e instanceof ActionSetupError) return { ok: false, error: e.message, durationMs: 0, blame: e.blame };
           throw e;
         }
       }
@@ -467,10 +480,12 @@ export class Executor {
     if (!r.ok) {
       rmSync(tmp, { force: true });
       if (r.notServed) {
-        // Retrying cannot help: the server no longer has the file (for an apt-mirror:// pin, the lock is stale).
-        return { ok: false as const, error: `${NOT_SERVED} ${(action.urls ?? []).join(' ')}:\n  ${r.errors.join('\n  ')}`, durationMs: Date.now() - started, environmental: false };
+        // Retrying cannot help: the server no longer has the file. The pin is the user's input to
+        // update (for an apt-mirror:// pin, the lock is stale: `xbuild lock update`).
+        return { ok: false as const, error: `${NOT_SERVED} ${(action.urls ?? []).join(' ')}:\n  ${r.errors.join('\n  ')}`, durationMs: Date.now() - started, blame: 'user' as const };
       }
-      return { ok: false as const, error: `fetch failed, nothing stored:\n  ${r.errors.join('\n  ')}`, durationMs: Date.now() - started, environmental: !r.errors.some((e) => e.includes('mismatch')) };
+      // A digest mismatch is the pin's (the user's input); anything else is the network or the server.
+      return { ok: false as const, error: `fetch failed, nothing stored:\n  ${r.errors.join('\n  ')}`, durationMs: Date.now() - started, blame: r.errors.some((e) => e.includes('mismatch')) ? 'user' as const : 'environment' as const };
     }
     const digest = this.o.blobs.putFileSync(tmp);
     rmSync(tmp, { force: true });
@@ -511,7 +526,7 @@ export class Executor {
       try {
         links = ahead?.links ?? this.stageInputs(action, execroot);
       } catch (e) {
-        if (e instanceof UserActionError) return { ok: false as const, error: e.message, durationMs: Date.now() - started, environmental: false };
+        if (e instanceof ActionSetupError) return { ok: false as const, error: e.message, durationMs: Date.now() - started, blame: e.blame };
         throw e;
       }
       const env: Record<string, string> = {
@@ -545,13 +560,15 @@ export class Executor {
       const written = links.filter((l) => !this.o.blobs.unchangedSince(l.hash, l.stamp)).map((l) => l.path);
       if (written.length) {
         return { ok: false as const, error: `the command wrote to its input ${written.join(', ')}: inputs are read-only (hard links into the cache); write a new file instead. The damaged cache entry was dropped.`,
-          logPath, logTail, durationMs, environmental: false };
+          logPath, logTail, durationMs, blame: 'action' as const };
       }
       if (outcome.spawnError || outcome.exitCode !== 0) {
         const why = outcome.spawnError ? `could not start ${action.argv[0]}: ${outcome.spawnError}`
           : signal.aborted ? `interrupted: stopped with the build${outcome.signal ? ` (${outcome.signal})` : ''}`
           : outcome.signal ? `killed by signal ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
-        return { ok: false as const, error: why, logPath, logTail, exitCode: outcome.exitCode, durationMs, environmental: !!outcome.signal && !signal.aborted };
+        return { ok: false as const, error: why, logPath, logTail, exitCode: outcome.exitCode, durationMs,
+          // Could not start (no sandbox, no such program here) or killed by a signal from outside: the machine's.
+          blame: outcome.spawnError || (outcome.signal && !signal.aborted) ? 'environment' as const : 'action' as const };
       }
       const outputs: OutputEntry[] = [];
       // The command is gone (its PID namespace, or every process of it, killed): what is in
@@ -564,13 +581,13 @@ export class Executor {
         try {
           st = lstatSync(abs);
         } catch {
-          return { ok: false as const, error: `declared output ${o.path} was not created`, logPath, logTail, durationMs, environmental: false };
+          return { ok: false as const, error: `declared output ${o.path} was not created`, logPath, logTail, durationMs, blame: 'action' as const };
         }
         if (realpathSync(dirname(abs)) !== join(realExecroot, dirname(o.path))) {
-          return { ok: false as const, error: `declared output ${o.path} is reached through a symbolic link: outputs must be inside the sandbox`, logPath, logTail, durationMs, environmental: false };
+          return { ok: false as const, error: `declared output ${o.path} is reached through a symbolic link: outputs must be inside the sandbox`, logPath, logTail, durationMs, blame: 'action' as const };
         }
-        if (o.kind === 'file' && !st.isFile()) return { ok: false as const, error: `declared output ${o.path} is not a regular file`, logPath, logTail, durationMs, environmental: false };
-        if (o.kind === 'dir' && !st.isDirectory()) return { ok: false as const, error: `declared output ${o.path} is not a directory`, logPath, logTail, durationMs, environmental: false };
+        if (o.kind === 'file' && !st.isFile()) return { ok: false as const, error: `declared output ${o.path} is not a regular file`, logPath, logTail, durationMs, blame: 'action' as const };
+        if (o.kind === 'dir' && !st.isDirectory()) return { ok: false as const, error: `declared output ${o.path} is not a directory`, logPath, logTail, durationMs, blame: 'action' as const };
         const digest = o.kind === 'file' ? this.o.blobs.putFileDeferred(abs) : storeTree(this.o.blobs, abs, true);
         outputs.push({ path: o.path, kind: o.kind, digest, executable: o.kind === 'file' && (st.mode & 0o111) !== 0 });
       }
@@ -635,12 +652,12 @@ export class Executor {
         const inOut = join(this.o.paths.root, a.path);
         if (!this.o.blobs.copyOutVerified(made.digest.hash, dest, fileMode(made.executable, false))
           && !(this.o.blobs.putIfMatches(made.digest, inOut) && this.o.blobs.copyOutVerified(made.digest.hash, dest, fileMode(made.executable, false)))) {
-          throw new UserActionError(`input ${a.path} is missing from the blob store or corrupted; run the build again`);
+          throw new ActionSetupError('environment', `input ${a.path} is missing from the blob store or corrupted; run the build again`);
         }
       } else {
         const tree = readTree(this.o.blobs, made.digest);
         if (!tree || !materializeTree(this.o.blobs, tree, dest, false)) {
-          throw new UserActionError(`input directory ${a.path} is missing from the blob store or corrupted; run the build again`);
+          throw new ActionSetupError('environment', `input directory ${a.path} is missing from the blob store or corrupted; run the build again`);
         }
       }
     }
@@ -657,7 +674,12 @@ export class Executor {
   }
 }
 
-export class UserActionError extends Error {}
+/** Why an action cannot be keyed or set up (a declared input missing, a tool not on this machine), with whose it is. */
+export class ActionSetupError extends Error {
+  constructor(readonly blame: Blame, message: string) {
+    super(message);
+  }
+}
 
 /** A generated input hard-linked into a sandbox, with its blob's stat to check after the run. */
 interface StagedLink {

@@ -41,7 +41,7 @@ export class PlainLogger implements Logger {
         this.out.write(`INFO: ${e.message}\n`);
         break;
       case 'analysis_finished':
-        this.out.write(`Analysed ${e.targets} targets, ${e.actions} actions${e.fromCache ? ' (from the analysis cache)' : ''} in ${e.ms} ms\n`);
+        this.out.write(`Analysed ${count(e.targets, 'target')}, ${count(e.actions, 'action')}${e.fromCache ? ' (from the analysis cache)' : ''} in ${e.ms} ms\n`);
         break;
       default:
         break;
@@ -148,4 +148,9 @@ export class NdjsonWriter implements Logger {
 function formatEta(ms: number): string {
   const s = Math.round(ms / 1000);
   return s < 90 ? `${s}s` : s < 5400 ? `${Math.round(s / 60)}m` : `${(s / 3600).toFixed(1)}h`;
+}
+
+/** `1 target`, `2 targets`. */
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -100,10 +100,13 @@ function listToDeb822(text: string): string {
   return paras.join('\n');
 }
 
-/** A failure of the archive or of apt (the environment, not the user's input). */
+/** A failure of the archive or of apt: the environment's, or the user's when the configuration asks for what the archive does not have. */
 export class AptError extends Error {
   /** apt's whole output (stdout and stderr), when apt itself failed. */
   output?: string;
+  constructor(message: string, readonly blame: 'environment' | 'user' = 'environment') {
+    super(message);
+  }
 }
 
 export class AptArchive {

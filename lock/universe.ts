@@ -70,7 +70,7 @@ export async function resolveUniverse(ctx: UniverseContext): Promise<{ lock: Deb
 
   // 1. The image: priorities, essential, tasks; closed over Pre-Depends, Depends, Recommends.
   const roots = new Set<string>(config.select.tasks);
-  for (const name of config.select.tasks) if (!bins.get(name)) throw new AptError(`select.tasks: no binary package "${name}" in the archive (${config.configPath})`);
+  for (const name of config.select.tasks) if (!bins.get(name)) throw new AptError(`select.tasks: no binary package "${name}" in the archive (${config.configPath})`, 'user');
   for (const r of bins.newest()) if (config.select.priorities.includes(r.priority) || (config.select.essential && r.essential)) roots.add(r.name);
   const image = new Set<string>(roots);
   const queue = [...roots].sort();

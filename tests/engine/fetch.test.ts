@@ -53,13 +53,14 @@ describe('fetch', () => {
     const wrong = 'a'.repeat(64);
     ws = new TempWorkspace(fetchBuild(wrong));
     const r = await ws.build('//dl:file');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // the pin is the user's input (engine/blame.ts)
+    expect(r.stderr).toContain('//dl:file: [your input] fetch failed');
     expect(r.stderr).toContain(`SHA-256 mismatch: expected ${wrong}, got ${sha}`);
     expect(existsSync(join(ws.cacheDir, 'cas', sha.slice(0, 2), sha))).toBe(false);
     expect(ws.exists('xbuild-out/dl/file.txt')).toBe(false);
     const before = hits;
     const again = await ws.build('//dl:file');
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(2);
     expect(hits - before).toBe(1); // nothing was cached: it tried again
   });
 
