@@ -1,6 +1,13 @@
 /**
  * Command-line parsing: `xbuild <command> [flags] [args]`. Flags are `--name value`,
- * `--name=value` or boolean `--name`; unknown flags are a usage error (exit 2).
+ * `--name=value` or boolean `--name` (`--name=false` too); `-j8`, `-j 8` and `-k` are short for
+ * `--jobs 8` and `--keep-going`; after `--` everything is positional. Unknown flags are a usage
+ * error (exit 2).
+ *
+ * Not `util.parseArgs`: its strict mode refuses `--name=false` and a value that starts with `-`,
+ * has no whole-number type and words its own errors; its tokens mode needs every check below
+ * again and reads `-abc` and `-10` as short flags where these are positional
+ * (bench/keptLibraries/argsEval.mjs).
  */
 export interface FlagSpec {
   readonly [name: string]: 'string' | 'boolean' | 'int' | 'list';

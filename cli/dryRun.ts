@@ -118,6 +118,11 @@ function criticalChain(graph: ActionGraph, items: ReadonlyMap<string, WorkItem>)
   return `  critical path: ${chain.length} actions; the longest on it: ${longest.map((id) => `${graph.actions.get(id as never)!.label} ${hm(items.get(id)!.estimateMs)}`).join(', ')}\n`;
 }
 
+/**
+ * `ids` with each action after the actions producing its inputs (iterative DFS over the
+ * ActionGraph itself: graphlib's `alg.topsort` would first need a Graph of them, ~20x the
+ * time at 20,000 actions, and recurses once per action on a chain; bench/graphAlgBench.ts).
+ */
 export function topo(graph: ActionGraph, ids: ReadonlySet<ActionId>): ActionId[] {
   const order: ActionId[] = [];
   const state = new Map<ActionId, 1 | 2>();

@@ -85,7 +85,12 @@ export function sourceEdges(u: Pick<UniverseSection, 'sources' | 'xsc' | 'toolch
   return out;
 }
 
-/** Strongly connected components (iterative Tarjan); `comp.get(n)` is the component's index. */
+/**
+ * Strongly connected components (iterative Tarjan); `comp.get(n)` is the component's index.
+ * Not graphlib's `alg.tarjan`: it recurses once per node on a path and overflows the stack on a
+ * cycle of a few thousand sources, and making its Graph of this size costs ~30x these Maps
+ * (bench/graphAlgBench.ts).
+ */
 export function components(nodes: readonly string[], next: (n: string) => readonly string[]): { comp: Map<string, number>; sizes: number[] } {
   const index = new Map<string, number>();
   const low = new Map<string, number>();
