@@ -15,6 +15,12 @@
  * action first sleeps its node's `sleepMs` and also reads a workspace-wide `salt.txt`, so a
  * benchmark can force every action to rerun (change the salt) while xbuild keeps its recorded
  * durations.
+ *
+ * "cathead" mode (issue 18: the cost of each action) gives every node a 1-4 KiB source and
+ * 0-8 dependencies (3.6 on average, same power-law fan-in), and the command
+ * `{ cat SRC; head -qn1 DEP1.out DEP2.out ...; } > OUT`: two programs exec'd per action, a few
+ * KiB read and written, so what is measured is the build tool's own cost per action.
+ * "cathead-sleep" puts `sleep 0.05; ` before each such command.
  */
 import { mkdirSync, writeFileSync, appendFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,7 +62,15 @@ export interface DistroGraphOptions {
   /** Sleep-mode durations are drawn uniformly from [minMs, maxMs]. */
   readonly sleepMinMs?: number;
   readonly sleepMaxMs?: number;
+  /**
+   * How many dependencies a node draws. 'classic' (default): 1-8, about 3 after duplicates
+   * fall away. 'perAction' (the cathead modes): 0-8, 3.6 on average.
+   */
+  readonly deps?: 'classic' | 'perAction';
 }
+
+/** Scale of the exponential draw of the 'perAction' dependency count (tuned for a mean of 3.6 at 2,600 and 20,000). */
+const PER_ACTION_DRAW_MEAN = 5.1;
 
 /** mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
 export function prng(seed: number): () => number {
@@ -82,7 +96,11 @@ export function generateDistroGraph(o: DistroGraphOptions): DistroGraph {
   for (let i = 0; i < o.size; i++) {
     const deps = new Set<number>();
     if (i > 0 && i < coreCount) deps.add(i - 1); // the bootstrap chain
-    if (i > 0) {
+    if (i > 0 && o.deps === 'perAction') {
+      // 0..8 draws; with duplicates removed (the core is drawn often) the mean is ~3.6.
+      const want = Math.min(8 - deps.size, Math.floor(-Math.log(1 - rand()) * PER_ACTION_DRAW_MEAN));
+      for (let k = 0; k < want; k++) deps.add(Math.floor(i * rand() ** 3));
+    } else if (i > 0) {
       const want = 1 + Math.min(7, Math.floor(-Math.log(1 - rand()) * 2)); // 1..8, mean ~3
       for (let k = 0; k < want; k++) deps.add(Math.floor(i * rand() ** 3));
     }
@@ -120,8 +138,13 @@ export function generateDistroGraph(o: DistroGraphOptions): DistroGraph {
   return { size: o.size, seed, nodes, packages, edges, coreCount, coreIndex, coreDownstream, leafIndex };
 }
 
-/** How the actions behave: digest their inputs, or sleep first (and read the salt). */
-export type ActionMode = 'digest' | 'sleep';
+/**
+ * How the actions behave: digest their inputs, sleep first (and read the salt), or the cathead
+ * command of issue 18 (with `sleep 0.05; ` first in 'cathead-sleep').
+ */
+export type ActionMode = 'digest' | 'sleep' | 'cathead' | 'cathead-sleep';
+
+const isCathead = (mode: ActionMode): boolean => mode === 'cathead' || mode === 'cathead-sleep';
 
 const DIGEST = "grep -hv '^#' $(SRCS) | md5sum > $@";
 
@@ -129,9 +152,32 @@ function sleepCmd(n: DistroNode): string {
   return `sleep ${(n.sleepMs / 1000).toFixed(3)}; cat $(SRCS) | md5sum > $@`;
 }
 
-/** Source text of a node: one comment line and one content line. */
-function sourceText(n: DistroNode, extra = ''): string {
-  return `# source of ${n.name}\nint ${n.name} = ${n.index};\n${extra}`;
+/** The cathead command over shell-ready paths (the same text for both tools). */
+function catheadCmd(mode: ActionMode, src: string, deps: readonly string[], out: string): string {
+  const head = deps.length ? `; head -qn1 ${deps.join(' ')}` : '';
+  return `${mode === 'cathead-sleep' ? 'sleep 0.05; ' : ''}{ cat ${src}${head}; } > ${out}`;
+}
+
+/** Source text of a node: one comment line and one content line (cathead: 1-4 KiB of such lines). */
+function sourceText(g: DistroGraph, n: DistroNode, mode: ActionMode, extra = ''): string {
+  if (!isCathead(mode)) return `# source of ${n.name}\nint ${n.name} = ${n.index};\n${extra}`;
+  const rand = prng((g.seed * 1_000_003 + n.index) >>> 0);
+  const want = 1024 + Math.floor(rand() * 3073);
+  const lines = [`# source of ${n.name}`];
+  let bytes = lines[0].length + 1;
+  for (let k = 0; bytes < want; k++) {
+    const line = `int ${n.name}_${k} = ${Math.floor(rand() * 1e9)}; /* ${Math.floor(rand() * 1e12).toString(36)} */`;
+    lines.push(line);
+    bytes += line.length + 1;
+  }
+  return lines.join('\n') + '\n' + extra;
+}
+
+/** Mean size of the cathead sources, bytes (for reports). */
+export function meanSourceBytes(g: DistroGraph): number {
+  let sum = 0;
+  for (const n of g.nodes) sum += Buffer.byteLength(sourceText(g, n, 'cathead'));
+  return sum / g.nodes.length;
 }
 
 /** The source file of a node, relative to a workspace root (same path in both layouts). */
@@ -151,13 +197,16 @@ export function writeXbuildWorkspace(g: DistroGraph, dir: string, mode: ActionMo
     mkdirSync(join(dir, pkg), { recursive: true });
     const lines = ['import { cmd } from "xbuild";', ''];
     for (const n of nodes) {
-      writeFileSync(join(dir, sourcePath(n)), sourceText(n));
-      const srcs = [`${n.name}.c`, ...n.deps.map((d) => {
+      writeFileSync(join(dir, sourcePath(n)), sourceText(g, n, mode));
+      const depRefs = n.deps.map((d) => {
         const dn = g.nodes[d];
         return dn.pkg === pkg ? `:${dn.name}` : `//${dn.pkg}:${dn.name}`;
-      })];
+      });
+      const srcs = [`${n.name}.c`, ...depRefs];
       if (mode === 'sleep') srcs.push('//:salt.txt');
-      const command = mode === 'sleep' ? sleepCmd(n) : DIGEST;
+      const command = mode === 'sleep' ? sleepCmd(n)
+        : isCathead(mode) ? catheadCmd(mode, `$(location ${n.name}.c)`, depRefs.map((r) => `$(location ${r})`), '$@')
+        : DIGEST;
       lines.push(`cmd({ name: ${JSON.stringify(n.name)}, srcs: ${JSON.stringify(srcs)}, outs: [${JSON.stringify(`${n.name}.out`)}], cmd: ${JSON.stringify(command)} });`);
     }
     writeFileSync(join(dir, pkg, 'BUILD.ts'), lines.join('\n') + '\n');
@@ -175,14 +224,23 @@ export function writeNinjaWorkspace(g: DistroGraph, dir: string, mode: ActionMod
   mkdirSync(dir, { recursive: true });
   if (mode === 'sleep') writeFileSync(join(dir, 'salt.txt'), '0\n');
   const out: string[] = ["rule digest\n  command = grep -hv '^#' $in | md5sum > $out\n"];
+  if (isCathead(mode)) {
+    // $src and $heads are set per edge (`deps` is a word ninja reserves); a node without dependencies has its own rule (an empty
+    // `head -qn1` would read stdin).
+    out.push(`rule cathead\n  command = ${catheadCmd(mode, '$src', ['$heads'], '$out')}\n`);
+    out.push(`rule cat\n  command = ${catheadCmd(mode, '$src', [], '$out')}\n`);
+  }
   const made = new Set<string>();
   for (const n of g.nodes) {
     if (!made.has(n.pkg)) { mkdirSync(join(dir, n.pkg), { recursive: true }); made.add(n.pkg); }
-    writeFileSync(join(dir, sourcePath(n)), sourceText(n));
-    const ins = [sourcePath(n), ...n.deps.map((d) => ninjaOut(g.nodes[d]))];
+    writeFileSync(join(dir, sourcePath(n)), sourceText(g, n, mode));
+    const deps = n.deps.map((d) => ninjaOut(g.nodes[d]));
+    const ins = [sourcePath(n), ...deps];
     if (mode === 'sleep') {
       ins.push('salt.txt');
       out.push(`build ${ninjaOut(n)}: sleep ${ins.join(' ')}\n  secs = ${(n.sleepMs / 1000).toFixed(3)}\n`);
+    } else if (isCathead(mode)) {
+      out.push(`build ${ninjaOut(n)}: ${deps.length ? 'cathead' : 'cat'} ${ins.join(' ')}\n  src = ${sourcePath(n)}\n${deps.length ? `  heads = ${deps.join(' ')}\n` : ''}`);
     } else out.push(`build ${ninjaOut(n)}: digest ${ins.join(' ')}\n`);
   }
   if (mode === 'sleep') out.splice(1, 0, 'rule sleep\n  command = sleep $secs; cat $in | md5sum > $out\n');
@@ -215,6 +273,14 @@ export function leafEdit(g: DistroGraph, dir: string, round: number): void {
  */
 export function buildFileEdit(g: DistroGraph, dir: string, round: number): void {
   appendFileSync(join(dir, g.nodes[g.leafIndex].pkg, 'BUILD.ts'), `// edit ${round}\n`);
+}
+
+/**
+ * Cathead modes: appends a line to every source (either layout), so every action must run
+ * again with the same graph (no new loading or analysis).
+ */
+export function editAllSources(g: DistroGraph, dir: string, round: number): void {
+  for (const n of g.nodes) appendFileSync(join(dir, sourcePath(n)), `int round${round} = ${round};\n`);
 }
 
 /** Sleep mode: changes the salt every action reads, so every action must run again. */

@@ -10,7 +10,7 @@
  * - A blob that no longer matches its digest is dropped and the action runs again.
  */
 import {
-  chmodSync, chownSync, copyFileSync, cpSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync,
+  chmodSync, chownSync, copyFileSync, cpSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, renameSync,
   rmSync, statSync, unlinkSync, openSync, readSync, closeSync, fstatSync, utimesSync, writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -573,8 +573,9 @@ export class Executor {
       const outputs: OutputEntry[] = [];
       // The command is gone (its PID namespace, or every process of it, killed): what is in
       // the sandbox now stays as it is. Outputs are read by xbuild, so none may lead outside
-      // the sandbox through a symbolic link in its path.
-      const realExecroot = realpathSync(execroot);
+      // the sandbox through a symbolic link in its path: every directory from the sandbox
+      // directory down to the output's is a real one (one lstat each, shared by the outputs).
+      const realDirs = new Set<string>();
       for (const o of action.outputs) {
         const abs = join(execroot, o.path);
         let st;
@@ -583,7 +584,7 @@ export class Executor {
         } catch {
           return { ok: false as const, error: `declared output ${o.path} was not created`, logPath, logTail, durationMs, blame: 'action' as const };
         }
-        if (realpathSync(dirname(abs)) !== join(realExecroot, dirname(o.path))) {
+        if (!realDirsDown(sandbox, dirname(abs), realDirs)) {
           return { ok: false as const, error: `declared output ${o.path} is reached through a symbolic link: outputs must be inside the sandbox`, logPath, logTail, durationMs, blame: 'action' as const };
         }
         if (o.kind === 'file' && !st.isFile()) return { ok: false as const, error: `declared output ${o.path} is not a regular file`, logPath, logTail, durationMs, blame: 'action' as const };
@@ -686,6 +687,25 @@ interface StagedLink {
   readonly path: string;
   readonly hash: Sha256;
   readonly stamp: BlobStamp;
+}
+
+/**
+ * Whether every directory from `top` down to `dir` (both included; `dir` is `top` or below it)
+ * is a real directory: lstat says so of each, so none is a symbolic link, wherever it points.
+ * `checked` holds the directories found real so far (each is looked at once).
+ */
+function realDirsDown(top: string, dir: string, checked: Set<string>): boolean {
+  for (let p = dir; ; p = dirname(p)) {
+    if (!checked.has(p)) {
+      try {
+        if (!lstatSync(p).isDirectory()) return false;
+      } catch {
+        return false;
+      }
+      checked.add(p);
+    }
+    if (p.length <= top.length) return p === top;
+  }
 }
 
 /** Copies a source file into the sandbox, keeping its mtime (tools such as make compare them). */

@@ -83,6 +83,29 @@ cmd({ name: "probe", srcs: ["in.txt"], outs: ["probe.txt"], cmd: [
     expect(r.stderr).toContain('No such file or directory');
     expect(ws.exists('xbuild-out/p/out.txt')).toBe(false);
   });
+
+  // xbuild reads the outputs on the host: a link the command leaves in their path would make it
+  // store a host file the command cannot see. Either a directory of the output's path or the
+  // exec root itself, replaced by a link to a host directory holding a file at the output's path.
+  for (const [what, script] of [
+    ['its output directory', 'rm -rf xbuild-out/p && ln -s HOST/xbuild-out/p xbuild-out/p'],
+    ['the exec root', 'cd .. && mv execroot old && ln -s HOST execroot'],
+  ] as const) {
+    it(`cannot have a host file stored as its output through a link in place of ${what}`, async () => {
+      ws = new TempWorkspace({ 'BUILD.ts': '' });
+      const host = join(dirname(ws.root), 'host-dir');
+      mkdirSync(join(host, 'xbuild-out/p'), { recursive: true });
+      writeFileSync(join(host, 'xbuild-out/p/out.txt'), 'HOSTSECRET\n');
+      ws.write({ 'p/BUILD.ts': `import { cmd } from "xbuild";\ncmd({ name: "linked", outs: ["out.txt"], cmd: ${JSON.stringify(script.replace('HOST', host))} });\n` });
+      const r = await ws.build('//p:linked');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('declared output xbuild-out/p/out.txt is reached through a symbolic link');
+      expect(ws.exists('xbuild-out/p/out.txt')).toBe(false);
+      for (const shard of readdirSync(join(ws.cacheDir, 'cas'))) {
+        for (const name of readdirSync(join(ws.cacheDir, 'cas', shard))) expect(readFileSync(join(ws.cacheDir, 'cas', shard, name), 'utf8')).not.toContain('HOSTSECRET');
+      }
+    });
+  }
 });
 
 describe('what an action can write', () => {

@@ -1,0 +1,246 @@
+/**
+ * Issue 18: xbuild's cost per action against Ninja's, on the "cathead" graph of
+ * bench/distroGraph.ts (one package per target, 1-4 KiB sources, 0-8 dependencies with
+ * power-law fan-in, each command `{ cat SRC; head -qn1 DEP.out ...; } > OUT`).
+ * The two tools run interleaved, run by run (the order alternates), and every figure is
+ * reported as a ratio of runs made side by side: on a shared machine only those mean much.
+ *
+ *   node dist/bench/perActionBench.js [--sizes 2600,20000] [--jobs 2] [--reps 3]
+ *        [--sleep-size 2600] [--sleep-jobs 2,8] [--no-sleep] [--unsandboxed] [--dir /tmp/...]
+ *
+ * For each size: cold (both from nothing: xbuild with an empty cache, xbuild-out and .xbuild;
+ * ninja without out/ and .ninja_log), no-op, one leaf edited, a core edit (a line appended to
+ * the most-read core source: Ninja reruns everything downstream, xbuild its direct readers,
+ * whose outputs come out the same). --unsandboxed adds XBUILD_SANDBOX=none runs to the cold
+ * rounds. Then the same graph with `sleep 0.05; ` before each command, every source edited
+ * before each round so that every action runs again, at each --sleep-jobs.
+ * Results are printed as markdown and written to <dir>/results.json.
+ */
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { generateDistroGraph, writeXbuildWorkspace, writeNinjaWorkspace, coreEdit, leafEdit, editAllSources, meanSourceBytes, type DistroGraph } from './distroGraph.js';
+import { runXbuild as runXbuildAt, runNinja, median, snapshotXbuild, REPO, type RunResult } from './benchRun.js';
+
+interface Options {
+  readonly sizes: number[];
+  readonly jobs: number;
+  readonly reps: number;
+  readonly sleepSize: number;
+  readonly sleepJobs: number[];
+  readonly sleep: boolean;
+  readonly unsandboxed: boolean;
+  readonly dir: string;
+}
+
+function parse(argv: readonly string[]): Options {
+  const flag = (n: string): string | undefined => { const i = argv.indexOf(n); return i >= 0 ? argv[i + 1] : undefined; };
+  const list = (s: string) => s.split(',').map(Number).filter((n) => n > 0);
+  return {
+    sizes: list(flag('--sizes') ?? '2600'),
+    jobs: Number(flag('--jobs') ?? 2),
+    reps: Math.max(1, Number(flag('--reps') ?? 3)),
+    sleepSize: Number(flag('--sleep-size') ?? 2600),
+    sleepJobs: list(flag('--sleep-jobs') ?? '2,8'),
+    sleep: !argv.includes('--no-sleep'),
+    unsandboxed: argv.includes('--unsandboxed'),
+    dir: flag('--dir') ?? join(tmpdir(), 'xbuild-peraction-bench'),
+  };
+}
+
+let xbuildBin = '';
+const log = (msg: string): void => console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
+const s = (x: number): string => x.toFixed(x < 10 ? 3 : 1);
+
+/** One graph laid out for both tools. */
+interface Trees { readonly g: DistroGraph; readonly xb: string; readonly nj: string; readonly cache: string; readonly logs: string }
+
+function layout(base: string, size: number, mode: 'cathead' | 'cathead-sleep', seed: number): Trees {
+  rmSync(base, { recursive: true, force: true });
+  const t: Trees = { g: generateDistroGraph({ size, seed, deps: 'perAction' }), xb: join(base, 'xbuild'), nj: join(base, 'ninja'), cache: join(base, 'cache'), logs: join(base, 'logs') };
+  mkdirSync(t.logs, { recursive: true });
+  writeXbuildWorkspace(t.g, t.xb, mode);
+  writeNinjaWorkspace(t.g, t.nj, mode);
+  return t;
+}
+
+/** Removes everything a build left (the next build is cold). */
+function clean(t: Trees): void {
+  for (const p of [join(t.nj, 'out'), join(t.nj, '.ninja_log'), join(t.nj, '.ninja_deps'), t.cache, join(t.xb, 'xbuild-out'), join(t.xb, '.xbuild')]) rmSync(p, { recursive: true, force: true });
+}
+
+function xbuild(t: Trees, jobs: number, tag: string, withEvents = true, sandbox?: 'none'): RunResult {
+  const before = process.env.XBUILD_SANDBOX;
+  if (sandbox) process.env.XBUILD_SANDBOX = sandbox;
+  try {
+    return runXbuildAt(t.xb, t.cache, jobs, t.logs, tag, xbuildBin, withEvents);
+  } finally {
+    if (sandbox) process.env.XBUILD_SANDBOX = before;
+    if (sandbox && before === undefined) delete process.env.XBUILD_SANDBOX;
+  }
+}
+
+/** Runs `a` and `b` alternately `reps` times (a b, b a, ...), returning both series. */
+function interleaved<T>(reps: number, a: (i: number) => T, b: (i: number) => T): { a: T[]; b: T[] } {
+  const ra: T[] = [], rb: T[] = [];
+  for (let i = 0; i < reps; i++) {
+    if (i % 2 === 0) { ra.push(a(i)); rb.push(b(i)); } else { rb.push(b(i)); ra.push(a(i)); }
+  }
+  return { a: ra, b: rb };
+}
+
+interface Pair { readonly ninja: RunResult[]; readonly xbuild: RunResult[]; readonly unsandboxed?: RunResult[] }
+interface SizeResult {
+  size: number; edges: number; meanDeps: number; maxFanIn: number; meanSourceBytes: number; coreDownstream: number; coreReaders: number;
+  cold: Pair; noop: Pair; leaf: Pair; core: Pair;
+}
+interface SleepResult { size: number; jobs: number; pair: Pair }
+
+const secs = (rs: readonly RunResult[]): number => median(rs.map((r) => r.seconds));
+const ratio = (p: Pair): number => median(p.xbuild.map((x, i) => x.seconds / p.ninja[i].seconds));
+
+function expectRan(what: string, rs: readonly RunResult[], n: number): void {
+  for (const r of rs) if (r.executed !== n) throw new Error(`${what}: expected ${n} actions to run, ${r.executed} did`);
+}
+
+function benchSize(o: Options, size: number): SizeResult {
+  const t = layout(join(o.dir, `size-${size}`), size, 'cathead', 1);
+  const { g } = t;
+  const fanIn = new Array<number>(g.size).fill(0);
+  for (const n of g.nodes) for (const d of n.deps) fanIn[d]++;
+  log(`${size}: ${g.edges} edges (${(g.edges / size).toFixed(2)} per action), core ${g.nodes[g.coreIndex].name} read by ${fanIn[g.coreIndex]}, ${g.coreDownstream} downstream`);
+
+  // Cold: both from nothing, interleaved; the unsandboxed xbuild (optional) in the same rounds.
+  const unsandboxed: RunResult[] = [];
+  const cold = interleaved(o.reps, (i) => {
+    clean(t);
+    const r = runNinja(t.nj, o.jobs, t.logs, `cold${i}`);
+    log(`${size}: ninja cold ${s(r.seconds)} s`);
+    return r;
+  }, (i) => {
+    clean(t);
+    const r = xbuild(t, o.jobs, `cold${i}`);
+    log(`${size}: xbuild cold ${s(r.seconds)} s (analysis ${s(r.analysisS ?? 0)} s)`);
+    if (o.unsandboxed) {
+      clean(t);
+      const u = xbuild(t, o.jobs, `cold-none${i}`, true, 'none');
+      log(`${size}: xbuild XBUILD_SANDBOX=none cold ${s(u.seconds)} s`);
+      unsandboxed.push(u);
+    }
+    return r;
+  });
+  expectRan('cold ninja', cold.a, size);
+  expectRan('cold xbuild', cold.b, size);
+  // The tree is built by both now (the last cold runs).
+  if (o.unsandboxed) { clean(t); runNinja(t.nj, o.jobs, t.logs, 'rebuild'); xbuild(t, o.jobs, 'rebuild'); }
+
+  const noop = interleaved(o.reps, (i) => runNinja(t.nj, o.jobs, t.logs, `noop${i}`), (i) => xbuild(t, o.jobs, `noop${i}`, false));
+  expectRan('no-op', [...noop.a, ...noop.b], 0);
+  log(`${size}: no-op ninja ${s(secs(noop.a))} s, xbuild ${s(secs(noop.b))} s`);
+
+  const leaf = interleaved(o.reps, (i) => { leafEdit(g, t.nj, i + 1); return runNinja(t.nj, o.jobs, t.logs, `leaf${i}`); },
+    (i) => { leafEdit(g, t.xb, i + 1); return xbuild(t, o.jobs, `leaf${i}`); });
+  expectRan('leaf edit', [...leaf.a, ...leaf.b], 1);
+  log(`${size}: leaf edit ninja ${s(secs(leaf.a))} s, xbuild ${s(secs(leaf.b))} s`);
+
+  // One core edit each: Ninja's takes everything downstream, once is enough.
+  coreEdit(g, t.nj, 1);
+  coreEdit(g, t.xb, 1);
+  const core = interleaved(1, () => runNinja(t.nj, o.jobs, t.logs, 'core'), () => xbuild(t, o.jobs, 'core'));
+  log(`${size}: core edit ninja ${s(core.a[0].seconds)} s (${core.a[0].executed} ran), xbuild ${s(core.b[0].seconds)} s (${core.b[0].executed} ran)`);
+
+  return {
+    size, edges: g.edges, meanDeps: g.edges / size, maxFanIn: Math.max(...fanIn), meanSourceBytes: meanSourceBytes(g),
+    coreDownstream: g.coreDownstream, coreReaders: fanIn[g.coreIndex],
+    cold: { ninja: cold.a, xbuild: cold.b, unsandboxed: o.unsandboxed ? unsandboxed : undefined },
+    noop: { ninja: noop.a, xbuild: noop.b }, leaf: { ninja: leaf.a, xbuild: leaf.b }, core: { ninja: core.a, xbuild: core.b },
+  };
+}
+
+function benchSleep(o: Options): SleepResult[] {
+  const t = layout(join(o.dir, `sleep-${o.sleepSize}`), o.sleepSize, 'cathead-sleep', 1);
+  const top = Math.max(...o.sleepJobs);
+  // Prime: both trees built (xbuild records durations for its priorities).
+  runNinja(t.nj, top, t.logs, 'prime');
+  xbuild(t, top, 'prime');
+  let round = 0;
+  const out: SleepResult[] = [];
+  for (const jobs of o.sleepJobs) {
+    const r = interleaved(o.reps, (i) => {
+      editAllSources(t.g, t.nj, ++round);
+      const n = runNinja(t.nj, jobs, t.logs, `j${jobs}-${i}`);
+      log(`sleep-${o.sleepSize} -j${jobs}: ninja ${s(n.seconds)} s`);
+      return n;
+    }, (i) => {
+      editAllSources(t.g, t.xb, ++round);
+      const x = xbuild(t, jobs, `j${jobs}-${i}`);
+      log(`sleep-${o.sleepSize} -j${jobs}: xbuild ${s(x.seconds)} s`);
+      return x;
+    });
+    expectRan(`sleep -j${jobs}`, [...r.a, ...r.b], o.sleepSize);
+    out.push({ size: o.sleepSize, jobs, pair: { ninja: r.a, xbuild: r.b } });
+  }
+  return out;
+}
+
+function printSize(r: SizeResult, o: Options): void {
+  console.log(`\n### ${r.size} actions, ${r.edges} edges (${r.meanDeps.toFixed(2)} per action, most-read output read by ${r.maxFanIn}), sources ${Math.round(r.meanSourceBytes)} B on average, -j${o.jobs}, ${o.reps} interleaved runs each\n`);
+  console.log('| step | ninja s (median) | xbuild s (median) | xbuild / ninja (median of per-round ratios) | ran (ninja / xbuild) |');
+  console.log('|---|---|---|---|---|');
+  const row = (name: string, p: Pair) => console.log(`| ${name} | ${s(secs(p.ninja))} | ${s(secs(p.xbuild))} | ${ratio(p).toFixed(2)} | ${p.ninja[0].executed} / ${p.xbuild[0].executed} |`);
+  row('cold', r.cold);
+  if (r.cold.unsandboxed) {
+    const u = r.cold.unsandboxed;
+    console.log(`| cold, XBUILD_SANDBOX=none | ${s(secs(r.cold.ninja))} | ${s(secs(u))} | ${median(u.map((x, i) => x.seconds / r.cold.ninja[i].seconds)).toFixed(2)} | ${r.cold.ninja[0].executed} / ${u[0].executed} |`);
+  }
+  row('no-op', r.noop);
+  row('one leaf edited', r.leaf);
+  row(`core edit (a line appended to the source read by ${r.coreReaders})`, r.core);
+  const cold = r.cold.xbuild, ninjaCold = r.cold.ninja;
+  const perAction = (rs: readonly RunResult[]) => (secs(rs) / r.size) * 1000;
+  const cpu = (rs: readonly RunResult[]) => (median(rs.map((x) => x.machineCpuS)) / r.size) * 1000;
+  console.log(`\n| cold, per action | ninja | xbuild |`);
+  console.log('|---|---|---|');
+  console.log(`| wall ms | ${perAction(ninjaCold).toFixed(2)} | ${perAction(cold).toFixed(2)} |`);
+  console.log(`| wall ms without xbuild's loading and analysis (${s(median(cold.map((x) => x.analysisS ?? 0)))} s) | ${perAction(ninjaCold).toFixed(2)} | ${(((secs(cold) - median(cold.map((x) => x.analysisS ?? 0))) / r.size) * 1000).toFixed(2)} |`);
+  console.log(`| whole machine's CPU ms (others' load included) | ${cpu(ninjaCold).toFixed(2)} | ${cpu(cold).toFixed(2)} |`);
+  console.log(`| xbuild's own process CPU ms | | ${((median(cold.map((x) => x.engineCpuS ?? 0)) / r.size) * 1000).toFixed(2)} |`);
+  console.log('\n| target of issue 18 | figure | met |');
+  console.log('|---|---|---|');
+  console.log(`| cold <= 1.3x ninja at ${r.size} | ${ratio(r.cold).toFixed(2)} | ${ratio(r.cold) <= 1.3 ? 'yes' : 'no'} |`);
+  const leafVsNoop = secs(r.leaf.xbuild) / secs(r.noop.xbuild);
+  console.log(`| one leaf edited <= 1.5x xbuild's no-op | ${s(secs(r.leaf.xbuild))} s vs ${s(secs(r.noop.xbuild))} s: ${leafVsNoop.toFixed(2)} | ${leafVsNoop <= 1.5 ? 'yes' : 'no'} |`);
+}
+
+function printSleep(rows: readonly SleepResult[]): void {
+  if (!rows.length) return;
+  console.log(`\n### ${rows[0].size} actions with \`sleep 0.05; \` first, every source edited before each run\n`);
+  console.log('| jobs | ninja s (median) | xbuild s (median) | xbuild / ninja | target <= 1.1 met |');
+  console.log('|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.jobs} | ${s(secs(r.pair.ninja))} | ${s(secs(r.pair.xbuild))} | ${ratio(r.pair).toFixed(2)} | ${ratio(r.pair) <= 1.1 ? 'yes' : 'no'} |`);
+}
+
+function main(): void {
+  const o = parse(process.argv.slice(2));
+  mkdirSync(o.dir, { recursive: true });
+  xbuildBin = snapshotXbuild(join(o.dir, 'xbuild-snapshot'));
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO }).toString().trim();
+  log(`per-action bench: xbuild ${commit} (snapshot ${xbuildBin}), sizes ${o.sizes.join(',')}, -j${o.jobs}, ${o.reps} reps, dir ${o.dir}`);
+  const sizes: SizeResult[] = [];
+  let sleep: SleepResult[] = [];
+  const save = () => writeFileSync(join(o.dir, 'results.json'), JSON.stringify({ options: o, commit, sizes, sleep }, null, 2));
+  for (const size of o.sizes) {
+    sizes.push(benchSize(o, size));
+    save();
+  }
+  if (o.sleep) {
+    sleep = benchSleep(o);
+    save();
+  }
+  console.log(`\n## Issue 18, per action: xbuild (${commit}) vs ninja ${execFileSync('ninja', ['--version']).toString().trim()}, node ${process.version}`);
+  for (const r of sizes) printSize(r, o);
+  printSleep(sleep);
+}
+
+main();
