@@ -33,7 +33,11 @@ export function exitCodeOf(blames: Iterable<Blame>): number {
   return worst ? EXIT_CODE[worst] : 0;
 }
 
-/** A failure with its tier, thrown below the CLI and printed by cli/main.ts with the tier's exit code. */
+/**
+ * A failure with its tier, thrown below the CLI: by the executor when an action cannot be keyed or set
+ * up (it becomes that action's failure), by the lock tool (AptError), and otherwise printed by
+ * cli/main.ts with the tier's exit code.
+ */
 export class BlamedError extends Error {
   constructor(readonly blame: Blame, message: string) {
     super(message);

@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Action } from './action.js';
-import { internalErrorText, type Blame } from './blame.js';
+import { BlamedError, internalErrorText, type Blame } from './blame.js';
 import { byPath, computeActionKey, ENGINE_KEY_VERSION, type ActionKeyInputs, type KeyedInput } from './actionKey.js';
 import type { EventSink } from './events.js';
 import type { FileDigests } from './fileDigests.js';
@@ -136,7 +136,7 @@ export class Executor {
         try {
           return { path: a.path, kind: a.kind, digest: this.o.digests.digest(abs) };
         } catch {
-          throw new ActionSetupError('user', `input ${a.path} does not exist`);
+          throw new BlamedError('user', `input ${a.path} does not exist`);
         }
       }
       const made = this.produced.get(a.path);
@@ -147,7 +147,7 @@ export class Executor {
       try {
         return { path: relocatable(t), digest: this.o.digests.digest(t) };
       } catch {
-        throw new ActionSetupError('environment', `tool ${t} does not exist on this machine`);
+        throw new BlamedError('environment', `tool ${t} does not exist on this machine`);
       }
     });
     return {
@@ -218,7 +218,7 @@ export class Executor {
     try {
       keyInputs = this.keyInputs(action);
     } catch (e) {
-      if (e instanceof ActionSetupError) return undefined;
+      if (e instanceof BlamedError) return undefined;
       throw e;
     }
     const key = computeActionKey(keyInputs);
@@ -317,7 +317,7 @@ export class Executor {
         try {
           this.keyInputs(action);
         } catch (e) {
-          if (e instanceof ActionSetupError) return { ok: false, error: e.message, durationMs: 0, blame: e.blame };
+          if (e instanceof BlamedError) return { ok: false, error: e.message, durationMs: 0, blame: e.blame };
           throw e;
         }
       }
@@ -526,7 +526,7 @@ export class Executor {
       try {
         links = ahead?.links ?? this.stageInputs(action, execroot);
       } catch (e) {
-        if (e instanceof ActionSetupError) return { ok: false as const, error: e.message, durationMs: Date.now() - started, blame: e.blame };
+        if (e instanceof BlamedError) return { ok: false as const, error: e.message, durationMs: Date.now() - started, blame: e.blame };
         throw e;
       }
       const env: Record<string, string> = {
@@ -653,12 +653,12 @@ export class Executor {
         const inOut = join(this.o.paths.root, a.path);
         if (!this.o.blobs.copyOutVerified(made.digest.hash, dest, fileMode(made.executable, false))
           && !(this.o.blobs.putIfMatches(made.digest, inOut) && this.o.blobs.copyOutVerified(made.digest.hash, dest, fileMode(made.executable, false)))) {
-          throw new ActionSetupError('environment', `input ${a.path} is missing from the blob store or corrupted; run the build again`);
+          throw new BlamedError('environment', `input ${a.path} is missing from the blob store or corrupted; run the build again`);
         }
       } else {
         const tree = readTree(this.o.blobs, made.digest);
         if (!tree || !materializeTree(this.o.blobs, tree, dest, false)) {
-          throw new ActionSetupError('environment', `input directory ${a.path} is missing from the blob store or corrupted; run the build again`);
+          throw new BlamedError('environment', `input directory ${a.path} is missing from the blob store or corrupted; run the build again`);
         }
       }
     }
@@ -672,13 +672,6 @@ export class Executor {
     } catch {
       return undefined;
     }
-  }
-}
-
-/** Why an action cannot be keyed or set up (a declared input missing, a tool not on this machine), with whose it is. */
-export class ActionSetupError extends Error {
-  constructor(readonly blame: Blame, message: string) {
-    super(message);
   }
 }
 

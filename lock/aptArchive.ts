@@ -11,6 +11,7 @@
  * - Index files are read as apt stored them (decompressed by `apt-helper cat-file`), so what
  *   the lock sees is exactly what apt's resolver sees.
  */
+import { BlamedError } from '../engine/blame.js';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -101,11 +102,11 @@ function listToDeb822(text: string): string {
 }
 
 /** A failure of the archive or of apt: the environment's, or the user's when the configuration asks for what the archive does not have. */
-export class AptError extends Error {
+export class AptError extends BlamedError {
   /** apt's whole output (stdout and stderr), when apt itself failed. */
   output?: string;
-  constructor(message: string, readonly blame: 'environment' | 'user' = 'environment') {
-    super(message);
+  constructor(message: string, blame: 'environment' | 'user' = 'environment') {
+    super(blame, message);
   }
 }
 
