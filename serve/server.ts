@@ -87,7 +87,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const logDir = join(stateDir, 'logs');
   const store = new BuildStore(stateDir);
   const assets = loadAssets(o.pageDir, o.token);
-  const pushEveryMs = o.pushEveryMs ?? 500;
+  // Once a second: live enough for builds of hours, and the page redraws half as often as at
+  // 500 ms (its browser may be on the build machine itself).
+  const pushEveryMs = o.pushEveryMs ?? 1000;
 
   /** Live pages: the build each follows ('latest' follows whatever build is newest) and the version it has. */
   const clients = new Set<{ res: ServerResponse; follow: string; id: string; version: number }>();
