@@ -3,12 +3,12 @@
  * outputs are.
  */
 import { runBuild, DEFAULT_JOBS } from '../engine/build.js';
-import { engineCpuMs, type BuildEvent } from '../engine/events.js';
-import { BuildStreamWriter } from '../engine/buildStream.js';
-import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from '../engine/loggers.js';
-import { ProcessRunner } from '../engine/runner.js';
-import { WorkerPoolRunner } from '../engine/workerPool.js';
-import { isolation } from '../engine/isolation.js';
+import { engineCpuMs, type BuildEvent } from '../engine/report/events.js';
+import { BuildStreamWriter } from '../engine/report/buildStream.js';
+import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from '../engine/report/loggers.js';
+import { ProcessRunner } from '../engine/execute/runner.js';
+import { WorkerPoolRunner } from '../engine/execute/workerPool.js';
+import { isolation } from '../engine/execute/isolation.js';
 import { analyze, openSession } from './session.js';
 import { writeUpToDateStamp } from './stampWriter.js';
 import type { PreviousBuild } from './fastBuild.js';
@@ -17,8 +17,8 @@ import { cacheSettings } from './settings.js';
 import { finishBuildRecord, startBuildRecord } from './buildRecord.js';
 import { reportBuildEnd } from './buildEnd.js';
 import type { CommandContext } from './commandContext.js';
-import type { ActionGraph } from '../engine/action.js';
-import { removeUndeclared } from '../engine/staleOutputs.js';
+import type { ActionGraph } from '../engine/analyze/action.js';
+import { removeUndeclared } from '../engine/execute/staleOutputs.js';
 
 export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild): Promise<number> {
   if (ctx.positional.length === 0) throw new UsageError('build needs at least one target pattern, e.g. xbuild build //examples/hello:hello');
@@ -33,7 +33,7 @@ export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild
     const stream = ctx.flags['dry-run'] ? undefined : new BuildStreamWriter(ctx.paths.stateDir, started);
     if (stream) loggers.push(stream);
     // Loaded only when used: a build's start-up pays for every module it imports.
-    const profile = typeof ctx.flags.profile === 'string' ? new (await import('../engine/profile.js')).ProfileWriter(ctx.flags.profile) : undefined;
+    const profile = typeof ctx.flags.profile === 'string' ? new (await import('../engine/report/profile.js')).ProfileWriter(ctx.flags.profile) : undefined;
     if (profile) loggers.push(profile);
     let total = 0;
     const tty = process.stderr.isTTY && !process.env.CI;
@@ -111,7 +111,7 @@ export async function buildCommand(ctx: CommandContext, previous?: PreviousBuild
 /**
  * Before anything runs: a build of the whole workspace (`//...`) knows every declared output, so
  * whatever else is in xbuild-out/ is stale (a deleted target's outputs) and goes; after a killed
- * xbuild, its temp files and parked directories go (engine/staleOutputs.ts).
+ * xbuild, its temp files and parked directories go (engine/execute/staleOutputs.ts).
  */
 function clearUndeclaredOutputs(ctx: CommandContext, graph: ActionGraph, emit: (e: BuildEvent) => void): void {
   const whole = ctx.positional.includes('//...');

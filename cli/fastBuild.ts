@@ -1,13 +1,13 @@
 /**
  * The no-op fast path of `xbuild build`: if the up-to-date stamp for these patterns and
  * settings still matches every file it recorded, report the build as done without opening the
- * cache database or loading the engine (see engine/upToDate.ts). Light imports only.
+ * cache database or loading the engine (see engine/incremental/upToDate.ts). Light imports only.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dropEarlyHelper } from '../engine/stampHelper.js';
-import { checkStamp, readStampDetails, stampKey, stampPath, type Stamp } from '../engine/upToDate.js';
+import { dropEarlyHelper } from '../engine/incremental/stampHelper.js';
+import { checkStamp, readStampDetails, stampKey, stampPath, type Stamp } from '../engine/incremental/upToDate.js';
 import { cacheSettings } from './settings.js';
 import type { CommandContext } from './commandContext.js';
 

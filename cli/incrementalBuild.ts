@@ -1,6 +1,6 @@
 /**
  * A rebuild after a few files changed, touching only what they reach. The up-to-date stamp
- * names the changed files; the action index next to it (engine/actionIndex.ts) says which
+ * names the changed files; the action index next to it (engine/incremental/actionIndex.ts) says which
  * actions read them, and who consumes whose outputs. Those actions run (or come from the action
  * cache) in order of depth; an action whose outputs come out the same stops there (early
  * cutoff), one whose outputs changed brings its consumers in. Nothing else of the graph is
@@ -13,16 +13,16 @@
  * (the run (cli/reachRun.ts) can also hand over mid-way: what ran is in the action cache).
  */
 import { dirname, join } from 'node:path';
-import { ActionIndex } from '../engine/actionIndex.js';
+import { ActionIndex } from '../engine/incremental/actionIndex.js';
 import { PLATFORM, type TargetOutcome } from '../engine/build.js';
-import { engineCpuMs, type BuildEvent } from '../engine/events.js';
-import { Executor } from '../engine/executor.js';
-import { BuildStreamWriter } from '../engine/buildStream.js';
-import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from '../engine/loggers.js';
-import { StampRecorder } from '../engine/upToDate.js';
-import { WorkerPoolRunner } from '../engine/workerPool.js';
-import { isolation } from '../engine/isolation.js';
-import { ProcessRunner } from '../engine/runner.js';
+import { engineCpuMs, type BuildEvent } from '../engine/report/events.js';
+import { Executor } from '../engine/execute/executor.js';
+import { BuildStreamWriter } from '../engine/report/buildStream.js';
+import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from '../engine/report/loggers.js';
+import { StampRecorder } from '../engine/incremental/upToDate.js';
+import { WorkerPoolRunner } from '../engine/execute/workerPool.js';
+import { isolation } from '../engine/execute/isolation.js';
+import { ProcessRunner } from '../engine/execute/runner.js';
 import type { OutputEntry } from '../cache/actionCache.js';
 import { DEFAULT_JOBS } from '../engine/build.js';
 import { finishBuildRecord, startBuildRecord } from './buildRecord.js';

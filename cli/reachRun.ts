@@ -4,10 +4,10 @@
  * whose outputs come out as before stops there (early cutoff); one whose outputs changed brings
  * its consumers in.
  */
-import type { Action } from '../engine/action.js';
-import type { ActionIndex, IndexLine } from '../engine/actionIndex.js';
-import type { BuildEvent } from '../engine/events.js';
-import type { ActionOutcome, Executor } from '../engine/executor.js';
+import type { Action } from '../engine/analyze/action.js';
+import type { ActionIndex, IndexLine } from '../engine/incremental/actionIndex.js';
+import type { BuildEvent } from '../engine/report/events.js';
+import type { ActionOutcome, Executor } from '../engine/execute/executor.js';
 import type { ActionFailure } from '../engine/build.js';
 import type { OutputEntry } from '../cache/actionCache.js';
 

@@ -1,13 +1,13 @@
 /**
- * After a successful build: record the up-to-date stamp (engine/upToDate.ts) from what the
+ * After a successful build: record the up-to-date stamp (engine/incremental/upToDate.ts) from what the
  * analysis read, every needed action's sources and tools, the outputs, and xbuild's own code.
  */
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { relevantEntries } from '../engine/loader.js';
-import { StampRecorder, stampPath } from '../engine/upToDate.js';
-import { writeActionIndex, type IndexedAction } from '../engine/actionIndex.js';
+import { relevantEntries } from '../engine/load/loader.js';
+import { StampRecorder, stampPath } from '../engine/incremental/upToDate.js';
+import { writeActionIndex, type IndexedAction } from '../engine/incremental/actionIndex.js';
 import { buildStampKey, type PreviousBuild } from './fastBuild.js';
 import type { AnalysisOutcome, Session } from './session.js';
 import type { CommandContext } from './commandContext.js';

@@ -3,17 +3,17 @@
  * scheduler -> executor, reporting everything as BuildEvents. The CLI wires the pieces; tests
  * and benchmarks can call `runBuild` with their own runner and event sink.
  */
-import type { Blame } from './blame.js';
+import type { Blame } from './report/blame.js';
 import { cpus, arch, platform } from 'node:os';
-import type { Action, ActionGraph, ActionId } from './action.js';
-import { actionsFor } from './action.js';
-import type { EventSink } from './events.js';
-import { Executor, type ExecutorOptions, type PreviousBuild, type RemoteCacheHook } from './executor.js';
+import type { Action, ActionGraph, ActionId } from './analyze/action.js';
+import { actionsFor } from './analyze/action.js';
+import type { EventSink } from './report/events.js';
+import { Executor, type ExecutorOptions, type PreviousBuild, type RemoteCacheHook } from './execute/executor.js';
 import type { OutputEntry } from '../cache/actionCache.js';
-import type { FileDigests } from './fileDigests.js';
-import type { History } from './history.js';
-import type { ActionRunner } from './runner.js';
-import { schedule, type WorkItem } from './scheduler.js';
+import type { FileDigests } from './key/fileDigests.js';
+import type { History } from './report/history.js';
+import type { ActionRunner } from './execute/runner.js';
+import { schedule, type WorkItem } from './schedule/scheduler.js';
 import type { WorkspacePaths } from './workspace.js';
 import type { ActionCache } from '../cache/actionCache.js';
 import type { BlobStore } from '../cache/blobStore.js';
@@ -157,7 +157,7 @@ export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
       } else {
         failures.set(action.id, { id: action.id, label: action.label, error: outcome.error, logPath: outcome.logPath, blame: outcome.blame });
         if (outcome.blame === 'environment' && attempt <= retries && !signal.aborted) {
-          // The scheduler tries it again (engine/scheduler.ts): not a failure yet.
+          // The scheduler tries it again (engine/schedule/scheduler.ts): not a failure yet.
           o.events({ type: 'warning', message: `${action.label}: ${outcome.error}; trying again (${attempt}/${retries})` });
           return { ok: false, retryable: true };
         }

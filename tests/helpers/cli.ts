@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildReport } from '../../cli/buildRecord.js';
-import type { BuildEvent } from '../../engine/events.js';
+import type { BuildEvent } from '../../engine/report/events.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const XBUILD = join(REPO, 'bin/xbuild.js');
