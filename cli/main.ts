@@ -31,7 +31,7 @@ const buildCommand = async (ctx: CommandContext) => {
 /** After a failed build: fetches of pinned Debian files the archive no longer serves are a stale lock; say so once. */
 async function explainStalePins(ctx: CommandContext): Promise<void> {
   const { openSession } = await import('./session.js');
-  const { lastBuildReport } = await import('./buildRecord.js');
+  const { lastBuildReport } = await import('../engine/buildRecord.js');
   const { NOT_SERVED } = await import('../engine/executor.js');
   const { notServedUrls, stalePinReport } = await import('../lock/stalePins.js');
   const session = await openSession(ctx.root, ctx.cacheDir);

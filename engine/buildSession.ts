@@ -1,0 +1,170 @@
+/**
+ * One `xbuild build`, whichever way it goes. The session owns what every build has: the
+ * loggers, Ctrl-C (an AbortController), the runner, the build record, `build_finished`, the
+ * up-to-date stamp and the figures of the last lines (cli/buildEnd.ts prints them). A strategy
+ * does the part that differs, the full build (engine/build.ts: analysis, then the needed
+ * actions) or the incremental one (engine/incrementalBuild.ts: the action index, then what the
+ * changed files reach), and ends in one BuildResult; the rest is done here, once.
+ */
+import type { ActionGraph } from './action.js';
+import { finishBuildRecord, startBuildRecord, type BuildReport } from './buildRecord.js';
+import { BuildStreamWriter } from './buildStream.js';
+import { engineCpuMs, type BuildEvent, type EventSink } from './events.js';
+import type { FileDigests } from './fileDigests.js';
+import type { History } from './history.js';
+import { isolation } from './isolation.js';
+import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from './loggers.js';
+import { ProcessRunner, type ActionRunner } from './runner.js';
+import { WorkerPoolRunner } from './workerPool.js';
+import type { WorkspacePaths } from './workspace.js';
+import type { ActionCache } from '../cache/actionCache.js';
+import type { BlobStore } from '../cache/blobStore.js';
+import type { Db } from '../cache/database.js';
+
+/** What the session takes from the command line. */
+export interface SessionOptions {
+  readonly root: string;
+  readonly stateDir: string;
+  readonly patterns: readonly string[];
+  readonly jobs: number;
+  /** --events: every event as NDJSON to this file. */
+  readonly eventsFile?: string;
+  readonly verbose: boolean;
+  /** --profile: a trace of the build to this file. */
+  readonly profile?: string;
+  /** --dry-run: nothing runs, so no event stream is kept in .xbuild/builds/. */
+  readonly dryRun: boolean;
+}
+
+/** The cache and state a build reads and writes (cli/session.ts opens them). */
+export interface BuildStores {
+  readonly paths: WorkspacePaths;
+  readonly db: Db;
+  readonly blobs: BlobStore;
+  readonly actionCache: ActionCache;
+  readonly digests: FileDigests;
+  readonly history: History;
+}
+
+/** What a strategy gets from the session. */
+export interface BuildContext {
+  readonly options: SessionOptions;
+  readonly stores: BuildStores;
+  readonly emit: EventSink;
+  /** Aborted when the user interrupts the build. */
+  readonly signal: AbortSignal;
+  /** Gives the action graph to the loggers that draw it (the event stream, the profile). */
+  showGraph(graph: ActionGraph): void;
+}
+
+/** How a build went, as a strategy reports it; the session records and reports it. */
+export interface BuildResult extends Pick<BuildReport, 'ok' | 'executed' | 'cachedRemote' | 'failed' | 'skipped' | 'failures' | 'slowest' | 'targets'> {
+  /** Local cache hits and results reused from the previous build. */
+  readonly cached: number;
+  /** The requested outputs (workspace-relative). */
+  readonly outputs: readonly string[];
+  /** The keys of every action this build needed (gc roots). */
+  readonly allKeys: readonly string[];
+  /** Remote cache traffic, when a remote cache was used. */
+  readonly remote?: { readonly bytesDownloaded: number; readonly bytesUploaded: number };
+  /** Writes the up-to-date stamp; called after a successful, uninterrupted build. */
+  recordStamp(): void;
+}
+
+/** One way to run a build. */
+export interface BuildStrategy {
+  /** How many actions the build has, for the progress line. */
+  total(): number;
+  /** Analysis or what stands in for it (emits analysis_finished); a number ends the command there (a dry run's exit code). */
+  prepare(b: BuildContext): Promise<number | undefined>;
+  /** Runs the actions; undefined hands the command over to the full build (what ran is in the action cache). */
+  run(b: BuildContext, runner: ActionRunner): Promise<BuildResult | undefined>;
+}
+
+/** The figures of the last lines of `xbuild build` (cli/buildEnd.ts writes them). */
+export interface BuildEnd extends Pick<BuildResult, 'ok' | 'executed' | 'failed' | 'skipped' | 'failures' | 'targets' | 'outputs'> {
+  readonly aborted: boolean;
+  /** Every cache hit, local and remote. */
+  readonly cached: number;
+  readonly cache: { readonly localHits: number; readonly remoteHits: number; readonly misses: number };
+  /** Remote traffic, when a remote cache was used. */
+  readonly transfer?: { readonly bytesDownloaded: number; readonly bytesUploaded: number };
+  readonly outDir: string;
+  readonly durationMs: number;
+}
+
+/** Runs `strategy` as one build: its last lines' figures, a dry run's exit code, or undefined to hand over to the full build. */
+export async function runBuildSession(o: SessionOptions, stores: BuildStores, strategy: BuildStrategy): Promise<BuildEnd | number | undefined> {
+  const started = Date.now();
+  const loggers: Logger[] = [];
+  const emit = (e: BuildEvent) => {
+    for (const l of loggers) l.event(e);
+  };
+  const abort = new AbortController();
+  const onSignal = () => {
+    emit({ type: 'warning', message: 'interrupted: stopping running actions' });
+    abort.abort();
+  };
+  let runner: ActionRunner | undefined;
+  const closeRunner = () => {
+    if (runner instanceof WorkerPoolRunner) runner.close();
+  };
+  try {
+    if (o.eventsFile) loggers.push(new NdjsonWriter(o.eventsFile));
+    // Every build that may run something keeps its event stream in .xbuild/builds/ (xbuild serve).
+    const stream = o.dryRun ? undefined : new BuildStreamWriter(o.stateDir, started);
+    if (stream) loggers.push(stream);
+    // Loaded only when used: a build's start-up pays for every module it imports.
+    const profile = o.profile ? new (await import('./profile.js')).ProfileWriter(o.profile) : undefined;
+    if (profile) loggers.push(profile);
+    const tty = process.stderr.isTTY && !process.env.CI;
+    loggers.push(tty ? new TtyLogger(o.root, () => strategy.total()) : new PlainLogger(o.root, process.stderr, o.verbose));
+    emit({ type: 'build_started', patterns: o.patterns, jobs: o.jobs, time: started });
+    const b: BuildContext = {
+      options: o, stores, emit, signal: abort.signal,
+      showGraph: (graph) => {
+        if (profile) profile.graph = graph;
+        if (stream) stream.graph = graph;
+      },
+    };
+    const code = await strategy.prepare(b);
+    if (code !== undefined) return code;
+    const recordId = startBuildRecord(stores.db, o.root, o.patterns);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    // Commands go to long-lived shell workers (cheap forks); XBUILD_RUNNER=process spawns each from Node.
+    runner = process.env.XBUILD_RUNNER === 'process' ? new ProcessRunner() : new WorkerPoolRunner();
+    const isolationWarning = isolation().warning();
+    if (isolationWarning) emit({ type: 'warning', message: isolationWarning });
+    const r = await strategy.run(b, runner);
+    if (!r) return undefined;
+    closeRunner();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    const durationMs = Date.now() - started;
+    const { outDir } = stores.paths;
+    const cache = { localHits: r.cached, remoteHits: r.cachedRemote, misses: r.executed + r.failed };
+    const transfer = r.remote && { bytesDownloaded: r.remote.bytesDownloaded, bytesUploaded: r.remote.bytesUploaded };
+    emit({
+      type: 'build_finished', ok: r.ok, executed: r.executed, cached: r.cached + r.cachedRemote, failed: r.failed, skipped: r.skipped,
+      durationMs, outputs: r.outputs, outDir, cacheStats: { ...cache, bytesDownloaded: transfer?.bytesDownloaded ?? 0, bytesUploaded: transfer?.bytesUploaded ?? 0 },
+      engineCpuMs: engineCpuMs(),
+    });
+    finishBuildRecord(stores.db, recordId, {
+      ok: r.ok, patterns: o.patterns, executed: r.executed, cachedLocal: r.cached, cachedRemote: r.cachedRemote, failed: r.failed, skipped: r.skipped,
+      durationMs, failures: r.failures, slowest: r.slowest, targets: r.targets, remote: r.remote ? { ...r.remote } : undefined,
+    }, o.root, r.allKeys);
+    for (const l of loggers) l.close();
+    loggers.length = 0;
+    if (r.ok && !abort.signal.aborted) r.recordStamp();
+    return {
+      ok: r.ok, aborted: abort.signal.aborted, executed: r.executed, cached: r.cached + r.cachedRemote, failed: r.failed, skipped: r.skipped,
+      failures: r.failures, targets: r.targets, cache, transfer, outputs: r.outputs, outDir, durationMs,
+    };
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    closeRunner();
+    for (const l of loggers) l.close();
+  }
+}
