@@ -18,8 +18,9 @@ export function reportBuildEnd(out: NodeJS.WritableStream, root: string, e: Buil
       for (const t of e.targets) out.write(`  ${t.status.padEnd(11)} ${t.label}${t.because ? ` (dependency ${t.because} failed)` : ''}\n`);
     }
   }
-  const counts = `${e.executed} executed, ${e.cached} cached, ${e.failed} failed${e.skipped ? `, ${e.skipped} skipped` : ''}`;
-  out.write(`Cache: ${count(e.cache.localHits, 'local hit')}, ${count(e.cache.remoteHits, 'remote hit')}, ${e.cache.misses} ${e.cache.misses === 1 ? 'miss' : 'misses'}${e.transfer ? `, ${formatBytes(e.transfer.bytesDownloaded)} downloaded, ${formatBytes(e.transfer.bytesUploaded)} uploaded` : ''}\n`);
+  const counts = `${e.executed} executed, ${e.cached + e.cachedRemote} cached, ${e.failed} failed${e.skipped ? `, ${e.skipped} skipped` : ''}`;
+  const misses = e.executed + e.failed;
+  out.write(`Cache: ${count(e.cached, 'local hit')}, ${count(e.cachedRemote, 'remote hit')}, ${misses} ${misses === 1 ? 'miss' : 'misses'}${e.remote ? `, ${formatBytes(e.remote.bytesDownloaded)} downloaded, ${formatBytes(e.remote.bytesUploaded)} uploaded` : ''}\n`);
   if (e.aborted) {
     out.write(`INTERRUPTED: ${counts}\n`);
     return 130;

@@ -15,22 +15,17 @@ import { AnalysisCache, actionGraph, type AnalysisRecord } from '../engine/analy
 import { analyzeInWorker, type AnalysisGraph, type AnalysisRequest } from '../engine/analysisInWorker.js';
 import { DiagnosticError } from '../engine/diagnostics.js';
 import { SqliteTranspileCache } from '../engine/transpileCache.js';
-import type { ActionGraph } from '../engine/action.js';
-import { workspacePaths, type WorkspacePaths } from '../engine/workspace.js';
+import { workspacePaths } from '../engine/workspace.js';
+import type { BuildStores } from '../engine/buildSession.js';
+import type { StampedAnalysis } from '../engine/stampWriter.js';
 import { CacheLease } from '../cache/cacheLease.js';
 
 /** The xbuild installation's source root (where rules/scripts live). */
 export const INSTALL_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-export interface Session {
-  readonly paths: WorkspacePaths;
+export interface Session extends BuildStores {
   /** This process's lease on the cache: what it uses is kept by gc and clean in other processes. */
   readonly lease: CacheLease;
-  readonly db: Db;
-  readonly blobs: BlobStore;
-  readonly actionCache: ActionCache;
-  readonly digests: FileDigests;
-  readonly history: History;
   close(): void;
 }
 
@@ -66,13 +61,9 @@ export async function openSession(root: string, cacheDir: string, command = 'bui
   };
 }
 
-export interface AnalysisOutcome {
-  readonly graph: ActionGraph;
-  readonly labels: readonly string[];
+export interface AnalysisOutcome extends StampedAnalysis {
   readonly fromCache: boolean;
   readonly ms: number;
-  /** What the analysis read (for the up-to-date stamp). */
-  readonly record: AnalysisRecord;
 }
 
 /**

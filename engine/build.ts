@@ -10,7 +10,7 @@ import type { ActionFailure, ActionTime } from './buildRecord.js';
 import type { BuildContext, BuildResult, BuildStrategy } from './buildSession.js';
 import type { PreviousBuild } from './dirty.js';
 import type { BuildEvent, EventSink } from './events.js';
-import { Executor, type ActionOutcome, type RemoteCacheHook } from './executor.js';
+import { Executor, type ActionOutcome, type ExecutorOptions, type RemoteCacheHook } from './executor.js';
 import type { OutputEntry } from '../cache/actionCache.js';
 import type { ActionRunner } from './runner.js';
 import { schedule, type SchedulerCallbacks, type WorkItem } from './scheduler.js';
@@ -52,8 +52,23 @@ export class ActionRuns {
   private readonly failures = new Map<ActionId, Extract<ActionOutcome, { ok: false }> & ActionFailure>();
   private lastFlush = Date.now();
 
-  constructor(private readonly executor: Executor, private readonly events: EventSink, private readonly actionOf: (id: string) => Action,
-    private readonly o: { readonly signal: AbortSignal; readonly retries: number; readonly flush: () => void }) {}
+  readonly executor: Executor;
+  private readonly events: EventSink;
+
+  /** `previous` and `remote`: the executor's (engine/dirty.ts, cache levels). */
+  constructor(private readonly b: BuildContext, runner: ActionRunner, private readonly actionOf: (id: string) => Action, private readonly retries: number,
+    more: Partial<Pick<ExecutorOptions, 'previous' | 'remote' | 'keepSandboxes'>> = {}) {
+    this.events = b.emit;
+    this.executor = new Executor({ ...b.stores, runner, events: b.emit, platform: PLATFORM, maxSlots: b.options.jobs, ...more });
+  }
+
+  /** Writes what the build has learnt so far (file digests, durations, cache use). */
+  flush(): void {
+    this.b.stores.digests.flush();
+    this.b.stores.history.flush();
+    this.b.stores.actionCache.flushTouches();
+    this.lastFlush = Date.now();
+  }
 
   /** Counts an action settled without running: a cache hit, or the previous build's result. */
   settled(action: Action, outcome: { readonly key: string; readonly cache?: 'local' | 'remote'; readonly durationMs: number; readonly outputs: readonly OutputEntry[] }): void {
@@ -73,7 +88,7 @@ export class ActionRuns {
   readonly callbacks: Pick<SchedulerCallbacks, 'start' | 'failed' | 'prepareAhead'> = {
     start: async (id, _attempt, release) => {
       const action = this.actionOf(id);
-      const outcome = await this.executor.execute(action, this.o.signal, release);
+      const outcome = await this.executor.execute(action, this.b.signal, release);
       if (outcome.key) this.keys.set(action.id, outcome.key);
       if (!outcome.ok) {
         this.statusOf.set(action.id, 'failed');
@@ -86,17 +101,14 @@ export class ActionRuns {
         this.ran.push({ label: action.label, mnemonic: action.mnemonic, durationMs: outcome.durationMs, logPath: outcome.logPath });
         this.finished(action, { status: outcome.status, cache: outcome.cache, key: outcome.key, durationMs: outcome.durationMs });
       }
-      if (Date.now() - this.lastFlush > 2000) {
-        this.o.flush();
-        this.lastFlush = Date.now();
-      }
+      if (Date.now() - this.lastFlush > 2000) this.flush();
       return { ok: outcome.ok, retryable: !outcome.ok && outcome.blame === 'environment' };
     },
     failed: (id, attempt, retry) => {
       const action = this.actionOf(id);
       const f = this.failures.get(action.id);
       if (!f) return;
-      if (retry) this.events({ type: 'warning', message: `${action.label}: ${f.error}; trying again (${attempt}/${this.o.retries})` });
+      if (retry) this.events({ type: 'warning', message: `${action.label}: ${f.error}; trying again (${attempt}/${this.retries})` });
       else this.finished(action, { status: 'failed', key: f.key ?? '', durationMs: f.durationMs, error: f.error, logPath: f.logPath, logTail: f.logTail, exitCode: f.exitCode });
     },
     prepareAhead: (id) => void this.executor.prepareAhead(this.actionOf(id)),
@@ -146,9 +158,9 @@ export interface RemoteLevel extends RemoteCacheHook {
 export function fullBuild(o: FullBuildOptions): BuildStrategy {
   let analysis: Awaited<ReturnType<FullBuildOptions['analyze']>>;
   let remote: RemoteLevel | undefined;
-  let total = 0;
+  const total = { n: 0 };
   return {
-    total: () => total,
+    total: () => total.n,
     prepare: async (b) => {
       analysis = await o.analyze();
       b.showGraph(analysis.graph);
@@ -158,18 +170,7 @@ export function fullBuild(o: FullBuildOptions): BuildStrategy {
       remote = await o.remote?.((level, message) => b.emit({ type: level, message }), b.signal);
       return undefined;
     },
-    run: async (b, runner) => {
-      const summary = await runBuild(b, runner, o, analysis, remote);
-      const stats = remote?.stats();
-      remote?.close();
-      total = summary.executed + summary.cached;
-      const { stores } = b;
-      return {
-        ...summary, remote: stats,
-        recordStamp: () => void writeUpToDateStamp({ root: b.options.root, stampFile: o.stampFile, digests: stores.digests }, analysis, summary.outputs,
-          summary.keys, summary.outputsById, o.previous && { build: o.previous, reused: summary.reused }),
-      };
-    },
+    run: (b, runner) => runBuild(b, runner, o, analysis, remote, total),
   };
 }
 
@@ -180,16 +181,8 @@ function clearUndeclared(b: BuildContext, graph: ActionGraph, what: 'stale' | 'l
   b.emit({ type: 'info', message: `removed ${r.removed.length} ${what === 'stale' ? 'stale output' : 'leftover'}${r.removed.length === 1 ? '' : 's'} no target declares: ${shown}` });
 }
 
-/** What `runBuild` adds to a BuildResult for the stamp. */
-interface FullSummary extends Omit<BuildResult, 'recordStamp'> {
-  readonly keys: ReadonlyMap<ActionId, string>;
-  /** Each needed action's outputs, as produced or restored. */
-  readonly outputsById: ReadonlyMap<string, readonly OutputEntry[]>;
-  /** Actions whose result is the previous build's, untouched. */
-  readonly reused: ReadonlySet<ActionId>;
-}
-
-async function runBuild(b: BuildContext, runner: ActionRunner, o: FullBuildOptions, analysis: StampedAnalysis, remote: RemoteCacheHook | undefined): Promise<FullSummary> {
+async function runBuild(b: BuildContext, runner: ActionRunner, o: FullBuildOptions, analysis: StampedAnalysis, remote: RemoteLevel | undefined,
+  total: { n: number }): Promise<BuildResult> {
   const { graph, labels } = analysis;
   const { stores, signal, emit } = b;
   const jobs = b.options.jobs;
@@ -203,18 +196,10 @@ async function runBuild(b: BuildContext, runner: ActionRunner, o: FullBuildOptio
     items.set(id, workItem(a, deps, durations.get(id)));
   }
   emit({ type: 'build_planned', actions: items.size, jobs, estimates: Object.fromEntries([...items.values()].map((i) => [i.id, i.estimateMs * Math.max(1, i.cpu)])) });
-  const executor = new Executor({
-    paths: stores.paths, blobs: stores.blobs, actionCache: stores.actionCache, digests: stores.digests, runner,
-    history: stores.history, events: emit, platform: PLATFORM, remote, keepSandboxes: o.keepSandboxes, maxSlots: jobs, previous: o.previous,
-  });
-  const flush = () => {
-    stores.digests.flush();
-    stores.history.flush();
-    stores.actionCache.flushTouches();
-  };
   const actionOf = (id: string) => graph.actions.get(id as ActionId)!;
   const retries = o.retries ?? 1;
-  const runs = new ActionRuns(executor, emit, actionOf, { signal, retries, flush });
+  const runs = new ActionRuns(b, runner, actionOf, retries, { remote, keepSandboxes: o.keepSandboxes, previous: o.previous });
+  const { executor } = runs;
   // Substitution first, as Nix does: every action whose inputs come from the cache is looked up
   // and restored, many at once (remote downloads overlap), before any command runs; only the
   // rest goes to the scheduler. Dependents of a miss must wait for the real output.
@@ -242,12 +227,18 @@ async function runBuild(b: BuildContext, runner: ActionRunner, o: FullBuildOptio
     },
   });
   await executor.drain();
-  flush();
+  runs.flush();
+  const outputs = files.map((f) => f.path);
+  const outputsById = new Map([...needed].map((id) => [id, graph.actions.get(id)!.outputs.map((a) => executor.produced.get(a.path)).filter((x): x is OutputEntry => !!x)]));
+  const stats = remote?.stats();
+  remote?.close();
+  total.n = runs.executed + runs.cached;
   return {
     ok: result.ok, executed: runs.executed, cached: runs.cached, cachedRemote: runs.cachedRemote, failed: result.failed.size, skipped: result.skipped.size,
-    outputs: files.map((f) => f.path), failures: runs.finalFailures(result.failed), keys: runs.keys, slowest: runs.slowest(),
-    allKeys: [...runs.keys.values()].sort(), targets: targetOutcomes(graph, labels, needed, runs.statusOf, skippedBecause), reused,
-    outputsById: new Map([...needed].map((id) => [id, graph.actions.get(id)!.outputs.map((a) => executor.produced.get(a.path)).filter((x): x is OutputEntry => !!x)])),
+    outputs, failures: runs.finalFailures(result.failed), slowest: runs.slowest(), remote: stats,
+    allKeys: [...runs.keys.values()].sort(), targets: targetOutcomes(graph, labels, needed, runs.statusOf, skippedBecause),
+    recordStamp: () => void writeUpToDateStamp({ root: b.options.root, stampFile: o.stampFile, digests: b.stores.digests }, analysis, outputs,
+      runs.keys, outputsById, o.previous && { build: o.previous, reused }),
   };
 }
 

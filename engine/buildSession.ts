@@ -10,41 +10,27 @@ import type { ActionGraph } from './action.js';
 import { finishBuildRecord, startBuildRecord, type BuildReport } from './buildRecord.js';
 import { BuildStreamWriter } from './buildStream.js';
 import { engineCpuMs, type BuildEvent, type EventSink } from './events.js';
-import type { FileDigests } from './fileDigests.js';
-import type { History } from './history.js';
+import type { ExecutorOptions } from './executor.js';
 import { isolation } from './isolation.js';
 import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from './loggers.js';
 import { ProcessRunner, type ActionRunner } from './runner.js';
 import { WorkerPoolRunner } from './workerPool.js';
-import type { WorkspacePaths } from './workspace.js';
-import type { ActionCache } from '../cache/actionCache.js';
-import type { BlobStore } from '../cache/blobStore.js';
 import type { Db } from '../cache/database.js';
 
-/** What the session takes from the command line. */
+/** What the session takes from the command line (--events, --profile; a --dry-run keeps no event stream in .xbuild/builds/). */
 export interface SessionOptions {
   readonly root: string;
   readonly stateDir: string;
   readonly patterns: readonly string[];
   readonly jobs: number;
-  /** --events: every event as NDJSON to this file. */
   readonly eventsFile?: string;
   readonly verbose: boolean;
-  /** --profile: a trace of the build to this file. */
   readonly profile?: string;
-  /** --dry-run: nothing runs, so no event stream is kept in .xbuild/builds/. */
   readonly dryRun: boolean;
 }
 
 /** The cache and state a build reads and writes (cli/session.ts opens them). */
-export interface BuildStores {
-  readonly paths: WorkspacePaths;
-  readonly db: Db;
-  readonly blobs: BlobStore;
-  readonly actionCache: ActionCache;
-  readonly digests: FileDigests;
-  readonly history: History;
-}
+export type BuildStores = Pick<ExecutorOptions, 'paths' | 'blobs' | 'actionCache' | 'digests' | 'history'> & { readonly db: Db };
 
 /** What a strategy gets from the session. */
 export interface BuildContext {
@@ -61,7 +47,7 @@ export interface BuildContext {
 export interface BuildResult extends Pick<BuildReport, 'ok' | 'executed' | 'cachedRemote' | 'failed' | 'skipped' | 'failures' | 'slowest' | 'targets'> {
   /** Local cache hits and results reused from the previous build. */
   readonly cached: number;
-  /** The requested outputs (workspace-relative). */
+  /** The requested outputs, workspace-relative. */
   readonly outputs: readonly string[];
   /** The keys of every action this build needed (gc roots). */
   readonly allKeys: readonly string[];
@@ -82,13 +68,8 @@ export interface BuildStrategy {
 }
 
 /** The figures of the last lines of `xbuild build` (cli/buildEnd.ts writes them). */
-export interface BuildEnd extends Pick<BuildResult, 'ok' | 'executed' | 'failed' | 'skipped' | 'failures' | 'targets' | 'outputs'> {
+export interface BuildEnd extends Omit<BuildResult, 'recordStamp'> {
   readonly aborted: boolean;
-  /** Every cache hit, local and remote. */
-  readonly cached: number;
-  readonly cache: { readonly localHits: number; readonly remoteHits: number; readonly misses: number };
-  /** Remote traffic, when a remote cache was used. */
-  readonly transfer?: { readonly bytesDownloaded: number; readonly bytesUploaded: number };
   readonly outDir: string;
   readonly durationMs: number;
 }
@@ -106,9 +87,7 @@ export async function runBuildSession(o: SessionOptions, stores: BuildStores, st
     abort.abort();
   };
   let runner: ActionRunner | undefined;
-  const closeRunner = () => {
-    if (runner instanceof WorkerPoolRunner) runner.close();
-  };
+  const closeRunner = () => runner instanceof WorkerPoolRunner && runner.close();
   try {
     if (o.eventsFile) loggers.push(new NdjsonWriter(o.eventsFile));
     // Every build that may run something keeps its event stream in .xbuild/builds/ (xbuild serve).
@@ -143,11 +122,10 @@ export async function runBuildSession(o: SessionOptions, stores: BuildStores, st
     process.off('SIGTERM', onSignal);
     const durationMs = Date.now() - started;
     const { outDir } = stores.paths;
-    const cache = { localHits: r.cached, remoteHits: r.cachedRemote, misses: r.executed + r.failed };
-    const transfer = r.remote && { bytesDownloaded: r.remote.bytesDownloaded, bytesUploaded: r.remote.bytesUploaded };
+    const transfer = { bytesDownloaded: r.remote?.bytesDownloaded ?? 0, bytesUploaded: r.remote?.bytesUploaded ?? 0 };
     emit({
       type: 'build_finished', ok: r.ok, executed: r.executed, cached: r.cached + r.cachedRemote, failed: r.failed, skipped: r.skipped,
-      durationMs, outputs: r.outputs, outDir, cacheStats: { ...cache, bytesDownloaded: transfer?.bytesDownloaded ?? 0, bytesUploaded: transfer?.bytesUploaded ?? 0 },
+      durationMs, outputs: r.outputs, outDir, cacheStats: { localHits: r.cached, remoteHits: r.cachedRemote, misses: r.executed + r.failed, ...transfer },
       engineCpuMs: engineCpuMs(),
     });
     finishBuildRecord(stores.db, recordId, {
@@ -157,10 +135,7 @@ export async function runBuildSession(o: SessionOptions, stores: BuildStores, st
     for (const l of loggers) l.close();
     loggers.length = 0;
     if (r.ok && !abort.signal.aborted) r.recordStamp();
-    return {
-      ok: r.ok, aborted: abort.signal.aborted, executed: r.executed, cached: r.cached + r.cachedRemote, failed: r.failed, skipped: r.skipped,
-      failures: r.failures, targets: r.targets, cache, transfer, outputs: r.outputs, outDir, durationMs,
-    };
+    return { ...r, aborted: abort.signal.aborted, outDir, durationMs };
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

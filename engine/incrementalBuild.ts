@@ -14,10 +14,9 @@
  */
 import type { ActionId } from './action.js';
 import type { ActionIndex, IndexLine } from './actionIndex.js';
-import { ActionRuns, PLATFORM, workItem } from './build.js';
+import { ActionRuns, workItem } from './build.js';
 import type { BuildStrategy } from './buildSession.js';
 import { sameOutputs } from './dirty.js';
-import { Executor } from './executor.js';
 import { schedule, type WorkItem } from './scheduler.js';
 import { writeReachedStamp } from './stampWriter.js';
 import { outcomesWhenAllSucceeded } from './targetOutcomes.js';
@@ -41,17 +40,9 @@ export function incrementalBuild(index: ActionIndex, previous: StampedBuild, dir
       const { jobs } = b.options;
       const n = previous.changed.size;
       emit({ type: 'info', message: `${n} file${n === 1 ? '' : 's'} changed since the last build: running only what ${n === 1 ? 'it reaches' : 'they reach'}` });
-      const executor = new Executor({
-        paths: stores.paths, blobs: stores.blobs, actionCache: stores.actionCache, digests: stores.digests, runner,
-        history: stores.history, events: emit, platform: PLATFORM, maxSlots: jobs,
-      });
-      const flush = () => {
-        stores.digests.flush();
-        stores.history.flush();
-        stores.actionCache.flushTouches();
-      };
       const lines = new Map<string, [number, IndexLine]>(); // by action id
-      const runs = new ActionRuns(executor, emit, (id) => lines.get(id)![1].action, { signal, retries, flush });
+      const runs = new ActionRuns(b, runner, (id) => lines.get(id)![1].action, retries);
+      const { executor } = runs;
       /** Each action run, by number: its new key and outputs. */
       const results = new Map<number, { key: string; outputs: readonly OutputEntry[] }>();
       const failed = new Set<string>();
@@ -84,7 +75,7 @@ export function incrementalBuild(index: ActionIndex, previous: StampedBuild, dir
         }
       }
       await executor.drain();
-      flush();
+      runs.flush();
       const failures = runs.finalFailures(failed);
       const ok = failures.length === 0 && !signal.aborted;
       const { executed } = runs;
