@@ -13,11 +13,10 @@
  */
 import { actionsFor, type ActionGraph, type ActionId } from '../engine/action.js';
 import { computeActionKey } from '../engine/actionKey.js';
-import { PLATFORM } from '../engine/build.js';
 import { Executor } from '../engine/executor.js';
 import { describeKeyChange } from '../engine/history.js';
 import { ProcessRunner } from '../engine/runner.js';
-import { actionEstimateMs } from '../engine/build.js';
+import { actionEstimateMs, PLATFORM } from '../engine/build.js';
 import { criticalPathPriorities, type WorkItem } from '../engine/scheduler.js';
 import { lowerBound, simulate, stagedMakespan, type SimTask } from '../engine/virtualClock.js';
 import type { Session } from './session.js';
@@ -25,10 +24,7 @@ import type { Session } from './session.js';
 export async function dryRun(s: Session, graph: ActionGraph, labels: readonly string[], jobs: number, forecastCores?: number): Promise<number> {
   const files = labels.flatMap((l) => graph.targets.get(l as never)?.files ?? []);
   const needed = actionsFor(graph, files);
-  const executor = new Executor({
-    paths: s.paths, blobs: s.blobs, actionCache: s.actionCache, digests: s.digests, runner: new ProcessRunner(),
-    history: s.history, events: () => {}, platform: PLATFORM,
-  });
+  const executor = new Executor({ ...s, runner: new ProcessRunner(), events: () => {}, platform: PLATFORM });
   const order = topo(graph, needed);
   const wouldRun = new Set<ActionId>();
   const durations = s.history.knownDurations();

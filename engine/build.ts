@@ -8,8 +8,7 @@ import type { Action, ActionGraph, ActionId } from './action.js';
 import { actionsFor } from './action.js';
 import type { ActionFailure, ActionTime } from './buildRecord.js';
 import type { BuildContext, BuildResult, BuildStrategy } from './buildSession.js';
-import type { PreviousBuild } from './dirty.js';
-import type { BuildEvent, EventSink } from './events.js';
+import type { BuildEvent } from './events.js';
 import { Executor, type ActionOutcome, type ExecutorOptions, type RemoteCacheHook } from './executor.js';
 import type { OutputEntry } from '../cache/actionCache.js';
 import type { ActionRunner } from './runner.js';
@@ -51,14 +50,11 @@ export class ActionRuns {
   /** The last failure of each action (a retried action's earlier attempts are replaced). */
   private readonly failures = new Map<ActionId, Extract<ActionOutcome, { ok: false }> & ActionFailure>();
   private lastFlush = Date.now();
-
   readonly executor: Executor;
-  private readonly events: EventSink;
 
   /** `previous` and `remote`: the executor's (engine/dirty.ts, cache levels). */
   constructor(private readonly b: BuildContext, runner: ActionRunner, private readonly actionOf: (id: string) => Action, private readonly retries: number,
     more: Partial<Pick<ExecutorOptions, 'previous' | 'remote' | 'keepSandboxes'>> = {}) {
-    this.events = b.emit;
     this.executor = new Executor({ ...b.stores, runner, events: b.emit, platform: PLATFORM, maxSlots: b.options.jobs, ...more });
   }
 
@@ -81,7 +77,7 @@ export class ActionRuns {
   }
 
   private finished(action: Action, e: Omit<Extract<BuildEvent, { type: 'action_finished' }>, 'type' | 'id' | 'label' | 'mnemonic'>): void {
-    this.events({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, ...e });
+    this.b.emit({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, ...e });
   }
 
   /** The scheduler's callbacks: start runs an item; failed reports an attempt as the scheduler decided. */
@@ -108,7 +104,7 @@ export class ActionRuns {
       const action = this.actionOf(id);
       const f = this.failures.get(action.id);
       if (!f) return;
-      if (retry) this.events({ type: 'warning', message: `${action.label}: ${f.error}; trying again (${attempt}/${this.retries})` });
+      if (retry) this.b.emit({ type: 'warning', message: `${action.label}: ${f.error}; trying again (${attempt}/${this.retries})` });
       else this.finished(action, { status: 'failed', key: f.key ?? '', durationMs: f.durationMs, error: f.error, logPath: f.logPath, logTail: f.logTail, exitCode: f.exitCode });
     },
     prepareAhead: (id) => void this.executor.prepareAhead(this.actionOf(id)),
@@ -205,8 +201,7 @@ async function runBuild(b: BuildContext, runner: ActionRunner, o: FullBuildOptio
   // rest goes to the scheduler. Dependents of a miss must wait for the real output.
   // After a previous build, unchanged actions are settled by the scheduler as they become ready,
   // and the few that changed go to the cache anyway: the pre-pass only pays off for a remote.
-  const substituted = o.previous && !remote ? new Set<ActionId>()
-    : await substituteFromCaches(graph, needed, executor, remote ? 8 : 1, signal, (action, outcome) => runs.settled(action, outcome));
+  const substituted = o.previous && !remote ? new Set<string>() : await substituteFromCaches(items, runs, actionOf, remote ? 8 : 1, signal);
   for (const id of substituted) items.delete(id);
   const skippedBecause = new Map<string, string>();
   const reused = new Set<ActionId>();
@@ -243,42 +238,21 @@ async function runBuild(b: BuildContext, runner: ActionRunner, o: FullBuildOptio
 }
 
 /**
- * Looks up, in dependency order and `concurrency` at a time, every needed action whose generated
- * inputs are already known (from the cache), restoring hits. Returns the actions it satisfied.
+ * Looks up, in dependency order and `concurrency` at a time (the scheduler's I/O slots), every
+ * needed action whose generated inputs are already known (from the cache), restoring hits; a
+ * miss leaves its dependents to the build. Returns the actions it satisfied.
  */
-async function substituteFromCaches(
-  graph: ActionGraph, needed: ReadonlySet<ActionId>, executor: Executor, concurrency: number, signal: AbortSignal,
-  onHit: (a: Action, outcome: Extract<ActionOutcome, { ok: true }>) => void,
-): Promise<Set<ActionId>> {
-  const waiting = new Map<ActionId, number>();
-  const dependents = new Map<ActionId, ActionId[]>();
-  for (const id of needed) {
-    const producers = new Set(graph.actions.get(id)!.inputs.filter((i) => !i.source).map((i) => graph.producers.get(i.path)!).filter((p) => needed.has(p)));
-    waiting.set(id, producers.size);
-    for (const p of producers) (dependents.get(p) ?? dependents.set(p, []).get(p)!).push(id);
-  }
-  const queue = [...needed].filter((id) => waiting.get(id) === 0);
-  const done = new Set<ActionId>();
-  const worker = async () => {
-    for (let id = queue.pop(); id !== undefined && !signal.aborted; id = queue.pop()) {
-      const action = graph.actions.get(id)!;
-      let hit;
-      try {
-        hit = await executor.tryCache(action);
-      } catch {
-        hit = undefined; // the scheduler's run will report it
-      }
-      if (!hit) continue;
-      done.add(id);
-      onHit(action, hit);
-      for (const d of dependents.get(id) ?? []) {
-        const n = waiting.get(d)! - 1;
-        waiting.set(d, n);
-        if (n === 0) queue.push(d);
-      }
-    }
-  };
-  // Workers exit when the queue is momentarily empty; restart until no new work appears.
-  while (queue.length && !signal.aborted) await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
-  return done;
+async function substituteFromCaches(items: ReadonlyMap<string, WorkItem>, runs: ActionRuns, actionOf: (id: string) => Action,
+  concurrency: number, signal: AbortSignal): Promise<ReadonlySet<string>> {
+  const lookups = new Map([...items].map(([id, it]) => [id, { ...it, cpu: 0, exclusive: undefined }]));
+  const result = await schedule(lookups, { jobs: 1, ioJobs: concurrency, keepGoing: true, signal }, {
+    start: async (id) => {
+      const action = actionOf(id);
+      const hit = await runs.executor.tryCache(action).catch(() => undefined); // the build's run reports it
+      if (hit) runs.settled(action, hit);
+      return { ok: !!hit };
+    },
+    skipped: () => {},
+  });
+  return result.succeeded;
 }

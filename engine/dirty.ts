@@ -14,12 +14,7 @@ import type { Action } from './action.js';
 import type { ActionIndex } from './actionIndex.js';
 import type { OutputEntry } from '../cache/actionCache.js';
 
-/**
- * The last successful build of the same command: each action's key and outputs, and the
- * sources, tools or outputs whose stat changed since (absolute paths). An action none of whose
- * own files changed, and whose generated inputs are byte-identical to last time, is that
- * build's result again: no key, no lookup, no restore (early cutoff at the cost of a lookup).
- */
+/** The last successful build of the same command: each action's key and outputs, and the sources, tools or outputs whose stat changed since (absolute paths). */
 export interface PreviousBuild {
   readonly actions: ReadonlyMap<string, { readonly key: string; readonly outputs: readonly OutputEntry[] }>;
   readonly changed: ReadonlySet<string>;

@@ -87,7 +87,6 @@ const relocatable = (s: string): string => (s.includes(INSTALL_PREFIX) ? s.split
 export class Executor {
   /** What each generated path holds in this build (filled as actions finish). */
   readonly produced = new Map<string, OutputEntry>();
-  private sandboxCounter = 0;
   /** Work finishing in the background: rows waiting for their blobs' fsync, sandbox removal. */
   private readonly background = new Set<Promise<unknown>>();
 

@@ -1,6 +1,7 @@
 /**
  * After a successful build: record the up-to-date stamp (engine/upToDate.ts) from what the
- * analysis read, every needed action's sources and tools, the outputs, and xbuild's own code.
+ * analysis read, every needed action's sources and tools, the outputs, and xbuild's own code;
+ * after an incremental build, patch the last stamp and log the new results in the action index.
  */
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -48,7 +49,13 @@ export function writeUpToDateStamp(t: StampPlace, analysis: StampedAnalysis, out
   produced: ReadonlyMap<string, readonly unknown[]>, previous?: { build: StampedBuild; reused: ReadonlySet<string> }): boolean {
   const rec = new StampRecorder(t.root);
   const known = (abs: string) => t.digests.unchangedSinceUse(abs);
-  if (previous) return writeIncrementally(t, rec, analysis, outputs, keys, produced, previous.build, previous.reused);
+  if (previous) {
+    // Of the actions the build needed, only those not reused as they were may have new outputs.
+    const rewritten = [...produced.keys()].filter((id) => !previous.reused.has(id))
+      .flatMap((id) => analysis.graph.actions.get(id as never)!.outputs.map((o) => ({ abs: join(t.root, o.path), kind: o.kind })));
+    recordChanges(rec, t, previous.build, rewritten);
+    return finish(t, rec, analysis, outputs, keys, produced);
+  }
   const addSource = (abs: string) => addSourceTo(rec, t, abs);
   for (const f of analysis.record.files) rec.add(f, known(f), true);
   for (const [p, kind] of analysis.record.probes) rec.addProbe(join(t.root, p), kind);
@@ -60,7 +67,7 @@ export function writeUpToDateStamp(t: StampPlace, analysis: StampedAnalysis, out
   for (const id of produced.keys()) {
     const a = analysis.graph.actions.get(id as never)!;
     for (const i of a.inputs) if (i.source) addSource(join(t.root, i.path));
-    for (const t of a.tools) rec.add(t, known(t), true);
+    for (const tool of a.tools) rec.add(tool, known(tool), true);
     for (const o of a.outputs) {
       const abs = join(t.root, o.path);
       if (o.kind === 'dir') rec.addTree(abs);
@@ -136,18 +143,6 @@ function addSourceTo(rec: StampRecorder, t: StampPlace, abs: string): void {
   if (!isDir) return rec.add(abs, t.digests.unchangedSinceUse(abs), true);
   rec.add(abs, true, true);
   for (const n of readdirSync(abs)) addSourceTo(rec, t, join(abs, n));
-}
-
-function writeIncrementally(t: StampPlace, rec: StampRecorder, analysis: StampedAnalysis, outputs: readonly string[],
-  keys: ReadonlyMap<string, string>, produced: ReadonlyMap<string, readonly unknown[]>, previous: StampedBuild, reused: ReadonlySet<string>): boolean {
-  const rewritten: { abs: string; kind: 'file' | 'dir' }[] = [];
-  // `produced` holds every action the build needed; only those not reused as they were may have new outputs.
-  for (const id of produced.keys()) {
-    if (reused.has(id)) continue;
-    for (const o of analysis.graph.actions.get(id as never)!.outputs) rewritten.push({ abs: join(t.root, o.path), kind: o.kind });
-  }
-  recordChanges(rec, t, previous, rewritten);
-  return finish(t, rec, analysis, outputs, keys, produced);
 }
 
 /**
