@@ -13,7 +13,7 @@ import { analyze, openSession } from './session.js';
 import { cacheSettings } from './settings.js';
 import { loadSigners, loadTrusted } from './remoteSetup.js';
 import { actionsFor } from '../engine/analyze/action.js';
-import { formatBytes } from './buildCommand.js';
+import { formatBytes } from './buildEnd.js';
 import type { CommandContext } from './commandContext.js';
 
 export async function cacheCommand(ctx: CommandContext): Promise<number> {

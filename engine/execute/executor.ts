@@ -31,6 +31,7 @@ import { fileMode, materializeTree, readTree, storeTree } from '../../cache/tree
 import { KnownDirs } from '../../cache/knownDirs.js';
 import type { History } from '../report/history.js';
 import { removeTree } from './removeTree.js';
+import { sameAsPrevious, type PreviousBuild } from '../dirty.js';
 import { Sandboxes, type Sandbox } from './sandbox.js';
 import { isolation, PERSISTENT_PATH, SANDBOX_LOG, type Isolation } from './isolation.js';
 export { removeTree };
@@ -39,17 +40,6 @@ export { removeTree };
 export const NOT_SERVED = 'not served any more (HTTP 404), nothing stored:';
 
 export const FIXED_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-/**
- * The last successful build of the same command: each action's key and outputs, and the
- * sources, tools or outputs whose stat changed since (absolute paths). An action none of whose
- * own files changed, and whose generated inputs are byte-identical to last time, is that
- * build's result again: no key, no lookup, no restore (early cutoff at the cost of a lookup).
- */
-export interface PreviousBuild {
-  readonly actions: ReadonlyMap<string, { readonly key: string; readonly outputs: readonly OutputEntry[] }>;
-  readonly changed: ReadonlySet<string>;
-}
 
 /** Optional second cache level (the remote cache), consulted after a local miss. */
 export interface RemoteCacheHook {
@@ -97,7 +87,6 @@ const relocatable = (s: string): string => (s.includes(INSTALL_PREFIX) ? s.split
 export class Executor {
   /** What each generated path holds in this build (filled as actions finish). */
   readonly produced = new Map<string, OutputEntry>();
-  private sandboxCounter = 0;
   /** Work finishing in the background: rows waiting for their blobs' fsync, sandbox removal. */
   private readonly background = new Set<Promise<unknown>>();
 
@@ -253,34 +242,10 @@ export class Executor {
 
   /** The previous build's result, now this build's, if nothing the action depends on changed since. */
   fromPrevious(action: Action): Extract<ActionOutcome, { ok: true }> | undefined {
-    const same = this.sameAsPrevious(action);
+    const same = this.o.previous && sameAsPrevious(action, this.o.previous, this.o.paths.root, this.produced, (p) => this.previousOutput(p));
     if (!same) return undefined;
     for (const o of same.outputs) this.produced.set(o.path, o);
     return { ok: true, status: 'cached', cache: 'local', key: same.key as Sha256, outputs: same.outputs, durationMs: 0 };
-  }
-
-  /** The previous build's result for `action` if nothing it depends on changed since. */
-  private sameAsPrevious(action: Action): { key: string; outputs: readonly OutputEntry[] } | undefined {
-    const prev = this.o.previous;
-    const mine = prev?.actions.get(action.id);
-    if (!prev || !mine || mine.outputs.length !== action.outputs.length) return undefined;
-    // Paths in `changed` are absolute, made by joining the root and a normalised relative path.
-    const root = this.o.paths.root.endsWith('/') ? this.o.paths.root : this.o.paths.root + '/';
-    for (const t of action.tools) if (prev.changed.has(t)) return undefined;
-    for (const o of action.outputs) if (prev.changed.has(root + o.path)) return undefined;
-    for (const i of action.inputs) {
-      if (i.source) {
-        if (i.kind === 'dir') {
-          const dir = root + i.path + '/';
-          for (const c of prev.changed) if (c.startsWith(dir) || c === dir.slice(0, -1)) return undefined;
-        } else if (prev.changed.has(root + i.path)) return undefined;
-        continue;
-      }
-      const now = this.produced.get(i.path);
-      const before = this.previousOutput(i.path);
-      if (!now || !before || now.digest.hash !== before.digest.hash) return undefined;
-    }
-    return mine;
   }
 
   private previousOutputs?: Map<string, OutputEntry>;

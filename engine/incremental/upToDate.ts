@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { dropEarlyHelper, PARALLEL_FROM, takeHelper } from './stampHelper.js';
 import { ActionIndex, type StampDetails, type StampedAction } from './actionIndex.js';
+import type { PreviousBuild } from '../dirty.js';
 import { checkRange, checkShare, DIFFERS, DONE, FIELDS, STOP, type StampLayout } from './stampCheck.js';
 
 const STAMP_VERSION = 'xbuild-stamp-v5';
@@ -51,6 +52,17 @@ export interface Stamp {
   readonly fewOutputs: readonly string[];
   /** The file's bytes and where the files' stats start in them (for StampRecorder.writePatched). */
   readonly raw?: { readonly buffer: SharedArrayBuffer; readonly fileStatsOffset: number };
+}
+
+/**
+ * What the last successful build of the same command left, when only action files changed
+ * (cli/fastBuild.ts finds it): the engine reruns only what the changed files reach.
+ */
+export interface StampedBuild extends PreviousBuild {
+  /** The stamp file (its action index is `${stampFile}.actions`). */
+  readonly stampFile: string;
+  /** The stamp, checked just now: the analysis it covers is unchanged, and the next stamp starts from it. */
+  readonly stamp: Stamp;
 }
 
 /**

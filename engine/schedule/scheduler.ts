@@ -56,6 +56,11 @@ export interface SchedulerCallbacks {
   start(id: string, attempt: number, release: () => void): Promise<ItemOutcome>;
   skipped(id: string, because: string): void;
   /**
+   * A failed attempt of `id`. `retry`: the scheduler starts it again (only here is that decided:
+   * a retryable failure, tries left, the build not stopping); else the failure is final.
+   */
+  failed?(id: string, attempt: number, retry: boolean): void;
+  /**
    * Called when an item becomes ready: its outcome if it can be settled at once without a slot
    * (the previous build's result still holds), else undefined and it is scheduled. Settling is
    * a few map lookups, so an incremental build over a large graph costs little per unchanged item.
@@ -315,12 +320,15 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
             waitingOn.set(d, n);
             if (n === 0 && !skipped.has(d)) ready.push(d);
           }
-        } else if (o.retryable && attempt <= (opts.retries ?? 0) && !stopping) {
-          ready.push(it.id);
         } else {
-          failed.add(it.id);
-          if (opts.keepGoing) skipDependents(it.id, it.id);
-          else stopping = true;
+          const retry = !!o.retryable && attempt <= (opts.retries ?? 0) && !stopping;
+          cb.failed?.(it.id, attempt, retry);
+          if (retry) ready.push(it.id);
+          else {
+            failed.add(it.id);
+            if (opts.keepGoing) skipDependents(it.id, it.id);
+            else stopping = true;
+          }
         }
         pump();
       };

@@ -4,7 +4,26 @@
  * roots, closure export).
  */
 import type { Db } from '../cache/database.js';
-import type { BuildSummary } from '../engine/build.js';
+import type { ActionId } from './analyze/action.js';
+import type { Blame } from './report/blame.js';
+import type { TargetOutcome } from './targetOutcomes.js';
+
+/** One failed action of a build, with whose failure it is. */
+export interface ActionFailure {
+  readonly id: ActionId;
+  readonly label: string;
+  readonly error: string;
+  readonly logPath?: string;
+  readonly blame: Blame;
+}
+
+/** An executed action and how long it took (reports list the slowest). */
+export interface ActionTime {
+  readonly label: string;
+  readonly mnemonic: string;
+  readonly durationMs: number;
+  readonly logPath?: string;
+}
 
 /** What `xbuild report` shows about one build. */
 export interface BuildReport {
@@ -16,9 +35,11 @@ export interface BuildReport {
   readonly failed: number;
   readonly skipped: number;
   readonly durationMs: number;
-  readonly failures: BuildSummary['failures'];
-  readonly slowest: BuildSummary['slowest'];
-  readonly targets: BuildSummary['targets'];
+  readonly failures: readonly ActionFailure[];
+  /** Slowest first. */
+  readonly slowest: readonly ActionTime[];
+  /** Each requested target's outcome, root causes (failed targets) first. */
+  readonly targets: readonly TargetOutcome[];
   readonly remote?: Readonly<Record<string, unknown>>;
 }
 
