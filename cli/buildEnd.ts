@@ -4,10 +4,10 @@ import type { BuildEnd } from '../engine/buildSession.js';
 import { exitCodeOf, type Blame } from '../engine/report/blame.js';
 import { count } from '../engine/report/loggers.js';
 
-/** How a failure that is not the action's own is marked in the list (engine/blame.ts). */
+/** How a failure that is not the action's own is marked in the list (engine/report/blame.ts). */
 const TAG: Readonly<Record<Blame, string>> = { action: '', user: '[your input] ', environment: '[environment] ', internal: '[xbuild bug] ' };
 
-/** Writes the summary; returns the exit code: 0 ok, 130 interrupted, else the failures' tier (engine/blame.ts: 1 action, 2 input, 3 bug, 4 environment). */
+/** Writes the summary; returns the exit code: 0 ok, 130 interrupted, else the failures' tier (engine/report/blame.ts: 1 action, 2 input, 3 bug, 4 environment). */
 export function reportBuildEnd(out: NodeJS.WritableStream, root: string, e: BuildEnd): number {
   if (!e.ok && e.failures.length) {
     out.write(`\n${e.failures.length} action${e.failures.length === 1 ? '' : 's'} failed:\n`);

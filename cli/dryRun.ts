@@ -5,7 +5,7 @@
  * size). Nothing runs and nothing is written except file fingerprints.
  *
  * `--forecast-cores N` also runs the same graph and durations through the scheduler on a
- * virtual clock (engine/virtualClock.ts) at N slots, next to the lower bound max(critical path,
+ * virtual clock (engine/schedule/virtualClock.ts) at N slots, next to the lower bound max(critical path,
  * work / N) and the old master builder: four stages with barriers (1, 20, 40, N jobs). Its
  * stages as a hand-made list would cut them: stage 1 everything no Debian package build
  * precedes (fetches, build roots, the toolchain); the package builds cut by their depth (the

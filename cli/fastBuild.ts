@@ -1,7 +1,7 @@
 /**
  * The no-op fast path of `xbuild build`: if the up-to-date stamp for these patterns and
  * settings still matches every file it recorded, report the build as done without opening the
- * cache database or loading the engine (see engine/upToDate.ts). Light imports only.
+ * cache database or loading the engine (see engine/incremental/upToDate.ts). Light imports only.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,13 +1,13 @@
 /**
- * Whether `xbuild build` can rerun only what the changed files reach (engine/incrementalBuild.ts),
+ * Whether `xbuild build` can rerun only what the changed files reach (engine/incremental/incrementalBuild.ts),
  * and if so that build. Anything this path does not handle returns `undefined` before running
  * anything, and the full build runs instead: a file no action reads or makes, remote caches,
  * --keep-going, --memory, --dry-run or --profile, or more than MAX_ACTIONS dirty actions.
  */
 import { ActionIndex } from '../engine/incremental/actionIndex.js';
 import { runBuildSession } from '../engine/buildSession.js';
-import { changedActions } from '../engine/dirty.js';
-import { incrementalBuild as reachedOnly, MAX_ACTIONS } from '../engine/incrementalBuild.js';
+import { changedActions } from '../engine/incremental/dirty.js';
+import { incrementalBuild as reachedOnly, MAX_ACTIONS } from '../engine/incremental/incrementalBuild.js';
 import type { StampedBuild } from '../engine/incremental/upToDate.js';
 import type { CommandContext } from './commandContext.js';
 import { openSession } from './session.js';

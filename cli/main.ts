@@ -1,5 +1,5 @@
 /**
- * The `xbuild` command line. Exit codes follow whose failure it is (engine/blame.ts): 0 success,
+ * The `xbuild` command line. Exit codes follow whose failure it is (engine/report/blame.ts): 0 success,
  * 1 an action failed, 2 the user's input (flags, labels, BUILD files, config), 3 an xbuild bug,
  * 4 this machine's environment, 130 interrupted.
  */
@@ -31,7 +31,7 @@ const buildCommand = async (ctx: CommandContext) => {
 /** After a failed build: fetches of pinned Debian files the archive no longer serves are a stale lock; say so once. */
 async function explainStalePins(ctx: CommandContext): Promise<void> {
   const { openSession } = await import('./session.js');
-  const { lastBuildReport } = await import('../engine/buildRecord.js');
+  const { lastBuildReport } = await import('../engine/report/buildRecord.js');
   const { NOT_SERVED } = await import('../engine/execute/executor.js');
   const { notServedUrls, stalePinReport } = await import('../lock/stalePins.js');
   const session = await openSession(ctx.root, ctx.cacheDir);

@@ -17,7 +17,7 @@ import { DiagnosticError } from '../engine/report/diagnostics.js';
 import { SqliteTranspileCache } from '../engine/load/transpileCache.js';
 import { workspacePaths } from '../engine/workspace.js';
 import type { BuildStores } from '../engine/buildSession.js';
-import type { StampedAnalysis } from '../engine/stampWriter.js';
+import type { StampedAnalysis } from '../engine/incremental/stampWriter.js';
 import { CacheLease } from '../cache/cacheLease.js';
 
 /** The xbuild installation's source root (where rules/scripts live). */
@@ -77,7 +77,7 @@ export async function analyze(s: Session, patterns: readonly string[], inputsChe
   const walker = new Loader(s.paths.root, {});
   const cached = cache.get(s.paths.root, patterns, (pkg) => walker.findPackages(pkg), walker.walkedDirs, inputsChecked);
   if (cached) return { graph: cached.graph, labels: cached.graph.requested, fromCache: true, ms: Date.now() - started, record: cached.record };
-  // BUILD files are evaluated in a worker (engine/analysisInWorker.ts), with the rules as their "xbuild" module.
+  // BUILD files are evaluated in a worker (engine/analyze/analysisInWorker.ts), with the rules as their "xbuild" module.
   const request: AnalysisRequest = {
     root: s.paths.root, patterns, rulesDir: join(INSTALL_ROOT, 'rules'), rulesModule: new URL('../rules/index.js', import.meta.url).href,
     dbPath: join(s.paths.cacheDir, 'cache.db'),

@@ -6,7 +6,7 @@
 import { cpus, arch, platform } from 'node:os';
 import type { Action, ActionGraph, ActionId } from './analyze/action.js';
 import { actionsFor } from './analyze/action.js';
-import type { ActionFailure, ActionTime } from './buildRecord.js';
+import type { ActionFailure, ActionTime } from './report/buildRecord.js';
 import type { BuildContext, BuildResult, BuildStrategy } from './buildSession.js';
 import type { BuildEvent } from './report/events.js';
 import { Executor, type ActionOutcome, type ExecutorOptions, type RemoteCacheHook } from './execute/executor.js';
@@ -14,8 +14,8 @@ import type { OutputEntry } from '../cache/actionCache.js';
 import type { ActionRunner } from './execute/runner.js';
 import { schedule, type SchedulerCallbacks, type WorkItem } from './schedule/scheduler.js';
 import { removeUndeclared } from './execute/staleOutputs.js';
-import { writeUpToDateStamp, type StampedAnalysis } from './stampWriter.js';
-import { targetOutcomes } from './targetOutcomes.js';
+import { writeUpToDateStamp, type StampedAnalysis } from './incremental/stampWriter.js';
+import { targetOutcomes } from './report/targetOutcomes.js';
 import type { LabelString } from './load/label.js';
 import type { StampedBuild } from './incremental/upToDate.js';
 
@@ -52,7 +52,7 @@ export class ActionRuns {
   private lastFlush = Date.now();
   readonly executor: Executor;
 
-  /** `previous` and `remote`: the executor's (engine/dirty.ts, cache levels). */
+  /** `previous` and `remote`: the executor's (engine/incremental/dirty.ts, cache levels). */
   constructor(private readonly b: BuildContext, runner: ActionRunner, private readonly actionOf: (id: string) => Action, private readonly retries: number,
     more: Partial<Pick<ExecutorOptions, 'previous' | 'remote' | 'keepSandboxes'>> = {}) {
     this.executor = new Executor({ ...b.stores, runner, events: b.emit, platform: PLATFORM, maxSlots: b.options.jobs, ...more });
@@ -129,7 +129,7 @@ export interface FullBuildOptions {
   /**
    * Before anything runs: a build of the whole workspace (`//...`) knows every declared output,
    * so whatever else is in xbuild-out/ is stale (a deleted target's outputs) and goes; after a
-   * killed xbuild, its temp files and parked directories go (engine/staleOutputs.ts).
+   * killed xbuild, its temp files and parked directories go (engine/execute/staleOutputs.ts).
    */
   readonly clearUndeclared?: 'stale' | 'leftovers';
   /** The remote cache level, when the settings name one; `report` says what happens to it. */
@@ -138,7 +138,7 @@ export interface FullBuildOptions {
   readonly keepGoing: boolean;
   readonly keepSandboxes: boolean;
   readonly retries?: number;
-  /** The last build of the same command and what changed since (see engine/dirty.ts). */
+  /** The last build of the same command and what changed since (see engine/incremental/dirty.ts). */
   readonly previous?: StampedBuild;
   /** Where the up-to-date stamp goes. */
   readonly stampFile: string;

@@ -3,11 +3,11 @@
  * loggers, Ctrl-C (an AbortController), the runner, the build record, `build_finished`, the
  * up-to-date stamp and the figures of the last lines (cli/buildEnd.ts prints them). A strategy
  * does the part that differs, the full build (engine/build.ts: analysis, then the needed
- * actions) or the incremental one (engine/incrementalBuild.ts: the action index, then what the
+ * actions) or the incremental one (engine/incremental/incrementalBuild.ts: the action index, then what the
  * changed files reach), and ends in one BuildResult; the rest is done here, once.
  */
 import type { ActionGraph } from './analyze/action.js';
-import { finishBuildRecord, startBuildRecord, type BuildReport } from './buildRecord.js';
+import { finishBuildRecord, startBuildRecord, type BuildReport } from './report/buildRecord.js';
 import { BuildStreamWriter } from './report/buildStream.js';
 import { engineCpuMs, type BuildEvent, type EventSink } from './report/events.js';
 import type { ExecutorOptions } from './execute/executor.js';

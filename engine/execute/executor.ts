@@ -31,7 +31,7 @@ import { fileMode, materializeTree, readTree, storeTree } from '../../cache/tree
 import { KnownDirs } from '../../cache/knownDirs.js';
 import type { History } from '../report/history.js';
 import { removeTree } from './removeTree.js';
-import { sameAsPrevious, type PreviousBuild } from '../dirty.js';
+import { sameAsPrevious, type PreviousBuild } from '../incremental/dirty.js';
 import { Sandboxes, type Sandbox } from './sandbox.js';
 import { isolation, PERSISTENT_PATH, SANDBOX_LOG, type Isolation } from './isolation.js';
 export { removeTree };

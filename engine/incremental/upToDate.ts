@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { dropEarlyHelper, PARALLEL_FROM, takeHelper } from './stampHelper.js';
 import { ActionIndex, type StampDetails, type StampedAction } from './actionIndex.js';
-import type { PreviousBuild } from '../dirty.js';
+import type { PreviousBuild } from './dirty.js';
 import { checkRange, checkShare, DIFFERS, DONE, FIELDS, STOP, type StampLayout } from './stampCheck.js';
 
 const STAMP_VERSION = 'xbuild-stamp-v5';

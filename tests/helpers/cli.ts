@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsS
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BuildReport } from '../../engine/buildRecord.js';
+import type { BuildReport } from '../../engine/report/buildRecord.js';
 import type { BuildEvent } from '../../engine/report/events.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -28,7 +28,7 @@ function scratchRoot(): string {
   return sharedScratch;
 }
 
-/** What `xbuild report --json` prints: the last build's record (engine/buildRecord.ts) with its start and end. */
+/** What `xbuild report --json` prints: the last build's record (engine/report/buildRecord.ts) with its start and end. */
 export type ReportJson = BuildReport & { readonly startedAt: string; readonly finishedAt: string };
 
 export interface CliResult {

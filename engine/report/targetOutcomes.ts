@@ -5,8 +5,8 @@
  * action graph and the action index both provide it); after a failure, the full build's action
  * graph says which targets failed, were skipped or never started.
  */
-import type { ActionGraph, ActionId } from './analyze/action.js';
-import type { LabelString } from './load/label.js';
+import type { ActionGraph, ActionId } from '../analyze/action.js';
+import type { LabelString } from '../load/label.js';
 
 /** How one requested target ended. */
 export interface TargetOutcome {

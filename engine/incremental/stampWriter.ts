@@ -1,19 +1,19 @@
 /**
- * After a successful build: record the up-to-date stamp (engine/upToDate.ts) from what the
+ * After a successful build: record the up-to-date stamp (engine/incremental/upToDate.ts) from what the
  * analysis read, every needed action's sources and tools, the outputs, and xbuild's own code;
  * after an incremental build, patch the last stamp and log the new results in the action index.
  */
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { relevantEntries } from './load/loader.js';
-import { StampRecorder, type StampedBuild } from './incremental/upToDate.js';
-import { writeActionIndex, type ActionIndex, type IndexedAction } from './incremental/actionIndex.js';
+import { relevantEntries } from '../load/loader.js';
+import { StampRecorder, type StampedBuild } from './upToDate.js';
+import { writeActionIndex, type ActionIndex, type IndexedAction } from './actionIndex.js';
 import { sameOutputs } from './dirty.js';
-import type { OutputEntry } from '../cache/actionCache.js';
-import type { ActionGraph } from './analyze/action.js';
-import type { AnalysisRecord } from './analyze/analysisCache.js';
-import type { FileDigests } from './key/fileDigests.js';
+import type { OutputEntry } from '../../cache/actionCache.js';
+import type { ActionGraph } from '../analyze/action.js';
+import type { AnalysisRecord } from '../analyze/analysisCache.js';
+import type { FileDigests } from '../key/fileDigests.js';
 
 /** Where a stamp goes: the workspace, the stamp file, and the digests that say which files are as the build hashed them. */
 export interface StampPlace {
@@ -29,7 +29,7 @@ export interface StampedAnalysis {
   readonly record: AnalysisRecord;
 }
 
-const DIST = fileURLToPath(new URL('..', import.meta.url));
+const DIST = fileURLToPath(new URL('../..', import.meta.url));
 
 function jsFiles(dir: string, out: string[] = []): string[] {
   for (const n of readdirSync(dir)) {

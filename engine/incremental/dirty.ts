@@ -10,9 +10,9 @@
  * Only what follows from these is here; the executor and the strategies ask.
  */
 import { dirname } from 'node:path';
-import type { Action } from './analyze/action.js';
-import type { ActionIndex } from './incremental/actionIndex.js';
-import type { OutputEntry } from '../cache/actionCache.js';
+import type { Action } from '../analyze/action.js';
+import type { ActionIndex } from './actionIndex.js';
+import type { OutputEntry } from '../../cache/actionCache.js';
 
 /** The last successful build of the same command: each action's key and outputs, and the sources, tools or outputs whose stat changed since (absolute paths). */
 export interface PreviousBuild {

@@ -1,8 +1,8 @@
 /**
  * A rebuild after a few files changed, touching only what they reach: the strategy a build
  * session (engine/buildSession.ts) runs when the up-to-date stamp names the changed files. The
- * action index next to the stamp (engine/actionIndex.ts) says which actions read them
- * (engine/dirty.ts), and who consumes whose outputs. Those actions run (or come from the action
+ * action index next to the stamp (engine/incremental/actionIndex.ts) says which actions read them
+ * (engine/incremental/dirty.ts), and who consumes whose outputs. Those actions run (or come from the action
  * cache) depth by depth, each depth one call of the scheduler: when a depth starts, every action
  * it could depend on has settled, and the actions of one depth do not depend on each other. An
  * action whose outputs come out the same stops there (early cutoff); one whose outputs changed
@@ -12,16 +12,16 @@
  * Past MAX_ACTIONS actions the full build does better (parallel across depths): the run hands
  * over to it mid-way (what ran is in the action cache).
  */
-import type { ActionId } from './analyze/action.js';
-import type { ActionIndex, IndexLine } from './incremental/actionIndex.js';
-import { ActionRuns, workItem } from './build.js';
-import type { BuildStrategy } from './buildSession.js';
+import type { ActionId } from '../analyze/action.js';
+import type { ActionIndex, IndexLine } from './actionIndex.js';
+import { ActionRuns, workItem } from '../build.js';
+import type { BuildStrategy } from '../buildSession.js';
 import { sameOutputs } from './dirty.js';
-import { schedule, type WorkItem } from './schedule/scheduler.js';
+import { schedule, type WorkItem } from '../schedule/scheduler.js';
 import { writeReachedStamp } from './stampWriter.js';
-import { outcomesWhenAllSucceeded } from './targetOutcomes.js';
-import type { StampedBuild } from './incremental/upToDate.js';
-import type { OutputEntry } from '../cache/actionCache.js';
+import { outcomesWhenAllSucceeded } from '../report/targetOutcomes.js';
+import type { StampedBuild } from './upToDate.js';
+import type { OutputEntry } from '../../cache/actionCache.js';
 
 /** Beyond this many actions the full scheduler (parallel across depths) does better. */
 export const MAX_ACTIONS = 256;

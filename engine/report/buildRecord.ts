@@ -3,9 +3,9 @@
  * and gc's "running builds"), and the action keys the newest build of each target used (gc
  * roots, closure export).
  */
-import type { Db } from '../cache/database.js';
-import type { ActionId } from './analyze/action.js';
-import type { Blame } from './report/blame.js';
+import type { Db } from '../../cache/database.js';
+import type { ActionId } from '../analyze/action.js';
+import type { Blame } from './blame.js';
 import type { TargetOutcome } from './targetOutcomes.js';
 
 /** One failed action of a build, with whose failure it is. */
