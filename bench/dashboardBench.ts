@@ -149,7 +149,7 @@ async function overhead(browser: Browser): Promise<void> {
 }
 
 /**
- * The event file of a finished build of `g` at -j2, as engine/buildStream.ts writes one: each
+ * The event file of a finished build of `g` at -j2, as engine/report/buildStream.ts writes one: each
  * action starts when its dependencies have ended and a slot is free, and takes its sleep-mode
  * duration; five actions fail (with a log tail) and what depends on them is skipped.
  */

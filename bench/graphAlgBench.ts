@@ -19,7 +19,7 @@ import { Graph, alg } from '@dagrejs/graphlib';
 import { generateDistroGraph } from './distroGraph.js';
 import { topo } from '../cli/dryRun.js';
 import { components, shortestPath } from '../lock/bootstrap.js';
-import type { ActionGraph, ActionId } from '../engine/action.js';
+import type { ActionGraph, ActionId } from '../engine/analyze/action.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);

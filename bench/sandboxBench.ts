@@ -1,5 +1,5 @@
 /**
- * What the action sandbox (engine/isolation.ts) costs, measured in one run.
+ * What the action sandbox (engine/execute/isolation.ts) costs, measured in one run.
  *
  *   node dist/bench/sandboxBench.js --baseline DIR [--size 2600] [--reps 3] [--jobs 2] [--pieces 400]
  *
@@ -19,8 +19,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { generateDistroGraph, writeXbuildWorkspace } from './distroGraph.js';
 import { runXbuild, snapshotXbuild, median } from './benchRun.js';
-import { WorkerPoolRunner } from '../engine/workerPool.js';
-import { Isolation } from '../engine/isolation.js';
+import { WorkerPoolRunner } from '../engine/execute/workerPool.js';
+import { Isolation } from '../engine/execute/isolation.js';
 
 function flag(n: string, d?: string): string | undefined {
   const i = process.argv.indexOf(n);

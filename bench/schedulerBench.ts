@@ -1,5 +1,5 @@
 /**
- * Scheduler benchmark on a virtual clock (issue 5, benchmark 3): engine/scheduler.ts on the
+ * Scheduler benchmark on a virtual clock (issue 5, benchmark 3): engine/schedule/scheduler.ts on the
  * sleep graph of engineBench and on distribution-shaped graphs with long-tailed durations and a
  * few multi-CPU actions, at --jobs 2, 8 and 80, against the lower bound
  * max(critical path, total work / jobs) and against the old master builder's four barrier
@@ -109,7 +109,7 @@ const fmt = (ms: number): string => (ms >= 100_000 ? `${(ms / 1000).toFixed(0)}`
 
 export function printRows(rows: readonly SchedulerRow[]): void {
   console.log('LB = max(critical path, work / jobs), the issue\'s bound; tight = bottleneckLowerBound (also a valid lower bound, >= LB).');
-  console.log('xbuild = engine/scheduler.ts with recorded durations; no history = its 1000 ms x cpu default estimates; reserving = bench/reservingScheduler.ts.');
+  console.log('xbuild = engine/schedule/scheduler.ts with recorded durations; no history = its 1000 ms x cpu default estimates; reserving = bench/reservingScheduler.ts.');
   console.log('ninja order = Ninja 1.11\'s own order on the same tasks: the first declared ready edge whenever slots are free (a multi-CPU task waits at the head for its slots).\n');
   console.log('| graph | jobs | critical path s | work/jobs s | LB s | tight s | xbuild s | xbuild / LB | xbuild / tight | no history / LB | reserving s | reserving / LB | reserving / tight | reserving, no history / LB | master 4 stages s | master / LB | master / xbuild | ninja order s | ninja order / LB | xbuild / ninja order | sim wall ms: xbuild | reserving |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');

@@ -1,5 +1,5 @@
 /**
- * BUILD file transpiling: ts.transpileModule (the loader's tsc path) against engine/stripTypes.ts
+ * BUILD file transpiling: ts.transpileModule (the loader's tsc path) against engine/load/stripTypes.ts
  * (the fast path), on the distribution-shaped workspace of distroGraph.ts (2,600 packages, one
  * `cmd` target each) where every 8th BUILD.ts is rewritten with types (an interface, annotated
  * helper, `as const`, `satisfies`) declaring the same targets.
@@ -20,8 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateDistroGraph, writeXbuildWorkspace, type DistroGraph } from './distroGraph.js';
-import { Loader, transpileWithTsc, type TranspileCache } from '../engine/loader.js';
-import { stripTypes } from '../engine/stripTypes.js';
+import { Loader, transpileWithTsc, type TranspileCache } from '../engine/load/loader.js';
+import { stripTypes } from '../engine/load/stripTypes.js';
 import * as xbuildModule from '../rules/index.js';
 
 type Method = 'tsc' | 'stripTypes';

@@ -23,10 +23,10 @@ import { join } from 'node:path';
 import { REPO, XBUILD } from './benchRun.js';
 import { analyze, openSession } from '../cli/session.js';
 import { topo } from '../cli/dryRun.js';
-import { computeActionKey } from '../engine/actionKey.js';
+import { computeActionKey } from '../engine/key/actionKey.js';
 import { PLATFORM } from '../engine/build.js';
-import { Executor } from '../engine/executor.js';
-import { ProcessRunner } from '../engine/runner.js';
+import { Executor } from '../engine/execute/executor.js';
+import { ProcessRunner } from '../engine/execute/runner.js';
 import type { OutputEntry } from '../cache/actionCache.js';
 import { canonicalTreeJson } from '../cache/tree.js';
 
@@ -72,7 +72,7 @@ async function fillCache(ws: string, cache: string): Promise<number> {
     const a = await analyze(s, [TARGET]);
     const graph = a.graph;
     const files = a.labels.flatMap((l) => graph.targets.get(l as never)?.files ?? []);
-    const { actionsFor } = await import('../engine/action.js');
+    const { actionsFor } = await import('../engine/analyze/action.js');
     const ids = actionsFor(graph, files);
     const executor = new Executor({ paths: s.paths, blobs: s.blobs, actionCache: s.actionCache, digests: s.digests, runner: new ProcessRunner(), history: s.history, events: () => {}, platform: PLATFORM });
     const rows: { key: never; result: never }[] = [];

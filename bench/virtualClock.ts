@@ -1,2 +1,2 @@
-// The virtual clock lives in engine/virtualClock.ts (`xbuild build --dry-run --forecast-cores N` uses it); the benchmarks import it from here.
-export * from '../engine/virtualClock.js';
+// The virtual clock lives in engine/schedule/virtualClock.ts (`xbuild build --dry-run --forecast-cores N` uses it); the benchmarks import it from here.
+export * from '../engine/schedule/virtualClock.js';

@@ -12,8 +12,8 @@ import { UsageError } from './args.js';
 import { analyze, openSession } from './session.js';
 import { cacheSettings } from './settings.js';
 import { loadSigners, loadTrusted } from './remoteSetup.js';
-import { actionsFor } from '../engine/action.js';
-import { formatBytes } from './buildCommand.js';
+import { actionsFor } from '../engine/analyze/action.js';
+import { formatBytes } from './buildEnd.js';
 import type { CommandContext } from './commandContext.js';
 
 export async function cacheCommand(ctx: CommandContext): Promise<number> {

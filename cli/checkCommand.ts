@@ -3,8 +3,8 @@
  * with ts-morph against the rule types, printing file:line:col for each problem.
  */
 import { join } from 'node:path';
-import { Loader } from '../engine/loader.js';
-import { renderDiagnostic, diag } from '../engine/diagnostics.js';
+import { Loader } from '../engine/load/loader.js';
+import { renderDiagnostic, diag } from '../engine/report/diagnostics.js';
 import { INSTALL_ROOT } from './session.js';
 import type { CommandContext } from './commandContext.js';
 

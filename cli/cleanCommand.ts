@@ -11,9 +11,9 @@
  */
 import { relative } from 'node:path';
 import { renameSync } from 'node:fs';
-import { removeTree } from '../engine/removeTree.js';
+import { removeTree } from '../engine/execute/removeTree.js';
 import { CacheLease, describeLease, liveLeases } from '../cache/cacheLease.js';
-import { removeUndeclared } from '../engine/staleOutputs.js';
+import { removeUndeclared } from '../engine/execute/staleOutputs.js';
 import { UsageError } from './args.js';
 import type { CommandContext } from './commandContext.js';
 

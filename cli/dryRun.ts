@@ -5,30 +5,26 @@
  * size). Nothing runs and nothing is written except file fingerprints.
  *
  * `--forecast-cores N` also runs the same graph and durations through the scheduler on a
- * virtual clock (engine/virtualClock.ts) at N slots, next to the lower bound max(critical path,
+ * virtual clock (engine/schedule/virtualClock.ts) at N slots, next to the lower bound max(critical path,
  * work / N) and the old master builder: four stages with barriers (1, 20, 40, N jobs). Its
  * stages as a hand-made list would cut them: stage 1 everything no Debian package build
  * precedes (fetches, build roots, the toolchain); the package builds cut by their depth (the
  * most DebBuild actions on a chain ending at them) at a third and two thirds of their number.
  */
-import { actionsFor, type ActionGraph, type ActionId } from '../engine/action.js';
-import { computeActionKey } from '../engine/actionKey.js';
-import { PLATFORM } from '../engine/build.js';
-import { Executor } from '../engine/executor.js';
-import { describeKeyChange } from '../engine/history.js';
-import { ProcessRunner } from '../engine/runner.js';
-import { actionEstimateMs } from '../engine/build.js';
-import { criticalPathPriorities, type WorkItem } from '../engine/scheduler.js';
-import { lowerBound, simulate, stagedMakespan, type SimTask } from '../engine/virtualClock.js';
+import { actionsFor, type ActionGraph, type ActionId } from '../engine/analyze/action.js';
+import { computeActionKey } from '../engine/key/actionKey.js';
+import { Executor } from '../engine/execute/executor.js';
+import { describeKeyChange } from '../engine/report/history.js';
+import { ProcessRunner } from '../engine/execute/runner.js';
+import { actionEstimateMs, PLATFORM } from '../engine/build.js';
+import { criticalPathPriorities, type WorkItem } from '../engine/schedule/scheduler.js';
+import { lowerBound, simulate, stagedMakespan, type SimTask } from '../engine/schedule/virtualClock.js';
 import type { Session } from './session.js';
 
 export async function dryRun(s: Session, graph: ActionGraph, labels: readonly string[], jobs: number, forecastCores?: number): Promise<number> {
   const files = labels.flatMap((l) => graph.targets.get(l as never)?.files ?? []);
   const needed = actionsFor(graph, files);
-  const executor = new Executor({
-    paths: s.paths, blobs: s.blobs, actionCache: s.actionCache, digests: s.digests, runner: new ProcessRunner(),
-    history: s.history, events: () => {}, platform: PLATFORM,
-  });
+  const executor = new Executor({ ...s, runner: new ProcessRunner(), events: () => {}, platform: PLATFORM });
   const order = topo(graph, needed);
   const wouldRun = new Set<ActionId>();
   const durations = s.history.knownDurations();

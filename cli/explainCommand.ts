@@ -6,7 +6,7 @@
 import { UsageError } from './args.js';
 import { openSession } from './session.js';
 import type { CommandContext } from './commandContext.js';
-import { parseLabel } from '../engine/label.js';
+import { parseLabel } from '../engine/load/label.js';
 
 export async function explainCommand(ctx: CommandContext): Promise<number> {
   if (ctx.positional.length !== 1) throw new UsageError('explain takes one label, e.g. xbuild explain //examples/hello:hello');

@@ -1,14 +1,15 @@
 /**
  * The no-op fast path of `xbuild build`: if the up-to-date stamp for these patterns and
  * settings still matches every file it recorded, report the build as done without opening the
- * cache database or loading the engine (see engine/upToDate.ts). Light imports only.
+ * cache database or loading the engine (see engine/incremental/upToDate.ts). Light imports only.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dropEarlyHelper } from '../engine/stampHelper.js';
-import { checkStamp, readStampDetails, stampKey, stampPath, type Stamp } from '../engine/upToDate.js';
+import { dropEarlyHelper } from '../engine/incremental/stampHelper.js';
+import { checkStamp, readStampDetails, stampKey, stampPath, type StampedBuild } from '../engine/incremental/upToDate.js';
 import { cacheSettings } from './settings.js';
+import type { OutputEntry } from '../cache/actionCache.js';
 import type { CommandContext } from './commandContext.js';
 
 /** Where this xbuild is installed: another installation (another version) keeps its own stamps. */
@@ -19,23 +20,11 @@ export function buildStampKey(ctx: CommandContext): string {
   return stampKey([ctx.root, ctx.cacheDir, INSTALL_ROOT, [...ctx.positional].sort(), s.remoteCache ?? null, s.trustedKeys, s.remoteUpload ?? null, s.signWith]);
 }
 
-/** What the last successful build of the same command left, when only action files changed. */
-export interface PreviousBuild {
-  /** Every action of that build (read from the action index when first asked for). */
-  readonly actions: ReadonlyMap<string, { readonly key: string; readonly outputs: readonly unknown[] }>;
-  /** The stamp file (its action index is `${stampFile}.actions`). */
-  readonly stampFile: string;
-  /** Absolute paths of sources, tools or outputs whose stat differs from the stamp. */
-  readonly changed: ReadonlySet<string>;
-  /** The stamp, checked just now: the analysis it covers is unchanged, and the next stamp starts from it. */
-  readonly stamp: Stamp;
-}
-
 /**
  * `{ code }` when the build is already up to date; `{ previous }` when only sources, tools or
  * outputs changed (the engine then reruns only what they reach); undefined for a full build.
  */
-export function tryUpToDate(ctx: CommandContext): { code: number } | { previous: PreviousBuild } | undefined {
+export function tryUpToDate(ctx: CommandContext): { code: number } | { previous: StampedBuild } | undefined {
   if (ctx.flags['dry-run'] || ctx.flags.profile || process.env.XBUILD_NO_STAMP === '1') {
     dropEarlyHelper();
     return undefined;
@@ -47,11 +36,11 @@ export function tryUpToDate(ctx: CommandContext): { code: number } | { previous:
   const stamp = check.stamp;
   const events = ctx.flags.events as string | undefined;
   if (check.kind === 'files-changed') {
-    let actions: PreviousBuild['actions'] | undefined;
+    let actions: StampedBuild['actions'] | undefined;
     return {
       previous: {
         get actions() {
-          actions ??= new Map((readStampDetails(path)?.actions ?? []).map((a) => [a.id, { key: a.key, outputs: a.outputs ?? [] }]));
+          actions ??= new Map((readStampDetails(path)?.actions ?? []).map((a) => [a.id, { key: a.key, outputs: (a.outputs ?? []) as readonly OutputEntry[] }]));
           return actions;
         },
         stampFile: path, changed: check.changed, stamp,

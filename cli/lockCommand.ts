@@ -5,7 +5,7 @@
  *   check    ask the archive about every pin; list missing (not served) and outdated ones; exit 1 if any
  *   ensure   check, and update when a pin is missing (what scripts/setup.sh runs on a new machine)
  */
-import { EXIT_CODE } from '../engine/blame.js';
+import { EXIT_CODE } from '../engine/report/blame.js';
 import { createHash } from 'node:crypto';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';

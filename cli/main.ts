@@ -1,15 +1,15 @@
 /**
- * The `xbuild` command line. Exit codes follow whose failure it is (engine/blame.ts): 0 success,
+ * The `xbuild` command line. Exit codes follow whose failure it is (engine/report/blame.ts): 0 success,
  * 1 an action failed, 2 the user's input (flags, labels, BUILD files, config), 3 an xbuild bug,
  * 4 this machine's environment, 130 interrupted.
  */
 import { existsSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { DiagnosticError, renderDiagnostic } from '../engine/diagnostics.js';
-import { BLAME_WORDS, BlamedError, EXIT_CODE, exitCodeOf, internalErrorText } from '../engine/blame.js';
+import { DiagnosticError, renderDiagnostic } from '../engine/report/diagnostics.js';
+import { BLAME_WORDS, BlamedError, EXIT_CODE, exitCodeOf, internalErrorText } from '../engine/report/blame.js';
 import { defaultCacheDir, findWorkspaceRoot, PidLock } from '../engine/workspace.js';
 import { parseArgs, UsageError, type FlagSpec } from './args.js';
-import { PARALLEL_FROM, startEarlyHelper } from '../engine/stampHelper.js';
+import { PARALLEL_FROM, startEarlyHelper } from '../engine/incremental/stampHelper.js';
 import type { CommandContext } from './commandContext.js';
 
 // Commands are loaded on demand: a no-op build must not pay for modules it does not use.
@@ -31,8 +31,8 @@ const buildCommand = async (ctx: CommandContext) => {
 /** After a failed build: fetches of pinned Debian files the archive no longer serves are a stale lock; say so once. */
 async function explainStalePins(ctx: CommandContext): Promise<void> {
   const { openSession } = await import('./session.js');
-  const { lastBuildReport } = await import('./buildRecord.js');
-  const { NOT_SERVED } = await import('../engine/executor.js');
+  const { lastBuildReport } = await import('../engine/report/buildRecord.js');
+  const { NOT_SERVED } = await import('../engine/execute/executor.js');
   const { notServedUrls, stalePinReport } = await import('../lock/stalePins.js');
   const session = await openSession(ctx.root, ctx.cacheDir);
   let urls: string[];

@@ -11,10 +11,10 @@
 import { UsageError } from './args.js';
 import { analyze, openSession } from './session.js';
 import type { CommandContext } from './commandContext.js';
-import type { ActionGraph } from '../engine/action.js';
+import type { ActionGraph } from '../engine/analyze/action.js';
 import { Graph } from '@dagrejs/graphlib';
-import { DiagnosticError } from '../engine/diagnostics.js';
-import { parseLabel } from '../engine/label.js';
+import { DiagnosticError } from '../engine/report/diagnostics.js';
+import { parseLabel } from '../engine/load/label.js';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 

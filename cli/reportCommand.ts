@@ -4,7 +4,7 @@
  */
 import { relative } from 'node:path';
 import { openSession } from './session.js';
-import { lastBuildReport } from './buildRecord.js';
+import { lastBuildReport } from '../engine/report/buildRecord.js';
 import type { CommandContext } from './commandContext.js';
 
 export async function reportCommand(ctx: CommandContext): Promise<number> {

@@ -8,29 +8,24 @@ import { fileURLToPath } from 'node:url';
 import { openDatabase, type Db } from '../cache/database.js';
 import { BlobStore } from '../cache/blobStore.js';
 import { ActionCache } from '../cache/actionCache.js';
-import { FileDigests, initFileDigests } from '../engine/fileDigests.js';
-import { History } from '../engine/history.js';
-import { Loader } from '../engine/loader.js';
-import { AnalysisCache, actionGraph, type AnalysisRecord } from '../engine/analysisCache.js';
-import { analyzeInWorker, type AnalysisGraph, type AnalysisRequest } from '../engine/analysisInWorker.js';
-import { DiagnosticError } from '../engine/diagnostics.js';
-import { SqliteTranspileCache } from '../engine/transpileCache.js';
-import type { ActionGraph } from '../engine/action.js';
-import { workspacePaths, type WorkspacePaths } from '../engine/workspace.js';
+import { FileDigests, initFileDigests } from '../engine/key/fileDigests.js';
+import { History } from '../engine/report/history.js';
+import { Loader } from '../engine/load/loader.js';
+import { AnalysisCache, actionGraph, type AnalysisRecord } from '../engine/analyze/analysisCache.js';
+import { analyzeInWorker, type AnalysisGraph, type AnalysisRequest } from '../engine/analyze/analysisInWorker.js';
+import { DiagnosticError } from '../engine/report/diagnostics.js';
+import { SqliteTranspileCache } from '../engine/load/transpileCache.js';
+import { workspacePaths } from '../engine/workspace.js';
+import type { BuildStores } from '../engine/buildSession.js';
+import type { StampedAnalysis } from '../engine/incremental/stampWriter.js';
 import { CacheLease } from '../cache/cacheLease.js';
 
 /** The xbuild installation's source root (where rules/scripts live). */
 export const INSTALL_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-export interface Session {
-  readonly paths: WorkspacePaths;
+export interface Session extends BuildStores {
   /** This process's lease on the cache: what it uses is kept by gc and clean in other processes. */
   readonly lease: CacheLease;
-  readonly db: Db;
-  readonly blobs: BlobStore;
-  readonly actionCache: ActionCache;
-  readonly digests: FileDigests;
-  readonly history: History;
   close(): void;
 }
 
@@ -66,13 +61,9 @@ export async function openSession(root: string, cacheDir: string, command = 'bui
   };
 }
 
-export interface AnalysisOutcome {
-  readonly graph: ActionGraph;
-  readonly labels: readonly string[];
+export interface AnalysisOutcome extends StampedAnalysis {
   readonly fromCache: boolean;
   readonly ms: number;
-  /** What the analysis read (for the up-to-date stamp). */
-  readonly record: AnalysisRecord;
 }
 
 /**
@@ -86,7 +77,7 @@ export async function analyze(s: Session, patterns: readonly string[], inputsChe
   const walker = new Loader(s.paths.root, {});
   const cached = cache.get(s.paths.root, patterns, (pkg) => walker.findPackages(pkg), walker.walkedDirs, inputsChecked);
   if (cached) return { graph: cached.graph, labels: cached.graph.requested, fromCache: true, ms: Date.now() - started, record: cached.record };
-  // BUILD files are evaluated in a worker (engine/analysisInWorker.ts), with the rules as their "xbuild" module.
+  // BUILD files are evaluated in a worker (engine/analyze/analysisInWorker.ts), with the rules as their "xbuild" module.
   const request: AnalysisRequest = {
     root: s.paths.root, patterns, rulesDir: join(INSTALL_ROOT, 'rules'), rulesModule: new URL('../rules/index.js', import.meta.url).href,
     dbPath: join(s.paths.cacheDir, 'cache.db'),

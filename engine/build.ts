@@ -1,86 +1,25 @@
 /**
- * One build, end to end: patterns -> analysis -> the actions the requested targets need ->
- * scheduler -> executor, reporting everything as BuildEvents. The CLI wires the pieces; tests
- * and benchmarks can call `runBuild` with their own runner and event sink.
+ * The full build: patterns -> analysis -> the actions the requested targets need -> scheduler
+ * -> executor, reporting everything as BuildEvents. `fullBuild` is the strategy a build session
+ * (engine/buildSession.ts) runs; `ActionRuns` runs the scheduler's items for both strategies.
  */
-import type { Blame } from './blame.js';
 import { cpus, arch, platform } from 'node:os';
-import type { Action, ActionGraph, ActionId } from './action.js';
-import { actionsFor } from './action.js';
-import type { EventSink } from './events.js';
-import { Executor, type ExecutorOptions, type PreviousBuild, type RemoteCacheHook } from './executor.js';
+import type { Action, ActionGraph, ActionId } from './analyze/action.js';
+import { actionsFor } from './analyze/action.js';
+import type { ActionFailure, ActionTime } from './report/buildRecord.js';
+import type { BuildContext, BuildResult, BuildStrategy } from './buildSession.js';
+import type { BuildEvent } from './report/events.js';
+import { Executor, type ActionOutcome, type ExecutorOptions, type RemoteCacheHook } from './execute/executor.js';
 import type { OutputEntry } from '../cache/actionCache.js';
-import type { FileDigests } from './fileDigests.js';
-import type { History } from './history.js';
-import type { ActionRunner } from './runner.js';
-import { schedule, type WorkItem } from './scheduler.js';
-import type { WorkspacePaths } from './workspace.js';
-import type { ActionCache } from '../cache/actionCache.js';
-import type { BlobStore } from '../cache/blobStore.js';
+import type { ActionRunner } from './execute/runner.js';
+import { schedule, type SchedulerCallbacks, type WorkItem } from './schedule/scheduler.js';
+import { removeUndeclared } from './execute/staleOutputs.js';
+import { writeUpToDateStamp, type StampedAnalysis } from './incremental/stampWriter.js';
+import { targetOutcomes } from './report/targetOutcomes.js';
+import type { LabelString } from './load/label.js';
+import type { StampedBuild } from './incremental/upToDate.js';
 
 export const PLATFORM = `${platform()}-${arch()}`;
-
-export interface BuildOptions {
-  readonly graph: ActionGraph;
-  readonly labels: readonly string[];
-  readonly paths: WorkspacePaths;
-  readonly blobs: BlobStore;
-  readonly actionCache: ActionCache;
-  readonly digests: FileDigests;
-  readonly history: History;
-  readonly runner: ActionRunner;
-  readonly events: EventSink;
-  readonly jobs?: number;
-  readonly memoryMb?: number;
-  readonly keepGoing?: boolean;
-  readonly retries?: number;
-  readonly remote?: RemoteCacheHook;
-  readonly keepSandboxes?: boolean;
-  readonly signal?: AbortSignal;
-  /** The last build of the same command and what changed since (see Executor's `previous`). */
-  readonly previous?: PreviousBuild;
-}
-
-/** One failed action of a build, with whose failure it is. */
-export interface ActionFailure {
-  readonly id: ActionId;
-  readonly label: string;
-  readonly error: string;
-  readonly logPath?: string;
-  readonly blame: Blame;
-}
-
-export interface BuildSummary {
-  readonly ok: boolean;
-  readonly executed: number;
-  readonly cached: number;
-  readonly cachedRemote: number;
-  readonly failed: number;
-  readonly skipped: number;
-  readonly outputs: readonly string[];
-  readonly failures: readonly ActionFailure[];
-  readonly actionKeys: ReadonlyMap<ActionId, string>;
-  /** Executed actions with their durations, slowest first (for reports). */
-  readonly slowest: readonly { readonly label: string; readonly mnemonic: string; readonly durationMs: number; readonly logPath?: string }[];
-  /** Each requested target's outcome, root causes (failed targets) first. */
-  readonly targets: readonly TargetOutcome[];
-  /** Each needed action's outputs, as produced or restored. */
-  readonly outputsById: ReadonlyMap<string, readonly OutputEntry[]>;
-  /** The keys of every action this build needed (gc roots). */
-  readonly allKeys: readonly string[];
-  /** Actions whose result is the previous build's, untouched (see BuildOptions.previous). */
-  readonly reused: ReadonlySet<ActionId>;
-}
-
-/** How one requested target ended. */
-export interface TargetOutcome {
-  readonly label: string;
-  /** ok: something ran; cached: everything came from a cache; failed: one of its own actions failed;
-   *  skipped: a dependency failed (named in `because`); not-started: the build stopped first. */
-  readonly status: 'ok' | 'cached' | 'failed' | 'skipped' | 'not-started';
-  readonly because?: string;
-}
-
 export const DEFAULT_JOBS = Math.max(1, cpus().length);
 const DEFAULT_ESTIMATE_MS = 1000;
 
@@ -89,265 +28,231 @@ export function actionEstimateMs(a: Action, recorded: number | undefined): numbe
   return recorded ?? a.estimateMs ?? (a.kind === 'run' ? DEFAULT_ESTIMATE_MS * a.cpu : 10);
 }
 
-export async function runBuild(o: BuildOptions): Promise<BuildSummary> {
-  const jobs = o.jobs ?? DEFAULT_JOBS;
-  const files = o.labels.flatMap((l) => o.graph.targets.get(l as never)?.files ?? []);
-  const needed = actionsFor(o.graph, files);
-  const durations = o.history.knownDurations();
+/** The scheduler's view of an action: its CPU slots, memory, persistent directory (run alone) and expected time. */
+export function workItem(a: Action, deps: readonly string[], recordedMs: number | undefined): WorkItem {
+  return { id: a.id, deps, cpu: a.kind === 'run' ? a.cpu : 0, memoryMb: a.memoryMb, exclusive: a.persistentDir, estimateMs: actionEstimateMs(a, recordedMs) };
+}
+
+/**
+ * What the scheduler's items come to, action by action: each runs (or is restored) by the
+ * executor, is counted, and has its action_finished emitted; a failed attempt the scheduler
+ * tries again gets a warning instead. Both build strategies tally their actions here.
+ */
+export class ActionRuns {
+  executed = 0;
+  cached = 0;
+  cachedRemote = 0;
+  readonly keys = new Map<ActionId, string>();
+  readonly statusOf = new Map<string, 'executed' | 'cached' | 'failed'>();
+  /** Each successful action's outputs. */
+  readonly outputs = new Map<string, readonly OutputEntry[]>();
+  readonly ran: ActionTime[] = [];
+  /** The last failure of each action (a retried action's earlier attempts are replaced). */
+  private readonly failures = new Map<ActionId, Extract<ActionOutcome, { ok: false }> & ActionFailure>();
+  private lastFlush = Date.now();
+  readonly executor: Executor;
+
+  /** `previous` and `remote`: the executor's (engine/incremental/dirty.ts, cache levels). */
+  constructor(private readonly b: BuildContext, runner: ActionRunner, private readonly actionOf: (id: string) => Action, private readonly retries: number,
+    more: Partial<Pick<ExecutorOptions, 'previous' | 'remote' | 'keepSandboxes'>> = {}) {
+    this.executor = new Executor({ ...b.stores, runner, events: b.emit, platform: PLATFORM, maxSlots: b.options.jobs, ...more });
+  }
+
+  /** Writes what the build has learnt so far (file digests, durations, cache use). */
+  flush(): void {
+    this.b.stores.digests.flush();
+    this.b.stores.history.flush();
+    this.b.stores.actionCache.flushTouches();
+    this.lastFlush = Date.now();
+  }
+
+  /** Counts an action settled without running: a cache hit, or the previous build's result. */
+  settled(action: Action, outcome: { readonly key: string; readonly cache?: 'local' | 'remote'; readonly durationMs: number; readonly outputs: readonly OutputEntry[] }): void {
+    this.keys.set(action.id, outcome.key);
+    this.statusOf.set(action.id, 'cached');
+    this.outputs.set(action.id, outcome.outputs);
+    if (outcome.cache === 'remote') this.cachedRemote++;
+    else this.cached++;
+    this.finished(action, { status: 'cached', cache: outcome.cache, key: outcome.key, durationMs: outcome.durationMs });
+  }
+
+  private finished(action: Action, e: Omit<Extract<BuildEvent, { type: 'action_finished' }>, 'type' | 'id' | 'label' | 'mnemonic'>): void {
+    this.b.emit({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, ...e });
+  }
+
+  /** The scheduler's callbacks: start runs an item; failed reports an attempt as the scheduler decided. */
+  readonly callbacks: Pick<SchedulerCallbacks, 'start' | 'failed' | 'prepareAhead'> = {
+    start: async (id, _attempt, release) => {
+      const action = this.actionOf(id);
+      const outcome = await this.executor.execute(action, this.b.signal, release);
+      if (outcome.key) this.keys.set(action.id, outcome.key);
+      if (!outcome.ok) {
+        this.statusOf.set(action.id, 'failed');
+        this.failures.set(action.id, { ...outcome, id: action.id, label: action.label });
+      } else if (outcome.status === 'cached') this.settled(action, outcome);
+      else {
+        this.statusOf.set(action.id, 'executed');
+        this.outputs.set(action.id, outcome.outputs);
+        this.executed++;
+        this.ran.push({ label: action.label, mnemonic: action.mnemonic, durationMs: outcome.durationMs, logPath: outcome.logPath });
+        this.finished(action, { status: outcome.status, cache: outcome.cache, key: outcome.key, durationMs: outcome.durationMs });
+      }
+      if (Date.now() - this.lastFlush > 2000) this.flush();
+      return { ok: outcome.ok, retryable: !outcome.ok && outcome.blame === 'environment' };
+    },
+    failed: (id, attempt, retry) => {
+      const action = this.actionOf(id);
+      const f = this.failures.get(action.id);
+      if (!f) return;
+      if (retry) this.b.emit({ type: 'warning', message: `${action.label}: ${f.error}; trying again (${attempt}/${this.retries})` });
+      else this.finished(action, { status: 'failed', key: f.key ?? '', durationMs: f.durationMs, error: f.error, logPath: f.logPath, logTail: f.logTail, exitCode: f.exitCode });
+    },
+    prepareAhead: (id) => void this.executor.prepareAhead(this.actionOf(id)),
+  };
+
+  /** The failures that are final: of the actions the scheduler reports failed (not a retried one that then succeeded). */
+  finalFailures(failed: ReadonlySet<string>): ActionFailure[] {
+    return [...this.failures.values()].filter((f) => failed.has(f.id)).map((f) => ({ id: f.id, label: f.label, error: f.error, logPath: f.logPath, blame: f.blame }));
+  }
+
+  /** Executed actions, slowest first (for reports). */
+  slowest(): ActionTime[] {
+    return this.ran.sort((a, b) => b.durationMs - a.durationMs).slice(0, 10);
+  }
+}
+
+/** What the full build takes besides the session: the analysis (cli/session.ts) and the command line's settings. */
+export interface FullBuildOptions {
+  readonly analyze: () => Promise<StampedAnalysis & { readonly fromCache: boolean; readonly ms: number }>;
+  /** --dry-run: shows the plan instead of building; its exit code. */
+  readonly dryRun?: (graph: ActionGraph, labels: readonly string[]) => Promise<number>;
+  /**
+   * Before anything runs: a build of the whole workspace (`//...`) knows every declared output,
+   * so whatever else is in xbuild-out/ is stale (a deleted target's outputs) and goes; after a
+   * killed xbuild, its temp files and parked directories go (engine/execute/staleOutputs.ts).
+   */
+  readonly clearUndeclared?: 'stale' | 'leftovers';
+  /** The remote cache level, when the settings name one; `report` says what happens to it. */
+  readonly remote?: (report: (level: 'warning' | 'info', message: string) => void, signal: AbortSignal) => Promise<RemoteLevel | undefined>;
+  readonly memoryMb?: number;
+  readonly keepGoing: boolean;
+  readonly keepSandboxes: boolean;
+  readonly retries?: number;
+  /** The last build of the same command and what changed since (see engine/incremental/dirty.ts). */
+  readonly previous?: StampedBuild;
+  /** Where the up-to-date stamp goes. */
+  readonly stampFile: string;
+}
+
+/** A remote cache level (cache/remote/remoteCacheLevel.ts) as the build uses it. */
+export interface RemoteLevel extends RemoteCacheHook {
+  stats(): NonNullable<BuildResult['remote']>;
+  close(): void;
+}
+
+/** The full build as a strategy of a build session (engine/buildSession.ts). */
+export function fullBuild(o: FullBuildOptions): BuildStrategy {
+  let analysis: Awaited<ReturnType<FullBuildOptions['analyze']>>;
+  let remote: RemoteLevel | undefined;
+  const total = { n: 0 };
+  return {
+    total: () => total.n,
+    prepare: async (b) => {
+      analysis = await o.analyze();
+      b.showGraph(analysis.graph);
+      b.emit({ type: 'analysis_finished', targets: analysis.graph.targets.size, actions: analysis.graph.actions.size, fromCache: analysis.fromCache, ms: analysis.ms });
+      if (o.dryRun) return o.dryRun(analysis.graph, analysis.labels);
+      if (o.clearUndeclared) clearUndeclared(b, analysis.graph, o.clearUndeclared);
+      remote = await o.remote?.((level, message) => b.emit({ type: level, message }), b.signal);
+      return undefined;
+    },
+    run: (b, runner) => runBuild(b, runner, o, analysis, remote, total),
+  };
+}
+
+function clearUndeclared(b: BuildContext, graph: ActionGraph, what: 'stale' | 'leftovers'): void {
+  const r = removeUndeclared(b.options.root, new Set(graph.producers.keys()), what === 'leftovers');
+  if (!r.removed.length) return;
+  const shown = r.removed.slice(0, 5).join(', ') + (r.removed.length > 5 ? `, and ${r.removed.length - 5} more` : '');
+  b.emit({ type: 'info', message: `removed ${r.removed.length} ${what === 'stale' ? 'stale output' : 'leftover'}${r.removed.length === 1 ? '' : 's'} no target declares: ${shown}` });
+}
+
+async function runBuild(b: BuildContext, runner: ActionRunner, o: FullBuildOptions, analysis: StampedAnalysis, remote: RemoteLevel | undefined,
+  total: { n: number }): Promise<BuildResult> {
+  const { graph, labels } = analysis;
+  const { stores, signal, emit } = b;
+  const jobs = b.options.jobs;
+  const files = labels.flatMap((l) => graph.targets.get(l as LabelString)?.files ?? []);
+  const needed = actionsFor(graph, files);
+  const durations = stores.history.knownDurations();
   const items = new Map<string, WorkItem>();
   for (const id of needed) {
-    const a = o.graph.actions.get(id)!;
-    const deps = [...new Set(a.inputs.filter((i) => !i.source).map((i) => o.graph.producers.get(i.path)!).filter(Boolean))];
-    items.set(id, {
-      id, deps, cpu: a.kind === 'run' ? a.cpu : 0, memoryMb: a.memoryMb, exclusive: a.persistentDir,
-      estimateMs: actionEstimateMs(a, durations.get(id)),
-    });
+    const a = graph.actions.get(id)!;
+    const deps = [...new Set(a.inputs.filter((i) => !i.source).map((i) => graph.producers.get(i.path)!).filter(Boolean))];
+    items.set(id, workItem(a, deps, durations.get(id)));
   }
-  const keysOf = new Map<ActionId, string>();
-  const statusOfSubst = new Map<string, 'executed' | 'cached' | 'failed'>();
-  o.events({ type: 'build_planned', actions: items.size, jobs, estimates: Object.fromEntries([...items.values()].map((i) => [i.id, i.estimateMs * Math.max(1, i.cpu)])) });
-  const execOpts: ExecutorOptions = {
-    paths: o.paths, blobs: o.blobs, actionCache: o.actionCache, digests: o.digests, runner: o.runner,
-    history: o.history, events: o.events, platform: PLATFORM, remote: o.remote, keepSandboxes: o.keepSandboxes, maxSlots: jobs, previous: o.previous,
-  };
-  const executor = new Executor(execOpts);
-  const signal = o.signal ?? new AbortController().signal;
-  let executed = 0, cached = 0, cachedRemote = 0;
+  emit({ type: 'build_planned', actions: items.size, jobs, estimates: Object.fromEntries([...items.values()].map((i) => [i.id, i.estimateMs * Math.max(1, i.cpu)])) });
+  const actionOf = (id: string) => graph.actions.get(id as ActionId)!;
+  const retries = o.retries ?? 1;
+  const runs = new ActionRuns(b, runner, actionOf, retries, { remote, keepSandboxes: o.keepSandboxes, previous: o.previous });
+  const { executor } = runs;
   // Substitution first, as Nix does: every action whose inputs come from the cache is looked up
   // and restored, many at once (remote downloads overlap), before any command runs; only the
   // rest goes to the scheduler. Dependents of a miss must wait for the real output.
   // After a previous build, unchanged actions are settled by the scheduler as they become ready,
   // and the few that changed go to the cache anyway: the pre-pass only pays off for a remote.
-  const substituted = o.previous && !o.remote ? new Set<ActionId>() : await substituteFromCaches(o.graph, needed, executor, o.remote ? 8 : 1, signal, (action, outcome) => {
-    keysOf.set(action.id, outcome.key);
-    statusOfSubst.set(action.id, 'cached');
-    if (outcome.cache === 'remote') cachedRemote++;
-    else cached++;
-    o.events({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: 'cached', cache: outcome.cache, key: outcome.key, durationMs: outcome.durationMs });
-  });
+  const substituted = o.previous && !remote ? new Set<string>() : await substituteFromCaches(items, runs, actionOf, remote ? 8 : 1, signal);
   for (const id of substituted) items.delete(id);
-  const statusOf = statusOfSubst;
   const skippedBecause = new Map<string, string>();
-  const ran: { label: string; mnemonic: string; durationMs: number; logPath?: string }[] = [];
-  /** The last failure of each action (a retried action's earlier attempts are replaced). */
-  const failures = new Map<ActionId, ActionFailure>();
-  const keys = keysOf;
   const reused = new Set<ActionId>();
-  let lastFlush = Date.now();
-  const flush = () => {
-    o.digests.flush();
-    o.history.flush();
-    o.actionCache.flushTouches();
-    lastFlush = Date.now();
-  };
-  const retries = o.retries ?? 1;
-  const result = await schedule(items, { jobs, memoryMb: o.memoryMb, keepGoing: o.keepGoing ?? false, shuffle: process.env.XBUILD_SHUFFLE === '1', retries, signal: o.signal }, {
-    start: async (id, attempt, release) => {
-      const action = o.graph.actions.get(id as ActionId)!;
-      const outcome = await executor.execute(action, signal, release);
-      if (outcome.key) keys.set(action.id, outcome.key);
-      statusOf.set(action.id, outcome.ok ? outcome.status : 'failed');
-      if (outcome.ok) {
-        if (outcome.status === 'executed') {
-          executed++;
-          ran.push({ label: action.label, mnemonic: action.mnemonic, durationMs: outcome.durationMs, logPath: outcome.logPath });
-        } else if (outcome.cache === 'remote') cachedRemote++;
-        else cached++;
-        o.events({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: outcome.status, cache: outcome.cache, key: outcome.key, durationMs: outcome.durationMs });
-      } else {
-        failures.set(action.id, { id: action.id, label: action.label, error: outcome.error, logPath: outcome.logPath, blame: outcome.blame });
-        if (outcome.blame === 'environment' && attempt <= retries && !signal.aborted) {
-          // The scheduler tries it again (engine/scheduler.ts): not a failure yet.
-          o.events({ type: 'warning', message: `${action.label}: ${outcome.error}; trying again (${attempt}/${retries})` });
-          return { ok: false, retryable: true };
-        }
-        o.events({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: 'failed', key: outcome.key ?? '', durationMs: outcome.durationMs,
-          error: outcome.error, logPath: outcome.logPath, logTail: outcome.logTail, exitCode: outcome.exitCode });
-      }
-      if (Date.now() - lastFlush > 2000) flush();
-      return { ok: outcome.ok, retryable: !outcome.ok && outcome.blame === 'environment' };
-    },
-    prepareAhead: (id) => void executor.prepareAhead(o.graph.actions.get(id as ActionId)!),
+  const result = await schedule(items, { jobs, memoryMb: o.memoryMb, keepGoing: o.keepGoing, shuffle: process.env.XBUILD_SHUFFLE === '1', retries, signal }, {
+    ...runs.callbacks,
     settleNow: o.previous ? (id) => {
-      const action = o.graph.actions.get(id as ActionId)!;
+      const action = actionOf(id);
       const same = executor.fromPrevious(action);
       if (!same) return undefined;
       reused.add(action.id);
-      keys.set(action.id, same.key);
-      statusOf.set(action.id, 'cached');
-      cached++;
-      o.events({ type: 'action_finished', id: action.id, label: action.label, mnemonic: action.mnemonic, status: 'cached', cache: 'local', key: same.key, durationMs: 0 });
+      runs.settled(action, same);
       return { ok: true };
     } : undefined,
     skipped: (id, because) => {
-      const a = o.graph.actions.get(id as ActionId)!;
-      skippedBecause.set(id, o.graph.actions.get(because as ActionId)!.label);
-      o.events({ type: 'action_skipped', id: a.id, label: a.label, mnemonic: a.mnemonic, because: because as ActionId, becauseLabel: o.graph.actions.get(because as ActionId)!.label });
+      const a = actionOf(id);
+      skippedBecause.set(id, actionOf(because).label);
+      emit({ type: 'action_skipped', id: a.id, label: a.label, mnemonic: a.mnemonic, because: because as ActionId, becauseLabel: actionOf(because).label });
     },
   });
   await executor.drain();
-  flush();
-  // Keep only failures that are final (a retried action that later succeeded is not one).
-  const finalFailures = [...failures.values()].filter((f) => result.failed.has(f.id));
-  const targets = targetOutcomes(o.graph, o.labels, needed, statusOf, skippedBecause);
-  const rank = { failed: 0, skipped: 1, 'not-started': 2, ok: 3, cached: 4 } as const;
-  targets.sort((a, b) => rank[a.status] - rank[b.status] || (a.label < b.label ? -1 : 1));
-  for (const id of substituted) (result.succeeded as Set<string>).add(id);
+  runs.flush();
+  const outputs = files.map((f) => f.path);
+  const outputsById = new Map([...needed].map((id) => [id, graph.actions.get(id)!.outputs.map((a) => executor.produced.get(a.path)).filter((x): x is OutputEntry => !!x)]));
+  const stats = remote?.stats();
+  remote?.close();
+  total.n = runs.executed + runs.cached;
   return {
-    ok: result.ok, executed, cached, cachedRemote, failed: result.failed.size, skipped: result.skipped.size,
-    outputs: files.map((f) => f.path), failures: finalFailures, actionKeys: keys,
-    slowest: ran.sort((a, b) => b.durationMs - a.durationMs).slice(0, 10), allKeys: [...keys.values()].sort(), targets, reused,
-    outputsById: new Map([...needed].map((id) => [id, o.graph.actions.get(id)!.outputs.map((a) => executor.produced.get(a.path)).filter((x): x is OutputEntry => !!x)])),
+    ok: result.ok, executed: runs.executed, cached: runs.cached, cachedRemote: runs.cachedRemote, failed: result.failed.size, skipped: result.skipped.size,
+    outputs, failures: runs.finalFailures(result.failed), slowest: runs.slowest(), remote: stats,
+    allKeys: [...runs.keys.values()].sort(), targets: targetOutcomes(graph, labels, needed, runs.statusOf, skippedBecause),
+    recordStamp: () => void writeUpToDateStamp({ root: b.options.root, stampFile: o.stampFile, digests: b.stores.digests }, analysis, outputs,
+      runs.keys, outputsById, o.previous && { build: o.previous, reused }),
   };
 }
 
-export type { Action };
-
 /**
- * The common case, every needed action succeeded: a target is "ok" if an action it depends on
- * ran, else "cached". Marks what the executed actions reach, following consumers from each one
- * (an incremental build that ran a few actions visits only what they reach).
+ * Looks up, in dependency order and `concurrency` at a time (the scheduler's I/O slots), every
+ * needed action whose generated inputs are already known (from the cache), restoring hits; a
+ * miss leaves its dependents to the build. Returns the actions it satisfied.
  */
-function outcomesWhenAllSucceeded(graph: ActionGraph, labels: readonly string[], needed: ReadonlySet<ActionId>,
-  statusOf: ReadonlyMap<string, 'executed' | 'cached' | 'failed'>): TargetOutcome[] {
-  const reached = new Set<ActionId>();
-  const stack: ActionId[] = [];
-  for (const id of needed) if (statusOf.get(id) === 'executed') stack.push(id);
-  if (stack.length) {
-    const consumers = new Map<string, ActionId[]>(); // generated path -> actions reading it
-    for (const id of needed) {
-      for (const i of graph.actions.get(id)!.inputs) if (!i.source) (consumers.get(i.path) ?? consumers.set(i.path, []).get(i.path)!).push(id);
-    }
-    while (stack.length) {
-      const id = stack.pop()!;
-      if (reached.has(id)) continue;
-      reached.add(id);
-      for (const o of graph.actions.get(id)!.outputs) for (const c of consumers.get(o.path) ?? []) if (!reached.has(c)) stack.push(c);
-    }
-  }
-  return labels.map((l) => {
-    const files = graph.targets.get(l as never)?.files ?? [];
-    const ran = files.some((f) => {
-      const p = f.source ? undefined : graph.producers.get(f.path);
-      return p !== undefined && reached.has(p);
-    });
-    return { label: l, status: ran ? 'ok' : 'cached' };
+async function substituteFromCaches(items: ReadonlyMap<string, WorkItem>, runs: ActionRuns, actionOf: (id: string) => Action,
+  concurrency: number, signal: AbortSignal): Promise<ReadonlySet<string>> {
+  const lookups = new Map([...items].map(([id, it]) => [id, { ...it, cpu: 0, exclusive: undefined }]));
+  const result = await schedule(lookups, { jobs: 1, ioJobs: concurrency, keepGoing: true, signal }, {
+    start: async (id) => {
+      const action = actionOf(id);
+      const hit = await runs.executor.tryCache(action).catch(() => undefined); // the build's run reports it
+      if (hit) runs.settled(action, hit);
+      return { ok: !!hit };
+    },
+    skipped: () => {},
   });
-}
-
-/** What a target's actions, its own and those it depends on, came to (merged over the closure). */
-interface Closure {
-  executed: boolean;
-  notStarted: boolean;
-  /** The failed action behind a failure in the closure (its label), if any. */
-  failedRoot?: string;
-}
-
-/**
- * Each requested target's outcome, from one pass over the needed actions in dependency order
- * (each action's closure is its own status merged with its producers'), not one closure walk
- * per target: that was quadratic on deep graphs.
- */
-function targetOutcomes(graph: ActionGraph, labels: readonly string[], needed: ReadonlySet<ActionId>,
-  statusOf: ReadonlyMap<string, 'executed' | 'cached' | 'failed'>, skippedBecause: ReadonlyMap<string, string>): TargetOutcome[] {
-  let allDone = skippedBecause.size === 0;
-  for (const id of needed) if (!allDone || statusOf.get(id) === undefined || statusOf.get(id) === 'failed') { allDone = false; break; }
-  if (allDone) return outcomesWhenAllSucceeded(graph, labels, needed, statusOf);
-  const closure = new Map<ActionId, Closure>();
-  const producers = new Map<ActionId, ActionId[]>();
-  const producersOf = (id: ActionId): ActionId[] => {
-    let list = producers.get(id);
-    if (!list) {
-      list = [];
-      for (const i of graph.actions.get(id)!.inputs) {
-        const p = i.source ? undefined : graph.producers.get(i.path);
-        if (p && needed.has(p)) list.push(p);
-      }
-      producers.set(id, list);
-    }
-    return list;
-  };
-  for (const root of needed) {
-    // Iterative post-order: producers first (chains can be thousands deep).
-    const stack: [ActionId, boolean][] = [[root, false]];
-    while (stack.length) {
-      const [id, expanded] = stack.pop()!;
-      if (closure.has(id)) continue;
-      const mine = producersOf(id);
-      if (!expanded) {
-        stack.push([id, true]);
-        for (const p of mine) if (!closure.has(p)) stack.push([p, false]);
-        continue;
-      }
-      const status = statusOf.get(id);
-      const c: Closure = {
-        executed: status === 'executed', notStarted: status === undefined && !skippedBecause.has(id),
-        failedRoot: status === 'failed' ? graph.actions.get(id)!.label : skippedBecause.get(id),
-      };
-      for (const p of mine) {
-        const pc = closure.get(p)!;
-        c.executed ||= pc.executed;
-        c.notStarted ||= pc.notStarted;
-        if (pc.failedRoot && (!c.failedRoot || pc.failedRoot < c.failedRoot)) c.failedRoot = pc.failedRoot;
-      }
-      closure.set(id, c);
-    }
-  }
-  return labels.map((l) => {
-    const target = graph.targets.get(l as never);
-    const ownFailed = (target?.actions ?? []).some((id) => statusOf.get(id) === 'failed');
-    const merged: Closure = { executed: false, notStarted: false };
-    for (const f of target?.files ?? []) {
-      const p = f.source ? undefined : graph.producers.get(f.path);
-      const c = p ? closure.get(p) : undefined;
-      if (!c) continue;
-      merged.executed ||= c.executed;
-      merged.notStarted ||= c.notStarted;
-      if (c.failedRoot && (!merged.failedRoot || c.failedRoot < merged.failedRoot)) merged.failedRoot = c.failedRoot;
-    }
-    const status: TargetOutcome['status'] = ownFailed ? 'failed' : merged.failedRoot ? 'skipped'
-      : merged.notStarted ? 'not-started' : merged.executed ? 'ok' : 'cached';
-    return { label: l, status, because: status === 'skipped' ? merged.failedRoot : undefined };
-  });
-}
-
-/**
- * Looks up, in dependency order and `concurrency` at a time, every needed action whose generated
- * inputs are already known (from the cache), restoring hits. Returns the actions it satisfied.
- */
-async function substituteFromCaches(
-  graph: ActionGraph, needed: ReadonlySet<ActionId>, executor: Executor, concurrency: number, signal: AbortSignal,
-  onHit: (a: Action, outcome: { key: string; cache?: 'local' | 'remote'; durationMs: number }) => void,
-): Promise<Set<ActionId>> {
-  const waiting = new Map<ActionId, number>();
-  const dependents = new Map<ActionId, ActionId[]>();
-  for (const id of needed) {
-    const producers = new Set(graph.actions.get(id)!.inputs.filter((i) => !i.source).map((i) => graph.producers.get(i.path)!).filter((p) => needed.has(p)));
-    waiting.set(id, producers.size);
-    for (const p of producers) (dependents.get(p) ?? dependents.set(p, []).get(p)!).push(id);
-  }
-  const queue = [...needed].filter((id) => waiting.get(id) === 0);
-  const done = new Set<ActionId>();
-  const worker = async () => {
-    for (let id = queue.pop(); id !== undefined && !signal.aborted; id = queue.pop()) {
-      const action = graph.actions.get(id)!;
-      let hit;
-      try {
-        hit = await executor.tryCache(action);
-      } catch {
-        hit = undefined; // the scheduler's run will report it
-      }
-      if (!hit) continue;
-      done.add(id);
-      onHit(action, hit);
-      for (const d of dependents.get(id) ?? []) {
-        const n = waiting.get(d)! - 1;
-        waiting.set(d, n);
-        if (n === 0) queue.push(d);
-      }
-    }
-  };
-  // Workers exit when the queue is momentarily empty; restart until no new work appears.
-  while (queue.length && !signal.aborted) await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
-  return done;
+  return result.succeeded;
 }

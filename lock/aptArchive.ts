@@ -11,7 +11,7 @@
  * - Index files are read as apt stored them (decompressed by `apt-helper cat-file`), so what
  *   the lock sees is exactly what apt's resolver sees.
  */
-import { BlamedError } from '../engine/blame.js';
+import { BlamedError } from '../engine/report/blame.js';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -12,7 +12,7 @@ import { readLockConfig } from './lockConfig.js';
 import { lockPins, readLock, type DebianLock } from './lockFile.js';
 import { ServedCheck } from './served.js';
 
-/** The `apt-mirror://` URLs of failures that say their file is not served (see engine/executor.ts NOT_SERVED). */
+/** The `apt-mirror://` URLs of failures that say their file is not served (see engine/execute/executor.ts NOT_SERVED). */
 export function notServedUrls(failures: readonly { readonly error: string }[], marker: string): string[] {
   const urls = new Set<string>();
   for (const f of failures) {

@@ -4,7 +4,7 @@
  * from SOURCE_DATE_EPOCH); the action fails unless apt, with a private state, accepts the
  * repository and sees every package in it.
  */
-import { defineRule, attr, type Artifact } from '../engine/api.js';
+import { defineRule, attr, type Artifact } from '../engine/analyze/api.js';
 
 /** A built APT repository. Made by `apt_repository`. Use as `deb [trusted=yes] file:<dir> ./`. */
 export interface AptRepoInfo {

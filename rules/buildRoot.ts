@@ -9,7 +9,7 @@
  * it. Its output is a tarball, stored by content like any other output; SOURCE_DATE_EPOCH makes
  * it byte-reproducible.
  */
-import { defineRule, attr, type Artifact } from '../engine/api.js';
+import { defineRule, attr, type Artifact } from '../engine/analyze/api.js';
 
 /** A build root tarball. Made by `debian_build_root`; consumed by toolchains and package builds. */
 export interface BuildRootInfo {

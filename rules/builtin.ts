@@ -2,7 +2,7 @@
  * The generic rules every workspace has: `cmd` (a genrule: one shell command), `filegroup`
  * (names a set of files) and `fetch` (a download pinned by SHA-256).
  */
-import { defineRule, attr, type Artifact, type DepInfo } from '../engine/api.js';
+import { defineRule, attr, type Artifact, type DepInfo } from '../engine/analyze/api.js';
 
 const BASH = '/bin/bash';
 

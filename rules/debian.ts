@@ -12,7 +12,7 @@
  * The .deb file names are declared up front from the lock (Package-List of the Sources index),
  * so each is a plain file output; a build that makes a different set fails and says so.
  */
-import { defineRule, attr, type Artifact, type DepInfo } from '../engine/api.js';
+import { defineRule, attr, type Artifact, type DepInfo } from '../engine/analyze/api.js';
 import { ROOT_TOOLS, type BuildRootInfo } from './buildRoot.js';
 import type { ToolchainInfo } from './toolchain.js';
 // DebSetInfo (a variant's .debs, what the ISO rules take) is declared next to its consumer.

@@ -2,7 +2,7 @@
  * The "xbuild" module that BUILD.ts files import: the rule API and every rule.
  * Rule families add one `export * from` line each.
  */
-export * from '../engine/api.js';
+export * from '../engine/analyze/api.js';
 export * from './builtin.js';
 export * from './kernel.js';
 export * from './iso.js';

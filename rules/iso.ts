@@ -20,7 +20,7 @@
  * the base kernel's CONFIG_CFI_JIT_ALLOWLIST); cfi-compat never does. Mixing variants (a base
  * kernel in a cfi-compat ISO, a base package set) is an analysis error.
  */
-import { defineRule, attr, type Artifact, type DepInfo } from '../engine/api.js';
+import { defineRule, attr, type Artifact, type DepInfo } from '../engine/analyze/api.js';
 import type { KernelInfo } from './kernel.js';
 
 /** A set of Debian packages built for one variant. Made by the package rules (`//packages:set-*`). */

@@ -10,7 +10,7 @@
  * depends only on the inputs; build.sh's header explains why, and how an interrupted tree is
  * detected (a marker written after success) and rebuilt clean.
  */
-import { defineRule, attr, type Artifact } from '../engine/api.js';
+import { defineRule, attr, type Artifact } from '../engine/analyze/api.js';
 
 /** What a kernel target gives the ISO rules. Made by `kernel_image`. */
 export interface KernelInfo {

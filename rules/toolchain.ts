@@ -22,7 +22,7 @@
  * The toolchain is a directory output; consumers take it as an input, so its content digest (the
  * sysroot's included) is in their action keys: a glibc change reaches every package.
  */
-import { defineRule, attr, type Artifact } from '../engine/api.js';
+import { defineRule, attr, type Artifact } from '../engine/analyze/api.js';
 
 /** What the glibc rule gives the final toolchain and the package sets. Made by `xsc_glibc`. */
 export interface GlibcInfo {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Gives root a subordinate uid and gid range (/etc/subuid, /etc/subgid) for xbuild's sandboxes
-# (engine/isolation.ts): actions run as its first uid, and actions that unpack a root filesystem
+# (engine/execute/isolation.ts): actions run as its first uid, and actions that unpack a root filesystem
 # (uidRange) are root of a user namespace mapping 65,536 uids onto it. A range root already
 # has is kept. 0x70000000 (1879048192) is outside the ranges systemd and nspawn use.
 set -euo pipefail

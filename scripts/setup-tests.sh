@@ -2,7 +2,7 @@
 # Installs what the default test suite needs on a fresh Debian 12 machine (run as root):
 # Debian's nginx (the remote-cache tests start a real one on 127.0.0.1), curl (the remote
 # cache benchmark compares with it), bubblewrap, util-linux and uidmap (every action's sandbox,
-# engine/isolation.ts), dpkg-dev and apt-utils (the lock tests make a real local apt archive),
+# engine/execute/isolation.ts), dpkg-dev and apt-utils (the lock tests make a real local apt archive),
 # Debian's chromium (the dashboard's browser tests drive it headless with puppeteer-core), and
 # the npm dependencies (which also compiles the TypeScript to dist/).
 set -euo pipefail

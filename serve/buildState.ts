@@ -1,6 +1,6 @@
 /**
  * One build as the dashboard shows it, folded from the lines of its event stream
- * (engine/buildStream.ts): every action's row (waiting, running, executed, cached, failed,
+ * (engine/report/buildStream.ts): every action's row (waiting, running, executed, cached, failed,
  * skipped; when it started and ended; its slot lane), the counts, the running actions, the
  * failures with their log tails, the time left from recorded durations, the critical path.
  *

@@ -1,5 +1,5 @@
 /**
- * The builds of one workspace, read from `.xbuild/builds/` (engine/buildStream.ts): which exist,
+ * The builds of one workspace, read from `.xbuild/builds/` (engine/report/buildStream.ts): which exist,
  * which is the newest, and each one's BuildState, brought up to date by reading its event file
  * from where the last read stopped. Only whole lines are folded (the rest waits for the next
  * read); a file that shrank or was replaced (another inode) is read again from the start.
@@ -9,7 +9,7 @@
  */
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILD_ID_PATTERN, BUILDS_DIR, EVENTS_FILE, LATEST_FILE } from '../engine/buildStream.js';
+import { BUILD_ID_PATTERN, BUILDS_DIR, EVENTS_FILE, LATEST_FILE } from '../engine/report/buildStream.js';
 import { isAlive, isProcessAlive, parseIdentity } from '../cache/processAlive.js';
 import { BuildState, compareBuilds, type Comparison } from './buildState.js';
 

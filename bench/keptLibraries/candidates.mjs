@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(W + '/package.json');
 const sucrase = require('sucrase');
 const esbuild = require('esbuild');
-const { SourceMap } = await import(W + '/dist/engine/sourceMap.js');
+const { SourceMap } = await import(W + '/dist/engine/load/sourceMap.js');
 
 export function viaSucrase(file, source) {
   try {

@@ -8,10 +8,10 @@ import { readFileSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { viaSucrase, viaEsbuild } from './candidates.mjs';
-const { transpileWithTsc, Loader } = await import(W + '/dist/engine/loader.js');
-const { SourceMap } = await import(W + '/dist/engine/sourceMap.js');
-const { stripTypes, SegmentMap } = await import(W + '/dist/engine/stripTypes.js');
-const { DiagnosticError } = await import(W + '/dist/engine/diagnostics.js');
+const { transpileWithTsc, Loader } = await import(W + '/dist/engine/load/loader.js');
+const { SourceMap } = await import(W + '/dist/engine/load/sourceMap.js');
+const { stripTypes, SegmentMap } = await import(W + '/dist/engine/load/stripTypes.js');
+const { DiagnosticError } = await import(W + '/dist/engine/report/diagnostics.js');
 const { createRequire } = await import('node:module');
 const ts = createRequire(W + '/package.json')('@ts-morph/common').ts;
 

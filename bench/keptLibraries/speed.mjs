@@ -20,7 +20,7 @@ if (process.argv[2] === '--child') {
   let fn;
   if (method === 'stripTypes') {
     const ts = require('@ts-morph/common').ts;
-    const { stripTypes } = await import(W + '/dist/engine/stripTypes.js');
+    const { stripTypes } = await import(W + '/dist/engine/load/stripTypes.js');
     fn = (f) => { if (!stripTypes(ts, f.source)) throw new Error('fell back'); };
   } else if (method === 'sucrase') {
     const s = require('sucrase');

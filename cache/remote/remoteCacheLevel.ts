@@ -1,6 +1,6 @@
 /**
  * The remote cache as the executor's second cache level: adapts `RemoteCache` to the shape of
- * `RemoteCacheHook` in engine/executor.ts (`lookup(key, action) -> { result?, note }`,
+ * `RemoteCacheHook` in engine/execute/executor.ts (`lookup(key, action) -> { result?, note }`,
  * `upload(key, result, action)`), without importing the engine (cache/ knows nothing of it).
  *
  * Policy it applies (issue 4):

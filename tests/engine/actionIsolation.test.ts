@@ -1,5 +1,5 @@
 // Actions are untrusted build scripts: each attack a compromised package could try from its
-// action, through the real CLI. What an action can see and do is engine/isolation.ts.
+// action, through the real CLI. What an action can see and do is engine/execute/isolation.ts.
 import { afterEach, describe, expect, it } from 'vitest';
 import { execaSync, execa } from 'execa';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';

@@ -1,18 +1,18 @@
-// Every build keeps its event stream in .xbuild/builds/<id>/events.ndjson (engine/buildStream.ts):
+// Every build keeps its event stream in .xbuild/builds/<id>/events.ndjson (engine/report/buildStream.ts):
 // both build paths (full and incremental), the 'latest' pointer, the critical path at the end,
 // the last 20 builds kept; a no-op answered by the up-to-date stamp writes nothing.
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActionId } from '../../engine/action.js';
-import type { BuildEvent } from '../../engine/events.js';
+import type { ActionId } from '../../engine/analyze/action.js';
+import type { BuildEvent } from '../../engine/report/events.js';
 import { chainWorkspace, type TempWorkspace } from '../helpers/cli.js';
 
-/** One line of a build stream (engine/buildStream.ts): a BuildEvent, or the closing critical path, with its write time. */
+/** One line of a build stream (engine/report/buildStream.ts): a BuildEvent, or the closing critical path, with its write time. */
 type StreamLine = (BuildEvent | { readonly type: 'critical_path'; readonly ids: readonly ActionId[] }) & { readonly t: number };
 
 let ws: TempWorkspace;
-/** Past the 1 s "racy" window of engine/upToDate.ts: sources written just before a build are rechecked by content, not stamped. */
+/** Past the 1 s "racy" window of engine/incremental/upToDate.ts: sources written just before a build are rechecked by content, not stamped. */
 const settle = () => new Promise((r) => setTimeout(r, 1200));
 afterEach(() => ws?.cleanup());
 

@@ -1,5 +1,5 @@
 // The exact text of the build summary and of each diagnostic class, with its exit code
-// (engine/blame.ts: whose failure it is decides both). Each case is compared with
+// (engine/report/blame.ts: whose failure it is decides both). Each case is compared with
 // tests/golden/<case>.txt after times and temporary paths are replaced by placeholders.
 // After a deliberate change of wording: XBUILD_UPDATE_GOLDEN=1 npx vitest run tests/engine/diagnosticsGolden.test.ts
 // rewrites the files; review them with git diff.

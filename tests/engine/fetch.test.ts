@@ -53,7 +53,7 @@ describe('fetch', () => {
     const wrong = 'a'.repeat(64);
     ws = new TempWorkspace(fetchBuild(wrong));
     const r = await ws.build('//dl:file');
-    expect(r.code).toBe(2); // the pin is the user's input (engine/blame.ts)
+    expect(r.code).toBe(2); // the pin is the user's input (engine/report/blame.ts)
     expect(r.stderr).toContain('//dl:file: [your input] fetch failed');
     expect(r.stderr).toContain(`SHA-256 mismatch: expected ${wrong}, got ${sha}`);
     expect(existsSync(join(ws.cacheDir, 'cas', sha.slice(0, 2), sha))).toBe(false);
@@ -78,7 +78,7 @@ describe('fetch', () => {
 cmd({ name: "sneaky", outs: ["o.txt"], tools: ["/usr/bin/curl"], cmd: "curl -sS --max-time 5 ${base}/file.txt > $@" });`,
     });
     // curl comes with scripts/setup-tests.sh. Root or not, every action has its own empty network
-    // namespace (bwrap --unshare-net, engine/isolation.ts), so this runs for any user.
+    // namespace (bwrap --unshare-net, engine/execute/isolation.ts), so this runs for any user.
     expect(existsSync('/usr/bin/curl'), '/usr/bin/curl is missing: run scripts/setup-tests.sh').toBe(true);
     const r = await ws.build('//dl:sneaky');
     expect(r.code).toBe(1);

@@ -108,7 +108,7 @@ describe('the Debian lock against a moving archive', () => {
     cpSync(ws.root, fresh, { recursive: true, filter: (p) => !/xbuild-out|\.xbuild/.test(p) });
     const newcomer = new TempWorkspace({});
     const stale = await newcomer.run(['build', '-C', fresh, '//packages:all'], env);
-    expect(stale.code).toBe(2); // the lock is the user's input to update (engine/blame.ts)
+    expect(stale.code).toBe(2); // the lock is the user's input to update (engine/report/blame.ts)
     expect(stale.stderr).toContain("error[stale-pin] Debian's archive no longer serves a file that packages/debian.lock.json pins:");
     expect(stale.stderr).toMatch(/deb libfoo1 1\.0-1\+deb12u1 \(buildRoot\): libfoo1_1\.0-1\+deb12u1_amd64\.deb: HTTP 404; the archive now has 1\.0-1\+deb12u2/);
     expect(stale.stderr).toContain('fix: xbuild lock update');

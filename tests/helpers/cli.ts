@@ -8,8 +8,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsS
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BuildReport } from '../../cli/buildRecord.js';
-import type { BuildEvent } from '../../engine/events.js';
+import type { BuildReport } from '../../engine/report/buildRecord.js';
+import type { BuildEvent } from '../../engine/report/events.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const XBUILD = join(REPO, 'bin/xbuild.js');
@@ -28,7 +28,7 @@ function scratchRoot(): string {
   return sharedScratch;
 }
 
-/** What `xbuild report --json` prints: the last build's record (cli/buildRecord.ts) with its start and end. */
+/** What `xbuild report --json` prints: the last build's record (engine/report/buildRecord.ts) with its start and end. */
 export type ReportJson = BuildReport & { readonly startedAt: string; readonly finishedAt: string };
 
 export interface CliResult {

@@ -3,7 +3,7 @@
  * Against a real nginx.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { RemoteCacheHook } from '../../engine/executor.js';
+import type { RemoteCacheHook } from '../../engine/execute/executor.js';
 import { makeRemoteCacheLevel, type RemoteCacheLevel } from '../../cache/remote/remoteCacheLevel.js';
 import { KeyPair, TrustedKeys, generateKey } from '../../cache/signing.js';
 import { startNginx, type NginxServer } from '../helpers/nginx.js';

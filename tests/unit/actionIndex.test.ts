@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ActionIndex, writeActionIndex, type IndexedAction } from '../../engine/actionIndex.js';
-import type { Action } from '../../engine/action.js';
+import { ActionIndex, writeActionIndex, type IndexedAction } from '../../engine/incremental/actionIndex.js';
+import type { Action } from '../../engine/analyze/action.js';
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLabel, parsePattern } from '../../engine/label.js';
+import { parseLabel, parsePattern } from '../../engine/load/label.js';
 
 describe('labels', () => {
   it('parses absolute, relative and shorthand labels to canonical form', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, lstatSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { Sandbox, Sandboxes } from '../../engine/sandbox.js';
+import { Sandbox, Sandboxes } from '../../engine/execute/sandbox.js';
 
 /** Every path under `root` (relative), directories marked with a trailing slash. */
 function tree(root: string): string[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { criticalPathPriorities, schedule, type WorkItem } from '../../engine/scheduler.js';
+import { criticalPathPriorities, schedule, type WorkItem } from '../../engine/schedule/scheduler.js';
 
 const item = (id: string, deps: string[] = [], cpu = 1, estimateMs = 10, extra: Partial<WorkItem> = {}): WorkItem =>
   ({ id, deps, cpu, memoryMb: 0, estimateMs, ...extra });

@@ -1,12 +1,12 @@
 // The up-to-date stamp's stat check, with its helper thread: every entry is checked by one of the
 // two threads, a change anywhere is found, and the binary file round-trips odd paths.
-// Imports the compiled code: the helper thread runs dist/engine/stampCheckWorker.js.
+// Imports the compiled code: the helper thread runs dist/engine/incremental/stampCheckWorker.js.
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkStamp, readStamp, StampRecorder } from '../../dist/engine/upToDate.js';
-import { startEarlyHelper } from '../../dist/engine/stampHelper.js';
+import { checkStamp, readStamp, StampRecorder } from '../../dist/engine/incremental/upToDate.js';
+import { startEarlyHelper } from '../../dist/engine/incremental/stampHelper.js';
 
 let dirs: string[] = [];
 afterEach(() => {

@@ -1,4 +1,4 @@
-// engine/stripTypes.ts against ts.transpileModule (through the loader's tsc path) on a corpus of
+// engine/load/stripTypes.ts against ts.transpileModule (through the loader's tsc path) on a corpus of
 // snippets: same behaviour in a vm, identifiers where the user wrote them, fallbacks where the
 // fast path cannot be exact, and error positions mapped to the same place.
 import { describe, expect, it } from 'vitest';
@@ -7,10 +7,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
-import { SegmentMap, stripTypes, type StrippedModule } from '../../engine/stripTypes.js';
-import { Loader, transpileWithTsc } from '../../engine/loader.js';
-import { DiagnosticError } from '../../engine/diagnostics.js';
-import { SourceMap } from '../../engine/sourceMap.js';
+import { SegmentMap, stripTypes, type StrippedModule } from '../../engine/load/stripTypes.js';
+import { Loader, transpileWithTsc } from '../../engine/load/loader.js';
+import { DiagnosticError } from '../../engine/report/diagnostics.js';
+import { SourceMap } from '../../engine/load/sourceMap.js';
 
 const ts = (createRequire(import.meta.url)('@ts-morph/common') as { ts: typeof import('typescript') }).ts;
 const FILE = '/virtual/pkg/BUILD.ts';

@@ -4,12 +4,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WorkerPoolRunner } from '../../engine/workerPool.js';
-import { ProcessRunner, type RunRequest } from '../../engine/runner.js';
-import { isolation } from '../../engine/isolation.js';
+import { WorkerPoolRunner } from '../../engine/execute/workerPool.js';
+import { ProcessRunner, type RunRequest } from '../../engine/execute/runner.js';
+import { isolation } from '../../engine/execute/isolation.js';
 
 const base = mkdtempSync(join(tmpdir(), 'xbuild-workers-'));
-// One action's sandbox directory (engine/sandbox.ts), owned by the sandbox uid as the executor makes it.
+// One action's sandbox directory (engine/execute/sandbox.ts), owned by the sandbox uid as the executor makes it.
 const dir = join(base, 'sandbox');
 for (const d of [dir, join(dir, 'execroot'), join(dir, 'tmp')]) {
   mkdirSync(d);

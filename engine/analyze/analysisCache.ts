@@ -1,0 +1,139 @@
+/**
+ * The analysis cache: patterns -> ActionGraph, reused while nothing that loading or analysis
+ * read has changed. What was read is recorded while analysing: every BUILD.ts and imported
+ * .ts file (by content digest), every source path probed (exists as file/dir/none), every
+ * recursive pattern's package list, and xbuild's own code. An unchanged workspace is then not
+ * re-evaluated at all: validating costs one stat per recorded file.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Db } from '../../cache/database.js';
+import { sha256Hex } from '../../cache/digest.js';
+import type { Action, ActionGraph, ActionId, ConfiguredTarget } from './action.js';
+import type { FileDigests } from '../key/fileDigests.js';
+import type { LabelString } from '../load/label.js';
+
+interface Recorded {
+  readonly files: readonly (readonly [string, string])[];
+  readonly probes: readonly (readonly [string, string])[];
+  readonly walks: readonly (readonly [string, readonly string[]])[];
+  readonly dirs: readonly (readonly [string, readonly string[]])[];
+  readonly graph: {
+    readonly targets: readonly ConfiguredTarget[];
+    readonly actions: readonly Action[];
+    readonly requested: readonly LabelString[];
+  };
+}
+
+/** Everything loading and analysis read, besides the graph itself. */
+export interface AnalysisRecord {
+  /** BUILD.ts and imported files (absolute paths). */
+  readonly files: ReadonlySet<string>;
+  /** Workspace-relative paths probed, with what was there: file, dir or none. */
+  readonly probes: ReadonlyMap<string, string>;
+  readonly walks: ReadonlyMap<string, readonly string[]>;
+  /** Directories listed by pattern walks (absolute), with the entries that mattered then. */
+  readonly dirs: ReadonlyMap<string, readonly string[]>;
+}
+
+/** xbuild's own compiled code: a new version must not reuse old analyses. */
+let selfDigest: string | undefined;
+export function xbuildSelfDigest(digests: FileDigests): string {
+  if (selfDigest) return selfDigest;
+  const distRoot = fileURLToPath(new URL('../..', import.meta.url));
+  const parts: string[] = [];
+  for (const dir of ['engine', 'rules', 'cache']) {
+    const walk = (d: string) => {
+      let names: string[];
+      try {
+        names = readdirSync(d).sort();
+      } catch {
+        return;
+      }
+      for (const n of names) {
+        const p = join(d, n);
+        if (n.endsWith('.js')) parts.push(`${p}:${digests.digest(p)}`);
+        else if (!n.includes('.') && statSync(p).isDirectory()) walk(p);
+      }
+    };
+    walk(join(distRoot, dir));
+  }
+  selfDigest = sha256Hex(parts.join('\n'));
+  return selfDigest;
+}
+
+export class AnalysisCache {
+  constructor(private readonly db: Db, private readonly digests: FileDigests) {}
+
+  private key(root: string, patterns: readonly string[]): string {
+    return sha256Hex(JSON.stringify(['analysis-v1', root, xbuildSelfDigest(this.digests), [...patterns].sort()]));
+  }
+
+  /** The cached graph, if everything it was computed from is unchanged. */
+  /**
+   * `walk` re-lists packages below a directory; `walkedDirs` then holds what those walks saw
+   * now, which becomes the record's directory listing (the graph only depends on the packages).
+   */
+  get(root: string, patterns: readonly string[], walk: (pkg: string) => string[], walkedDirs?: ReadonlyMap<string, readonly string[]>,
+    /** The caller has checked every recorded input by stat (the up-to-date stamp): skip validation. */
+    inputsChecked = false): { graph: ActionGraph; record: AnalysisRecord } | undefined {
+    const row = this.db.prepare('SELECT value FROM load_cache WHERE key = ?').get(this.key(root, patterns)) as { value: string } | undefined;
+    if (!row) return undefined;
+    const rec = JSON.parse(row.value) as Recorded;
+    if (!inputsChecked && !this.valid(root, rec, walk)) return undefined;
+    const record: AnalysisRecord = {
+      files: new Set(rec.files.map(([f]) => f)), probes: new Map(rec.probes), walks: new Map(rec.walks),
+      dirs: walkedDirs && !inputsChecked ? new Map(walkedDirs) : new Map(rec.dirs ?? []),
+    };
+    return { graph: actionGraph(rec.graph), record };
+  }
+
+  private valid(root: string, rec: Recorded, walk: (pkg: string) => string[]): boolean {
+    for (const [path, digest] of rec.files) {
+      try {
+        if (this.digests.digest(path) !== digest) return false;
+      } catch {
+        return false;
+      }
+    }
+    for (const [path, kind] of rec.probes) if (probeKind(join(root, path)) !== kind) return false;
+    for (const [pkg, found] of rec.walks) if (JSON.stringify(walk(pkg)) !== JSON.stringify(found)) return false;
+    return true;
+  }
+
+  /**
+   * `graphJson`: the graph as JSON text of its lists (as the analysis worker sends it, stored as
+   * it is). `readDigests`: the digest of the text each file had when it was evaluated.
+   */
+  put(root: string, patterns: readonly string[], graphJson: string, record: AnalysisRecord, readDigests: ReadonlyMap<string, string>): void {
+    const rec: Omit<Recorded, 'graph'> = {
+      // If a file changed since it was evaluated, the recorded digest is the evaluated one, so
+      // the next build sees the difference and analyses again.
+      files: [...record.files].sort().map((f) => [f, readDigests.get(f) ?? ''] as const),
+      probes: [...record.probes.entries()],
+      walks: [...record.walks.entries()],
+      dirs: [...record.dirs.entries()],
+    };
+    // The Recorded object as JSON, the graph's text spliced in as its last member.
+    const json = `${JSON.stringify(rec).slice(0, -1)},"graph":${graphJson}}`;
+    this.db.prepare('INSERT OR REPLACE INTO load_cache (key, value, updated_ms) VALUES (?, ?, ?)').run(this.key(root, patterns), json, Date.now());
+  }
+}
+
+/** The graph from its targets and actions as lists (as stored, or as the analysis worker sends it). */
+export function actionGraph(g: Recorded['graph']): ActionGraph {
+  const targets = new Map(g.targets.map((t) => [t.label, t]));
+  const actions = new Map(g.actions.map((a) => [a.id, a]));
+  const producers = new Map<string, ActionId>();
+  for (const a of g.actions) for (const o of a.outputs) producers.set(o.path, a.id);
+  return { targets, actions, producers, requested: g.requested };
+}
+
+function probeKind(abs: string): string {
+  try {
+    return statSync(abs).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return 'none';
+  }
+}

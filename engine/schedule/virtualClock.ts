@@ -1,0 +1,318 @@
+/**
+ * The scheduler alone, on a virtual clock: engine/schedule/scheduler.ts `schedule()` drives tasks whose
+ * `start(id)` returns a promise that a discrete-event loop resolves when the virtual clock
+ * reaches the task's finish time. No processes run, so a 2-core machine can stand in for 80.
+ *
+ * The loop: let every microtask settle (the scheduler reacts to completions and starts more
+ * tasks), then advance the clock to the earliest pending finish time and resolve every task
+ * finishing at that instant, in start order; repeat until `schedule()` resolves. If nothing is
+ * running and the schedule has not ended, the scheduler deadlocked: that is an error.
+ *
+ * Model: a task holds min(cpu, jobs) slots for its whole duration (the scheduler caps cpu at
+ * jobs; a kernel build asking for 8 on a 2-slot machine runs with 2 and, here, takes as long).
+ * Also here: the lower bound max(critical path, total slot-time / jobs), and the old "master
+ * builder" (fixed barrier stages, e.g. 1, 20, 40, 80 jobs) as a plain list-scheduling
+ * simulation in dependency order, and Ninja's own order (`fifoMakespan`: the first declared
+ * ready edge whenever a slot is free), for comparison.
+ */
+import { schedule, type ScheduleResult, type SchedulerCallbacks, type SchedulerOptions, type WorkItem } from './scheduler.js';
+
+/** A scheduler with engine/schedule/scheduler.ts's signature; `now` is the virtual clock, for schedulers that want one. */
+export type ScheduleFn = (items: ReadonlyMap<string, WorkItem>, opts: SchedulerOptions & { readonly now?: () => number }, cb: SchedulerCallbacks) => Promise<ScheduleResult>;
+
+/** One task of a simulated build: what the scheduler sees, plus its true duration. */
+export interface SimTask {
+  readonly id: string;
+  readonly deps: readonly string[];
+  readonly durationMs: number;
+  /** CPU slots (1 for most; 8 for a kernel build with make -j8). */
+  readonly cpu: number;
+  /** The scheduler's estimate; defaults to the true duration (recorded from earlier runs). */
+  readonly estimateMs?: number;
+}
+
+/** When each task ran on the virtual clock. */
+export interface SimSpan {
+  readonly id: string;
+  readonly start: number;
+  readonly end: number;
+  readonly slots: number;
+}
+
+export interface SimResult {
+  readonly makespan: number;
+  readonly spans: readonly SimSpan[];
+  /** Most slots in use at any instant (must never exceed jobs). */
+  readonly peakSlots: number;
+  /** Real milliseconds the simulation took (scheduler overhead, mostly). */
+  readonly wallMs: number;
+}
+
+/** A binary min-heap ordered by (time, seq). */
+class EventHeap<T extends { readonly time: number; readonly seq: number }> {
+  private readonly a: T[] = [];
+  get size(): number { return this.a.length; }
+  peek(): T | undefined { return this.a[0]; }
+  private less(i: number, j: number): boolean {
+    const x = this.a[i], y = this.a[j];
+    return x.time < y.time || (x.time === y.time && x.seq < y.seq);
+  }
+  push(v: T): void {
+    const a = this.a;
+    a.push(v);
+    for (let i = a.length - 1; i > 0;) {
+      const p = (i - 1) >> 1;
+      if (!this.less(i, p)) break;
+      [a[i], a[p]] = [a[p], a[i]];
+      i = p;
+    }
+  }
+  pop(): T | undefined {
+    const a = this.a;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length && last !== undefined) {
+      a[0] = last;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        if (l < a.length && this.less(l, m)) m = l;
+        if (r < a.length && this.less(r, m)) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m], a[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Runs engine/schedule/scheduler.ts `schedule()` (or `scheduler`) over `tasks` on a virtual clock at `jobs` slots. */
+export async function simulate(tasks: readonly SimTask[], jobs: number, scheduler: ScheduleFn = schedule): Promise<SimResult> {
+  const t0 = performance.now();
+  const byId = new Map(tasks.map((t) => [t.id, t] as const));
+  const items = new Map<string, WorkItem>();
+  for (const t of tasks) items.set(t.id, { id: t.id, deps: t.deps, cpu: t.cpu, memoryMb: 0, estimateMs: t.estimateMs ?? t.durationMs });
+  let now = 0, seq = 0, used = 0, peak = 0;
+  const heap = new EventHeap<{ time: number; seq: number; slots: number; resolve: (o: { ok: boolean }) => void }>();
+  const spans: SimSpan[] = [];
+  let finished = false, ok = false;
+  const run = scheduler(items, { jobs, keepGoing: false, now: () => now }, {
+    start: (id) => new Promise((resolve) => {
+      const t = byId.get(id)!;
+      const slots = Math.min(t.cpu, jobs);
+      used += slots;
+      peak = Math.max(peak, used);
+      spans.push({ id, start: now, end: now + t.durationMs, slots });
+      heap.push({ time: now + t.durationMs, seq: seq++, slots, resolve });
+    }),
+    skipped: () => undefined,
+  }).then((r) => { finished = true; ok = r.ok; });
+  for (;;) {
+    await settle();
+    if (finished) break;
+    const first = heap.peek();
+    if (!first) throw new Error('virtual clock: the scheduler has nothing running and has not finished (deadlock)');
+    now = first.time;
+    while (heap.size && heap.peek()!.time === now) {
+      const e = heap.pop()!;
+      used -= e.slots;
+      e.resolve({ ok: true });
+    }
+  }
+  await run;
+  if (!ok) throw new Error('virtual clock: schedule() reported failure');
+  const makespan = spans.reduce((m, s) => Math.max(m, s.end), 0);
+  return { makespan, spans, peakSlots: peak, wallMs: performance.now() - t0 };
+}
+
+/** Longest chain of durations through the graph (tasks must be in dependency order or not). */
+export function criticalPath(tasks: readonly SimTask[]): number {
+  const byId = new Map(tasks.map((t) => [t.id, t] as const));
+  const finish = new Map<string, number>();
+  const visit = (id: string): number => {
+    const known = finish.get(id);
+    if (known !== undefined) return known;
+    // Iterative to survive deep chains.
+    const stack: string[] = [id];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      if (finish.has(top)) { stack.pop(); continue; }
+      const t = byId.get(top)!;
+      const pending = t.deps.filter((d) => byId.has(d) && !finish.has(d));
+      if (pending.length) { stack.push(...pending); continue; }
+      stack.pop();
+      let start = 0;
+      for (const d of t.deps) if (byId.has(d)) start = Math.max(start, finish.get(d)!);
+      finish.set(top, start + t.durationMs);
+    }
+    return finish.get(id)!;
+  };
+  let best = 0;
+  for (const t of tasks) best = Math.max(best, visit(t.id));
+  return best;
+}
+
+/** Total slot-time: the sum of min(cpu, jobs) x duration. */
+export function totalWork(tasks: readonly SimTask[], jobs: number): number {
+  return tasks.reduce((s, t) => s + Math.min(t.cpu, jobs) * t.durationMs, 0);
+}
+
+/** The issue's lower bound: no schedule at `jobs` slots finishes before max(critical path, total work / jobs). */
+export function lowerBound(tasks: readonly SimTask[], jobs: number): number {
+  return Math.max(criticalPath(tasks), totalWork(tasks, jobs) / jobs);
+}
+
+/**
+ * A tighter lower bound for graphs with a bottleneck (a bootstrap compiler everything waits
+ * for): for every task v, nothing below v starts before v can finish, so the makespan is at
+ * least earliestFinish(v) + (slot-time of v's descendants) / jobs; symmetrically, at least
+ * (slot-time of v's ancestors) / jobs + longest path from v to the end. The maximum of these
+ * and `lowerBound`. O(sum of descendant and ancestor counts).
+ */
+export function bottleneckLowerBound(tasks: readonly SimTask[], jobs: number): number {
+  const index = new Map(tasks.map((t, i) => [t.id, i] as const));
+  const n = tasks.length;
+  const deps: number[][] = tasks.map((t) => t.deps.filter((d) => index.has(d)).map((d) => index.get(d)!));
+  const kids: number[][] = tasks.map(() => []);
+  deps.forEach((ds, i) => { for (const d of ds) kids[d].push(i); });
+  const work = tasks.map((t) => Math.min(t.cpu, jobs) * t.durationMs);
+  // Topological order (Kahn), then earliest finish and longest tail.
+  const indeg = deps.map((d) => d.length);
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) if (indeg[i] === 0) order.push(i);
+  for (let k = 0; k < order.length; k++) for (const c of kids[order[k]]) if (--indeg[c] === 0) order.push(c);
+  if (order.length !== n) throw new Error('bottleneckLowerBound: the graph has a cycle');
+  const ef = new Array<number>(n).fill(0), tail = new Array<number>(n).fill(0);
+  for (const i of order) ef[i] = Math.max(0, ...deps[i].map((d) => ef[d])) + tasks[i].durationMs;
+  for (let k = n - 1; k >= 0; k--) { const i = order[k]; tail[i] = Math.max(0, ...kids[i].map((c) => tail[c])) + tasks[i].durationMs; }
+  const stamp = new Int32Array(n).fill(-1);
+  const reachWork = (start: number, next: number[][], gen: number): number => {
+    let sum = 0;
+    const stack = [...next[start]];
+    for (const x of stack) stamp[x] = gen;
+    while (stack.length) {
+      const x = stack.pop()!;
+      sum += work[x];
+      for (const y of next[x]) if (stamp[y] !== gen) { stamp[y] = gen; stack.push(y); }
+    }
+    return sum;
+  };
+  let best = lowerBound(tasks, jobs);
+  for (let i = 0; i < n; i++) {
+    best = Math.max(best, ef[i] + reachWork(i, kids, 2 * i) / jobs);
+    best = Math.max(best, reachWork(i, deps, 2 * i + 1) / jobs + tail[i]);
+  }
+  return best;
+}
+
+/**
+ * The old master builder: stages run one after another with a barrier between them; stage s
+ * runs its tasks with at most min(stageJobs[s], machineJobs) slots, starting ready tasks in
+ * the order of the stage list (FIFO, no priorities). `stageOf` maps a task to its stage; a
+ * task may only depend on tasks of its own or earlier stages.
+ */
+export function stagedMakespan(tasks: readonly SimTask[], stageOf: (t: SimTask) => number, stageJobs: readonly number[], machineJobs: number): number {
+  const byStage: SimTask[][] = stageJobs.map(() => []);
+  for (const t of tasks) byStage[stageOf(t)].push(t);
+  const done = new Map<string, number>(); // finish time of finished tasks (absolute)
+  const all = new Set(tasks.map((t) => t.id));
+  let clock = 0;
+  for (let s = 0; s < stageJobs.length; s++) {
+    const cap = Math.max(1, Math.min(stageJobs[s], machineJobs));
+    const list = byStage[s];
+    const inStage = new Set(list.map((t) => t.id));
+    for (const t of list) for (const d of t.deps) if (!inStage.has(d) && !done.has(d) && all.has(d)) throw new Error(`stage ${s + 1}: ${t.id} depends on ${d} of a later stage`);
+    const waiting = new Map<string, number>();
+    const dependents = new Map<string, string[]>();
+    for (const t of list) {
+      let n = 0;
+      for (const d of t.deps) if (inStage.has(d)) { n++; (dependents.get(d) ?? dependents.set(d, []).get(d)!).push(t.id); }
+      waiting.set(t.id, n);
+    }
+    const order = new Map(list.map((t, i) => [t.id, i] as const));
+    const byId = new Map(list.map((t) => [t.id, t] as const));
+    let ready = list.filter((t) => waiting.get(t.id) === 0).map((t) => t.id);
+    const heap = new EventHeap<{ time: number; seq: number; id: string; slots: number }>();
+    let used = 0, seq = 0, now = clock, left = list.length;
+    while (left > 0) {
+      ready.sort((a, b) => order.get(a)! - order.get(b)!);
+      const rest: string[] = [];
+      for (const id of ready) {
+        const t = byId.get(id)!;
+        const slots = Math.min(t.cpu, cap);
+        if (used + slots <= cap) { used += slots; heap.push({ time: now + t.durationMs, seq: seq++, id, slots }); }
+        else rest.push(id);
+      }
+      ready = rest;
+      const e = heap.pop();
+      if (!e) throw new Error(`stage ${s + 1}: deadlock`);
+      now = e.time;
+      used -= e.slots;
+      done.set(e.id, now);
+      left--;
+      for (const k of dependents.get(e.id) ?? []) {
+        const n = waiting.get(k)! - 1;
+        waiting.set(k, n);
+        if (n === 0) ready.push(k);
+      }
+    }
+    clock = now; // the barrier: the next stage starts when the last task of this one ends
+  }
+  return clock;
+}
+
+/**
+ * Ninja's own order: Ninja 1.11 keeps ready edges in a std::set ordered by edge id (the
+ * declaration order in build.ninja) and, whenever a slot is free, starts the ready edge declared
+ * first; no priorities. Here: an event-driven list schedule at `jobs` slots taking ready tasks in
+ * the order of the `tasks` array (bench/distroGraph.ts writeNinjaWorkspace declares the nodes in
+ * index order, so that is the graph's node order).
+ *
+ * Multi-CPU tasks: real Ninja gives every edge one slot (a make -j8 inside would oversubscribe
+ * the machine). For a like-for-like comparison with the other models a task holds min(cpu, jobs)
+ * slots, as Ninja would if it had slot weights: the first declared ready task waits at the head
+ * until that many slots are free, and nothing declared after it starts meanwhile (no
+ * backfilling; strict first-declared-first). Tasks finishing at the same instant all complete
+ * before anything new starts. Returns the makespan (the last finish time).
+ */
+export function fifoMakespan(tasks: readonly SimTask[], jobs: number): number {
+  const index = new Map(tasks.map((t, i) => [t.id, i] as const));
+  const waiting = new Int32Array(tasks.length);
+  const kids: number[][] = tasks.map(() => []);
+  tasks.forEach((t, i) => {
+    for (const d of t.deps) {
+      const j = index.get(d);
+      if (j !== undefined) { waiting[i]++; kids[j].push(i); }
+    }
+  });
+  // The ready set, first declared first (an event heap keyed by declaration index).
+  const ready = new EventHeap<{ time: number; seq: number }>();
+  const declared = (i: number) => ({ time: i, seq: 0 });
+  for (let i = 0; i < tasks.length; i++) if (waiting[i] === 0) ready.push(declared(i));
+  const running = new EventHeap<{ time: number; seq: number; i: number; slots: number }>();
+  let now = 0, used = 0, seq = 0, done = 0;
+  for (;;) {
+    for (let head = ready.peek(); head !== undefined; head = ready.peek()) {
+      const i = head.time;
+      const slots = Math.min(tasks[i].cpu, jobs);
+      if (used + slots > jobs) break; // the head waits; later ready tasks wait behind it
+      ready.pop();
+      used += slots;
+      running.push({ time: now + tasks[i].durationMs, seq: seq++, i, slots });
+    }
+    const first = running.peek();
+    if (!first) break;
+    now = first.time;
+    while (running.size && running.peek()!.time === now) {
+      const e = running.pop()!;
+      used -= e.slots;
+      done++;
+      for (const k of kids[e.i]) if (--waiting[k] === 0) ready.push(declared(k));
+    }
+  }
+  if (done !== tasks.length) throw new Error('fifoMakespan: the graph has a cycle');
+  return now;
+}
