@@ -37,29 +37,31 @@ export interface AnalysisRecord {
   readonly dirs: ReadonlyMap<string, readonly string[]>;
 }
 
+/** xbuild's compiled files (`.js`) under these folders of dist/, sorted: its own code, as analyses and stamps depend on it. */
+export function xbuildCodeFiles(dirs: readonly string[]): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(d).sort();
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(d, n);
+      if (n.endsWith('.js')) out.push(p);
+      else if (!n.includes('.') && statSync(p).isDirectory()) walk(p);
+    }
+  };
+  for (const dir of dirs) walk(join(DIST, dir));
+  return out;
+}
+const DIST = fileURLToPath(new URL('../..', import.meta.url));
+
 /** xbuild's own compiled code: a new version must not reuse old analyses. */
 let selfDigest: string | undefined;
 export function xbuildSelfDigest(digests: FileDigests): string {
-  if (selfDigest) return selfDigest;
-  const distRoot = fileURLToPath(new URL('../..', import.meta.url));
-  const parts: string[] = [];
-  for (const dir of ['engine', 'rules', 'cache']) {
-    const walk = (d: string) => {
-      let names: string[];
-      try {
-        names = readdirSync(d).sort();
-      } catch {
-        return;
-      }
-      for (const n of names) {
-        const p = join(d, n);
-        if (n.endsWith('.js')) parts.push(`${p}:${digests.digest(p)}`);
-        else if (!n.includes('.') && statSync(p).isDirectory()) walk(p);
-      }
-    };
-    walk(join(distRoot, dir));
-  }
-  selfDigest = sha256Hex(parts.join('\n'));
+  selfDigest ??= sha256Hex(xbuildCodeFiles(['engine', 'rules', 'cache']).map((p) => `${p}:${digests.digest(p)}`).join('\n'));
   return selfDigest;
 }
 

@@ -5,14 +5,13 @@
  */
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { relevantEntries } from '../load/loader.js';
 import { StampRecorder, type StampedBuild } from './upToDate.js';
 import { writeActionIndex, type ActionIndex, type IndexedAction } from './actionIndex.js';
 import { sameOutputs } from './dirty.js';
 import type { OutputEntry } from '../../cache/actionCache.js';
 import type { ActionGraph } from '../analyze/action.js';
-import type { AnalysisRecord } from '../analyze/analysisCache.js';
+import { xbuildCodeFiles, type AnalysisRecord } from '../analyze/analysisCache.js';
 import type { FileDigests } from '../key/fileDigests.js';
 
 /** Where a stamp goes: the workspace, the stamp file, and the digests that say which files are as the build hashed them. */
@@ -27,17 +26,6 @@ export interface StampedAnalysis {
   readonly graph: ActionGraph;
   readonly labels: readonly string[];
   readonly record: AnalysisRecord;
-}
-
-const DIST = fileURLToPath(new URL('../..', import.meta.url));
-
-function jsFiles(dir: string, out: string[] = []): string[] {
-  for (const n of readdirSync(dir)) {
-    const p = join(dir, n);
-    if (n.endsWith('.js')) out.push(p);
-    else if (!n.includes('.') && statSync(p).isDirectory()) jsFiles(p, out);
-  }
-  return out;
 }
 
 /**
@@ -61,7 +49,7 @@ export function writeUpToDateStamp(t: StampPlace, analysis: StampedAnalysis, out
   for (const [p, kind] of analysis.record.probes) rec.addProbe(join(t.root, p), kind);
   for (const [d, entries] of analysis.record.dirs) rec.add(d, sameListing(d, entries), false);
   for (const f of ['xbuild.config.json']) rec.addProbe(join(t.root, f), probeKind(join(t.root, f)));
-  for (const f of jsFiles(join(DIST, 'engine')).concat(jsFiles(join(DIST, 'rules')), jsFiles(join(DIST, 'cache')), jsFiles(join(DIST, 'cli')))) rec.add(f, true, false);
+  for (const f of xbuildCodeFiles(['engine', 'rules', 'cache', 'cli'])) rec.add(f, true, false);
   rec.section = 'file';
   // `produced` holds every action the build needed.
   for (const id of produced.keys()) {
