@@ -1,10 +1,16 @@
 /**
- * `xbuild build`: the command line -> a build session (engine/buildSession.ts) running the full
- * build (engine/build.ts) -> the last lines (cli/buildEnd.ts).
+ * `xbuild build`: the command line -> a build session (engine/buildSession.ts) running one of its
+ * two strategies -> the last lines (cli/buildEnd.ts). The incremental one (only what the changed
+ * files reach: engine/incremental/incrementalBuild.ts) when the stamp names the changed files and
+ * nothing it does not handle is asked (a file no action reads or makes, remote caches,
+ * --keep-going, --memory, --dry-run, --profile, more than MAX_ACTIONS dirty actions), else the full one.
  */
 import { DEFAULT_JOBS, fullBuild } from '../engine/build.js';
 import { runBuildSession, type BuildEnd, type SessionOptions } from '../engine/buildSession.js';
 import { stampPath, type StampedBuild } from '../engine/incremental/upToDate.js';
+import { ActionIndex } from '../engine/incremental/actionIndex.js';
+import { changedActions } from '../engine/incremental/dirty.js';
+import { incrementalBuild as reachedOnly, MAX_ACTIONS } from '../engine/incremental/incrementalBuild.js';
 import { analyze, openSession } from './session.js';
 import { buildStampKey } from './fastBuild.js';
 import { UsageError } from './args.js';
@@ -36,8 +42,27 @@ export async function buildCommand(ctx: CommandContext, previous?: StampedBuild)
   }
 }
 
+/** Only what the changed files reach; undefined (before running anything) when the full build must run. */
+export async function incrementalBuild(ctx: CommandContext, previous: StampedBuild): Promise<number | undefined> {
+  // The full build's scheduler handles these: a report of skipped targets, a memory budget.
+  if (ctx.flags['dry-run'] || ctx.flags.profile || ctx.flags['keep-sandboxes'] || ctx.flags['keep-going'] || ctx.flags.memory) return undefined;
+  const settings = cacheSettings(ctx.root, ctx.flags);
+  if (settings.remoteCache || settings.remoteUpload) return undefined;
+  const index = ActionIndex.open(`${previous.stampFile}.actions`);
+  if (!index || index.logged > index.count / 4 + 64) return undefined;
+  const dirty = changedActions(index, previous.changed, ctx.root);
+  if (!dirty || dirty.size > MAX_ACTIONS) return undefined;
+  const session = await openSession(ctx.root, ctx.cacheDir);
+  try {
+    const end = await runBuildSession(sessionOptions(ctx), session, reachedOnly(index, previous, dirty, (ctx.flags.retries as number | undefined) ?? 1));
+    return end === undefined ? undefined : report(ctx, end);
+  } finally {
+    session.close();
+  }
+}
+
 /** The session's options from the command line. */
-export function sessionOptions(ctx: CommandContext): SessionOptions {
+function sessionOptions(ctx: CommandContext): SessionOptions {
   return {
     root: ctx.root, stateDir: ctx.paths.stateDir, patterns: ctx.positional, jobs: (ctx.flags.jobs as number | undefined) || DEFAULT_JOBS,
     eventsFile: ctx.flags.events as string | undefined, verbose: !!ctx.flags.verbose,
@@ -46,6 +71,6 @@ export function sessionOptions(ctx: CommandContext): SessionOptions {
 }
 
 /** Prints a build's last lines; the exit code (a dry run's, as it is). */
-export function report(ctx: CommandContext, end: BuildEnd | number): number {
+function report(ctx: CommandContext, end: BuildEnd | number): number {
   return typeof end === 'number' ? end : reportBuildEnd(process.stderr, ctx.root, end);
 }

@@ -20,7 +20,7 @@ const buildCommand = async (ctx: CommandContext) => {
   const fast = (await import('./fastBuild.js')).tryUpToDate(ctx);
   if (fast && 'code' in fast) return fast.code;
   if (fast?.previous && process.env.XBUILD_NO_INCREMENTAL !== '1') {
-    const code = await (await import('./incrementalBuild.js')).incrementalBuild(ctx, fast.previous);
+    const code = await (await import('./buildCommand.js')).incrementalBuild(ctx, fast.previous);
     if (code !== undefined) return code;
   }
   const code = await (await import('./buildCommand.js')).buildCommand(ctx, fast?.previous);

@@ -4,8 +4,7 @@
  * (engine/buildSession.ts) runs; `ActionRuns` runs the scheduler's items for both strategies.
  */
 import { cpus, arch, platform } from 'node:os';
-import type { Action, ActionGraph, ActionId } from './analyze/action.js';
-import { actionsFor } from './analyze/action.js';
+import { actionsFor, type Action, type ActionGraph, type ActionId } from './analyze/action.js';
 import type { ActionFailure, ActionTime } from './report/buildRecord.js';
 import type { BuildContext, BuildResult, BuildStrategy } from './buildSession.js';
 import type { BuildEvent } from './report/events.js';

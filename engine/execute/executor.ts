@@ -34,7 +34,6 @@ import { removeTree } from './removeTree.js';
 import { sameAsPrevious, type PreviousBuild } from '../incremental/dirty.js';
 import { Sandboxes, type Sandbox } from './sandbox.js';
 import { isolation, PERSISTENT_PATH, SANDBOX_LOG, type Isolation } from './isolation.js';
-export { removeTree };
 
 /** How a fetch whose file the server no longer has fails (the CLI explains stale lock pins from it). */
 export const NOT_SERVED = 'not served any more (HTTP 404), nothing stored:';

@@ -1,7 +1,7 @@
 /**
  * The action index, written next to an up-to-date stamp (`<stamp>.actions`): every action the
  * stamped build needed, with its key, its outputs, its definition and its neighbours, so that a
- * rebuild after a few edited files can run just what they reach (cli/incrementalBuild.ts)
+ * rebuild after a few edited files can run just what they reach (engine/incremental/incrementalBuild.ts)
  * without loading the whole action graph.
  *
  * Layout: a first line `xbuild-actions-v2 <header bytes>`, the header line (JSON, IndexHeader:

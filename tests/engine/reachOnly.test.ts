@@ -1,5 +1,5 @@
 // A rebuild after edited sources runs only what they reach, from the action index next to the
-// up-to-date stamp (cli/incrementalBuild.ts), and leaves exactly what a full build would.
+// up-to-date stamp (engine/incremental/incrementalBuild.ts), and leaves exactly what a full build would.
 import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
