@@ -384,7 +384,14 @@ function showUpdates() {
   renderSummary();
   const rows = [...page.unshown.values()];
   page.unshown.clear();
-  if (rows.length && page.table) page.table.updateOrAddData(rows).then(showCount);
+  if (rows.length && page.table) {
+    // Rows the table has are updated in place; only new ones are added, in one batch: adding
+    // rows makes Tabulator lay out every row again.
+    const known = [], fresh = [];
+    for (const r of rows) (page.table.getRow(r.id) ? known : fresh).push(r);
+    if (known.length) page.table.updateData(known);
+    if (fresh.length) page.table.addData(fresh).then(showCount);
+  }
   if (rows.length || page.summary?.phase === 'running') scheduleTimeline();
 }
 document.addEventListener('visibilitychange', () => {
