@@ -5,7 +5,7 @@
  * Every row runs both sides on the same data in one process, interleaved A B A B ... after a
  * warm-up round, and reports medians and the ratio graphlib / hand-written. "build+" rows include
  * making the graphlib Graph from the plain data, which a caller that has no Graph yet pays.
- *  - topsort: cli/dryRun.ts `topo` (DFS over an ActionGraph's producers) vs `alg.topsort`;
+ *  - topsort: engine/analyze/action.ts `topologicalOrder` (DFS over an ActionGraph's producers) vs `alg.topsort`;
  *  - tarjan: lock/bootstrap.ts `components` vs `alg.tarjan` (and `alg.findCycles`), on the DAG
  *    and on the DAG with 1% of its edges reversed (cycles, like the lock tool's source graph);
  *  - shortest path: lock/bootstrap.ts `shortestPath` (BFS) vs `alg.dijkstra`, leaf -> core;
@@ -17,7 +17,7 @@
  */
 import { Graph, alg } from '@dagrejs/graphlib';
 import { generateDistroGraph } from './distroGraph.js';
-import { topo } from '../cli/dryRun.js';
+import { topologicalOrder as topo } from '../engine/analyze/action.js';
 import { components, shortestPath } from '../lock/bootstrap.js';
 import type { ActionGraph, ActionId } from '../engine/analyze/action.js';
 
@@ -79,8 +79,8 @@ const wrap = (next: ReadonlyMap<string, readonly string[]>) => (n: string) => ne
 interface Row { readonly what: string; readonly a: string; readonly b: string; run(): [() => unknown, () => unknown] }
 const ROWS: Row[] = [
   { what: 'build the Graph (nodes + edges)', a: 'Map<string, string[]>', b: 'new Graph + setEdge', run: () => [() => new Map([...dagNext].map(([k, v]) => [k, [...v]])), () => toGraph(dagNext)] },
-  { what: 'topological order', a: 'dryRun topo', b: 'alg.topsort', run: () => [() => topo(actionGraph, allIds), () => alg.topsort(dagGraph)] },
-  { what: 'build+topological order', a: 'dryRun topo', b: 'Graph + alg.topsort', run: () => [() => topo(actionGraph, allIds), () => alg.topsort(actionsToGraph(actionGraph, allIds))] },
+  { what: 'topological order', a: 'topologicalOrder', b: 'alg.topsort', run: () => [() => topo(actionGraph, allIds), () => alg.topsort(dagGraph)] },
+  { what: 'build+topological order', a: 'topologicalOrder', b: 'Graph + alg.topsort', run: () => [() => topo(actionGraph, allIds), () => alg.topsort(actionsToGraph(actionGraph, allIds))] },
   { what: 'SCCs, DAG', a: 'bootstrap components', b: 'alg.tarjan', run: () => [() => components(nodes, wrap(dagNext)), () => alg.tarjan(dagGraph)] },
   { what: 'SCCs, 1% edges reversed', a: 'bootstrap components', b: 'alg.tarjan', run: () => [() => components(nodes, wrap(cyclicNext)), () => alg.tarjan(cyclicGraph)] },
   { what: 'build+SCCs, 1% edges reversed', a: 'bootstrap components', b: 'Graph + alg.tarjan', run: () => [() => components(nodes, wrap(cyclicNext)), () => alg.tarjan(toGraph(cyclicNext))] },

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO, XBUILD } from './benchRun.js';
 import { analyze, openSession } from '../cli/session.js';
-import { topo } from '../cli/dryRun.js';
+import { topologicalOrder as topo } from '../engine/analyze/action.js';
 import { computeActionKey } from '../engine/key/actionKey.js';
 import { PLATFORM } from '../engine/build.js';
 import { Executor } from '../engine/execute/executor.js';

@@ -1,16 +1,14 @@
 /**
  * `xbuild build`: the command line -> a build session (engine/buildSession.ts) running one of its
  * two strategies -> the last lines (cli/buildEnd.ts). The incremental one (only what the changed
- * files reach: engine/incremental/incrementalBuild.ts) when the stamp names the changed files and
- * nothing it does not handle is asked (a file no action reads or makes, remote caches,
- * --keep-going, --memory, --dry-run, --profile, more than MAX_ACTIONS dirty actions), else the full one.
+ * files reach: engine/incremental/incrementalBuild.ts) when the stamp names the changed files, the
+ * strategy takes them, and nothing it does not handle is asked (remote caches, --keep-going,
+ * --memory, --dry-run, --profile), else the full one.
  */
 import { DEFAULT_JOBS, fullBuild } from '../engine/build.js';
 import { runBuildSession, type BuildEnd, type SessionOptions } from '../engine/buildSession.js';
 import { stampPath, type StampedBuild } from '../engine/incremental/upToDate.js';
-import { ActionIndex } from '../engine/incremental/actionIndex.js';
-import { changedActions } from '../engine/incremental/dirty.js';
-import { incrementalBuild as reachedOnly, MAX_ACTIONS } from '../engine/incremental/incrementalBuild.js';
+import { incrementalStrategy } from '../engine/incremental/incrementalBuild.js';
 import { analyze, openSession } from './session.js';
 import { buildStampKey } from './fastBuild.js';
 import { UsageError } from './args.js';
@@ -48,13 +46,11 @@ export async function incrementalBuild(ctx: CommandContext, previous: StampedBui
   if (ctx.flags['dry-run'] || ctx.flags.profile || ctx.flags['keep-sandboxes'] || ctx.flags['keep-going'] || ctx.flags.memory) return undefined;
   const settings = cacheSettings(ctx.root, ctx.flags);
   if (settings.remoteCache || settings.remoteUpload) return undefined;
-  const index = ActionIndex.open(`${previous.stampFile}.actions`);
-  if (!index || index.logged > index.count / 4 + 64) return undefined;
-  const dirty = changedActions(index, previous.changed, ctx.root);
-  if (!dirty || dirty.size > MAX_ACTIONS) return undefined;
+  const strategy = incrementalStrategy(previous, ctx.root, (ctx.flags.retries as number | undefined) ?? 1);
+  if (!strategy) return undefined;
   const session = await openSession(ctx.root, ctx.cacheDir);
   try {
-    const end = await runBuildSession(sessionOptions(ctx), session, reachedOnly(index, previous, dirty, (ctx.flags.retries as number | undefined) ?? 1));
+    const end = await runBuildSession(sessionOptions(ctx), session, strategy);
     return end === undefined ? undefined : report(ctx, end);
   } finally {
     session.close();

@@ -11,8 +11,7 @@
  * precedes (fetches, build roots, the toolchain); the package builds cut by their depth (the
  * most DebBuild actions on a chain ending at them) at a third and two thirds of their number.
  */
-import { actionsFor, type ActionGraph, type ActionId } from '../engine/analyze/action.js';
-import { computeActionKey } from '../engine/key/actionKey.js';
+import { actionsFor, topologicalOrder, type ActionGraph, type ActionId } from '../engine/analyze/action.js';
 import { Executor } from '../engine/execute/executor.js';
 import { describeKeyChange } from '../engine/report/history.js';
 import { ProcessRunner } from '../engine/execute/runner.js';
@@ -24,13 +23,12 @@ import type { Session } from './session.js';
 export async function dryRun(s: Session, graph: ActionGraph, labels: readonly string[], jobs: number, forecastCores?: number): Promise<number> {
   const files = labels.flatMap((l) => graph.targets.get(l as never)?.files ?? []);
   const needed = actionsFor(graph, files);
-  const executor = new Executor({ ...s, runner: new ProcessRunner(), events: () => {}, platform: PLATFORM });
-  const order = topo(graph, needed);
+  const executor = new Executor({ ...s, runner: new ProcessRunner(), events: () => {}, platform: PLATFORM, lookupOnly: true });
   const wouldRun = new Set<ActionId>();
   const durations = s.history.knownDurations();
   const out = process.stdout;
   let cached = 0;
-  for (const id of order) {
+  for (const id of topologicalOrder(graph, needed)) {
     const a = graph.actions.get(id)!;
     const blockedBy = a.inputs.filter((i) => !i.source).map((i) => graph.producers.get(i.path)!).find((p) => wouldRun.has(p));
     if (blockedBy) {
@@ -38,17 +36,13 @@ export async function dryRun(s: Session, graph: ActionGraph, labels: readonly st
       out.write(`RUN    ${a.mnemonic} ${a.label}: depends on ${graph.actions.get(blockedBy)!.label}, which runs (may be cut off if its output is unchanged)\n`);
       continue;
     }
-    const inputs = executor.keyInputs(a);
-    const key = computeActionKey(inputs);
-    const hit = s.actionCache.get(key);
-    if (hit) {
+    if (await executor.tryCache(a)) {
       cached++;
-      for (const o of hit.outputs) executor.produced.set(o.path, o);
       continue;
     }
     wouldRun.add(id);
-    const reasons = describeKeyChange(s.history.read(id)?.keyInputs, inputs);
-    out.write(`RUN    ${a.mnemonic} ${a.label}: ${reasons.join('; ')}\n`);
+    const inputs = executor.missed(a)?.keyInputs ?? executor.keyInputs(a); // the latter throws: why it cannot be keyed
+    out.write(`RUN    ${a.mnemonic} ${a.label}: ${describeKeyChange(s.history.read(id)?.keyInputs, inputs).join('; ')}\n`);
   }
   const items = new Map<string, WorkItem>();
   let work = 0, recorded = 0;
@@ -72,7 +66,7 @@ const hm = (ms: number) => `${Math.floor(ms / 3_600_000)}h${String(Math.round((m
 /** The forecast at `cores` slots: xbuild's scheduler on a virtual clock, the lower bound, the four-stage master builder. */
 async function forecastTable(graph: ActionGraph, items: ReadonlyMap<string, WorkItem>, cores: number): Promise<string> {
   const tasks: SimTask[] = [...items.values()].map((i) => ({ id: i.id, deps: i.deps, durationMs: i.estimateMs, cpu: Math.max(1, i.cpu) }));
-  const order = topo(graph, new Set(items.keys()) as unknown as ReadonlySet<ActionId>);
+  const order = topologicalOrder(graph, new Set(items.keys()) as unknown as ReadonlySet<ActionId>);
   const debDepth = new Map<string, number>();
   for (const id of order) {
     const deps = items.get(id as string)!.deps.map((d) => debDepth.get(d) ?? 0);
@@ -112,34 +106,4 @@ function criticalChain(graph: ActionGraph, items: ReadonlyMap<string, WorkItem>)
   }
   const longest = [...chain].sort((a, b) => items.get(b)!.estimateMs - items.get(a)!.estimateMs).slice(0, 5);
   return `  critical path: ${chain.length} actions; the longest on it: ${longest.map((id) => `${graph.actions.get(id as never)!.label} ${hm(items.get(id)!.estimateMs)}`).join(', ')}\n`;
-}
-
-/**
- * `ids` with each action after the actions producing its inputs (iterative DFS over the
- * ActionGraph itself: graphlib's `alg.topsort` would first need a Graph of them, ~20x the
- * time at 20,000 actions, and recurses once per action on a chain; bench/graphAlgBench.ts).
- */
-export function topo(graph: ActionGraph, ids: ReadonlySet<ActionId>): ActionId[] {
-  const order: ActionId[] = [];
-  const state = new Map<ActionId, 1 | 2>();
-  for (const root of ids) {
-    const stack: [ActionId, boolean][] = [[root, false]];
-    while (stack.length) {
-      const [id, expanded] = stack.pop()!;
-      if (expanded) {
-        state.set(id, 2);
-        order.push(id);
-        continue;
-      }
-      if (state.has(id)) continue;
-      state.set(id, 1);
-      stack.push([id, true]);
-      for (const i of graph.actions.get(id)!.inputs) {
-        if (i.source) continue;
-        const p = graph.producers.get(i.path);
-        if (p && ids.has(p) && !state.has(p)) stack.push([p, false]);
-      }
-    }
-  }
-  return order;
 }

@@ -4,7 +4,7 @@
  * 4 this machine's environment, 130 interrupted.
  */
 import { existsSync, statSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { DiagnosticError, renderDiagnostic } from '../engine/report/diagnostics.js';
 import { BLAME_WORDS, BlamedError, EXIT_CODE, exitCodeOf, internalErrorText } from '../engine/report/blame.js';
 import { defaultCacheDir, findWorkspaceRoot, PidLock } from '../engine/workspace.js';
@@ -32,7 +32,7 @@ const buildCommand = async (ctx: CommandContext) => {
 async function explainStalePins(ctx: CommandContext): Promise<void> {
   const { openSession } = await import('./session.js');
   const { lastBuildReport } = await import('../engine/report/buildRecord.js');
-  const { NOT_SERVED } = await import('../engine/execute/executor.js');
+  const { NOT_SERVED } = await import('../engine/execute/fileActions.js');
   const { notServedUrls, stalePinReport } = await import('../lock/stalePins.js');
   const session = await openSession(ctx.root, ctx.cacheDir);
   let urls: string[];

@@ -11,7 +11,7 @@ import type { BuildEvent } from './report/events.js';
 import { Executor, type ActionOutcome, type ExecutorOptions, type RemoteCacheHook } from './execute/executor.js';
 import type { OutputEntry } from '../cache/actionCache.js';
 import type { ActionRunner } from './execute/runner.js';
-import { schedule, type SchedulerCallbacks, type WorkItem } from './schedule/scheduler.js';
+import { schedule, type SchedulerCallbacks, type SchedulerOptions, type WorkItem } from './schedule/scheduler.js';
 import { removeUndeclared } from './execute/staleOutputs.js';
 import { writeUpToDateStamp, type StampedAnalysis } from './incremental/stampWriter.js';
 import { targetOutcomes } from './report/targetOutcomes.js';
@@ -109,6 +109,15 @@ export class ActionRuns {
     prepareAhead: (id) => void this.executor.prepareAhead(this.actionOf(id)),
   };
 
+  /**
+   * The scheduler over `items` with this build's jobs, retries and signal, and with the start,
+   * failure and prepare-ahead callbacks above. XBUILD_SHUFFLE=1 randomises priorities (tests use
+   * it to expose a missing dependency edge).
+   */
+  schedule(items: ReadonlyMap<string, WorkItem>, o: Pick<SchedulerOptions, 'memoryMb' | 'keepGoing'>, more: Pick<SchedulerCallbacks, 'skipped' | 'settleNow'>) {
+    return schedule(items, { ...o, jobs: this.b.options.jobs, retries: this.retries, signal: this.b.signal, shuffle: process.env.XBUILD_SHUFFLE === '1' }, { ...this.callbacks, ...more });
+  }
+
   /** The failures that are final: of the actions the scheduler reports failed (not a retried one that then succeeded). */
   finalFailures(failed: ReadonlySet<string>): ActionFailure[] {
     return [...this.failures.values()].filter((f) => failed.has(f.id)).map((f) => ({ id: f.id, label: f.label, error: f.error, logPath: f.logPath, blame: f.blame }));
@@ -204,8 +213,7 @@ async function runBuild(b: BuildContext, runner: ActionRunner, o: FullBuildOptio
   for (const id of substituted) items.delete(id);
   const skippedBecause = new Map<string, string>();
   const reused = new Set<ActionId>();
-  const result = await schedule(items, { jobs, memoryMb: o.memoryMb, keepGoing: o.keepGoing, shuffle: process.env.XBUILD_SHUFFLE === '1', retries, signal }, {
-    ...runs.callbacks,
+  const result = await runs.schedule(items, { memoryMb: o.memoryMb, keepGoing: o.keepGoing }, {
     settleNow: o.previous ? (id) => {
       const action = actionOf(id);
       const same = executor.fromPrevious(action);

@@ -25,7 +25,7 @@
 import type { AptArchive, BinaryRecord, SourceRecord } from './aptArchive.js';
 import { AptError } from './aptArchive.js';
 import { parseRelations, type DebClause } from './debRelations.js';
-import { LOCK_COMMENT, type DebPin, type DebianLock, type PassedOver, type SourcePin, type UniverseSource } from './lockFile.js';
+import { LOCK_COMMENT, type DebianLock, type PassedOver, type SourcePin, type UniverseSource } from './lockFile.js';
 import {
   archiveName, archOnlyDebs, buildddRequest, debPin, dedupePassedOver, excludedCount, newestServedSource, olderSourceWarnings, servedPicks,
 } from './resolve.js';

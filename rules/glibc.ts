@@ -22,7 +22,7 @@
  * recompiles the changed files and relinks) and what links against it (through the toolchain's
  * sysroot), and not the kernel.
  */
-import { defineRule, attr, type Artifact } from '../engine/analyze/api.js';
+import { defineRule, attr } from '../engine/analyze/api.js';
 import { ROOT_TOOLS, type BuildRootInfo } from './buildRoot.js';
 import type { GlibcInfo, ToolchainInfo } from './toolchain.js';
 // GlibcInfo (the sysroot and version of an XSC glibc) is declared next to its consumer, the toolchain.

@@ -13,21 +13,33 @@
  * over to it mid-way (what ran is in the action cache).
  */
 import type { ActionId } from '../analyze/action.js';
-import type { ActionIndex, IndexLine } from './actionIndex.js';
+import { ActionIndex, type IndexLine } from './actionIndex.js';
 import { ActionRuns, workItem } from '../build.js';
 import type { BuildStrategy } from '../buildSession.js';
-import { sameOutputs } from './dirty.js';
-import { schedule, type WorkItem } from '../schedule/scheduler.js';
+import { changedActions, sameOutputs } from './dirty.js';
+import type { WorkItem } from '../schedule/scheduler.js';
 import { writeReachedStamp } from './stampWriter.js';
 import { outcomesWhenAllSucceeded } from '../report/targetOutcomes.js';
 import type { StampedBuild } from './upToDate.js';
 import type { OutputEntry } from '../../cache/actionCache.js';
 
 /** Beyond this many actions the full scheduler (parallel across depths) does better. */
-export const MAX_ACTIONS = 256;
+const MAX_ACTIONS = 256;
+
+/**
+ * The incremental strategy for what changed since `previous`, or undefined when the full build
+ * must run: no usable action index (missing, or too much of it appended since it was written),
+ * a changed file no action reads or makes, or more than MAX_ACTIONS actions reached.
+ */
+export function incrementalStrategy(previous: StampedBuild, root: string, retries: number): BuildStrategy | undefined {
+  const index = ActionIndex.open(`${previous.stampFile}.actions`);
+  if (!index || index.logged > index.count / 4 + 64) return undefined;
+  const dirty = changedActions(index, previous.changed, root);
+  return dirty && dirty.size <= MAX_ACTIONS ? incrementalBuild(index, previous, dirty, retries) : undefined;
+}
 
 /** Runs `dirty` (action numbers in `index`) and whatever their changed outputs reach. */
-export function incrementalBuild(index: ActionIndex, previous: StampedBuild, dirty: Set<number>, retries: number): BuildStrategy {
+function incrementalBuild(index: ActionIndex, previous: StampedBuild, dirty: Set<number>, retries: number): BuildStrategy {
   const { header } = index;
   return {
     total: () => index.count,
@@ -37,7 +49,6 @@ export function incrementalBuild(index: ActionIndex, previous: StampedBuild, dir
     },
     run: async (b, runner) => {
       const { stores, emit, signal } = b;
-      const { jobs } = b.options;
       const n = previous.changed.size;
       emit({ type: 'info', message: `${n} file${n === 1 ? '' : 's'} changed since the last build: running only what ${n === 1 ? 'it reaches' : 'they reach'}` });
       const lines = new Map<string, [number, IndexLine]>(); // by action id
@@ -65,7 +76,7 @@ export function incrementalBuild(index: ActionIndex, previous: StampedBuild, dir
           lines.set(line.action.id, [i, line]);
           items.set(line.action.id, workItem(line.action, [], undefined));
         }
-        const result = await schedule(items, { jobs, keepGoing: false, shuffle: process.env.XBUILD_SHUFFLE === '1', retries, signal }, { ...runs.callbacks, skipped: () => {} });
+        const result = await runs.schedule(items, { keepGoing: false }, { skipped: () => {} });
         for (const id of result.failed) failed.add(id);
         for (const id of result.succeeded) {
           const i = lines.get(id)![0];

@@ -15,11 +15,11 @@
  * This module must stay light: the fast path imports only it and the stamp modules it uses
  * (stampCheck, stampHelper, actionIndex), none of the engine.
  */
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, readdirSync, renameSync, writeFileSync, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { dropEarlyHelper, PARALLEL_FROM, takeHelper } from './stampHelper.js';
-import { ActionIndex, type StampDetails, type StampedAction } from './actionIndex.js';
+import { ActionIndex, type StampDetails } from './actionIndex.js';
 import type { PreviousBuild } from './dirty.js';
 import { checkRange, checkShare, DIFFERS, DONE, FIELDS, STOP, type StampLayout } from './stampCheck.js';
 

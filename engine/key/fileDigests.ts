@@ -38,7 +38,7 @@ export class FileDigests {
   /** How many files were actually read this run (for tests and benchmarks). */
   hashedFiles = 0;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     db.exec('CREATE TABLE IF NOT EXISTS file_xxh (path TEXT PRIMARY KEY, xxh TEXT NOT NULL)');
     this.get = db.prepare('SELECT f.size, f.mtime_ns, f.ctime_ns, f.ino, f.hash, x.xxh FROM file_fingerprints f LEFT JOIN file_xxh x ON x.path = f.path WHERE f.path = ?');
     this.put = db.transaction((rows: { path: string; row: Row }[]) => {
