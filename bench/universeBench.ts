@@ -13,8 +13,9 @@
  *
  *   node dist/bench/universeBench.js [--target //packages/universe/cfi-compat:universe] [--runs 3] [--cores 80]
  *
- * Works on a copy of the workspace (packages/, toolchains/, kernel/, iso/, rules of the root) in
- * $TMPDIR so the checkout's xbuild-out and .xbuild stay untouched.
+ * Works on a copy of the workspace (packages/, toolchains/, kernel/, iso/, rules of the root, and
+ * lock/, whose Depends closure the universe's BUILD files import) in $TMPDIR so the checkout's
+ * xbuild-out and .xbuild stay untouched.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -59,7 +60,7 @@ function xbuild(ws: string, cache: string, args: string[]): { s: number; out: st
 function copyWorkspace(): string {
   const ws = mkdtempSync(join(tmpdir(), 'xbuild-universe-bench-'));
   for (const n of readdirSync(REPO)) {
-    if (['node_modules', 'dist', 'xbuild-out', '.xbuild', '.git', 'tests', 'bench', 'engine', 'cli', 'cache', 'serve', 'lock'].includes(n)) continue;
+    if (['node_modules', 'dist', 'xbuild-out', '.xbuild', '.git', 'tests', 'bench', 'engine', 'cli', 'cache', 'serve'].includes(n)) continue;
     cpSync(join(REPO, n), join(ws, n), { recursive: true });
   }
   return ws;

@@ -104,9 +104,11 @@ export function targetGraph(graph: ActionGraph): Graph {
 }
 
 export function evaluate(n: Node, graph: ActionGraph, expandPattern: (p: string) => string[]): Set<string> {
-  const g = targetGraph(graph);
-  const depsOf = (l: string): string[] => (g.successors(l) as string[] | undefined) ?? [];
-  const rdepsIndex = () => ({ get: (l: string): string[] | undefined => g.predecessors(l) as string[] | undefined });
+  // Made on first use: an expression of patterns alone needs no graph (a whole distribution's takes seconds).
+  let made: Graph | undefined;
+  const g = () => (made ??= targetGraph(graph));
+  const depsOf = (l: string): string[] => (g().successors(l) as string[] | undefined) ?? [];
+  const rdepsIndex = () => ({ get: (l: string): string[] | undefined => g().predecessors(l) as string[] | undefined });
   const closure = (start: Iterable<string>, step: (l: string) => readonly string[], depth = Infinity) => {
     const seen = new Set<string>(start);
     let frontier = [...seen];
@@ -184,25 +186,23 @@ export async function queryCommand(ctx: CommandContext): Promise<number> {
   const session = await openSession(ctx.root, ctx.cacheDir, 'query');
   try {
     const patterns = [...new Set(patternsOf(tree))];
+    // Each pattern's targets, then the graph of them all: one analysis when there is one pattern.
+    const analyses = new Map<string, Awaited<ReturnType<typeof analyze>>>();
+    const analysed = async (ps: string[]) => analyses.get(ps.join(' ')) ?? analyses.set(ps.join(' '), await analyze(session, ps)).get(ps.join(' '))!;
     // A pattern naming a source file (not a target) stands for itself, as in Bazel.
     const perPattern = new Map<string, string[]>();
     const targetPatterns: string[] = [];
     for (const p of patterns) {
       const file = sourceFileLabel(ctx.root, p);
-      if (file) {
-        try {
-          perPattern.set(p, (await analyze(session, [p])).labels as string[]);
-          targetPatterns.push(p);
-        } catch (e) {
-          if (!(e instanceof DiagnosticError) || !e.diagnostics.every((d) => d.code === 'unknown-target')) throw e;
-          perPattern.set(p, [file]);
-        }
-      } else {
-        perPattern.set(p, (await analyze(session, [p])).labels as string[]);
+      try {
+        perPattern.set(p, (await analysed([p])).labels as string[]);
         targetPatterns.push(p);
+      } catch (e) {
+        if (!file || !(e instanceof DiagnosticError) || !e.diagnostics.every((d) => d.code === 'unknown-target')) throw e;
+        perPattern.set(p, [file]);
       }
     }
-    const { graph } = await analyze(session, targetPatterns);
+    const { graph } = await analysed(targetPatterns);
     const result = [...evaluate(tree, graph, (p) => perPattern.get(p) ?? [])].sort();
     const out = process.stdout;
     if (output === 'label') out.write(result.map((l) => `${l}\n`).join(''));

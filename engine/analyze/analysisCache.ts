@@ -4,8 +4,14 @@
  * .ts file (by content digest), every source path probed (exists as file/dir/none), every
  * recursive pattern's package list, and xbuild's own code. An unchanged workspace is then not
  * re-evaluated at all: validating costs one stat per recorded file.
+ *
+ * A whole distribution's graph is large (12,260 actions: 72 MB of JSON, mostly the package
+ * builds' inputs and argv), so a row holds it deflated (level 1: about a tenth of the size, for
+ * less than the time SQLite takes to write the difference), and only the newest KEEP_ANALYSES
+ * analyses are kept: each xbuild version and each set of patterns has its own.
  */
 import { readdirSync, statSync } from 'node:fs';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../../cache/database.js';
@@ -65,11 +71,14 @@ export function xbuildSelfDigest(digests: FileDigests): string {
   return selfDigest;
 }
 
+const KEEP_ANALYSES = 16;
+const KEY_PREFIX = 'analysis:';
+
 export class AnalysisCache {
   constructor(private readonly db: Db, private readonly digests: FileDigests) {}
 
   private key(root: string, patterns: readonly string[]): string {
-    return sha256Hex(JSON.stringify(['analysis-v1', root, xbuildSelfDigest(this.digests), [...patterns].sort()]));
+    return KEY_PREFIX + sha256Hex(JSON.stringify(['analysis-v2', root, xbuildSelfDigest(this.digests), [...patterns].sort()]));
   }
 
   /** The cached graph, if everything it was computed from is unchanged. */
@@ -80,14 +89,16 @@ export class AnalysisCache {
   get(root: string, patterns: readonly string[], walk: (pkg: string) => string[], walkedDirs?: ReadonlyMap<string, readonly string[]>,
     /** The caller has checked every recorded input by stat (the up-to-date stamp): skip validation. */
     inputsChecked = false): { graph: ActionGraph; record: AnalysisRecord } | undefined {
-    const row = this.db.prepare('SELECT value FROM load_cache WHERE key = ?').get(this.key(root, patterns)) as { value: string } | undefined;
+    const key = this.key(root, patterns);
+    const row = this.db.prepare('SELECT value FROM load_cache WHERE key = ?').get(key) as { value: Buffer } | undefined;
     if (!row) return undefined;
-    const rec = JSON.parse(row.value) as Recorded;
+    const rec = JSON.parse(inflateRawSync(row.value).toString()) as Recorded;
     if (!inputsChecked && !this.valid(root, rec, walk)) return undefined;
     const record: AnalysisRecord = {
       files: new Set(rec.files.map(([f]) => f)), probes: new Map(rec.probes), walks: new Map(rec.walks),
       dirs: walkedDirs && !inputsChecked ? new Map(walkedDirs) : new Map(rec.dirs ?? []),
     };
+    this.db.prepare('UPDATE load_cache SET updated_ms = ? WHERE key = ?').run(Date.now(), key); // the newest are kept
     return { graph: actionGraph(rec.graph), record };
   }
 
@@ -119,7 +130,13 @@ export class AnalysisCache {
     };
     // The Recorded object as JSON, the graph's text spliced in as its last member.
     const json = `${JSON.stringify(rec).slice(0, -1)},"graph":${graphJson}}`;
-    this.db.prepare('INSERT OR REPLACE INTO load_cache (key, value, updated_ms) VALUES (?, ?, ?)').run(this.key(root, patterns), json, Date.now());
+    const value = deflateRawSync(Buffer.from(json), { level: 1 });
+    this.db.transaction(() => {
+      this.db.prepare('INSERT OR REPLACE INTO load_cache (key, value, updated_ms) VALUES (?, ?, ?)').run(this.key(root, patterns), value, Date.now());
+      this.db.prepare(`DELETE FROM load_cache WHERE key IN (SELECT key FROM load_cache WHERE key >= ? AND key < ? ORDER BY updated_ms DESC LIMIT -1 OFFSET ${KEEP_ANALYSES})`)
+        .run(KEY_PREFIX, KEY_PREFIX.slice(0, -1) + ';'); // ';' follows ':': every key with the prefix
+      this.db.prepare("DELETE FROM load_cache WHERE instr(key, ':') = 0").run(); // analyses of xbuild before 2026-12-06 (unprefixed, never read)
+    })();
   }
 }
 
