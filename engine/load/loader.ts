@@ -25,7 +25,7 @@ import { BuildRealm, UNSUPPORTED_KEY, type RealmConfig, type RealmFrame, type Re
 import { DiagnosticError, diag, didYouMean, type Diagnostic, type SourceLocation } from '../report/diagnostics.js';
 import { LabelError, makeLabel, parseLabel, type Label } from './label.js';
 import { SourceMap, type PositionMap } from './sourceMap.js';
-import { STRIP_TYPES_VERSION, SegmentMap, stripTypes, type Segment } from './stripTypes.js';
+import { STRIP_TYPES_VERSION, SegmentMap, parseSegments, segmentsText, stripTypes } from './stripTypes.js';
 import type { ThrowSites } from './throwSites.js';
 import { OUT_DIR } from '../workspace.js';
 import { cachedModule } from './codeCache.js';
@@ -65,7 +65,7 @@ function typescript(): TS {
  * (same lines, a few column segments) or from tsc (a source map's `mappings`).
  */
 export type TranspiledModule =
-  | { readonly by: 'stripTypes'; readonly code: string; readonly segments: readonly Segment[]; readonly copiedImports: readonly string[] }
+  | { readonly by: 'stripTypes'; readonly code: string; /** `segmentsText` */ readonly segments: string; readonly copiedImports: readonly string[] }
   | { readonly by: 'tsc'; readonly code: string; readonly mappings: string };
 
 /** Transpiled BUILD code by the SHA-256 of its TypeScript (a persistent cache the session gives). */
@@ -77,7 +77,9 @@ export interface TranspileCache {
 /** TypeScript -> CommonJS: stripTypes when it can do it exactly, else tsc (which also reports syntax errors). */
 export function transpile(absPath: string, source: string): TranspiledModule {
   const stripped = stripTypes(typescript(), source);
-  return stripped ? { by: 'stripTypes', ...stripped } : transpileWithTsc(absPath, source);
+  return stripped
+    ? { by: 'stripTypes', code: stripped.code, segments: segmentsText(stripped.segments), copiedImports: stripped.copiedImports }
+    : transpileWithTsc(absPath, source);
 }
 
 /** TypeScript -> CommonJS and its source map by `ts.transpileModule`; syntax errors become diagnostics. */
@@ -127,7 +129,7 @@ function importsOf(code: string): string[] {
 }
 
 function positionMap(m: TranspiledModule): PositionMap {
-  return m.by === 'stripTypes' ? new SegmentMap(m.segments) : new SourceMap(m.mappings);
+  return m.by === 'stripTypes' ? new SegmentMap(parseSegments(m.segments)) : new SourceMap(m.mappings);
 }
 
 /** The position of `offset` in `text`, 1-based. */
@@ -155,7 +157,7 @@ export interface LoaderOptions {
 
 export class Loader {
   /** What a `TranspiledModule` from this version holds: persistent transpile caches key on it. */
-  static readonly transpiledFormat = `strip-${STRIP_TYPES_VERSION}`;
+  static readonly transpiledFormat = `strip-${STRIP_TYPES_VERSION}-segments-text`;
   /** Absolute paths of every file whose content affected loading. */
   readonly filesRead = new Set<string>();
   /** SHA-256 of exactly the text that was evaluated, per file (what the analysis cache keys on). */

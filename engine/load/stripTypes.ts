@@ -70,6 +70,25 @@ export function stripTypes(ts: TS, source: string, onFallback?: (reason: string)
   }
 }
 
+/**
+ * Segments as text: `line,column,originalLine,originalColumn` per segment, joined by `;` (how
+ * a transpiled module keeps them, as a source map keeps its mappings: it is copied from the
+ * analysis worker to the main thread and stored, and for 20,000 files the segments as arrays
+ * of arrays cost about 0.3 s to copy where the text costs a tenth of that).
+ */
+export function segmentsText(segments: readonly Segment[]): string {
+  return segments.map((s) => s.join(',')).join(';');
+}
+
+/** The segments of `segmentsText`. */
+export function parseSegments(text: string): Segment[] {
+  if (text === '') return [];
+  return text.split(';').map((s) => {
+    const [a, b, c, d] = s.split(',');
+    return [Number(a), Number(b), Number(c), Number(d)] as const;
+  });
+}
+
 /** Maps positions in stripTypes output back to the TypeScript (see `Segment`). */
 export class SegmentMap implements PositionMap {
   private readonly byLine = new Map<number, Segment[]>();
