@@ -189,7 +189,9 @@ export class BuildRealm {
       drainScript.runInContext(this.context);
       const out = this.control.finish();
       if (typeof out !== 'string') throw new Error('the build realm answered something other than JSON (this is an xbuild bug)');
-      return { ...JSON.parse(out), throwMark };
+      const result = JSON.parse(out) as { throwMark?: number };
+      result.throwMark = throwMark;
+      return result;
     } finally {
       this.hooks?.leave();
     }

@@ -17,7 +17,7 @@
  * stripTypes' segments or tsc's source map). A value thrown without a stack (`throw 42`) has
  * no position; `LoaderOptions.throwSites` (V8's debugger, in a second run) supplies it.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { AnyAttrSpec, AttrType, RuleDef } from '../analyze/api.js';
@@ -25,7 +25,7 @@ import { BuildRealm, UNSUPPORTED_KEY, type RealmConfig, type RealmFrame, type Re
 import { DiagnosticError, diag, didYouMean, type Diagnostic, type SourceLocation } from '../report/diagnostics.js';
 import { LabelError, makeLabel, parseLabel, type Label } from './label.js';
 import { SourceMap, type PositionMap } from './sourceMap.js';
-import { STRIP_TYPES_VERSION, SegmentMap, stripTypes, type Segment } from './stripTypes.js';
+import { STRIP_TYPES_VERSION, SegmentMap, parseSegments, segmentsText, stripTypes } from './stripTypes.js';
 import type { ThrowSites } from './throwSites.js';
 import { OUT_DIR } from '../workspace.js';
 import { cachedModule } from './codeCache.js';
@@ -65,7 +65,7 @@ function typescript(): TS {
  * (same lines, a few column segments) or from tsc (a source map's `mappings`).
  */
 export type TranspiledModule =
-  | { readonly by: 'stripTypes'; readonly code: string; readonly segments: readonly Segment[]; readonly copiedImports: readonly string[] }
+  | { readonly by: 'stripTypes'; readonly code: string; /** `segmentsText` */ readonly segments: string; readonly copiedImports: readonly string[] }
   | { readonly by: 'tsc'; readonly code: string; readonly mappings: string };
 
 /** Transpiled BUILD code by the SHA-256 of its TypeScript (a persistent cache the session gives). */
@@ -77,7 +77,9 @@ export interface TranspileCache {
 /** TypeScript -> CommonJS: stripTypes when it can do it exactly, else tsc (which also reports syntax errors). */
 export function transpile(absPath: string, source: string): TranspiledModule {
   const stripped = stripTypes(typescript(), source);
-  return stripped ? { by: 'stripTypes', ...stripped } : transpileWithTsc(absPath, source);
+  return stripped
+    ? { by: 'stripTypes', code: stripped.code, segments: segmentsText(stripped.segments), copiedImports: stripped.copiedImports }
+    : transpileWithTsc(absPath, source);
 }
 
 /** TypeScript -> CommonJS and its source map by `ts.transpileModule`; syntax errors become diagnostics. */
@@ -119,12 +121,15 @@ function workspaceModulePath(fromFile: string, spec: string): string | undefined
 /** The specifiers a transpiled module requires (both transpilers write `require("x")` for each import). */
 function importsOf(code: string): string[] {
   const out = new Set<string>();
-  for (const m of code.matchAll(/\brequire\((["'])([^"'\n]+)\1\)/g)) out.add(m[2]);
+  // exec, not matchAll: matchAll constructs a RegExp by species, which in the analysis worker
+  // is SES's tamed constructor (a JavaScript function, many times slower).
+  const re = /\brequire\((["'])([^"'\n]+)\1\)/g;
+  for (let m = re.exec(code); m; m = re.exec(code)) out.add(m[2]);
   return [...out];
 }
 
 function positionMap(m: TranspiledModule): PositionMap {
-  return m.by === 'stripTypes' ? new SegmentMap(m.segments) : new SourceMap(m.mappings);
+  return m.by === 'stripTypes' ? new SegmentMap(parseSegments(m.segments)) : new SourceMap(m.mappings);
 }
 
 /** The position of `offset` in `text`, 1-based. */
@@ -152,7 +157,7 @@ export interface LoaderOptions {
 
 export class Loader {
   /** What a `TranspiledModule` from this version holds: persistent transpile caches key on it. */
-  static readonly transpiledFormat = `strip-${STRIP_TYPES_VERSION}`;
+  static readonly transpiledFormat = `strip-${STRIP_TYPES_VERSION}-segments-text`;
   /** Absolute paths of every file whose content affected loading. */
   readonly filesRead = new Set<string>();
   /** SHA-256 of exactly the text that was evaluated, per file (what the analysis cache keys on). */
@@ -213,11 +218,18 @@ export class Loader {
   loadPackage(pkg: string): LoadedPackage | undefined {
     if (this.packages.has(pkg)) return this.packages.get(pkg);
     const buildFile = join(this.root, pkg, BUILD_FILE);
-    if (!existsSync(buildFile)) {
-      this.packages.set(pkg, undefined);
-      return undefined;
+    // Read first, look for the file only if that failed: one system call for a package that has one.
+    let source: string | undefined;
+    if (!this.modules.has(buildFile)) {
+      try {
+        source = this.read(buildFile);
+      } catch (e) {
+        if (!(e instanceof DiagnosticError) || existsSync(buildFile)) throw e;
+        this.packages.set(pkg, undefined);
+        return undefined;
+      }
     }
-    const defined = this.defineModule(buildFile, []);
+    const defined = this.defineModule(buildFile, [], source);
     if (!defined.ok) throw new DiagnosticError(defined.diagnostics);
     const result = this.realm().loadBuildFile(buildFile, relative(this.root, buildFile));
     this.printLogs(result.logs);
@@ -258,19 +270,22 @@ export class Loader {
     const found: string[] = [];
     const walk = (rel: string) => {
       const abs = join(this.root, rel);
-      let names: string[];
+      let entries: Dirent[];
       try {
-        names = readdirSync(abs);
-        this.walkedDirs.set(abs, relevantEntries(names));
+        entries = readdirSync(abs, { withFileTypes: true });
       } catch {
         return;
       }
+      const names = entries.map((e) => e.name);
+      this.walkedDirs.set(abs, relevantEntries(names));
       if (names.includes(BUILD_FILE)) found.push(rel);
-      for (const n of names.sort()) {
+      for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+        const n = e.name;
         if (n.startsWith('.') || IGNORED_DIRS.has(n)) continue;
         const child = rel ? `${rel}/${n}` : n;
+        // The entry's type comes with the listing; only a symbolic link is followed by a stat.
         try {
-          if (statSync(join(abs, n)).isDirectory()) walk(child);
+          if (e.isDirectory() || (e.isSymbolicLink() && statSync(join(abs, n)).isDirectory())) walk(child);
         } catch { /* vanished */ }
       }
     };
@@ -290,14 +305,14 @@ export class Loader {
   /**
    * Gives `absPath` and the modules it imports to the realm (post-order, so that everything
    * a module requires is defined before it can run). `stack`: the modules whose definition
-   * led here; an import of one of them is a cycle.
+   * led here; an import of one of them is a cycle. `source`: its text if already read.
    */
-  private defineModule(absPath: string, stack: readonly string[]): ModuleOutcome {
+  private defineModule(absPath: string, stack: readonly string[], source?: string): ModuleOutcome {
     const known = this.modules.get(absPath);
     if (known) return known;
     let outcome: ModuleOutcome;
     try {
-      outcome = absPath.endsWith('.json') ? this.defineJson(absPath) : this.defineCode(absPath, stack);
+      outcome = absPath.endsWith('.json') ? this.defineJson(absPath) : this.defineCode(absPath, stack, source ?? this.read(absPath));
     } catch (e) {
       if (!(e instanceof DiagnosticError)) throw e;
       outcome = { ok: false, diagnostics: e.diagnostics };
@@ -331,8 +346,8 @@ export class Loader {
     return { ok: false, diagnostics: [diag('bad-json', `${relative(this.root, absPath)} is not valid JSON: ${why}`, { file: absPath, ...lineColumn(source, offset) })] };
   }
 
-  private defineCode(absPath: string, stack: readonly string[]): ModuleOutcome {
-    const source = this.read(absPath);
+  /** `source`: the file's text, as `read` returned it. */
+  private defineCode(absPath: string, stack: readonly string[], source: string): ModuleOutcome {
     const sourceDigest = this.readDigests.get(absPath)!;
     // Transpiling is most of the cost of loading; unchanged files reuse their output.
     let compiled = this.opts.transpileCache?.get(sourceDigest);

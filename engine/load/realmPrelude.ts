@@ -163,15 +163,21 @@ export function realmPrelude(config: RealmConfig): RealmControl {
   const moduleGlobal = freeze(Object.create(Object.prototype, globalView));
 
   // ------------------------------------------------------------ stacks and thrown values
-  /** V8's call sites -> frames: only those of workspace files (absolute paths; the host maps no others). */
-  const framesOf = (_e: unknown, sites: { getFileName(): unknown; getLineNumber(): unknown; getColumnNumber(): unknown }[]) => {
+  interface CallSite { getFileName(): unknown; getLineNumber(): unknown; getColumnNumber(): unknown; getFunctionName(): unknown }
+  /** A call site -> a frame, if it is in a workspace file (absolute path; the host maps no others). */
+  const frameOf = (s: CallSite): RealmFrame | undefined => {
+    const f = s.getFileName();
+    if (typeof f !== 'string' || f[0] !== '/') return undefined;
+    const l = s.getLineNumber();
+    const c = s.getColumnNumber();
+    return typeof l === 'number' && typeof c === 'number' ? freeze([f, l, c]) as RealmFrame : undefined;
+  };
+  /** V8's call sites -> frames: only those of workspace files. */
+  const framesOf = (_e: unknown, sites: CallSite[]) => {
     const out: RealmFrame[] = [];
     for (const s of sites) {
-      const f = s.getFileName();
-      if (typeof f !== 'string' || f[0] !== '/') continue;
-      const l = s.getLineNumber();
-      const c = s.getColumnNumber();
-      if (typeof l === 'number' && typeof c === 'number') out.push(freeze([f, l, c]) as RealmFrame);
+      const frame = frameOf(s);
+      if (frame) out.push(frame);
     }
     return freeze(out);
   };
@@ -188,21 +194,50 @@ export function realmPrelude(config: RealmConfig): RealmControl {
       ErrorCtor.stackTraceLimit = limit;
     }
   };
-  /** The frames of the current call to `below` (a function of this realm) and its callers; `below` itself and what it called left out. */
-  const captureFrames = (below: (...args: never[]) => unknown): readonly RealmFrame[] => {
+  /** At most `limit` call sites of the current call to `below` (a function of this realm) and its callers. */
+  const callSites = (below: (...args: never[]) => unknown, limit: number): CallSite[] => {
     const prep = ErrorCtor.prepareStackTrace;
-    const limit = ErrorCtor.stackTraceLimit;
-    ErrorCtor.prepareStackTrace = framesOf;
-    ErrorCtor.stackTraceLimit = 32;
+    const lim = ErrorCtor.stackTraceLimit;
+    ErrorCtor.prepareStackTrace = (_e: unknown, sites: CallSite[]) => sites;
+    ErrorCtor.stackTraceLimit = limit;
     try {
       const holder: { stack?: unknown } = {};
       ErrorCtor.captureStackTrace(holder, below);
       const stack = holder.stack;
-      return isArray(stack) ? stack as RealmFrame[] : [];
+      return isArray(stack) ? stack as CallSite[] : [];
     } finally {
       ErrorCtor.prepareStackTrace = prep;
-      ErrorCtor.stackTraceLimit = limit;
+      ErrorCtor.stackTraceLimit = lim;
     }
+  };
+  /** The name the host compiled this code under (its frames are the realm's own). */
+  const preludeFile = (function here() {
+    return callSites(callSites, 1)[0]?.getFileName();
+  })();
+  /**
+   * The workspace frames of the current call to `below` and its callers, innermost first:
+   * those above `control.loadBuildFile` (below it is the host; declarations and rule
+   * definitions happen only while a BUILD file loads), at most 32 frames deep. Most
+   * declarations sit a few frames above it, so a short stack is taken first (V8's cost grows
+   * with the frames taken, and below the realm lie a dozen frames of the host) and a deep one
+   * only when the short one did not reach it.
+   */
+  const captureFrames = (below: (...args: never[]) => unknown): readonly RealmFrame[] => {
+    for (const limit of [6, 32]) {
+      const sites = callSites(below, limit);
+      const out: RealmFrame[] = [];
+      let reached = false;
+      for (const s of sites) {
+        const frame = frameOf(s);
+        if (frame) out.push(frame);
+        else if (s.getFunctionName() === 'loadBuildFile' && s.getFileName() === preludeFile) {
+          reached = true;
+          break;
+        }
+      }
+      if (reached || sites.length < limit || limit === 32) return freeze(out);
+    }
+    return freeze([]);
   };
   /**
    * Stacks formatted as V8 does, by the realm itself: without it Node would fall back to the
