@@ -65,9 +65,10 @@ function layout(base: string, size: number, mode: 'cathead' | 'cathead-sleep', s
   return t;
 }
 
-/** Removes everything a build left (the next build is cold). */
-function clean(t: Trees): void {
-  for (const p of [join(t.nj, 'out'), join(t.nj, '.ninja_log'), join(t.nj, '.ninja_deps'), t.cache, join(t.xb, 'xbuild-out'), join(t.xb, '.xbuild')]) rmSync(p, { recursive: true, force: true });
+/** Removes everything one tool's build left (its next build is cold); the other tool's tree stays built. */
+function clean(t: Trees, tool: 'ninja' | 'xbuild'): void {
+  const left = tool === 'ninja' ? [join(t.nj, 'out'), join(t.nj, '.ninja_log'), join(t.nj, '.ninja_deps')] : [t.cache, join(t.xb, 'xbuild-out'), join(t.xb, '.xbuild')];
+  for (const p of left) rmSync(p, { recursive: true, force: true });
 }
 
 function xbuild(t: Trees, jobs: number, tag: string, withEvents = true, sandbox?: 'none'): RunResult {
@@ -114,16 +115,16 @@ function benchSize(o: Options, size: number): SizeResult {
   // Cold: both from nothing, interleaved; the unsandboxed xbuild (optional) in the same rounds.
   const unsandboxed: RunResult[] = [];
   const cold = interleaved(o.reps, (i) => {
-    clean(t);
+    clean(t, 'ninja');
     const r = runNinja(t.nj, o.jobs, t.logs, `cold${i}`);
     log(`${size}: ninja cold ${s(r.seconds)} s`);
     return r;
   }, (i) => {
-    clean(t);
+    clean(t, 'xbuild');
     const r = xbuild(t, o.jobs, `cold${i}`);
     log(`${size}: xbuild cold ${s(r.seconds)} s (analysis ${s(r.analysisS ?? 0)} s)`);
     if (o.unsandboxed) {
-      clean(t);
+      clean(t, 'xbuild');
       const u = xbuild(t, o.jobs, `cold-none${i}`, true, 'none');
       log(`${size}: xbuild XBUILD_SANDBOX=none cold ${s(u.seconds)} s`);
       unsandboxed.push(u);
@@ -132,8 +133,8 @@ function benchSize(o: Options, size: number): SizeResult {
   });
   expectRan('cold ninja', cold.a, size);
   expectRan('cold xbuild', cold.b, size);
-  // The tree is built by both now (the last cold runs).
-  if (o.unsandboxed) { clean(t); runNinja(t.nj, o.jobs, t.logs, 'rebuild'); xbuild(t, o.jobs, 'rebuild'); }
+  // The tree is built by both now (each tool's last cold run); an unsandboxed last build is made again sandboxed.
+  if (o.unsandboxed) { clean(t, 'xbuild'); xbuild(t, o.jobs, 'rebuild'); }
 
   const noop = interleaved(o.reps, (i) => runNinja(t.nj, o.jobs, t.logs, `noop${i}`), (i) => xbuild(t, o.jobs, `noop${i}`, false));
   expectRan('no-op', [...noop.a, ...noop.b], 0);

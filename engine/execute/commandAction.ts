@@ -124,17 +124,19 @@ export class CommandActions {
         argv: action.argv, env, sandboxDir: sandbox, cwd: 'execroot', network: action.network, uidRange: action.uidRange,
         readOnly: action.tools.filter((t) => !iso.visible(t)), persistentDir, slots, jobserverPath: join(sandbox, 'jobserver.fifo'),
       }, signal);
-      moveLog(join(sandbox, SANDBOX_LOG), logPath);
+      const succeeded = !outcome.spawnError && outcome.exitCode === 0;
+      const moved = moveLog(join(sandbox, SANDBOX_LOG), logPath, succeeded);
       commandExited?.();
       const durationMs = Date.now() - started;
-      const log = readLog(logPath);
+      const log = moved ? readLog(logPath) : { bytes: Buffer.alloc(0), complete: true };
       const logTail = tailOf(log.bytes, 20);
-      const failed = (error: string, exitCode?: number, blame: Blame = 'action') => ({ ok: false as const, error, logPath, logTail, exitCode, durationMs, blame });
+      const keptLog = moved ? logPath : undefined;
+      const failed = (error: string, exitCode?: number, blame: Blame = 'action') => ({ ok: false as const, error, logPath: keptLog, logTail, exitCode, durationMs, blame });
       const written = links.filter((l) => !this.o.blobs.unchangedSince(l.hash, l.stamp)).map((l) => l.path);
       if (written.length) {
         return failed(`the command wrote to its input ${written.join(', ')}: inputs are read-only (hard links into the cache); write a new file instead. The damaged cache entry was dropped.`);
       }
-      if (outcome.spawnError || outcome.exitCode !== 0) {
+      if (!succeeded) {
         const why = outcome.spawnError ? `could not start ${action.argv[0]}: ${outcome.spawnError}`
           : signal.aborted ? `interrupted: stopped with the build${outcome.signal ? ` (${outcome.signal})` : ''}`
           : outcome.signal ? `killed by signal ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
@@ -169,7 +171,7 @@ export class CommandActions {
         else if (!this.placement.materialize(o)) throw new Error(`could not materialise ${o.path} right after storing it (this is an xbuild bug)`);
       }
       clean = true;
-      return { ok: true, outputs, durationMs, logPath, logDigest };
+      return { ok: true, outputs, durationMs, logPath: keptLog, logDigest };
     } finally {
       lock?.release();
       // After a failure the sandbox may hold anything (even unremovable files): not reused.

@@ -7,9 +7,10 @@
  * freeing), while renaming an empty directory takes ~10 µs. So a sandbox is reused by the next
  * action once its command is done, as Bazel's `--reuse_sandbox_directories` does: files the
  * last action left are deleted, directories the next one needs are only emptied, and the
- * others are emptied and parked in `spare/`, to be renamed into place instead of a mkdir. The
- * next action therefore sees exactly its own inputs, as in a fresh directory. A sandbox that
- * cannot be cleaned (e.g. read-only directories as non-root) is thrown away.
+ * others are emptied and renamed straight to a directory the next action needs, or parked in
+ * the build's spare pool (`SpareDirs`, outside every sandbox) for a later one, instead of a
+ * mkdir. The next action therefore sees exactly its own inputs, as in a fresh directory. A
+ * sandbox that cannot be cleaned (e.g. read-only directories as non-root) is thrown away.
  *
  * With an `owner` (the sandbox uid, engine/execute/isolation.ts), every directory made here belongs to
  * it, so the command can write its outputs and scratch files; the files staged into them
@@ -23,64 +24,107 @@ import { dirname, join } from 'node:path';
 import { isProcessAlive } from '../../cache/processAlive.js';
 import { removeTree } from './removeTree.js';
 
+/**
+ * Empty directories of one build's sandboxes, parked for reuse in a directory beside them (so
+ * no command sees them and clearing a sandbox never reads them back). Which ones are free is
+ * known from memory. They all belong to the sandboxes' owner. A pool a killed build left is
+ * named like a sandbox of its dead pid (`<pid>-spares`), so the next build claims and clears it
+ * as one.
+ */
+export class SpareDirs {
+  private readonly free: string[] = [];
+  private counter = 0;
+  private made = false;
+  private static readonly MAX = 1024;
+
+  constructor(readonly dir: string) {}
+
+  /** A parked directory, no longer in the pool (the caller renames it into place). */
+  take(): string | undefined {
+    return this.free.pop();
+  }
+
+  /** Parks an empty directory `abs`; false (left where it is) when the pool is full. */
+  park(abs: string): boolean {
+    if (this.free.length >= SpareDirs.MAX) return false;
+    if (!this.made) {
+      mkdirSync(this.dir, { recursive: true });
+      this.made = true;
+    }
+    const to = join(this.dir, String(++this.counter));
+    renameSync(abs, to);
+    this.free.push(to);
+    return true;
+  }
+
+  /** Removes the pool (its directories are empty) at the end of the build. */
+  drain(): void {
+    if (!this.made) return;
+    removeTree(this.dir);
+    this.free.length = 0;
+    this.made = false;
+  }
+}
+
 /** One sandbox directory; `prepare` gives it exactly the (empty) directories an action needs. */
 export class Sandbox {
   readonly execroot: string;
   /** HOME and TMPDIR of the action. */
   readonly scratch: string;
-  /** Empty directories we made, parked for reuse (outside the exec root). */
-  private readonly spareDir: string;
   /** Directories that exist inside, besides `dir` itself. */
   private readonly dirs = new Set<string>();
-  private readonly spares = new Set<string>();
-  private spareCounter = 0;
-  private static readonly MAX_SPARES = 256;
   private used = false;
   /** Taken over from another build: its directories' owner is unknown. */
   private claimed: boolean;
 
-  /** `claimed`: taken over from another build, with unknown content (cleared on first use). */
-  constructor(readonly dir: string, claimed = false, private readonly owner?: number) {
+  /**
+   * `claimed`: taken over from another build, with unknown content (cleared on first use).
+   * `spares`: where directories no action needs wait (the build's pool; by default one of its own).
+   */
+  constructor(readonly dir: string, claimed = false, private readonly owner?: number, private readonly spares = new SpareDirs(`${dir}-spares`)) {
     this.used = claimed;
     this.claimed = claimed;
     this.execroot = join(dir, 'execroot');
     this.scratch = join(dir, 'tmp');
-    this.spareDir = join(dir, 'spare');
   }
 
   /**
    * Empties the sandbox, keeping only the directories in `needed` (absolute, under `dir`; their
-   * parents are implied), then creates whichever of them are missing: a parked spare renamed
-   * into place, else one mkdir.
+   * parents are implied), then creates whichever of them are missing: an emptied directory of
+   * ours renamed into place (from where it is, else from the spare pool), else one mkdir.
    */
   prepare(needed: Iterable<string>): void {
-    const keep = new Set<string>([this.execroot, this.scratch, this.spareDir]);
+    const keep = new Set<string>([this.execroot, this.scratch]);
     for (const d of needed) {
       for (let p = d; p.length > this.dir.length && !keep.has(p); p = dirname(p)) keep.add(p);
     }
+    // Emptied directories of ours that this action does not need, still where they were; a
+    // nested one comes before its parent, so taking them in order never moves a non-empty one.
+    const loose: string[] = [];
     if (this.used) {
       // What is there now is what the walk finds: the last action may have deleted directories.
       const ours = new Set(this.dirs);
       this.dirs.clear();
-      this.spares.clear();
-      this.clear(this.dir, keep, ours);
+      this.clear(this.dir, keep, ours, loose);
     }
     this.used = true;
     if (this.claimed && this.owner !== undefined) {
       for (const d of [this.dir, ...this.dirs]) lchownSync(d, this.owner, this.owner);
     }
     this.claimed = false;
-    for (const d of [...keep].sort((a, b) => a.length - b.length)) this.make(d);
+    let next = 0;
+    for (const d of [...keep].sort((a, b) => a.length - b.length)) {
+      if (this.dirs.has(d)) continue;
+      this.make(d, next < loose.length ? loose[next++] : this.spares.take());
+    }
+    for (; next < loose.length; next++) if (!this.spares.park(loose[next])) rmdirSync(loose[next]);
   }
 
-  private make(abs: string): void {
-    if (this.dirs.has(abs)) return;
-    const spare = this.takeSpare();
+  /** Makes `abs` from an empty directory of ours (`from`), else with mkdir. */
+  private make(abs: string, from: string | undefined): void {
     try {
-      if (spare) {
-        renameSync(spare, abs);
-        this.dirs.delete(spare);
-      } else {
+      if (from) renameSync(from, abs);
+      else {
         mkdirSync(abs);
         if (this.owner !== undefined) lchownSync(abs, this.owner, this.owner);
       }
@@ -90,37 +134,21 @@ export class Sandbox {
     this.dirs.add(abs);
   }
 
-  private takeSpare(): string | undefined {
-    for (const s of this.spares) {
-      this.spares.delete(s);
-      return s;
-    }
-    return undefined;
-  }
-
   /**
-   * Deletes the files inside `dir` and empties its directories: those in `keep` stay where they
-   * are, other directories we made become spares, the rest (made by the action) are removed.
+   * Deletes the files inside `dir` and empties its directories: those in `keep` stay, other
+   * directories we made are emptied and listed in `loose`, the rest (made by the action) are removed.
    */
-  private clear(dir: string, keep: ReadonlySet<string>, ours: ReadonlySet<string>): void {
+  private clear(dir: string, keep: ReadonlySet<string>, ours: ReadonlySet<string>, loose: string[]): void {
     for (const ent of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, ent.name);
       if (!ent.isDirectory()) {
         unlinkSync(p);
         continue;
       }
-      if (this.spares.has(p)) continue; // parked by this walk already
-      this.clear(p, keep, ours);
+      this.clear(p, keep, ours, loose);
       if (keep.has(p)) this.dirs.add(p);
-      else if (dir === this.spareDir && ours.has(p)) {
-        this.spares.add(p);
-        this.dirs.add(p);
-      } else if (ours.has(p) && this.spares.size < Sandbox.MAX_SPARES) {
-        const spare = join(this.spareDir, String(++this.spareCounter));
-        renameSync(p, spare);
-        this.spares.add(spare);
-        this.dirs.add(spare);
-      } else rmdirSync(p);
+      else if (ours.has(p)) loose.push(p);
+      else rmdirSync(p);
     }
   }
 }
@@ -136,10 +164,12 @@ export class Sandboxes {
   private readonly all = new Set<Sandbox>();
   private counter = 0;
   private claimable?: string[];
+  private readonly spares: SpareDirs;
 
   /** `owner`: the uid (and gid) the sandboxes' directories belong to, when not xbuild's own. */
   constructor(private readonly base: string, private readonly reuse = true, private readonly owner?: number) {
     mkdirSync(base, { recursive: true });
+    this.spares = new SpareDirs(join(base, `${process.pid}-spares`));
   }
 
   /** A sandbox ready for `prepare`: a free one, a claimed spare, or a new directory. */
@@ -155,7 +185,7 @@ export class Sandboxes {
       mkdirSync(dir);
     }
     if (this.owner !== undefined) lchownSync(dir, this.owner, this.owner);
-    const sb = new Sandbox(dir, false, this.owner);
+    const sb = new Sandbox(dir, false, this.owner, this.spares);
     this.all.add(sb);
     return sb;
   }
@@ -181,6 +211,7 @@ export class Sandboxes {
     }
     this.all.clear();
     this.free.length = 0;
+    this.spares.drain();
   }
 
   /** Takes over a spare or a dead build's sandbox; its content is unknown, so `prepare` clears it all. */
@@ -194,7 +225,7 @@ export class Sandboxes {
       } catch {
         continue; // another build claimed it first
       }
-      const sb = new Sandbox(dir, true, this.owner);
+      const sb = new Sandbox(dir, true, this.owner, this.spares);
       this.all.add(sb);
       return sb;
     }

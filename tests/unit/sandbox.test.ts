@@ -39,11 +39,18 @@ describe('sandbox reuse', () => {
     expect(tree(sb.scratch)).toEqual([]);
     expect(existsSync(join(sb.dir, 'request'))).toBe(false);
     // Parked directories are empty and outside the exec root.
-    for (const p of tree(join(sb.dir, 'spare'))) expect(p).toMatch(/^\d+\/$/);
+    // The last action's directories became this one's (one rename each): nothing parked.
+    expect(existsSync(join(sb.dir, 'spare'))).toBe(false);
+    expect(existsSync(`${sb.dir}-spares`)).toBe(false);
 
-    // A third round reuses the parked directories and still leaves nothing extra.
+    // A third round needs fewer directories: the rest are parked, empty, outside the sandbox.
     sb.prepare([join(sb.execroot, 'x/y/z')]);
     expect(tree(sb.execroot)).toEqual(['x/', 'x/y/', 'x/y/z/']);
+    expect(tree(`${sb.dir}-spares`)).toEqual(['1/', '2/']);
+    // And the next round takes them back from there.
+    sb.prepare([join(sb.execroot, 'x/y/z'), join(sb.execroot, 'p/q')]);
+    expect(tree(sb.execroot)).toEqual(['p/', 'p/q/', 'x/', 'x/y/', 'x/y/z/']);
+    expect(tree(`${sb.dir}-spares`)).toEqual([]);
   });
 
   it('survives an action that deleted its own directories', () => {
