@@ -51,24 +51,27 @@ function expand(cmdText: string, label: string, pkg: string, deps: readonly DepI
     if (!d) throw new Error(`$(location ${ref}): ${ref} is not in srcs of ${label}`);
     return d;
   };
-  return cmdText
-    .replace(/\$\(location ([^)]+)\)/g, (_, ref: string) => {
-      const d = find(ref.trim());
-      if (d.files.length !== 1) throw new Error(`$(location ${ref}) needs exactly one file, ${d.label} has ${d.files.length}; use $(locations ...)`);
-      return quote(d.files[0].path);
-    })
-    .replace(/\$\(locations ([^)]+)\)/g, (_, ref: string) => find(ref.trim()).files.map((f) => quote(f.path)).join(' '))
-    .replace(/\$\(SRCS\)/g, srcs.map((f) => quote(f.path)).join(' '))
-    .replace(/\$\(OUTS\)/g, outs.map((f) => quote(f.path)).join(' '))
-    .replace(/\$\(RULEDIR\)/g, quote(['xbuild-out', pkg].filter(Boolean).join('/')))
-    .replace(/\$@/g, () => {
-      if (outs.length !== 1) throw new Error(`$@ needs exactly one output, ${label} has ${outs.length}`);
-      return quote(outs[0].path);
-    })
-    .replace(/\$</g, () => {
-      if (srcs.length !== 1) throw new Error(`$< needs exactly one source, ${label} has ${srcs.length}`);
-      return quote(srcs[0].path);
-    });
+  // Each substitution only where its token occurs: a global RegExp replace is slow in the build
+  // realm (SES freezes RegExp.prototype, which takes V8 off its fast path), and most commands
+  // use one or two of these. Checked on the text as it is after the previous substitutions.
+  const sub = (text: string, token: string, re: RegExp, f: (...m: string[]) => string): string => (text.includes(token) ? text.replace(re, f) : text);
+  let t = sub(cmdText, '$(location ', /\$\(location ([^)]+)\)/g, (_, ref: string) => {
+    const d = find(ref.trim());
+    if (d.files.length !== 1) throw new Error(`$(location ${ref}) needs exactly one file, ${d.label} has ${d.files.length}; use $(locations ...)`);
+    return quote(d.files[0].path);
+  });
+  t = sub(t, '$(locations ', /\$\(locations ([^)]+)\)/g, (_, ref: string) => find(ref.trim()).files.map((f) => quote(f.path)).join(' '));
+  t = sub(t, '$(SRCS)', /\$\(SRCS\)/g, () => srcs.map((f) => quote(f.path)).join(' '));
+  t = sub(t, '$(OUTS)', /\$\(OUTS\)/g, () => outs.map((f) => quote(f.path)).join(' '));
+  t = sub(t, '$(RULEDIR)', /\$\(RULEDIR\)/g, () => quote(['xbuild-out', pkg].filter(Boolean).join('/')));
+  t = sub(t, '$@', /\$@/g, () => {
+    if (outs.length !== 1) throw new Error(`$@ needs exactly one output, ${label} has ${outs.length}`);
+    return quote(outs[0].path);
+  });
+  return sub(t, '$<', /\$</g, () => {
+    if (srcs.length !== 1) throw new Error(`$< needs exactly one source, ${label} has ${srcs.length}`);
+    return quote(srcs[0].path);
+  });
 }
 
 function quote(s: string): string {
