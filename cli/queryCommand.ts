@@ -187,8 +187,12 @@ export async function queryCommand(ctx: CommandContext): Promise<number> {
   try {
     const patterns = [...new Set(patternsOf(tree))];
     // Each pattern's targets, then the graph of them all: one analysis when there is one pattern.
-    const analyses = new Map<string, Awaited<ReturnType<typeof analyze>>>();
-    const analysed = async (ps: string[]) => analyses.get(ps.join(' ')) ?? analyses.set(ps.join(' '), await analyze(session, ps)).get(ps.join(' '))!;
+    const analyses = new Map<string, Promise<Awaited<ReturnType<typeof analyze>>>>();
+    const analysed = (ps: string[]) => {
+      const key = ps.join(' ');
+      if (!analyses.has(key)) analyses.set(key, analyze(session, ps));
+      return analyses.get(key)!;
+    };
     // A pattern naming a source file (not a target) stands for itself, as in Bazel.
     const perPattern = new Map<string, string[]>();
     const targetPatterns: string[] = [];
