@@ -72,10 +72,11 @@ export async function lockCommand(ctx: CommandContext): Promise<number> {
 }
 
 /** The private apt state for this machine's sources (kept in the cache dir, updated on each use). */
-async function openArchive(cacheDir: string, config: { readonly arch: string }): Promise<AptArchive> {
+async function openArchive(cacheDir: string, config: { readonly arch: string; readonly foreignArches?: readonly string[] }): Promise<AptArchive> {
   const sources = machineDebianSources();
-  const key = createHash('sha256').update(`${config.arch}\n${sources.text}`).digest('hex').slice(0, 16);
-  const archive = new AptArchive(join(cacheDir, 'apt', key), sources.text, config.arch);
+  const arches = [config.arch, ...(config.foreignArches ?? [])];
+  const key = createHash('sha256').update(`${arches.join(',')}\n${sources.text}`).digest('hex').slice(0, 16);
+  const archive = new AptArchive(join(cacheDir, 'apt', key), sources.text, config.arch, config.foreignArches);
   say(`lock: reading the archive's indices (apt sources from ${sources.file}, private state ${archive.stateDir})`);
   await archive.update();
   return archive;

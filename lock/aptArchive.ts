@@ -119,6 +119,8 @@ export class AptArchive {
     /** deb822 sources; every paragraph gets `Types: deb deb-src`. */
     sourcesText: string,
     readonly arch: string,
+    /** Further architectures whose Packages indices apt reads (a `name:arch` pin names one). */
+    readonly foreignArches: readonly string[] = [],
   ) {
     this.lists = join(stateDir, 'lists');
     for (const d of ['lists/partial', 'parts', 'cache/archives/partial', 'prefs']) mkdirSync(join(stateDir, d), { recursive: true });
@@ -137,7 +139,7 @@ export class AptArchive {
       ...o('Dir::Cache::srcpkgcache', join(this.stateDir, 'cache', 'srcpkgcache.bin')),
       ...o('Dir::State::status', extra.status ?? '/dev/null'),
       ...o('Dir::Etc::Preferences', extra.prefs ?? '/dev/null'), ...o('Dir::Etc::PreferencesParts', join(this.stateDir, 'prefs')),
-      ...o('Debug::NoLocking', '1'), ...o('APT::Architecture', this.arch), ...o('APT::Architectures', this.arch),
+      ...o('Debug::NoLocking', '1'), ...o('APT::Architecture', this.arch), ...o('APT::Architectures', [this.arch, ...this.foreignArches].join(',')),
       ...o('Acquire::Languages', 'none'), ...o('APT::Get::List-Cleanup', '1'),
       ...(extra.profiles?.length ? o('APT::Build-Profiles', extra.profiles.join(',')) : []),
     ];
@@ -175,7 +177,7 @@ export class AptArchive {
    * What `apt-get -s ARGS` would install: name and version of every `Inst` line.
    * Throws AptError with apt's own message when it cannot resolve.
    */
-  async simulate(args: readonly string[], extra: { status?: string; prefs?: string; profiles?: readonly string[] } = {}): Promise<{ name: string; version: string }[]> {
+  async simulate(args: readonly string[], extra: { status?: string; prefs?: string; profiles?: readonly string[] } = {}): Promise<{ name: string; version: string; arch: string }[]> {
     let stdout: string;
     try {
       ({ stdout } = await run('apt-get', [...this.options(extra), '-s', '--no-install-recommends', ...args], { maxBuffer: 1 << 26 }));
@@ -186,10 +188,11 @@ export class AptArchive {
       err.output = `${x.stdout ?? ''}\n${x.stderr ?? ''}`;
       throw err;
     }
-    const out: { name: string; version: string }[] = [];
+    // `Inst name[:arch] [old] (version suite [arch])`: a foreign pick carries its arch in both places.
+    const out: { name: string; version: string; arch: string }[] = [];
     for (const line of stdout.split('\n')) {
-      const m = /^Inst (\S+) (?:\[[^\]]*\] )?\((\S+) /.exec(line);
-      if (m) out.push({ name: m[1].replace(/:\w+$/, ''), version: m[2] });
+      const m = /^Inst (\S+) (?:\[[^\]]*\] )?\((\S+) .*\[([\w-]+)\]\)/.exec(line);
+      if (m) out.push({ name: m[1].replace(/:[\w-]+$/, ''), version: m[2], arch: m[3] });
     }
     return out;
   }

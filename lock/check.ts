@@ -69,8 +69,9 @@ async function newestServed(ref: PinRef, idx: Awaited<ReturnType<AptArchive['ind
     }
     return undefined;
   }
+  const want = ref.arch && ref.arch !== 'all' ? ref.arch : arch;
   for (const r of idx.packages.get(ref.name) ?? []) {
-    if (r.arch !== arch && r.arch !== 'all') continue;
+    if (r.arch !== want && r.arch !== 'all') continue;
     if ((await served.check(poolUrl(r.origin, r.filename), r.size)).ok) return r;
   }
   return undefined;

@@ -21,8 +21,19 @@ export interface LockConfig {
    * build root, instead of the source's whole Build-Depends.
    */
   readonly toolchainSources: Readonly<Record<string, { readonly needs?: readonly string[] }>>;
-  /** Binary packages rules take whole (e.g. `linux-source-6.1` for the kernel). */
+  /**
+   * Binary packages rules take whole (e.g. `linux-source-6.1` for the kernel); `name:arch` takes
+   * a foreign architecture's .deb (e.g. `grub-efi-arm64-bin:arm64`, GRUB's arm64 EFI modules).
+   */
   readonly inputDebs: readonly string[];
+  /** Debian architectures read beside `arch` (their Packages indices): what `name:arch` input .debs may name. */
+  readonly foreignArches: readonly string[];
+  /**
+   * Per XSC target arch built by cross compiling (e.g. `aarch64`): the host packages its builds
+   * install in the build root beyond it (the cross gcc and binutils), resolved like build
+   * dependencies; the lock lists them under `crossTools` with their pins in `binaries`.
+   */
+  readonly crossTools: Readonly<Record<string, readonly string[]>>;
   /** Where the files are (for messages and for writing the lock next to the config). */
   readonly configPath: string;
   readonly lockPath: string;
@@ -64,9 +75,22 @@ export function readLockConfig(workspace: string, configRel = DEFAULT_CONFIG): L
       throw new LockConfigError(`${configRel}: toolchainSources.${name}.needs must be a list of package names`);
     }
   }
+  const cross = raw.crossTools ?? {};
+  if (typeof cross !== 'object' || Array.isArray(cross)
+    || Object.values(cross as Record<string, unknown>).some((v) => !Array.isArray(v) || v.some((x) => typeof x !== 'string'))) {
+    throw new LockConfigError(`${configRel}: "crossTools" must map a target arch (e.g. "aarch64") to a list of package names`);
+  }
+  const foreignArches = strList('foreignArches');
+  for (const d of strList('inputDebs')) {
+    const a = d.includes(':') ? d.slice(d.indexOf(':') + 1) : undefined;
+    if (a !== undefined && !foreignArches.includes(a)) {
+      throw new LockConfigError(`${configRel}: inputDebs "${d}" names architecture ${a}, which "foreignArches" does not list`);
+    }
+  }
   return {
     suite: str('suite'), arch: str('arch'), buildProfiles: strList('buildProfiles'), buildRoot: 'buildd', set,
     toolchainSources: tc as LockConfig['toolchainSources'], inputDebs: strList('inputDebs'),
+    foreignArches, crossTools: cross as LockConfig['crossTools'],
     configPath, lockPath: join(dirname(configPath), 'debian.lock.json'),
   };
 }

@@ -67,6 +67,10 @@ export interface DebianLock {
   readonly binaries: Readonly<Record<string, DebPin>>;
   /** .debs that rules take whole as inputs (e.g. the kernel's linux-source), by package name. */
   readonly inputs: Readonly<Record<string, DebPin>>;
+  /** Debian architectures read beside `arch` (for `name:arch` inputs). */
+  readonly foreignArches?: readonly string[];
+  /** Per XSC cross target (e.g. `aarch64`): the host packages its builds install beyond the root (pins in `binaries`). */
+  readonly crossTools?: Readonly<Record<string, readonly string[]>>;
   /** Newer versions listed in the indices but not taken, with the reason. */
   readonly passedOver: readonly PassedOver[];
   /** What a reader of the lock must know (e.g. a security fix not available as source). */
@@ -152,13 +156,15 @@ export interface PinRef {
   readonly version: string;
   /** Where in the lock: `sources`, `buildRoot`, `binaries`, `inputs`. */
   readonly section: string;
+  /** A .deb's architecture (`amd64`, `all`, or a foreign one such as `arm64`). */
+  readonly arch?: string;
 }
 
 /** Every pin of a lock with the URLs' pool paths it stands for. */
 export function lockPins(lock: DebianLock): { ref: PinRef; files: { archive: string; path: string; size: number; sha256: string }[] }[] {
   const out: { ref: PinRef; files: { archive: string; path: string; size: number; sha256: string }[] }[] = [];
   for (const [name, s] of Object.entries(lock.sources)) out.push({ ref: { kind: 'source', name, version: s.version, section: 'sources' }, files: [...s.files] });
-  const deb = (p: DebPin, section: string) => out.push({ ref: { kind: 'deb', name: p.name, version: p.version, section }, files: [p] });
+  const deb = (p: DebPin, section: string) => out.push({ ref: { kind: 'deb', name: p.name, version: p.version, section, arch: p.arch }, files: [p] });
   for (const p of lock.buildRoot.packages) deb(p, 'buildRoot');
   for (const p of Object.values(lock.binaries)) deb(p, 'binaries');
   for (const p of Object.values(lock.inputs ?? {})) deb(p, 'inputs');

@@ -65,6 +65,7 @@ export async function resolveLock(ctx: ResolveContext): Promise<DebianLock> {
   const rootStatus = join(archive.stateDir, 'root.status');
   let root: BinaryRecord[] = [];
   let buildDeps = new Map<string, BinaryRecord[]>();
+  let crossTools = new Map<string, BinaryRecord[]>();
   for (let round = 0; ; round++) {
     if (round === MAX_ROUNDS) throw new AptError(`apt keeps picking versions the archive does not serve after ${MAX_ROUNDS} rounds`);
     writeFileSync(prefsPath, [...excluded].flatMap(([n, vs]) => [...vs].map((v) => `Package: ${n}\nPin: version ${v}\nPin-Priority: -1\n`)).join('\n'));
@@ -79,14 +80,22 @@ export async function resolveLock(ctx: ResolveContext): Promise<DebianLock> {
       const picks = await archive.simulate(args, { status: rootStatus, prefs: prefsPath, profiles: config.buildProfiles });
       buildDeps.set(name, await servedPicks(ctx, picks, excluded, passedOver));
     }
+    crossTools = new Map();
+    for (const [target, names] of Object.entries(config.crossTools)) {
+      const picks = await archive.simulate(['install', ...names], { status: rootStatus, prefs: prefsPath });
+      crossTools.set(target, await servedPicks(ctx, picks, excluded, passedOver));
+    }
     if (excludedCount(excluded) === before) break;
   }
-  log(`build root: ${root.length} packages; build dependencies beyond it: ${new Set([...buildDeps.values()].flat().map((r) => r.name)).size} packages`);
+  log(`build root: ${root.length} packages; build dependencies beyond it: ${new Set([...buildDeps.values()].flat().map((r) => r.name)).size} packages`
+    + `${crossTools.size ? `; cross tools: ${[...crossTools].map(([t, l]) => `${t} ${l.length} packages`).join(', ')}` : ''}`);
 
   // 3. .debs rules take whole.
   const inputs: Record<string, DebPin> = {};
-  for (const name of config.inputDebs) {
-    const recs = (idx.packages.get(name) ?? []).filter((r) => r.arch === config.arch || r.arch === 'all');
+  for (const entry of config.inputDebs) {
+    // `name:arch`: a foreign architecture's .deb (keyed in the lock by the same string).
+    const [name, arch = config.arch] = entry.split(':');
+    const recs = (idx.packages.get(name) ?? []).filter((r) => r.arch === arch || r.arch === 'all');
     let chosen: BinaryRecord | undefined;
     for (const r of recs) {
       const s = await ctx.served.check(poolUrl(r.origin, r.filename), r.size);
@@ -96,8 +105,8 @@ export async function resolveLock(ctx: ResolveContext): Promise<DebianLock> {
       }
       passedOver.push({ kind: 'deb', name, version: r.version, suite: r.origin.release, why: `${r.filename.split('/').pop()}: ${s.why}` });
     }
-    if (!chosen) throw new AptError(`binary package "${name}" (packages/lock.config.json inputDebs): the archive serves none of its versions`);
-    inputs[name] = debPin(chosen);
+    if (!chosen) throw new AptError(`binary package "${entry}" (packages/lock.config.json inputDebs): the archive serves none of its versions`);
+    inputs[entry] = debPin(chosen);
   }
 
   // 4. Warnings: a source older than the Debian binaries it replaces.
@@ -113,7 +122,7 @@ export async function resolveLock(ctx: ResolveContext): Promise<DebianLock> {
     };
   }
   const binaries: Record<string, DebPin> = {};
-  for (const b of [...buildDeps.values()].flat().sort((x, y) => (x.name < y.name ? -1 : 1))) binaries[b.name] = debPin(b);
+  for (const b of [...buildDeps.values(), ...crossTools.values()].flat().sort((x, y) => (x.name < y.name ? -1 : 1))) binaries[b.name] = debPin(b);
   return {
     comment: LOCK_COMMENT,
     format: 2,
@@ -126,6 +135,8 @@ export async function resolveLock(ctx: ResolveContext): Promise<DebianLock> {
     buildRoot: { variant: config.buildRoot, packages: root.map(debPin).sort((a, b) => (a.name < b.name ? -1 : 1)) },
     binaries,
     inputs: Object.fromEntries(Object.entries(inputs).sort(([a], [b]) => (a < b ? -1 : 1))),
+    ...(config.foreignArches.length ? { foreignArches: [...config.foreignArches] } : {}),
+    ...(crossTools.size ? { crossTools: Object.fromEntries([...crossTools].map(([t, l]) => [t, l.map((r) => r.name).sort()])) } : {}),
     passedOver: dedupePassedOver(passedOver),
     warnings,
   };
@@ -198,11 +209,12 @@ export async function newestServedSource(ctx: Pick<ResolveContext, 'served'>, re
  * The records of apt's picks, each served; a pick that is not served is added to `excluded`
  * (and to `passedOver`) so that the next round's preferences keep apt away from it.
  */
-export async function servedPicks(ctx: Pick<ResolveContext, 'archive' | 'served' | 'log'>, picks: readonly { name: string; version: string }[], excluded: Map<string, Set<string>>, passedOver: PassedOver[]): Promise<BinaryRecord[]> {
+export async function servedPicks(ctx: Pick<ResolveContext, 'archive' | 'served' | 'log'>, picks: readonly { name: string; version: string; arch?: string }[], excluded: Map<string, Set<string>>, passedOver: PassedOver[]): Promise<BinaryRecord[]> {
   const idx = await ctx.archive.index();
   const out: BinaryRecord[] = [];
   await Promise.all(picks.map(async (p) => {
-    const recs = (idx.packages.get(p.name) ?? []).filter((r) => r.version === p.version);
+    // With foreign arches read, one name and version can be in two Packages indices: take apt's arch.
+    const recs = (idx.packages.get(p.name) ?? []).filter((r) => r.version === p.version && (!p.arch || r.arch === p.arch));
     if (!recs.length) throw new AptError(`apt picked ${p.name} ${p.version}, which no Packages index lists (this is an xbuild bug)`);
     let why = '';
     for (const r of recs) {

@@ -33,8 +33,9 @@ export async function stalePinReport(root: string, cacheDir: string, urls: reado
   const lines = [`error[stale-pin] Debian's archive no longer serves ${urls.length === 1 ? 'a file' : `${urls.length} files`} that ${lockRel} pins:`];
   if (lock && refs.length) {
     const sources = machineDebianSources();
-    const key = createHash('sha256').update(`${config.arch}\n${sources.text}`).digest('hex').slice(0, 16);
-    const archive = new AptArchive(join(cacheDir, 'apt', key), sources.text, config.arch);
+    const arches = [config.arch, ...config.foreignArches];
+    const key = createHash('sha256').update(`${arches.join(',')}\n${sources.text}`).digest('hex').slice(0, 16);
+    const archive = new AptArchive(join(cacheDir, 'apt', key), sources.text, config.arch, config.foreignArches);
     await archive.update();
     const served = new ServedCheck();
     try {
