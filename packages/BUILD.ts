@@ -11,7 +11,13 @@
 //   //packages:set-<variant>             DebSetInfo for the ISO: the set's .debs and the XSC glibc's
 //                                        (//toolchains:glibc-<variant>); cfi-compat: the audited ones
 //   //packages:repo-<variant>            flat APT repository of the set
-import { aptRepository, debCetAudit, debSet, debianBuildRoot, debianPackage, fetch } from "xbuild";
+// aarch64 (arm64 .debs, cross-built on this machine: dpkg-buildpackage -a arm64 in the same root
+// with the lock's crossTools, //toolchains:aarch64-<variant>):
+//   //packages:aarch64-<source>-<variant>       each source of the set
+//   //packages:aarch64-xsc-cfi-tests-<variant>  the CFI attack programs (xsc-cfi-tests/ here)
+//   //packages:aarch64-audit-cfi-compat         every ELF is AArch64 with BTI+PAC (and XSC-marked)
+//   //packages:aarch64-set-<variant>, aarch64-repo-<variant>
+import { aptRepository, debCetAudit, debSet, debianBuildRoot, debianPackage, debianSource, fetch } from "xbuild";
 import { BUILD_ROOT, VARIANTS, aptMirrorUrl, debFileName, debLabels, lock, sourceFileLabels, type SourceName } from "./lockTargets.js";
 
 for (const p of lock.buildRoot.packages) {
@@ -66,4 +72,53 @@ for (const variant of VARIANTS) {
     debSet({ name: `set-${variant}`, variant, packages: built });
   }
   aptRepository({ name: `repo-${variant}`, set: `:set-${variant}` });
+}
+
+// aarch64. The XSC glibc of the arch is a build dependency of every package here (its libc6 goes
+// into the toolchain's sysroot and its shlibs decide the .debs' Depends; see build-deb.sh).
+const crossTools = debLabels(lock.crossTools.aarch64);
+debianSource({ name: "xsc-cfi-tests-source", dir: "xsc-cfi-tests", source: "xsc-cfi-tests", version: "1.0" });
+for (const variant of VARIANTS) {
+  const glibc = `//toolchains:aarch64-glibc-${variant}`;
+  const common = {
+    root: BUILD_ROOT, toolchain: `//toolchains:aarch64-${variant}`, variant, debArch: "arm64", onlySetPackages: true,
+  } as const;
+  const built: string[] = [];
+  for (const source of lock.set as readonly SourceName[]) {
+    const s = lock.sources[source];
+    const binaries = lock.binaries as Record<string, { readonly source: string }>;
+    const fromSet = s.buildDepends.filter((b) => binaries[b].source !== source && setSources.has(binaries[b].source));
+    const fromDebian = s.buildDepends.filter((b) => !fromSet.includes(b));
+    debianPackage({
+      ...common,
+      name: `aarch64-${source}-${variant}`,
+      source,
+      version: s.version,
+      binaries: s.debs,
+      srcs: sourceFileLabels(source),
+      buildDeps: [...debLabels(fromDebian), ...crossTools],
+      setDeps: [...new Set(fromSet.map((b) => `:aarch64-${binaries[b].source}-${variant}`)), glibc],
+      setPackages: [...fromSet, "libc6"],
+    });
+    built.push(`:aarch64-${source}-${variant}`);
+  }
+  debianPackage({
+    ...common,
+    name: `aarch64-xsc-cfi-tests-${variant}`,
+    source: "xsc-cfi-tests",
+    version: "1.0",
+    binaries: ["xsc-cfi-tests"],
+    srcs: [":xsc-cfi-tests-source"],
+    buildDeps: crossTools,
+    setDeps: [glibc],
+    setPackages: ["libc6"],
+  });
+  built.push(`:aarch64-xsc-cfi-tests-${variant}`, glibc);
+  if (variant === "cfi-compat") {
+    debCetAudit({ name: `aarch64-audit-${variant}`, packages: built, variant, arch: "aarch64" });
+    debSet({ name: `aarch64-set-${variant}`, variant, packages: [`:aarch64-audit-${variant}`] });
+  } else {
+    debSet({ name: `aarch64-set-${variant}`, variant, packages: built });
+  }
+  aptRepository({ name: `aarch64-repo-${variant}`, set: `:aarch64-set-${variant}` });
 }

@@ -5,8 +5,9 @@
  *                    fresh root from the tarball, build-deps installed from pinned .debs (fetched;
  *                    set members' own .debs replace Debian's), version <v>+xsc1, the toolchain's
  *                    flags (dpkg-buildflags *_MAINT_APPEND, CC=<triple>-gcc), nocheck, no network.
- *   deb_cet_audit    every ELF in every .deb must carry IBT+SHSTK (audit-cet.sh); names the
- *                    package and file otherwise.
+ *   deb_cet_audit    every ELF in every .deb must be of the arch and carry its hard-CFI marks
+ *                    (x86_64 IBT+SHSTK, aarch64 BTI+PAC; audit-cet.sh); names the package and
+ *                    file otherwise.
  *   deb_set          the .debs of a variant as one DebSetInfo (what the ISO rules consume).
  *
  * The .deb file names are declared up front from the lock (Package-List of the Sources index),
@@ -55,7 +56,7 @@ export const debianPackage = defineRule({
     toolchain: attr.label({ doc: 'xsc_toolchain (ToolchainInfo); its directory is an input.' }),
     variant: attr.string({ values: ['base', 'cfi-compat'] as const }),
     suffix: attr.string({ default: '+xsc1' }),
-    debArch: attr.string({ default: 'amd64' }),
+    debArch: attr.string({ default: 'amd64', values: ['amd64', 'arm64'] as const, doc: 'Debian arch of the .debs: the toolchain\'s (arm64 for aarch64: a cross build, `dpkg-buildpackage -a arm64`).' }),
     onlySetPackages: attr.bool({ default: false, doc: 'Take only the setPackages .debs of setDeps as inputs (the universe lists every XSC binary a build installs; a set member\'s other .debs stay out of its key).' }),
     profiles: attr.stringList({ default: [], doc: 'Build profiles beyond nobiarch (a bootstrap stage build: stage1, nodoc, pkg.<src>.<x>); DEB_BUILD_PROFILES.' }),
     estimateMs: attr.int({ default: 0, doc: 'Expected build time (ms) until a run records it (the lock\'s estimate from source size); 0: the engine\'s default.' }),
@@ -67,6 +68,10 @@ export const debianPackage = defineRule({
     const tc = provider<ToolchainInfo>(a.toolchain, 'ToolchainInfo', 'toolchain');
     if (tc.variant !== a.variant) throw new Error(`toolchain ${a.toolchain.label} is ${tc.variant}, this package is ${a.variant}`);
     if (a.binaries.length === 0) throw new Error(`binaries: ${a.source} makes no arch-dependent .deb; nothing to build`);
+    // The toolchain's arch decides the Debian arch; anything but the build machine's is a cross build.
+    const debArch = tc.arch === 'x86_64' ? 'amd64' : 'arm64';
+    if (a.debArch !== debArch) throw new Error(`debArch: "${a.debArch}", but toolchain ${a.toolchain.label} builds for ${tc.arch} (Debian arch ${debArch})`);
+    const cross = debArch !== 'amd64';
     const srcs = a.srcs.flatMap((d) => d.files);
     const dsc = srcs.find((f) => f.path.endsWith('.dsc'));
     if (!dsc) throw new Error(`srcs: no .dsc among ${srcs.map((f) => f.path).join(', ')}`);
@@ -84,7 +89,7 @@ export const debianPackage = defineRule({
     const script = ctx.ruleFile('scripts/debian/build-deb.sh');
     ctx.actions.run({
       mnemonic: 'DebBuild',
-      progress: `dpkg-buildpackage ${a.source} ${version} (${a.variant})`,
+      progress: `dpkg-buildpackage ${cross ? `-a ${debArch} ` : ''}${a.source} ${version} (${a.variant})`,
       argv: [
         '/usr/bin/bash', script, '--root', root.tarball.path, '--toolchain', tc.dir.path,
         '--dsc', dsc.path, '--variant', a.variant, '--out', outDir, '--suffix', a.suffix, '--jobs', String(a.jobs),
@@ -92,6 +97,7 @@ export const debianPackage = defineRule({
         ...buildDeps.flatMap((d) => ['--deb', d.path]),
         ...setDebs.flatMap((s) => s.debs.flatMap((d) => ['--set-deb', d.path])),
         ...a.binaries.flatMap((p) => ['--expect', p]),
+        ...(cross ? ['--host-arch', debArch] : []),
       ],
       env: { XSC_SET_PACKAGES: a.setPackages.join(' ') },
       inputs: [root.tarball, tc.dir, ...srcs, ...buildDeps, ...setDebs.flatMap((s) => s.debs)],
@@ -105,6 +111,38 @@ export const debianPackage = defineRule({
     });
     const info: DebInfo = { source: a.source, version, variant: a.variant, debs, packages: a.binaries };
     return { files: debs, providers: { DebInfo: info } };
+  },
+});
+
+export const debianSource = defineRule({
+  name: 'debian_source',
+  doc: 'A Debian source package (.dsc + tarball, dpkg-source -b) made from a source tree of the workspace: the srcs of a debian_package.',
+  attrs: {
+    dir: attr.label({ doc: 'The source tree (a directory of the workspace holding debian/).' }),
+    source: attr.string({ doc: 'Source package name; debian/changelog must say the same.' }),
+    version: attr.string({ doc: 'Its version (native: no revision); debian/changelog must say the same.' }),
+    sourceDateEpoch: attr.int({ default: 1700000000, doc: 'The mtime of every file in the tarball.' }),
+  },
+  impl(ctx) {
+    const dir = ctx.attrs.dir.files;
+    if (dir.length !== 1 || dir[0].kind !== 'dir') throw new Error(`dir: ${ctx.attrs.dir.label} must be one directory of the workspace`);
+    if (!/^[a-z0-9][a-z0-9+.-]+$/.test(ctx.attrs.source)) throw new Error(`source: "${ctx.attrs.source}" is not a Debian source package name`);
+    const base = `${ctx.attrs.source}_${fileVersion(ctx.attrs.version)}`;
+    const dsc = ctx.actions.declareFile(`${ctx.name}/${base}.dsc`);
+    // A native package (format 3.0 (native)) is one tarball; dpkg-source -b compresses with xz.
+    const tarball = ctx.actions.declareFile(`${ctx.name}/${base}.tar.xz`);
+    const script = ctx.ruleFile('scripts/debian/source-package.sh');
+    ctx.actions.run({
+      mnemonic: 'DebSource',
+      progress: `dpkg-source -b ${ctx.attrs.source} ${ctx.attrs.version}`,
+      argv: ['/usr/bin/bash', script, '--dir', dir[0].path, '--source', ctx.attrs.source, '--version', ctx.attrs.version,
+        '--out', dsc.path.slice(0, dsc.path.lastIndexOf('/'))],
+      inputs: dir,
+      outputs: [dsc, tarball],
+      tools: [script, '/usr/bin/bash', '/usr/bin/dpkg-source', '/usr/bin/dpkg-parsechangelog', '/usr/bin/tar', '/usr/bin/xz'],
+      sourceDateEpoch: ctx.attrs.sourceDateEpoch,
+    });
+    return { files: [dsc, tarball], providers: {} };
   },
 });
 
@@ -122,13 +160,15 @@ function collectDebs(deps: readonly DepInfo[]): Artifact[] {
 
 export const debCetAudit = defineRule({
   name: 'deb_cet_audit',
-  doc: 'Fails unless every ELF object in every .deb carries x86 IBT and SHSTK (readelf -n); passes the audited .debs on.',
+  doc: 'Fails unless every ELF object in every .deb is of the arch and carries its hard-CFI marks (x86_64 IBT+SHSTK, aarch64 BTI+PAC; readelf -n); passes the audited .debs on.',
   attrs: {
     packages: attr.labelList({ doc: 'debian_package / deb_set targets or .deb files.' }),
     variant: attr.string({ default: 'cfi-compat', values: ['base', 'cfi-compat'] as const }),
+    arch: attr.string({ default: 'x86_64', values: ['x86_64', 'aarch64'] as const, doc: 'x86_64: IBT+SHSTK; aarch64: BTI+PAC. Every ELF must also be of this arch.' }),
   },
   impl(ctx) {
     const debs = collectDebs(ctx.attrs.packages);
+    const x86 = ctx.attrs.arch === 'x86_64';
     const report = ctx.actions.declareFile(`${ctx.name}/audit.txt`);
     // The audited copies are what a set built on the audit hands on (same bytes, so the blob
     // store keeps one copy): nothing downstream can reach a .deb that did not pass.
@@ -136,9 +176,9 @@ export const debCetAudit = defineRule({
     if (new Set(passed.map((p) => p.path)).size !== passed.length) throw new Error('packages: two .debs have the same file name');
     const script = ctx.ruleFile('scripts/debian/audit-cet.sh');
     ctx.actions.run({
-      mnemonic: 'CetAudit',
-      progress: `auditing ${debs.length} .debs for IBT+SHSTK`,
-      argv: ['/usr/bin/bash', script, '--copy-to', report.path.slice(0, report.path.lastIndexOf('/')), report.path, ...debs.map((d) => d.path)],
+      mnemonic: x86 ? 'CetAudit' : 'BtiPacAudit',
+      progress: `auditing ${debs.length} .debs for ${x86 ? 'IBT+SHSTK' : 'BTI+PAC'}`,
+      argv: ['/usr/bin/bash', script, ...(x86 ? [] : ['--arch', ctx.attrs.arch]), '--copy-to', report.path.slice(0, report.path.lastIndexOf('/')), report.path, ...debs.map((d) => d.path)],
       inputs: debs,
       outputs: [report, ...passed],
       tools: [script, '/usr/bin/readelf', '/usr/bin/dpkg-deb', '/usr/bin/ar'],

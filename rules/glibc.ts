@@ -8,12 +8,18 @@
  *                 "source + series" by content and trusted only with a marker; see build-glibc.sh)
  *   GlibcPackage  the install tree -> libc6, libc6-dev .debs and the sysroot (package-glibc.sh)
  *
- *   cfi-compat  --enable-cet: ld.so, libc.so.6, every library, start file and static archive
- *               member carries IBT and SHSTK
+ *   cfi-compat  x86_64: --enable-cet: ld.so, libc.so.6, every library, start file and static
+ *               archive member carries IBT and SHSTK; aarch64: the bootstrap toolchain's
+ *               -mbranch-protection=standard, which glibc's configure turns into BTI and PAC
+ *               support (every object carries BTI landing pads and signed return addresses)
  *   base        Debian's flags (no CET)
  *   both        the XSC ABI note on every linked object (the toolchain's specs), the XSC ld.so that
  *               refuses objects without it (toolchains/patches/glibc/), --with-pkgversion
  *               "XSC GLIBC <version>+xsc1 <variant>" (what `libc.so.6` prints)
+ *
+ * The arch is the bootstrap toolchain's: aarch64 is cross-compiled in the same build root, with
+ * the cross gcc and binutils the lock pins (`crossTools`) installed as build dependencies and
+ * Debian's linux-libc-dev of that arch (`kernelHeaders`) as the uapi headers.
  *
  * Outputs: libc6 (what an image ships) and libc6-dev as `+xsc1` .debs, and the sysroot directory
  * (both packages plus the kernel's uapi headers) that the final toolchain's gcc --sysroot uses.
@@ -39,7 +45,8 @@ export const xscGlibc = defineRule({
     patches: attr.labelList({ default: [], doc: 'Every patch the series names (inputs of the action).' }),
     root: attr.label({ doc: 'debian_build_root (BuildRootInfo): the host tools (make, gawk, bison, python3...).' }),
     buildDeps: attr.labelList({ default: [], doc: 'Pinned .debs glibc needs beyond the root.' }),
-    toolchain: attr.label({ doc: 'The variant\'s bootstrap xsc_toolchain (no sysroot yet).' }),
+    toolchain: attr.label({ doc: 'The variant\'s bootstrap xsc_toolchain (no sysroot yet); its arch is this glibc\'s.' }),
+    kernelHeaders: attr.label({ default: undefined as string | undefined, doc: 'Debian\'s linux-libc-dev .deb of the target arch (a pinned fetch); required when cross-compiling (aarch64), whose uapi headers the build root does not have.' }),
     suffix: attr.string({ default: '+xsc1' }),
     jobs: attr.int({ default: 2, doc: 'make -j and the CPU slots the scheduler reserves.' }),
     sourceDateEpoch: attr.int({ default: 1700000000, doc: 'The mtime of every file in the .debs and the sysroot.' }),
@@ -66,43 +73,51 @@ export const xscGlibc = defineRule({
     }
     const version = `${a.version}${a.suffix}`;
     const names = ['libc6', 'libc6-dev'];
+    const arch = tc.arch;
+    const debArch = arch === 'x86_64' ? 'amd64' : 'arm64';
+    const kernelHeaders = a.kernelHeaders?.files.find((f) => f.path.endsWith('.deb'));
+    if (a.kernelHeaders && !kernelHeaders) throw new Error(`kernelHeaders: ${a.kernelHeaders.label} provides no .deb`);
+    if (arch !== 'x86_64' && !kernelHeaders) throw new Error(`kernelHeaders: a ${arch} glibc is cross-compiled and needs Debian's linux-libc-dev of that arch`);
     // 1. configure + make + make install inside the root, incremental through a persistent tree.
     const install = ctx.actions.declareDirectory(`${ctx.name}/install`);
     const buildDeps = a.buildDeps.flatMap((d) => d.files);
     const build = ctx.ruleFile('scripts/glibc/build-glibc.sh');
     ctx.actions.run({
       mnemonic: 'GlibcBuild',
-      progress: `glibc ${version} (${a.variant}${a.variant === 'cfi-compat' ? ', --enable-cet' : ''})`,
+      progress: `glibc ${version} ${arch} (${a.variant}${a.variant === 'cfi-compat' ? (arch === 'x86_64' ? ', --enable-cet' : ', BTI+PAC') : ''})`,
       argv: [
         '/usr/bin/bash', build, '--root', root.tarball.path, '--toolchain', tc.dir.path, '--dsc', dsc.path,
         '--series', series[0].path, '--variant', a.variant, '--version', version, '--out', install.path,
+        ...(arch !== 'x86_64' ? ['--arch', arch] : []),
+        ...(kernelHeaders ? ['--kernel-headers-deb', kernelHeaders.path] : []),
         ...buildDeps.flatMap((d) => ['--deb', d.path]),
       ],
-      inputs: [root.tarball, tc.dir, ...srcs, ...series, ...patches, ...buildDeps],
+      inputs: [root.tarball, tc.dir, ...srcs, ...series, ...patches, ...buildDeps, ...(kernelHeaders ? [kernelHeaders] : [])],
       outputs: [install],
       tools: [build, ctx.ruleFile('scripts/glibc/glibc-make.sh'), ctx.ruleFile('scripts/glibc/glibc-install.sh'), ctx.ruleFile('scripts/debian/in-root.sh'),
-        ...ROOT_TOOLS, '/usr/bin/dpkg-source', '/usr/bin/patch', '/usr/bin/rsync'],
+        ...ROOT_TOOLS, '/usr/bin/dpkg-source', '/usr/bin/patch', '/usr/bin/rsync', ...(kernelHeaders ? ['/usr/bin/dpkg-deb'] : [])],
       cpu: a.jobs,
       memoryMb: 3072,
       // It unpacks the build root and works in it (files of many owners): root of a user namespace with a uid range.
       uidRange: true,
-      persistentDir: `glibc-x86_64-${a.variant}`,
+      persistentDir: `glibc-${arch}-${a.variant}`,
     });
     // 2. the .debs and the sysroot, from the install tree (a packaging fix reruns only this).
-    const debs = names.map((p) => ctx.actions.declareFile(`${ctx.name}/${p}_${fileVersion(version)}_amd64.deb`));
+    const debs = names.map((p) => ctx.actions.declareFile(`${ctx.name}/${p}_${fileVersion(version)}_${debArch}.deb`));
     const sysroot = ctx.actions.declareDirectory(`${ctx.name}/sysroot`);
     const outDir = debs[0].path.slice(0, debs[0].path.lastIndexOf('/'));
     const pack = ctx.ruleFile('scripts/glibc/package-glibc.sh');
     ctx.actions.run({
       mnemonic: 'GlibcPackage',
-      progress: `packaging glibc ${version} (${a.variant}): libc6, libc6-dev, sysroot`,
-      argv: ['/usr/bin/bash', pack, '--install', install.path, '--variant', a.variant, '--version', version, '--out', outDir],
+      progress: `packaging glibc ${version} ${arch} (${a.variant}): libc6, libc6-dev, sysroot`,
+      argv: ['/usr/bin/bash', pack, '--install', install.path, '--variant', a.variant, '--version', version, '--out', outDir,
+        ...(arch !== 'x86_64' ? ['--arch', arch] : [])],
       inputs: [install],
       outputs: [...debs, sysroot],
       tools: [pack, '/usr/bin/bash', '/usr/bin/dpkg-deb', '/usr/bin/cpio'],
       sourceDateEpoch: a.sourceDateEpoch,
     });
-    const info: GlibcInfo = { sysroot, version, variant: a.variant as GlibcInfo['variant'] };
+    const info: GlibcInfo = { sysroot, version, variant: a.variant as GlibcInfo['variant'], arch };
     // As a DebInfo, glibc joins a package set like any source package of it.
     const deb: DebInfo = { source: 'glibc', version, variant: a.variant, debs, packages: names };
     return { files: [...debs, sysroot], providers: { GlibcInfo: info, DebInfo: deb } };

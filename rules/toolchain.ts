@@ -16,8 +16,12 @@
  *   cfi-compat  x86_64: -fcf-protection=full; the final stage links with -z cet-report=error, so
  *               an object without IBT+SHSTK fails the link, naming the object (the XSC glibc's
  *               start files and libc_nonshared.a carry both: it is built with --enable-cet).
- *               aarch64 (same rule, not built yet): -mbranch-protection=standard, -z force-bti
- *               --fatal-warnings.
+ *               aarch64: -mbranch-protection=standard (BTI landing pads, PAC-signed return
+ *               addresses); the final stage links with -z force-bti --fatal-warnings, so an
+ *               object without the BTI property fails the link, naming it.
+ *
+ * aarch64 is cross-compiled: the wrappers run Debian's gcc-12-aarch64-linux-gnu and binutils
+ * (the lock's crossTools, installed in the build root by whatever runs the compiler).
  *
  * The toolchain is a directory output; consumers take it as an input, so its content digest (the
  * sysroot's included) is in their action keys: a glibc change reaches every package.
@@ -31,6 +35,7 @@ export interface GlibcInfo {
   /** Version with the suffix, e.g. "2.36-9+deb12u14+xsc1". */
   readonly version: string;
   readonly variant: 'base' | 'cfi-compat';
+  readonly arch: 'x86_64' | 'aarch64';
 }
 
 /** What a toolchain gives every compiling rule. Made by `xsc_toolchain`. */
@@ -80,6 +85,7 @@ export const xscToolchain = defineRule({
     const glibc = ctx.attrs.glibc ? ctx.attrs.glibc.providers.GlibcInfo as GlibcInfo | undefined : undefined;
     if (ctx.attrs.glibc && !glibc) throw new Error(`glibc: ${ctx.attrs.glibc.label} is not an xsc_glibc target (no GlibcInfo)`);
     if (glibc && glibc.variant !== variant) throw new Error(`glibc ${ctx.attrs.glibc!.label} is ${glibc.variant}, this toolchain is ${variant}`);
+    if (glibc && glibc.arch !== arch) throw new Error(`glibc ${ctx.attrs.glibc!.label} is built for ${glibc.arch}, this toolchain is ${arch}`);
     const stage: ToolchainInfo['stage'] = glibc ? 'final' : 'bootstrap';
     const dir = ctx.actions.declareDirectory(ctx.name);
     const script = ctx.ruleFile('scripts/toolchain/make-toolchain.sh');

@@ -26,6 +26,8 @@ PACKAGES=(
   bc flex bison libelf-dev libssl-dev cpio make gcc patch rsync xz-utils
   # ISO and boot test
   xorriso grub-pc-bin grub-common mtools qemu-system-x86 busybox-static
+  # aarch64: the cross kernel's compiler and the UEFI boot test (QEMU's virt machine, AAVMF)
+  gcc-12-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm qemu-efi-aarch64
   # xbuild itself (bubblewrap: every action's sandbox)
   util-linux bubblewrap curl ca-certificates
 )

@@ -1,13 +1,16 @@
 // XSC toolchains for the target triple <arch>-xsc-linux-gnu, and the XSC glibc they link against.
-//   //toolchains:x86_64-<variant>-bootstrap   Debian's pinned gcc 12 / binutils 2.40 wrapped with the
+//   //toolchains:<arch>-<variant>-bootstrap   Debian's pinned gcc 12 / binutils 2.40 (aarch64: the
+//                                             pinned cross gcc-12-aarch64-linux-gnu) wrapped with the
 //                                             variant's flags and the XSC ABI note (builds glibc)
-//   //toolchains:glibc-<variant>              glibc from Debian's pinned source + patches/glibc/
-//                                             (cfi-compat: --enable-cet): libc6, libc6-dev, sysroot
-//   //toolchains:x86_64-<variant>             the bootstrap wrappers + --sysroot on that glibc + the
+//   //toolchains:glibc-<variant>              x86_64 glibc from Debian's pinned source + patches/glibc/
+//   //toolchains:aarch64-glibc-<variant>      (cfi-compat: x86_64 --enable-cet, aarch64 BTI+PAC):
+//                                             libc6, libc6-dev, sysroot
+//   //toolchains:<arch>-<variant>             the bootstrap wrappers + --sysroot on that glibc + the
 //                                             variant's link gate: what every package builds with
-// See rules/toolchain.ts and rules/glibc.ts.
-import { xscGlibc, xscToolchain } from "xbuild";
-import { BUILD_ROOT, VARIANTS, debLabels, lock, sourceFileLabels } from "../packages/lockTargets.js";
+// aarch64 is built by cross compiling on this x86_64 machine, in the same build root with the
+// lock's crossTools installed. See rules/toolchain.ts and rules/glibc.ts.
+import { fetch, xscGlibc, xscToolchain } from "xbuild";
+import { BUILD_ROOT, VARIANTS, aptMirrorUrl, debFileName, debLabels, lock, sourceFileLabels } from "../packages/lockTargets.js";
 
 /** The XSC glibc patch series (applied after Debian's own), in series order. */
 const GLIBC_PATCHES = [
@@ -28,4 +31,25 @@ for (const variant of VARIANTS) {
     toolchain: `:x86_64-${variant}-bootstrap`,
   });
   xscToolchain({ name: `x86_64-${variant}`, arch: "x86_64", variant, glibc: `:glibc-${variant}` });
+}
+
+// aarch64: Debian's linux-libc-dev for arm64 gives the uapi headers (the root's are amd64's).
+const arm64Headers = lock.inputs["linux-libc-dev:arm64"];
+fetch({ name: "linux-libc-dev-arm64", urls: [aptMirrorUrl(arm64Headers)], sha256: arm64Headers.sha256, out: debFileName(arm64Headers) });
+
+for (const variant of VARIANTS) {
+  xscToolchain({ name: `aarch64-${variant}-bootstrap`, arch: "aarch64", variant });
+  xscGlibc({
+    name: `aarch64-glibc-${variant}`,
+    variant,
+    version: lock.sources.glibc.version,
+    srcs: sourceFileLabels("glibc"),
+    series: "patches/glibc/series",
+    patches: GLIBC_PATCHES,
+    root: BUILD_ROOT,
+    buildDeps: debLabels([...lock.sources.glibc.buildDepends, ...lock.crossTools.aarch64]),
+    kernelHeaders: ":linux-libc-dev-arm64",
+    toolchain: `:aarch64-${variant}-bootstrap`,
+  });
+  xscToolchain({ name: `aarch64-${variant}`, arch: "aarch64", variant, glibc: `:aarch64-glibc-${variant}` });
 }

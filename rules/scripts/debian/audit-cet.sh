@@ -1,20 +1,33 @@
 #!/bin/bash
-# Audit .deb files for x86 CET and the XSC ABI: every ELF object must carry IBT and SHSTK,
-# and every linked one (executable, shared object) the XSC ABI note.
+# Audit .deb files for hard CFI and the XSC ABI: every ELF object must carry the arch's CFI
+# feature note (x86_64: IBT and SHSTK; aarch64: BTI and PAC) and be built for that arch, and every
+# linked one (executable, shared object) the XSC ABI note.
 #
-#   audit-cet.sh [--copy-to DIR] REPORT DIR_OR_DEB...
+#   audit-cet.sh [--arch x86_64|aarch64] [--copy-to DIR] REPORT DIR_OR_DEB...
 #
 # Each .deb is unpacked with dpkg-deb -x; every regular file with the ELF magic
 # (executables, shared objects, relocatable objects, and each member of ar archives)
-# is read with `readelf -n`. A file whose notes lack "x86 feature: IBT, SHSTK" is listed
-# as "<package> <version>: <path in package>[(member)]: missing IBT/SHSTK"; an executable or
+# is read with `readelf -hn`. A file whose notes lack "x86 feature: IBT, SHSTK" (aarch64:
+# "AArch64 feature: BTI, PAC") is listed as "<package> <version>: <path in package>[(member)]:
+# missing IBT/SHSTK" (BTI/PAC), one of another machine as "...: built for <machine>"; an executable or
 # shared object without the XSC ABI note (owner XSC, type 1, version 1: what the XSC toolchain
 # links in) as "...: missing the XSC ABI note". Exits 1 if any is found, after writing REPORT
 # (one line per ELF checked, then the verdict).
 # With --copy-to, the .debs are copied into DIR only when all of them pass.
 set -euo pipefail
-copy_to=
-if [ "${1:-}" = --copy-to ]; then copy_to=$2; shift 2; fi
+copy_to= arch=x86_64
+while [ $# -gt 0 ]; do
+  case $1 in
+    --copy-to) copy_to=$2; shift 2 ;;
+    --arch) arch=$2; shift 2 ;;
+    *) break ;;
+  esac
+done
+case $arch in
+  x86_64) feature="x86 feature: IBT, SHSTK" feature_re='x86 feature.*' what=IBT/SHSTK machine="Advanced Micro Devices X86-64" ;;
+  aarch64) feature="AArch64 feature: BTI, PAC" feature_re='AArch64 feature.*' what=BTI/PAC machine="AArch64" ;;
+  *) echo "audit-cet.sh: --arch must be x86_64 or aarch64" >&2; exit 2 ;;
+esac
 report=$1; shift
 work=$(mktemp -d "${TMPDIR:-/tmp}/audit.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -47,9 +60,12 @@ readelf_each() {
 check_one() {
   local pkg=$1 name=$2 info ok=1 feat
   info=; if [ -f "$3" ]; then info=$(< "$3"); fi
-  if [[ $info != *"x86 feature: IBT, SHSTK"* ]]; then
-    feat=$(grep -o 'x86 feature.*' <<< "$info" | head -1 || true)
-    echo "$pkg: $name: missing IBT/SHSTK (readelf -n: ${feat:-no x86 feature note})" | tee -a "$report" >&2; ok=0
+  if [[ $info =~ Machine:\ +([^$'\n']+) ]] && [ "${BASH_REMATCH[1]}" != "$machine" ]; then
+    echo "$pkg: $name: built for ${BASH_REMATCH[1]}, not $arch" | tee -a "$report" >&2; ok=0
+  fi
+  if [[ $info != *"$feature"* ]]; then
+    feat=$(grep -o "$feature_re" <<< "$info" | head -1 || true)
+    echo "$pkg: $name: missing $what (readelf -n: ${feat:-no ${feature%%:*} note})" | tee -a "$report" >&2; ok=0
   fi
   if [[ $info =~ Type:\ +(EXEC|DYN) ]]; then
     if [[ $info =~ $xsc_note_re ]]; then linked=$((linked+1))
@@ -99,8 +115,8 @@ for deb in "${debs[@]}"; do
   done
 done
 if [ "$bad" -gt 0 ]; then
-  echo "audit-cet.sh: FAIL: $bad of $checked ELF objects in ${#debs[@]} packages lack IBT+SHSTK or the XSC ABI note" | tee -a "$report" >&2
+  echo "audit-cet.sh: FAIL: $bad of $checked ELF objects in ${#debs[@]} packages lack ${what/\//+}, are not $arch or lack the XSC ABI note" | tee -a "$report" >&2
   exit 1
 fi
 if [ -n "$copy_to" ]; then mkdir -p "$copy_to"; cp "${debs[@]}" "$copy_to/"; fi
-echo "audit-cet.sh: PASS: $checked ELF objects in ${#debs[@]} packages carry IBT+SHSTK; the $linked executables and shared objects among them carry the XSC ABI note" | tee -a "$report"
+echo "audit-cet.sh: PASS: $checked ELF objects in ${#debs[@]} packages carry ${what/\//+}; the $linked executables and shared objects among them carry the XSC ABI note" | tee -a "$report"

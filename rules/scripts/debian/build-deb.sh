@@ -3,7 +3,7 @@
 #
 #   build-deb.sh --root ROOT.tar --toolchain TCDIR --dsc DSC --variant VARIANT --out OUTDIR
 #                [--suffix +xsc1] [--jobs N] [--profiles stage1,nodoc] [--deb FILE.deb]... [--set-debs DIR]... [--set-deb FILE]...
-#                [--expect PACKAGE]...
+#                [--expect PACKAGE]... [--host-arch arm64]
 #
 #   --deb       a pinned build dependency from the Debian archive (fetched by the engine)
 #   --set-debs  .debs made by other packages of the set; each one whose package is named in
@@ -12,6 +12,14 @@
 #               the expected and the made set fails, naming the packages
 #   --toolchain the XSC toolchain directory (rules/scripts/toolchain/make-toolchain.sh);
 #               its flags.env decides CFLAGS/LDFLAGS, its bin/ wrappers are CC/CXX
+#   --host-arch a cross build (Debian's way: `dpkg-buildpackage -a arm64` with the `cross` build
+#               profile; the cross gcc and binutils come in as --deb). A set member of that arch
+#               (the XSC glibc's libc6 included) is never installed in the root, whose own
+#               Multi-Arch: same libraries (Debian's amd64 libc6) would have to match its version:
+#               it is unpacked into the toolchain's sysroot, where the compiler and dpkg-shlibdeps
+#               find it (an /etc/ld.so.conf.d entry), and its DEBIAN/shlibs goes into the root's
+#               /etc/dpkg/shlibs.override, so the .debs depend on the XSC packages by the same
+#               rules as Debian's (e.g. libc6 (>= 2.36)).
 #
 # Steps: unpack ROOT.tar into ./root, install the build dependencies from local .debs with apt (no network),
 # dpkg-source -x, add a changelog entry <version><suffix> dated like the previous entry (so
@@ -23,7 +31,7 @@
 # whole dpkg-buildpackage output goes to stdout, which is the action's log.
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
-suffix=+xsc1 jobs=${XBUILD_CPUS:-1} profiles= debs=() setdirs=() setfiles=() expect=() root_tar= tc= dsc= variant= out=
+suffix=+xsc1 jobs=${XBUILD_CPUS:-1} profiles= debs=() setdirs=() setfiles=() expect=() root_tar= tc= dsc= variant= out= host_arch=
 while [ $# -gt 0 ]; do
   case "$1" in
     --root) root_tar=$2; shift 2 ;;
@@ -38,6 +46,7 @@ while [ $# -gt 0 ]; do
     --set-debs) setdirs+=("$2"); shift 2 ;;
     --set-deb) setfiles+=("$2"); shift 2 ;;
     --expect) expect+=("$2"); shift 2 ;;
+    --host-arch) host_arch=$2; shift 2 ;;
     *) echo "build-deb.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -56,9 +65,24 @@ for d in "${debs[@]}"; do cp "$d" root/build/debs/; done
 installed=" $(XSC_PASS_ENV= "$here/in-root.sh" root dpkg-query -W -f '${Package} ' ) ${XSC_SET_PACKAGES:-} "
 setall=("${setfiles[@]}")
 for dir in "${setdirs[@]}"; do for f in "$dir"/*.deb; do [ -e "$f" ] && setall+=("$f"); done; done
+if [ -n "$host_arch" ]; then
+  gnu=$(. "$tc/flags.env"; echo "${XSC_TRIPLE/-xsc-/-}")   # aarch64-xsc-linux-gnu -> aarch64-linux-gnu
+  mkdir -p root/etc/dpkg root/etc/ld.so.conf.d
+  printf '/opt/xsc-toolchain/sysroot/lib/%s\n/opt/xsc-toolchain/sysroot/usr/lib/%s\n' "$gnu" "$gnu" > root/etc/ld.so.conf.d/zz-xsc-sysroot.conf
+fi
 for f in "${setall[@]}"; do
+  p=$(dpkg-deb -f "$f" Package)
+  if [ -n "$host_arch" ] && [ "$(dpkg-deb -f "$f" Architecture)" = "$host_arch" ]; then
+    # A cross build's target library: into the sysroot, its shlibs into the override (see above).
+    case " ${XSC_SET_PACKAGES:-} " in
+      *" $p "*)
+        echo "build-deb.sh: from the set ($host_arch, into the sysroot): $(basename "$f")"
+        dpkg-deb -x "$f" root/opt/xsc-toolchain/sysroot
+        dpkg-deb --ctrl-tarfile "$f" | tar -xOf - ./shlibs 2>/dev/null >> root/etc/dpkg/shlibs.override || true ;;
+    esac
+    continue
+  fi
   {
-    p=$(dpkg-deb -f "$f" Package)
     case "$installed" in
       *" $p "*)
         cp "$f" root/build/debs/; echo "build-deb.sh: from the set: $(basename "$f")"
@@ -89,21 +113,21 @@ date=$(dpkg-parsechangelog -l "$ch" -S Date)
 mv "$ch.new" "$ch"
 # The toolchain's flags, through dpkg-buildflags' maintainer-append variables.
 . "$tc/flags.env"
-export DEB_BUILD_OPTIONS="nocheck noddebs parallel=$jobs" DEB_BUILD_PROFILES="nobiarch${profiles:+ ${profiles//,/ }}"
+export DEB_BUILD_OPTIONS="nocheck noddebs parallel=$jobs" DEB_BUILD_PROFILES="nobiarch${host_arch:+ cross}${profiles:+ ${profiles//,/ }}"
 export DEB_CFLAGS_MAINT_APPEND="$XSC_CFLAGS" DEB_CXXFLAGS_MAINT_APPEND="$XSC_CFLAGS"
 export DEB_LDFLAGS_MAINT_APPEND="$XSC_LDFLAGS"
 export CC=$XSC_TRIPLE-gcc CXX=$XSC_TRIPLE-g++
 export XSC_PASS_ENV="DEB_BUILD_OPTIONS DEB_BUILD_PROFILES DEB_CFLAGS_MAINT_APPEND DEB_CXXFLAGS_MAINT_APPEND DEB_LDFLAGS_MAINT_APPEND CC CXX"
 # native/ first: gcc, cc, ... are the XSC wrappers, so a build that ignores CC still compiles
 # with the variant's toolchain against the XSC sysroot.
-cat > root/build/run.sh <<'R'
+cat > root/build/run.sh <<R
 set -e
-export PATH=/opt/xsc-toolchain/native:/opt/xsc-toolchain/bin:$PATH
+export PATH=/opt/xsc-toolchain/native:/opt/xsc-toolchain/bin:\$PATH
 cd /build/src
-dpkg-buildpackage -B -uc -us
+dpkg-buildpackage -B -uc -us${host_arch:+ -a $host_arch}
 R
 # dpkg-buildpackage's whole output is this action's log (xbuild keeps it, failed or not).
-echo "build-deb.sh: ===== dpkg-buildpackage -B $src $ver$suffix ($variant) ====="
+echo "build-deb.sh: ===== dpkg-buildpackage -B${host_arch:+ -a $host_arch} $src $ver$suffix ($variant) ====="
 if ! "$here/in-root.sh" root bash /build/run.sh 2>&1; then
   echo "build-deb.sh: dpkg-buildpackage failed for $src $ver$suffix ($variant); its whole output is above" >&2
   exit 1

@@ -4,7 +4,12 @@
 # (glibc-make.sh, then glibc-install.sh).
 #
 #   build-glibc.sh --root ROOT.tar --toolchain TCDIR --dsc DSC --series SERIES --variant VARIANT \
-#                  --version VERSION --out OUTDIR [--deb FILE.deb]...
+#                  --version VERSION --out OUTDIR [--arch x86_64|aarch64] [--kernel-headers-deb FILE.deb]
+#                  [--deb FILE.deb]...
+#
+# --arch aarch64 cross-compiles (the build root's cross gcc and binutils come in as --deb); its
+# kernel uapi headers are Debian's linux-libc-dev of that arch (--kernel-headers-deb), unpacked
+# into the root, instead of the root's own linux-libc-dev.
 #
 # OUTDIR receives root/ (make install: the whole glibc) and kernel-headers/ (linux-libc-dev of the
 # root); package-glibc.sh makes the .debs and the sysroot from them. The whole build log is this
@@ -29,7 +34,7 @@
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
 debian=$here/../debian
-root_tar= tc= dsc= series= variant= version= out= debs=()
+root_tar= tc= dsc= series= variant= version= out= debs=() arch=x86_64 kdeb=
 while [ $# -gt 0 ]; do
   case "$1" in
     --root) root_tar=$2; shift 2 ;;
@@ -40,6 +45,8 @@ while [ $# -gt 0 ]; do
     --version) version=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --deb) debs+=("$2"); shift 2 ;;
+    --arch) arch=$2; shift 2 ;;
+    --kernel-headers-deb) kdeb=$(realpath "$2"); shift 2 ;;
     *) echo "build-glibc.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -83,7 +90,7 @@ done < "$series"
 
 # --- 2. is the kept tree trustworthy? -------------------------------------------------------
 # (contents only: the paths of the inputs differ from one sandbox to the next)
-id=$( { echo "variant $variant version $version"; for f in "$dsc" "$root_tar" "$here/glibc-make.sh"; do sha256sum < "$f"; done
+id=$( { echo "arch $arch variant $variant version $version"; for f in "$dsc" "$root_tar" "$here/glibc-make.sh" ${kdeb:+"$kdeb"}; do sha256sum < "$f"; done
         (cd "$tc" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); } | sha256sum | cut -d' ' -f1)
 marker=$work/tree-ok
 if [ "$(cat "$marker" 2>/dev/null)" != "$id" ]; then
@@ -109,13 +116,19 @@ fi
 cp -a "$tc" "$rootdir/opt/xsc-toolchain"
 chmod -R u+w "$rootdir/opt/xsc-toolchain"
 cp "$here/glibc-make.sh" "$here/glibc-install.sh" "$rootdir/build/"
+kheaders=()
+if [ -n "$kdeb" ]; then
+  dpkg-deb -x "$kdeb" "$rootdir/build/kernel-headers"
+  dpkg-deb -f "$kdeb" Package Version Architecture | xargs > "$rootdir/build/kernel-headers/VERSION"
+  kheaders=(--kernel-headers /build/kernel-headers/usr/include)
+fi
 mv "$work/tree" "$rootdir/build/glibc"
 log "build root ready in $(( $(date +%s) - t0 )) s"
 
 # --- 4. configure (new tree only), make; then make install ---------------------------------
 set +e
 XSC_PASS_ENV=XBUILD_CPUS "$debian/in-root.sh" "$rootdir" bash /build/glibc-make.sh \
-  --work /build/glibc --toolchain /opt/xsc-toolchain --variant "$variant" \
+  --work /build/glibc --toolchain /opt/xsc-toolchain --variant "$variant" --arch "$arch" "${kheaders[@]}" \
   --pkgversion "XSC GLIBC $version $variant"
 rc=$?
 set -e
@@ -128,7 +141,7 @@ if [ $rc -ne 0 ]; then
 fi
 echo "$id" > "$marker"
 set +e
-XSC_PASS_ENV=XBUILD_CPUS "$debian/in-root.sh" "$rootdir" bash /build/glibc-install.sh --work /build/glibc
+XSC_PASS_ENV=XBUILD_CPUS "$debian/in-root.sh" "$rootdir" bash /build/glibc-install.sh --work /build/glibc --arch "$arch" "${kheaders[@]}"
 rc=$?
 set -e
 mv "$rootdir/build/glibc" "$work/tree"

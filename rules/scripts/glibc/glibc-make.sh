@@ -3,7 +3,8 @@
 # installs the result).
 #
 #   glibc-make.sh --work /build/glibc --toolchain TCDIR --variant base|cfi-compat \
-#                 --pkgversion "XSC GLIBC <version> <variant>" [--kernel-headers /usr/include]
+#                 --pkgversion "XSC GLIBC <version> <variant>" [--arch x86_64|aarch64]
+#                 [--kernel-headers /usr/include]
 #
 # WORK holds src/ (Debian's source with Debian's and the XSC series applied, kept in sync by
 # content by build-glibc.sh) and obj/ (make's tree, kept between runs: configure runs only when
@@ -13,10 +14,15 @@
 # deletes half-written targets); anything else: the tree's state is unknown.
 # configure: upstream, with the bootstrap toolchain's gcc (TCDIR/bin/<triple>-gcc: the variant's
 # flags and the XSC ABI note on every link), Debian's directory layout (slibdir /lib/<multiarch>,
-# libdir /usr/lib/<multiarch>, rtlddir /lib64), --with-pkgversion; cfi-compat adds --enable-cet.
+# libdir /usr/lib/<multiarch>, rtlddir /lib64 on x86_64 and /lib on aarch64), --with-pkgversion;
+# cfi-compat: x86_64 adds --enable-cet (IBT+SHSTK); aarch64 has no such option in glibc 2.36: its
+# configure turns BTI and PAC on when the compiler emits them by default, which the bootstrap
+# wrapper's -mbranch-protection=standard does (BTI landing pads and signed return addresses in
+# every object; ld.so then maps BTI-marked objects with PROT_BTI). Either way the result is checked
+# in config.make / config.h. aarch64 is a cross build (--build x86_64-linux-gnu, --host aarch64).
 # Whole logs go to stdout (configure, make -s).
 set -euo pipefail
-work= tc= variant= pkgversion= kheaders=/usr/include
+work= tc= variant= pkgversion= kheaders=/usr/include arch=x86_64
 while [ $# -gt 0 ]; do
   case "$1" in
     --work) work=$2; shift 2 ;;
@@ -24,13 +30,19 @@ while [ $# -gt 0 ]; do
     --variant) variant=$2; shift 2 ;;
     --pkgversion) pkgversion=$2; shift 2 ;;
     --kernel-headers) kheaders=$2; shift 2 ;;
+    --arch) arch=$2; shift 2 ;;
     *) echo "glibc-make.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 for v in work tc variant pkgversion; do [ -n "${!v}" ] || { echo "glibc-make.sh: --$v is required" >&2; exit 2; }; done
 case $variant in base|cfi-compat) ;; *) echo "glibc-make.sh: --variant must be base or cfi-compat" >&2; exit 2 ;; esac
 jobs=${XBUILD_CPUS:-2}
-multiarch=x86_64-linux-gnu triple=x86_64-xsc-linux-gnu
+case $arch in
+  x86_64) rtlddir=/lib64 cfi=--enable-cet ;;
+  aarch64) rtlddir=/lib cfi= ;;
+  *) echo "glibc-make.sh: --arch must be x86_64 or aarch64" >&2; exit 2 ;;
+esac
+multiarch=$arch-linux-gnu triple=$arch-xsc-linux-gnu
 cc=$tc/bin/$triple-gcc
 [ -x "$cc" ] || { echo "glibc-make.sh: $cc is not an XSC toolchain's gcc" >&2; exit 2; }
 [ -f "$work/src/configure" ] || { echo "glibc-make.sh: $work/src is not a glibc source tree" >&2; exit 2; }
@@ -66,20 +78,24 @@ sbindir = /usr/sbin
 vardbdir = /var/lib/misc
 libdir = /usr/lib/$multiarch
 slibdir = /lib/$multiarch
-rtlddir = /lib64
+rtlddir = $rtlddir
 C
   cet=
-  [ "$variant" = cfi-compat ] && cet=--enable-cet
+  [ "$variant" = cfi-compat ] && cet=$cfi
   step "configure ($pkgversion${cet:+, $cet})"
   CC=$cc CXX=: AUTOCONF=false MAKEINFO=: "$src/configure" \
-    --host=$multiarch --build=$multiarch --prefix=/usr \
+    --host=$multiarch --build=x86_64-linux-gnu --prefix=/usr \
     --without-selinux --disable-crypt --enable-stackguard-randomization \
     --enable-stack-protector=strong --enable-multi-arch $cet \
     --with-headers="$work/kheaders" --enable-kernel=3.2 --disable-werror \
     --with-pkgversion="$pkgversion" --with-bugurl=no \
     || { echo "glibc-make.sh: configure failed (config.log follows)" >&2; tail -40 config.log >&2; rm -f config.make; exit 1; }
   if [ "$variant" = cfi-compat ]; then
-    grep -q '^enable-cet = yes' config.make || { echo "glibc-make.sh: configure did not enable CET" >&2; rm -f config.make; exit 1; }
+    case $arch in
+      x86_64) grep -q '^enable-cet = yes' config.make || { echo "glibc-make.sh: configure did not enable CET" >&2; rm -f config.make; exit 1; } ;;
+      aarch64) { grep -q '^aarch64-bti = yes' config.make && grep -q '^#define HAVE_AARCH64_PAC_RET 1' config.h; } \
+        || { echo "glibc-make.sh: configure did not turn on BTI and PAC (aarch64-bti in config.make, HAVE_AARCH64_PAC_RET in config.h)" >&2; rm -f config.make; exit 1; } ;;
+    esac
   fi
 else
   step "reusing the configured tree (an incremental make)"

@@ -73,14 +73,24 @@ if [ -n "$sysroot" ]; then
   # every -dev library). GCC_EXEC_PREFIX pointing at gcc-lib/, a real directory of links to
   # gcc's own files, makes those relative paths land inside this toolchain, where nothing is:
   # the sysroot is then the only place libraries and start files come from.
-  gcclib=/usr/lib/gcc/$gnu/12
+  # Native (x86_64): Debian's gcc-12 in /usr/lib/gcc; cross (aarch64): gcc-12-<arch>-linux-gnu
+  # in /usr/lib/gcc-cross, whose target libraries (Debian's libc6-<arch>-cross) sit in /usr/<gnu>/lib.
+  case $arch in
+    x86_64) gcclib=/usr/lib/gcc/$gnu/12 libgcc_s=/lib/$gnu/libgcc_s.so.1 ;;
+    *) gcclib=/usr/lib/gcc-cross/$gnu/12 libgcc_s=/usr/$gnu/lib/libgcc_s.so.1 ;;
+  esac
   [ -d "$gcclib" ] || { echo "make-toolchain.sh: $gcclib (gcc 12) not found" >&2; exit 2; }
   mkdir -p "$out/gcc-lib/$gnu/12"
   for f in "$gcclib"/*; do ln -s "$f" "$out/gcc-lib/$gnu/12/${f##*/}"; done
   # gcc's libgcc_s.so names libgcc_s.so.1 (Debian's libgcc-s1: gcc's run time, part of the
   # compiler, not of glibc). Linked --as-needed, so C programs do not depend on it; one that does
   # fails the image's closure check, as no XSC libgcc-s1 is built yet.
-  ln -s "/lib/$gnu/libgcc_s.so.1" "$out/gcc-lib/$gnu/12/libgcc_s.so.1"
+  ln -s "$libgcc_s" "$out/gcc-lib/$gnu/12/libgcc_s.so.1"
+  # A cross gcc finds its assembler and linker in /usr/<gnu>/bin through the same relative paths
+  # GCC_EXEC_PREFIX moves; without these links it would run the build machine's own `as`.
+  if [ "$arch" != x86_64 ]; then
+    for t in as ld ld.bfd; do ln -s "/usr/bin/$gnu-$t" "$out/gcc-lib/$gnu/12/$t"; done
+  fi
   exec_prefix='GCC_EXEC_PREFIX="$tc/gcc-lib/" '
 fi
 compile_wrapper() { # name real-tool
