@@ -1,4 +1,8 @@
 /**
+ * Two stages, as gcc's own bootstrap of a target: without `glibc`, the static stage (libgcc.a
+ * only, built with no C library: what glibc itself links with -lgcc, so that on aarch64 cfi-compat
+ * ld.so and libc.so.6 hold no unmarked Debian object); with `glibc`, the full stage below.
+ *
  * The XSC gcc run time: gcc 12's libgcc (crtbegin*.o, crtend*.o, crtfastmath.o, libgcc.a,
  * libgcc_eh.a, libgcov.a, libgcc_s.so.1 and its libgcc_s.so linker script) built per variant
  * from the upstream tarball in Debian's pinned gcc-12-source, by build-libgcc.sh in ONE action.
@@ -39,6 +43,8 @@ export interface LibgccInfo {
   readonly dir: Artifact;
   readonly arch: 'aarch64';
   readonly variant: 'base' | 'cfi-compat';
+  /** static: libgcc.a only, built before glibc (what glibc links); full: against the XSC glibc. */
+  readonly stage: 'static' | 'full';
 }
 
 /** What `LibgccInfo.dir` holds: the files gcc installs in its library directory, and libgcc_s.so.1. */
@@ -66,7 +72,7 @@ export const xscLibgcc = defineRule({
     variant: attr.string({ values: ['base', 'cfi-compat'] as const }),
     source: attr.label({ doc: 'Debian\'s gcc-12-source .deb (a pinned fetch): the upstream gcc tarball inside is built.' }),
     toolchain: attr.label({ doc: 'The variant\'s bootstrap xsc_toolchain (ToolchainInfo); its arch is this libgcc\'s.' }),
-    glibc: attr.label({ doc: 'The variant\'s xsc_glibc of that arch (GlibcInfo): headers, start files and libc.so.6 that libgcc_s.so.1 links against.' }),
+    glibc: attr.label({ default: undefined as string | undefined, doc: 'Without it: the static stage (libgcc.a only, no C library: what glibc itself links). With it: the full stage, against the variant\'s xsc_glibc of that arch (GlibcInfo): headers, start files and libc.so.6 that libgcc_s.so.1 links against.' }),
     jobs: attr.int({ default: 2, doc: 'make -j and the CPU slots the scheduler reserves.' }),
   },
   impl(ctx) {
@@ -76,29 +82,30 @@ export const xscLibgcc = defineRule({
     if (tc.stage !== 'bootstrap') throw new Error(`toolchain: ${a.toolchain.label} must be the bootstrap stage (the final stage is what this libgcc goes into)`);
     if (tc.variant !== a.variant) throw new Error(`toolchain ${a.toolchain.label} is ${tc.variant}, this libgcc is ${a.variant}`);
     if (tc.arch !== 'aarch64') throw new Error(`toolchain ${a.toolchain.label} is ${tc.arch}: xsc_libgcc builds aarch64 only (x86_64 links with Debian's native gcc run time, which carries CET marks)`);
-    const glibc = a.glibc.providers.GlibcInfo as GlibcInfo | undefined;
-    if (!glibc) throw new Error(`glibc: ${a.glibc.label} is not an xsc_glibc target (no GlibcInfo)`);
-    if (glibc.variant !== a.variant) throw new Error(`glibc ${a.glibc.label} is ${glibc.variant}, this libgcc is ${a.variant}`);
-    if (glibc.arch !== tc.arch) throw new Error(`glibc ${a.glibc.label} is built for ${glibc.arch}, the toolchain for ${tc.arch}`);
+    const glibc = a.glibc ? a.glibc.providers.GlibcInfo as GlibcInfo | undefined : undefined;
+    if (a.glibc && !glibc) throw new Error(`glibc: ${a.glibc.label} is not an xsc_glibc target (no GlibcInfo)`);
+    if (glibc && glibc.variant !== a.variant) throw new Error(`glibc ${a.glibc!.label} is ${glibc.variant}, this libgcc is ${a.variant}`);
+    if (glibc && glibc.arch !== tc.arch) throw new Error(`glibc ${a.glibc!.label} is built for ${glibc.arch}, the toolchain for ${tc.arch}`);
+    const stage: LibgccInfo['stage'] = glibc ? 'full' : 'static';
     const source = a.source.files.find((f) => f.path.endsWith('.deb'));
     if (!source || a.source.files.length !== 1) throw new Error(`source: ${a.source.label} must be one .deb (Debian's gcc-12-source)`);
     const dir = ctx.actions.declareDirectory(ctx.name);
     const script = ctx.ruleFile('scripts/toolchain/build-libgcc.sh');
     ctx.actions.run({
       mnemonic: 'LibgccBuild',
-      progress: `gcc 12 libgcc ${tc.arch} (${a.variant}${a.variant === 'cfi-compat' ? ', BTI+PAC' : ''})`,
+      progress: `gcc 12 libgcc ${tc.arch} (${a.variant}${a.variant === 'cfi-compat' ? ', BTI+PAC' : ''}, ${stage} stage)`,
       argv: [
-        '/usr/bin/bash', script, '--source', source.path, '--toolchain', tc.dir.path, '--sysroot', glibc.sysroot.path,
+        '/usr/bin/bash', script, '--source', source.path, '--toolchain', tc.dir.path, ...(glibc ? ['--sysroot', glibc.sysroot.path] : []),
         '--arch', tc.arch, '--variant', a.variant, '--out', dir.path,
       ],
-      inputs: [source, tc.dir, glibc.sysroot],
+      inputs: [source, tc.dir, ...(glibc ? [glibc.sysroot] : [])],
       outputs: [dir],
       tools: [script, ...HOST_TOOLS],
       cpu: a.jobs,
       memoryMb: 2048,
-      estimateMs: 9 * 60_000,
+      estimateMs: (glibc ? 9 : 4) * 60_000,
     });
-    const info: LibgccInfo = { dir, arch: 'aarch64', variant: a.variant as LibgccInfo['variant'] };
+    const info: LibgccInfo = { dir, arch: 'aarch64', variant: a.variant as LibgccInfo['variant'], stage };
     return { files: [dir], providers: { LibgccInfo: info } };
   },
 });

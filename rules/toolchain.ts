@@ -98,6 +98,7 @@ export const xscToolchain = defineRule({
     if (ctx.attrs.libgcc && !libgcc) throw new Error(`libgcc: ${ctx.attrs.libgcc.label} is not an xsc_libgcc target (no LibgccInfo)`);
     if (libgcc && !glibc) throw new Error(`libgcc: only the final stage (with glibc) links with an XSC libgcc; the bootstrap stage builds it`);
     if (libgcc && (libgcc.arch !== arch || libgcc.variant !== variant)) throw new Error(`libgcc ${ctx.attrs.libgcc!.label} is ${libgcc.arch} ${libgcc.variant}, this toolchain is ${arch} ${variant}`);
+    if (libgcc && libgcc.stage !== 'full') throw new Error(`libgcc: ${ctx.attrs.libgcc!.label} is the static stage (libgcc.a alone, for glibc); the final toolchain needs the full stage (built with glibc)`);
     const dir = ctx.actions.declareDirectory(ctx.name);
     const script = ctx.ruleFile('scripts/toolchain/make-toolchain.sh');
     const { cflags, ldflags: finalLdflags } = FLAGS[`${arch}/${variant}` as keyof typeof FLAGS];

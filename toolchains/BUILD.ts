@@ -48,6 +48,12 @@ fetch({ name: "gcc-12-source", urls: [aptMirrorUrl(gccSource)], sha256: gccSourc
 
 for (const variant of VARIANTS) {
   xscToolchain({ name: `aarch64-${variant}-bootstrap`, arch: "aarch64", variant });
+  // cfi-compat: glibc links ld.so and libc.so with -z force-bti, so the libgcc.a it links (-lgcc:
+  // 128-bit long double arithmetic) must be BTI-marked: the XSC static stage, built before glibc.
+  // (base links the cross gcc's own libgcc.a, as x86_64 links Debian's gcc's.)
+  if (variant === "cfi-compat") {
+    xscLibgcc({ name: `aarch64-libgcc-static-${variant}`, variant, source: ":gcc-12-source", toolchain: `:aarch64-${variant}-bootstrap` });
+  }
   xscGlibc({
     name: `aarch64-glibc-${variant}`,
     variant,
@@ -59,6 +65,7 @@ for (const variant of VARIANTS) {
     buildDeps: debLabels([...lock.sources.glibc.buildDepends, ...lock.crossTools.aarch64]),
     kernelHeaders: ":linux-libc-dev-arm64",
     toolchain: `:aarch64-${variant}-bootstrap`,
+    ...(variant === "cfi-compat" ? { libgcc: `:aarch64-libgcc-static-${variant}` } : {}),
   });
   xscLibgcc({
     name: `aarch64-libgcc-${variant}`,

@@ -4,8 +4,15 @@
 # gcc-12-source .deb, compiled by the variant's XSC bootstrap toolchain (Debian's cross gcc 12.2.0
 # behind the XSC wrapper: the variant's flags and the XSC ABI note) against the XSC glibc sysroot.
 #
-#   build-libgcc.sh --source GCC-12-SOURCE.deb --toolchain BOOTSTRAP_TCDIR --sysroot SYSROOT \
+#   build-libgcc.sh --source GCC-12-SOURCE.deb --toolchain BOOTSTRAP_TCDIR [--sysroot SYSROOT] \
 #                   --arch aarch64 --variant base|cfi-compat --out OUTDIR
+#
+# Two stages, as gcc's own bootstrap of a new target:
+#   static (no --sysroot)  before glibc exists: libgcc.a only (gcc configured --without-headers
+#                          --with-newlib --disable-shared, i.e. inhibit_libc: no C library header
+#                          is read, no unwinder needing one, no libgcc_s). What glibc links with
+#                          -lgcc (its 128-bit long double arithmetic: __addtf3, ...).
+#   full (--sysroot)       against the XSC glibc: everything below, what the final toolchain uses.
 #
 # OUTDIR gets what gcc installs in its library directory and Debian's libgcc-s1 in /lib/<gnu>:
 #   crtbegin.o crtbeginS.o crtbeginT.o crtend.o crtendS.o crtfastmath.o
@@ -48,22 +55,25 @@ while [ $# -gt 0 ]; do
     *) echo "build-libgcc.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
-for v in src_deb tc sysroot arch variant out; do [ -n "${!v}" ] || { echo "build-libgcc.sh: --${v/src_deb/source} is required" >&2; exit 2; }; done
+for v in src_deb tc arch variant out; do [ -n "${!v}" ] || { echo "build-libgcc.sh: --${v/src_deb/source} is required" >&2; exit 2; }; done
 case "$arch/$variant" in
   aarch64/base|aarch64/cfi-compat) ;;
   *) echo "build-libgcc.sh: $arch/$variant: only aarch64 (base, cfi-compat) is supported" >&2; exit 2 ;;
 esac
-src_deb=$(realpath "$src_deb"); tc=$(realpath "$tc"); sysroot=$(realpath "$sysroot"); out=$(realpath -m "$out")
+stage=full
+[ -n "$sysroot" ] || stage=static
+src_deb=$(realpath "$src_deb"); tc=$(realpath "$tc"); out=$(realpath -m "$out")
+[ $stage = static ] || sysroot=$(realpath "$sysroot")
 gnu=$arch-linux-gnu triple=$arch-xsc-linux-gnu
 [ -x "$tc/bin/$triple-gcc" ] || { echo "build-libgcc.sh: $tc is not an XSC $arch toolchain (no bin/$triple-gcc)" >&2; exit 2; }
-[ -f "$sysroot/usr/include/stdio.h" ] && [ -e "$sysroot/usr/lib/$gnu/libc.so" ] \
+[ $stage = static ] || { [ -f "$sysroot/usr/include/stdio.h" ] && [ -e "$sysroot/usr/lib/$gnu/libc.so" ]; } \
   || { echo "build-libgcc.sh: $sysroot is not an XSC glibc sysroot (no usr/include/stdio.h, usr/lib/$gnu/libc.so)" >&2; exit 2; }
 jobs=${XBUILD_CPUS:-2}
 t0=$(date +%s)
 log() { echo "[libgcc] $(date +%T) +$(( $(date +%s) - t0 ))s $*"; }
 # A fixed path (not mktemp's): it ends up in the objects' debug information before stripping and
 # in libgcc.mvars; the same inputs then give the same bytes.
-work=${TMPDIR:-/tmp}/xsc-libgcc-$arch-$variant
+work=${TMPDIR:-/tmp}/xsc-libgcc-$arch-$variant-$stage
 rm -rf "$work"; mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
 
@@ -90,12 +100,21 @@ obj=$work/obj
 mkdir -p "$obj"
 gcc_opts=(
   --build=x86_64-linux-gnu --host=x86_64-linux-gnu --target="$gnu"
-  --prefix=/usr --with-sysroot="$sysroot" --with-gcc-major-version-only
+  --prefix=/usr --with-gcc-major-version-only
   --enable-languages=c --disable-bootstrap --disable-multilib --disable-nls --disable-werror
-  --enable-shared --enable-threads=posix --enable-default-pie --enable-linker-build-id
+  --enable-default-pie --enable-linker-build-id
   --enable-gnu-unique-object --enable-fix-cortex-a53-843419 --enable-checking=release
   --disable-lto --disable-plugin --without-isl --without-zstd
 )
+if [ $stage = full ]; then
+  gcc_opts+=(--with-sysroot="$sysroot" --enable-shared --enable-threads=posix)
+  libgcc_opts=(--with-sysroot="$sysroot" --enable-shared --enable-threads=posix)
+  cc="$tc/bin/$triple-gcc --sysroot=$sysroot"
+else
+  gcc_opts+=(--without-headers --with-newlib --disable-shared --disable-threads)
+  libgcc_opts=(--disable-shared --disable-threads --with-newlib)
+  cc="$tc/bin/$triple-gcc"
+fi
 (cd "$obj" && "$src/configure" "${gcc_opts[@]}" > "$work/configure.log" 2>&1) \
   || { tail -30 "$work/configure.log"; echo "build-libgcc.sh: configuring gcc failed" >&2; exit 1; }
 make -C "$obj" -j"$jobs" configure-gcc all-build-libiberty > "$work/gcc-prep.log" 2>&1 \
@@ -110,33 +129,38 @@ log "libgcc-support: $(cd "$obj/gcc" && echo tconfig.h tm.h options.h insn-modes
 # --- 3. libgcc, compiled by the XSC bootstrap toolchain ----------------------------------------
 lib=$obj/$gnu/libgcc
 mkdir -p "$lib"
-cc="$tc/bin/$triple-gcc --sysroot=$sysroot"
 bin() { echo "$tc/bin/$triple-$1"; }
 (cd "$lib" && CC="$cc" CFLAGS="-g -O2" AR=$(bin ar) RANLIB=$(bin ranlib) NM=$(bin nm) AS=$(bin as) LD=$(bin ld) \
    "$src/libgcc/configure" --srcdir="$src/libgcc" --with-cross-host=x86_64-linux-gnu --prefix=/usr \
-     --with-sysroot="$sysroot" --disable-multilib --enable-shared --enable-threads=posix --enable-default-pie \
+     "${libgcc_opts[@]}" --disable-multilib --enable-default-pie \
      --with-gcc-major-version-only --with-target-subdir="$gnu" \
      --build=x86_64-linux-gnu --host="$gnu" --target="$gnu" > "$work/libgcc-configure.log" 2>&1) \
   || { tail -30 "$work/libgcc-configure.log"; tail -40 "$lib/config.log" 2>/dev/null; echo "build-libgcc.sh: configuring libgcc failed" >&2; exit 1; }
-make -C "$lib" -j"$jobs" > "$work/libgcc-make.log" 2>&1 \
+targets=(all); [ $stage = static ] && targets=(libgcc.a)
+make -C "$lib" -j"$jobs" "${targets[@]}" > "$work/libgcc-make.log" 2>&1 \
   || { grep -E 'error|Error' "$work/libgcc-make.log" | head -20; tail -20 "$work/libgcc-make.log"; echo "build-libgcc.sh: building libgcc failed" >&2; exit 1; }
 log "libgcc built ($(grep -c -- ' -c ' "$work/libgcc-make.log") compilations)"
 
 # --- 4. the outputs ------------------------------------------------------------------------------
 FILES=(crtbegin.o crtbeginS.o crtbeginT.o crtend.o crtendS.o crtfastmath.o libgcc.a libgcc_eh.a libgcov.a libgcc_s.so.1)
+ARCHIVES=(libgcc.a libgcc_eh.a libgcov.a)
+[ $stage = static ] && FILES=(libgcc.a) ARCHIVES=(libgcc.a)
 rm -rf "$out"; mkdir -p "$out"
 for f in "${FILES[@]}"; do
   [ -f "$lib/$f" ] || { echo "build-libgcc.sh: libgcc's build made no $f" >&2; exit 1; }
   cp "$lib/$f" "$out/$f"
 done
-cp "$lib/libgcc_s.so" "$out/libgcc_s.so"   # the linker script gcc installs
-grep -q 'GROUP ( libgcc_s.so.1 -lgcc )' "$out/libgcc_s.so" || { echo "build-libgcc.sh: libgcc_s.so is not gcc's linker script:" >&2; cat "$out/libgcc_s.so" >&2; exit 1; }
-"$(bin strip)" --strip-unneeded "$out/libgcc_s.so.1"
-for a in libgcc.a libgcc_eh.a libgcov.a; do "$(bin strip)" --strip-debug --enable-deterministic-archives "$out/$a"; done
+if [ $stage = full ]; then
+  cp "$lib/libgcc_s.so" "$out/libgcc_s.so"   # the linker script gcc installs
+  grep -q 'GROUP ( libgcc_s.so.1 -lgcc )' "$out/libgcc_s.so" || { echo "build-libgcc.sh: libgcc_s.so is not gcc's linker script:" >&2; cat "$out/libgcc_s.so" >&2; exit 1; }
+  "$(bin strip)" --strip-unneeded "$out/libgcc_s.so.1"
+fi
+for a in "${ARCHIVES[@]}"; do "$(bin strip)" --strip-debug --enable-deterministic-archives "$out/$a"; done
 chmod 0644 "$out"/*
 
 # --- 5. checks -----------------------------------------------------------------------------------
 readelf=$(bin readelf)
+if [ $stage = full ]; then
 so=$out/libgcc_s.so.1
 soname=$("$readelf" -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ "$soname" = libgcc_s.so.1 ] || { echo "build-libgcc.sh: libgcc_s.so.1 has SONAME '$soname'" >&2; exit 1; }
@@ -144,6 +168,7 @@ needed=$("$readelf" -d "$so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | xargs)
 [ "$needed" = libc.so.6 ] || { echo "build-libgcc.sh: libgcc_s.so.1 needs '$needed' (expected libc.so.6 only)" >&2; exit 1; }
 "$readelf" -n "$so" | grep -Eq '^\s+XSC\s+0x00000004' \
   || { echo "build-libgcc.sh: libgcc_s.so.1 lacks the XSC ABI note (was it linked through $tc/bin/$triple-gcc?)" >&2; exit 1; }
+fi
 if [ "$variant" = cfi-compat ]; then
   # readelf -n of an archive prints "File: a.a(member.o)" before each member's notes.
   bad=$(for f in "${FILES[@]}"; do
@@ -161,8 +186,8 @@ if [ "$variant" = cfi-compat ]; then
     echo "$bad" | sed 's/^/  /' >&2
     exit 1
   fi
-  n=$(for a in libgcc.a libgcc_eh.a libgcov.a; do "$(bin ar)" t "$out/$a"; done | wc -l)
+  n=$(for a in "${ARCHIVES[@]}"; do "$(bin ar)" t "$out/$a"; done | wc -l)
   log "BTI, PAC on every object: ${#FILES[@]} files, $n archive members"
 fi
 ( cd "$out" && for f in *; do printf '  %-14s %8s bytes\n' "$f" "$(stat -c %s "$f")"; done )
-log "done: gcc $(cat "$src/gcc/BASE-VER") libgcc for $gnu ($variant) in $out"
+log "done: gcc $(cat "$src/gcc/BASE-VER") libgcc for $gnu ($variant, $stage stage) in $out"
