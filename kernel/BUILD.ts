@@ -16,7 +16,7 @@ const PATCHES = [
   "patches/0003-xsc-abi-enforce.patch",
 ];
 
-for (const arch of ["x86_64"] as const) {
+for (const arch of ["x86_64", "aarch64"] as const) {
   for (const variant of ["base", "cfi-compat"] as const) {
     kernelImage({
       name: `${arch}-${variant}`,
