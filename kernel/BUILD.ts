@@ -2,7 +2,8 @@
 // The source is the linux-source-6.1 .deb pinned in packages/debian.lock.json (`inputs`), fetched
 // from the archive like every other pin: nothing comes from the host's installed packages.
 // The series under patches/ is applied in order; config fragments are merged onto tinyconfig in
-// the order given (common, per arch, per variant) and every option they ask for is checked.
+// the order given (common, per arch, per variant, then the arch's CFI options for the variant)
+// and every option they ask for is checked.
 import { fetch, kernelImage } from "xbuild";
 import { aptMirrorUrl, lock } from "../packages/lockTargets.js";
 
@@ -15,15 +16,17 @@ const PATCHES = [
   "patches/0003-xsc-abi-enforce.patch",
 ];
 
-for (const variant of ["base", "cfi-compat"] as const) {
-  kernelImage({
-    name: `x86_64-${variant}`,
-    arch: "x86_64",
-    variant,
-    source: ":linux-source",
-    series: "patches/series",
-    patches: PATCHES,
-    configs: ["configs/common.config", "configs/x86_64.config", `configs/${variant}.config`],
-    jobs: 2,
-  });
+for (const arch of ["x86_64", "aarch64"] as const) {
+  for (const variant of ["base", "cfi-compat"] as const) {
+    kernelImage({
+      name: `${arch}-${variant}`,
+      arch,
+      variant,
+      source: ":linux-source",
+      series: "patches/series",
+      patches: PATCHES,
+      configs: ["configs/common.config", `configs/${arch}.config`, `configs/${variant}.config`, `configs/${arch}-${variant}.config`],
+      jobs: 2,
+    });
+  }
 }

@@ -7,7 +7,7 @@
 #            --series kernel/patches/series \
 #            --arch x86_64 --variant base \
 #            --config kernel/configs/common.config --config kernel/configs/x86_64.config \
-#            --config kernel/configs/base.config \
+#            --config kernel/configs/base.config --config kernel/configs/x86_64-base.config \
 #            --out-image OUT/bzImage --out-config OUT/kernel.config
 #   Patches are the files the series names, next to the series file. --source is Debian's
 #   linux-source-<version> .deb (its /usr/src/linux-source-*.tar.xz is extracted) or that .tar.xz.
@@ -65,8 +65,9 @@ done
 [ -f "$series" ] || die "patch series $series does not exist"
 
 case $arch in
-  x86_64) karch=x86_64 srcarch=x86 image_rel=arch/x86/boot/bzImage image_target=bzImage cross= ;;
-  aarch64) karch=arm64 srcarch=arm64 image_rel=arch/arm64/boot/Image image_target=Image cross=aarch64-linux-gnu- ;;
+  x86_64) karch=x86_64 srcarch=x86 image_rel=arch/x86/boot/bzImage image_target=bzImage cross= cc= ;;
+  # Debian's gcc-12-aarch64-linux-gnu installs only the versioned driver (no aarch64-linux-gnu-gcc).
+  aarch64) karch=arm64 srcarch=arm64 image_rel=arch/arm64/boot/Image image_target=Image cross=aarch64-linux-gnu- cc=aarch64-linux-gnu-gcc-12 ;;
   *) die "unknown arch '$arch' (expected x86_64 or aarch64)" ;;
 esac
 case $variant in base|cfi-compat) ;; *) die "unknown variant '$variant' (expected base or cfi-compat)" ;; esac
@@ -158,11 +159,14 @@ log "source tree ready in $((t1 - t0)) s"
 # --- 5. config: tinyconfig + fragments, merged with merge_config.sh ------------------------
 KBUILD_BUILD_TIMESTAMP=$(LC_ALL=C date -u -d "@$sde")
 export KBUILD_BUILD_TIMESTAMP KBUILD_BUILD_USER=xsc KBUILD_BUILD_HOST=xsc KBUILD_BUILD_VERSION=1
-mk=(make -C "$work/src" O="$work/obj" ARCH="$karch" ${cross:+CROSS_COMPILE=$cross} -s)
+mk=(make -C "$work/src" O="$work/obj" ARCH="$karch" ${cross:+CROSS_COMPILE=$cross} ${cc:+CC=$cc} -s)
 src=$work/src
+# `make tinyconfig`'s fragments: the generic ones, and the arch's own where it has one (x86 does,
+# arm64 does not).
+tiny=("$src/kernel/configs/tiny-base.config" "$src/kernel/configs/tiny.config")
+[ -f "$src/arch/$srcarch/configs/tiny.config" ] && tiny+=("$src/arch/$srcarch/configs/tiny.config")
 (cd "$scratch" && KCONFIG_CONFIG="$scratch/merged.config" "$src/scripts/kconfig/merge_config.sh" -m \
-   "$src/kernel/configs/tiny-base.config" "$src/kernel/configs/tiny.config" \
-   "$src/arch/$srcarch/configs/tiny.config" "${configs[@]}") > "$scratch/merge.log" \
+   "${tiny[@]}" "${configs[@]}") > "$scratch/merge.log" \
    || { cat "$scratch/merge.log" >&2; die "merge_config.sh failed"; }
 [ -f "$work/obj/.config" ] && cp -p "$work/obj/.config" "$scratch/previous.config"
 "${mk[@]}" KCONFIG_ALLCONFIG="$scratch/merged.config" allnoconfig > "$scratch/config.log" 2>&1 \
