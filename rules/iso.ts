@@ -116,8 +116,9 @@ function collectDebs(deps: readonly DepInfo[], variant: string, arch: KernelInfo
     }
     const other = set.debs.filter((f) => debArchOf(f) !== debArch && debArchOf(f) !== 'all');
     if (other.length > 0) {
-      throw new Error(`package set ${d.label} holds .debs that are not ${debArch} (the arch of the kernel ${kernelLabel}, ${arch}): `
-        + other.map((f) => f.path.slice(f.path.lastIndexOf('/') + 1)).join(', '));
+      const names = other.slice(0, 5).map((f) => f.path.slice(f.path.lastIndexOf('/') + 1));
+      throw new Error(`package set ${d.label} holds ${other.length} .debs that are not ${debArch} (the arch of the kernel ${kernelLabel}, ${arch}): `
+        + names.join(', ') + (other.length > names.length ? ', ...' : ''));
     }
     for (const f of set.debs) seen.set(f.path, f);
   }
