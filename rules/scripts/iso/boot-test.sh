@@ -5,8 +5,9 @@
 #   aarch64: qemu-system-aarch64 -M virt,acpi=off -cpu max,pauth-impdef=on (TCG): UEFI firmware
 #            AAVMF_CODE.fd read-only on pflash 0 and a copy of AAVMF_VARS.fd on pflash 1, the
 #            CD-ROMs as scsi-cd on virtio-scsi (the ISO first in the boot order), console ttyAMA0.
-#            acpi=off: without ACPI tables from QEMU, AAVMF hands the kernel QEMU's device tree
-#            (the XSC kernel is configured for the device tree only). pauth-impdef=on: QEMU's
+#            acpi=off: QEMU gives AAVMF no ACPI tables, so the kernel describes the machine from
+#            QEMU's device tree alone (the XSC kernel has no ACPI; with the tables on it printed
+#            nothing after "EFI stub: Exiting boot services"). pauth-impdef=on: QEMU's
 #            cheap implementation-defined PAC hash instead of QARMA (the architected one is slow
 #            under TCG); a forged pointer fails authentication all the same.
 #
