@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # End-to-end check of build roots, the XSC glibc, toolchains, Debian packages and APT repositories
-# through the real xbuild CLI (x86_64).
+# through the real xbuild CLI, for x86_64 (native) or aarch64 (cross-built arm64 .debs).
 #
-#   scripts/e2e-packages.sh [--quick | --scripts-only] [--variant cfi-compat|base|all]
+#   scripts/e2e-packages.sh [--quick | --scripts-only] [--variant cfi-compat|base|all] [--arch x86_64|aarch64]
 #
+# --arch:    x86_64 (default) or aarch64: the aarch64 chain is //toolchains:aarch64-glibc-<v>,
+#            //toolchains:aarch64-<v>, //packages:aarch64-{set,repo}-<v> (the CFI mark checked is
+#            BTI+PAC instead of IBT+SHSTK). Steps 4 and 4b are x86_64 only.
 # --variant: the variants built (default all). CI builds cfi-compat only: the default image's
 #            variant, the one with every gate (CET + the XSC ABI note); a cold glibc is the
 #            longest action and two of them do not fit CI's 90 minutes beside the rest.
@@ -29,18 +32,30 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-quick=0 scripts_only=0 variants=(base cfi-compat)
+quick=0 scripts_only=0 variants=(base cfi-compat) arch=x86_64
+usage="usage: $0 [--quick|--scripts-only] [--variant cfi-compat|base|all] [--arch x86_64|aarch64]"
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1; shift ;;
     --scripts-only) scripts_only=1; shift ;;
-    --variant) case $2 in all) variants=(base cfi-compat) ;; base|cfi-compat) variants=("$2") ;; *) echo "usage: $0 [--quick|--scripts-only] [--variant cfi-compat|base|all]" >&2; exit 2 ;; esac; shift 2 ;;
-    *) echo "usage: $0 [--quick|--scripts-only] [--variant cfi-compat|base|all]" >&2; exit 2 ;;
+    --variant) case $2 in all) variants=(base cfi-compat) ;; base|cfi-compat) variants=("$2") ;; *) echo "$usage" >&2; exit 2 ;; esac; shift 2 ;;
+    --arch) case $2 in x86_64|aarch64) arch=$2 ;; *) echo "$usage" >&2; exit 2 ;; esac; shift 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
 jobs=${XSC_E2E_JOBS:-2}
+# What differs between the arches: target names, paths in the .debs, the CFI mark and the way an
+# unmarked object is made (the host's gcc for x86_64, Debian's cross gcc for aarch64).
+case $arch in
+  x86_64) p= glibc_t=glibc- debarch=amd64 gnu=x86_64-linux-gnu ldso=/lib64/ld-linux-x86-64.so.2
+          mark='x86 feature: IBT, SHSTK' markname=IBT+SHSTK audit=cet-audit-cfi-compat
+          unmarked_cc=(gcc -fcf-protection=none) gate_error='hello-nocfi.o: error: missing IBT and SHSTK properties' ;;
+  aarch64) p=aarch64- glibc_t=aarch64-glibc- debarch=arm64 gnu=aarch64-linux-gnu ldso=/lib/ld-linux-aarch64.so.1
+          mark='AArch64 feature: BTI, PAC' markname=BTI+PAC audit=aarch64-audit-cfi-compat
+          unmarked_cc=(aarch64-linux-gnu-gcc-12 -mbranch-protection=none) gate_error='hello-nocfi.o: warning: BTI turned on by -z force-bti when all inputs do not have BTI in NOTE section' ;;
+esac
 targets=()
-for v in "${variants[@]}"; do targets+=("//toolchains:x86_64-$v" "//packages:repo-$v" "//packages:set-$v"); done
+for v in "${variants[@]}"; do targets+=("//toolchains:$arch-$v" "//packages:${p}repo-$v" "//packages:${p}set-$v"); done
 has() { printf '%s\n' "${variants[@]}" | grep -qx "$1"; }
 [ -f "$repo/dist/cli/main.js" ] || { echo "error: run 'npm run build' in $repo first" >&2; exit 1; }
 
@@ -51,7 +66,7 @@ cache=${XSC_E2E_PKG_CACHE:-$scratch/cache}
 
 # digests WS: sha256 of every .deb and repository file the build made, by relative path
 digests() {
-  (cd "$1/xbuild-out/packages" && find . -path './repo-*' -type f -o -name '*.deb' -type f | sort | xargs sha256sum)
+  (cd "$1/xbuild-out/packages" && find . -path "./${p}repo-*" -type f -o -name "*_$debarch.deb" -type f | sort | xargs sha256sum)
 }
 
 # 0. the scripts' own tests (tests/e2e is outside the default vitest suite: own config here)
@@ -77,72 +92,72 @@ echo "      fetches: $(executed cold | grep -c '^Fetch') actions, $(executed col
 xsc_note() { readelf -nW "$1" 2>/dev/null | grep -Eq '^[[:space:]]+XSC[[:space:]]+0x00000004[[:space:]].*description data: 01 00 00 00'; }
 for v in "${variants[@]}"; do
   g=$scratch/glibc-$v; rm -rf "$g"; mkdir -p "$g"
-  dpkg-deb -x "$(ls "$out/toolchains/glibc-$v"/libc6_*.deb)" "$g"
-  ver=$(strings "$g/lib/x86_64-linux-gnu/libc.so.6" | grep -o 'GNU C Library (XSC GLIBC [^)]*)' | head -1 || true)
+  dpkg-deb -x "$(ls "$out/toolchains/$glibc_t$v"/libc6_*_$debarch.deb)" "$g"
+  ver=$(strings "$g/lib/$gnu/libc.so.6" | grep -o 'GNU C Library (XSC GLIBC [^)]*)' | head -1 || true)
   [[ $ver == *" $v)" ]] && pass "libc6 ($v): libc.so.6 says '$ver'" || fail "libc6 ($v): no XSC version string in libc.so.6 ('$ver')"
   n=0 unmarked=() nocet=()
   while IFS= read -r f; do
     [ "$(head -c 4 "$f" | od -An -tx1 | tr -d ' \n')" = 7f454c46 ] || continue
     n=$((n + 1))
     xsc_note "$f" || unmarked+=("${f#"$g"}")
-    readelf -nW "$f" | grep -q 'x86 feature: IBT, SHSTK' || nocet+=("${f#"$g"}")
+    readelf -nW "$f" | grep -q "$mark" || nocet+=("${f#"$g"}")
   done < <(find "$g" -type f)
-  [ -e "$g/lib64/ld-linux-x86-64.so.2" ] && [ ${#unmarked[@]} -eq 0 ] \
-    && pass "libc6 ($v): ld.so and $n ELF files, all with the XSC ABI note" || fail "libc6 ($v): without the note: ${unmarked[*]:-none} (ld.so present: $([ -e "$g/lib64/ld-linux-x86-64.so.2" ] && echo yes || echo no))"
+  [ -e "$g$ldso" ] && [ ${#unmarked[@]} -eq 0 ] \
+    && pass "libc6 ($v): ld.so and $n ELF files, all with the XSC ABI note" || fail "libc6 ($v): without the note: ${unmarked[*]:-none} (ld.so present: $([ -e "$g$ldso" ] && echo yes || echo no))"
   if [ "$v" = cfi-compat ]; then
-    [ ${#nocet[@]} -eq 0 ] && pass "libc6 (cfi-compat): all $n ELF files IBT+SHSTK (ld.so, libc.so.6, gconv modules)" || fail "libc6 (cfi-compat) without IBT+SHSTK: ${nocet[*]}"
+    [ ${#nocet[@]} -eq 0 ] && pass "libc6 (cfi-compat): all $n ELF files $markname (ld.so, libc.so.6, gconv modules)" || fail "libc6 (cfi-compat) without $markname: ${nocet[*]}"
   fi
-  deb=$(ls "$out/packages/hello-$v"/hello_*.deb)
+  deb=$(ls "$out/packages/${p}hello-$v"/hello_*_$debarch.deb)
   dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/bin/hello > "$scratch/hello-$v"
-  note=$(readelf -n "$scratch/hello-$v" | grep -o 'x86 feature: .*' || true)
+  note=$(readelf -n "$scratch/hello-$v" | grep -o '\(x86\|AArch64\) feature: .*' || true)
   interp=$(readelf -lW "$scratch/hello-$v" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
   needed=$(readelf -dW "$scratch/hello-$v" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | xargs)
-  echo "      hello ($v): ${note:-no x86 feature note}; interpreter $interp; NEEDED $needed"
-  xsc_note "$scratch/hello-$v" && [ "$interp" = /lib64/ld-linux-x86-64.so.2 ] && [ "$needed" = libc.so.6 ] \
+  echo "      hello ($v): ${note:-no feature note}; interpreter $interp; NEEDED $needed"
+  xsc_note "$scratch/hello-$v" && [ "$interp" = "$ldso" ] && [ "$needed" = libc.so.6 ] \
     && pass "$v /usr/bin/hello carries the XSC ABI note and links the XSC libc6's ld.so and libc.so.6" || fail "$v hello: note/interpreter/NEEDED wrong"
   if [ $v = cfi-compat ]; then
-    [ "$note" = "x86 feature: IBT, SHSTK" ] && pass "cfi-compat /usr/bin/hello has IBT, SHSTK" || fail "cfi-compat hello: '$note'"
+    [ "$note" = "$mark" ] && pass "cfi-compat /usr/bin/hello has $markname" || fail "cfi-compat hello: '$note'"
   else
-    [ -z "$note" ] && pass "base /usr/bin/hello is not CET-marked (Debian's default flags)" || fail "base hello: '$note'"
+    [ -z "$note" ] && pass "base /usr/bin/hello is not CFI-marked (Debian's default flags)" || fail "base hello: '$note'"
   fi
 done
 if has cfi-compat; then
-  grep -q '^audit-cet.sh: PASS' "$out/packages/cet-audit-cfi-compat/audit.txt" \
-    && pass "cfi-compat audit: $(tail -n1 "$out/packages/cet-audit-cfi-compat/audit.txt")" || fail "cfi-compat audit did not pass"
-  grep -q 'libc6-dev 2.36.*: /usr/lib/x86_64-linux-gnu/libc.a(' "$out/packages/cet-audit-cfi-compat/audit.txt" \
-    && pass "the audit checked every member of the XSC libc.a ($(grep -c 'libc6-dev .*libc\.a(' "$out/packages/cet-audit-cfi-compat/audit.txt") objects)" || fail "the audit did not see libc6-dev's libc.a"
+  grep -q '^audit-cet.sh: PASS' "$out/packages/$audit/audit.txt" \
+    && pass "cfi-compat audit: $(tail -n1 "$out/packages/$audit/audit.txt")" || fail "cfi-compat audit did not pass"
+  grep -q "libc6-dev 2.36.*: /usr/lib/$gnu/libc.a(" "$out/packages/$audit/audit.txt" \
+    && pass "the audit checked every member of the XSC libc.a ($(grep -c 'libc6-dev .*libc\.a(' "$out/packages/$audit/audit.txt") objects)" || fail "the audit did not see libc6-dev's libc.a"
 fi
 
 # 3. the toolchain gate on a hello.c
 printf '#include <stdio.h>\nint main(void) { puts("hello, xsc"); return 0; }\n' > "$scratch/hello.c"
 for v in "${variants[@]}"; do
-  tc=$out/toolchains/x86_64-$v/bin
-  libc=$("$tc/x86_64-xsc-linux-gnu-gcc" -print-file-name=libc.so)
-  [[ $libc == */x86_64-$v/bin/../sysroot/usr/lib/x86_64-linux-gnu/libc.so ]] \
-    && pass "x86_64-xsc-linux-gnu-gcc ($v) links against its XSC sysroot: $libc" || fail "$v toolchain's libc.so is $libc"
-  if "$tc/x86_64-xsc-linux-gnu-gcc" -O2 -o "$scratch/hello-tc-$v" "$scratch/hello.c" && xsc_note "$scratch/hello-tc-$v" \
-     && { [ $v = base ] || readelf -n "$scratch/hello-tc-$v" | grep -q 'x86 feature: IBT, SHSTK'; }; then
-    pass "x86_64-xsc-linux-gnu-gcc ($v) links hello.c: XSC ABI note$([ $v = cfi-compat ] && echo ', IBT, SHSTK')"
+  tc=$out/toolchains/$arch-$v/bin
+  libc=$("$tc/$arch-xsc-linux-gnu-gcc" -print-file-name=libc.so)
+  [[ $libc == */$arch-$v/bin/../sysroot/usr/lib/$gnu/libc.so ]] \
+    && pass "$arch-xsc-linux-gnu-gcc ($v) links against its XSC sysroot: $libc" || fail "$v toolchain's libc.so is $libc"
+  if "$tc/$arch-xsc-linux-gnu-gcc" -O2 -o "$scratch/hello-tc-$v" "$scratch/hello.c" && xsc_note "$scratch/hello-tc-$v" \
+     && { [ $v = base ] || readelf -n "$scratch/hello-tc-$v" | grep -q "$mark"; }; then
+    pass "$arch-xsc-linux-gnu-gcc ($v) links hello.c: XSC ABI note$([ $v = cfi-compat ] && echo ", $markname")"
   else
     fail "the $v wrapper did not make a marked hello"
   fi
 done
 if has cfi-compat; then
-  tc=$out/toolchains/x86_64-cfi-compat/bin
-  gcc -O2 -fcf-protection=none -c -o "$scratch/hello-nocet.o" "$scratch/hello.c"
-  if "$tc/x86_64-xsc-linux-gnu-gcc" -o "$scratch/hello-nocet" "$scratch/hello-nocet.o" 2> "$scratch/nocet.err"; then
-    fail "an object without CET linked with the cfi-compat toolchain"
+  tc=$out/toolchains/$arch-cfi-compat/bin
+  "${unmarked_cc[@]}" -O2 -c -o "$scratch/hello-nocfi.o" "$scratch/hello.c"
+  if "$tc/$arch-xsc-linux-gnu-gcc" -o "$scratch/hello-nocfi" "$scratch/hello-nocfi.o" 2> "$scratch/nocfi.err"; then
+    fail "an object without $markname linked with the cfi-compat toolchain"
   else
-    grep -q 'hello-nocet.o: error: missing IBT and SHSTK properties' "$scratch/nocet.err" \
-      && pass "object without CET fails the cfi-compat link: $(grep -o 'hello-nocet.o: error: .*' "$scratch/nocet.err")" \
-      || { fail "link failed but does not name the object"; cat "$scratch/nocet.err"; }
+    grep -q "$gate_error" "$scratch/nocfi.err" \
+      && pass "object without $markname fails the cfi-compat link: $(grep -o 'hello-nocfi.o: .*' "$scratch/nocfi.err" | head -1)" \
+      || { fail "link failed but does not name the object"; cat "$scratch/nocfi.err"; }
   fi
 fi
 
 ws_neg=$scratch/ws-neg
 copy_workspace "$ws_neg"
 # 4. a package without CET fails the audit, through the CLI (needs the base packages)
-if has base && has cfi-compat; then
+if [ $arch = x86_64 ] && has base && has cfi-compat; then
 printf '\n// e2e: auditing base packages must fail\nimport { debCetAudit as e2eAudit } from "xbuild";\ne2eAudit({ name: "e2e-audit-base", packages: [":hello-base", ":dash-base"] });\n' >> "$ws_neg/packages/BUILD.ts"
 build audit-neg "$ws_neg" "$cache" //packages:e2e-audit-base
 if [ $rc -ne 0 ] && grep -q 'hello 2.10-3+xsc1: /usr/bin/hello: missing IBT/SHSTK' "$scratch/audit-neg.log"; then
@@ -156,7 +171,7 @@ fi
 #     cfi-compat zlib1g-dev declared as a build-dependency (hello does not need it, but the build
 #     must install the set's zlib1g-dev and zlib1g in place of Debian's)
 #     (a suffix unique to this run makes the build really run, so its log can be read)
-if has cfi-compat; then
+if [ $arch = x86_64 ] && has cfi-compat; then
 run_id=$(date +%s)
 cat >> "$ws_neg/packages/BUILD.ts" <<TS
 import { debianPackage as e2ePackage } from "xbuild";
@@ -190,15 +205,15 @@ fi
 # 5. apt accepts the repositories
 for v in "${variants[@]}"; do
   st=$scratch/apt-$v; mkdir -p "$st"/{lists/partial,cache/archives/partial}
-  echo "deb [trusted=yes] file:$out/packages/repo-$v ./" > "$st/sources.list"
-  o=(-o "Dir::State::Lists=$st/lists" -o "Dir::Etc::SourceList=$st/sources.list" -o Dir::Etc::SourceParts=/dev/null
+  echo "deb [trusted=yes] file:$out/packages/${p}repo-$v ./" > "$st/sources.list"
+  o=(-o "Dir::State::Lists=$st/lists" -o "Dir::Etc::SourceList=$st/sources.list" -o Dir::Etc::SourceParts=/dev/null -o "APT::Architectures::=$debarch"
      -o "Dir::Cache=$st/cache" -o Dir::State::status=/dev/null -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
   # (output captured first: grep -q closing the pipe early would fail the pipeline under pipefail)
-  policy=$(apt-get "${o[@]}" update -q > "$st/log" 2>&1 && apt-cache "${o[@]}" policy hello 2>&1 || true)
+  policy=$(apt-get "${o[@]}" update -q > "$st/log" 2>&1 && apt-cache "${o[@]}" policy "hello:$debarch" 2>&1 || true)
   if grep -q 'Candidate: 2.10-3+xsc1' <<< "$policy"; then
-    pass "apt accepts repo-$v: hello candidate $(awk '/Candidate/{print $2}' <<< "$policy")"
+    pass "apt accepts ${p}repo-$v: hello:$debarch candidate $(awk '/Candidate/{print $2}' <<< "$policy")"
   else
-    fail "apt rejects repo-$v"; cat "$st/log"
+    fail "apt rejects ${p}repo-$v"; cat "$st/log"
   fi
 done
 

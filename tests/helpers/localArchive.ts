@@ -15,6 +15,8 @@ import { join } from 'node:path';
 
 export type Repo = 'debian' | 'debian-security';
 const SUITE: Record<Repo, string> = { debian: 'bookworm', 'debian-security': 'bookworm-security' };
+/** The architectures the archive has indices for (the build machine's, and the one foreign arch tests use). */
+const ARCHES = ['amd64', 'arm64'] as const;
 
 export interface BinarySpec {
   readonly name: string;
@@ -101,15 +103,19 @@ export class LocalArchive {
     for (const repo of Object.keys(SUITE) as Repo[]) {
       const root = join(this.dir, repo);
       const dist = join(root, 'dists', SUITE[repo]);
-      mkdirSync(join(dist, 'main', 'binary-amd64'), { recursive: true });
       mkdirSync(join(dist, 'main', 'source'), { recursive: true });
-      const packages = execFileSync('dpkg-scanpackages', ['--multiversion', 'pool', '/dev/null'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
-      writeFileSync(join(dist, 'main', 'binary-amd64', 'Packages'), packages);
+      // One Packages index per architecture, as Debian's: amd64's and arm64's each list their
+      // own .debs and the arch: all ones.
+      for (const arch of ARCHES) {
+        mkdirSync(join(dist, 'main', `binary-${arch}`), { recursive: true });
+        const packages = execFileSync('dpkg-scanpackages', ['--multiversion', '--arch', arch, 'pool', '/dev/null'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
+        writeFileSync(join(dist, 'main', `binary-${arch}`, 'Packages'), packages);
+      }
       const sources = execFileSync('dpkg-scansources', ['pool', '/dev/null'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
       writeFileSync(join(dist, 'main', 'source', 'Sources'), sources);
       const release = execFileSync('apt-ftparchive', [
         '-o', `APT::FTPArchive::Release::Suite=${SUITE[repo]}`, '-o', `APT::FTPArchive::Release::Codename=${SUITE[repo]}`,
-        '-o', 'APT::FTPArchive::Release::Components=main', '-o', 'APT::FTPArchive::Release::Architectures=amd64 source',
+        '-o', 'APT::FTPArchive::Release::Components=main', '-o', `APT::FTPArchive::Release::Architectures=${ARCHES.join(' ')} source`,
         'release', '.',
       ], { cwd: dist });
       writeFileSync(join(dist, 'Release'), release);

@@ -38,8 +38,14 @@ for v in work tc variant pkgversion; do [ -n "${!v}" ] || { echo "glibc-make.sh:
 case $variant in base|cfi-compat) ;; *) echo "glibc-make.sh: --variant must be base or cfi-compat" >&2; exit 2 ;; esac
 jobs=${XBUILD_CPUS:-2}
 case $arch in
-  x86_64) rtlddir=/lib64 cfi=--enable-cet ;;
-  aarch64) rtlddir=/lib cfi= ;;
+  x86_64) rtlddir=/lib64 cfi=--enable-cet arch_cflags= ;;
+  # glibc links ld.so and libc.so with -lgcc, i.e. Debian's cross libgcc.a. With gcc 12's default
+  # -moutline-atomics every atomic operation calls a libgcc helper (__aarch64_cas4_acq, ...), so
+  # those Debian-built, unmarked objects would land in ld.so and libc.so.6: cfi-compat's ld.so link
+  # fails (glibc links rtld with -z force-bti when BTI is on, and librtld.os loses the BTI
+  # property), and base would ship Debian code inside the XSC C library. Inline atomics (LL/SC,
+  # every ARMv8.0 CPU) take nothing from libgcc; the check after make proves it.
+  aarch64) rtlddir=/lib cfi= arch_cflags=-mno-outline-atomics ;;
   *) echo "glibc-make.sh: --arch must be x86_64 or aarch64" >&2; exit 2 ;;
 esac
 multiarch=$arch-linux-gnu triple=$arch-xsc-linux-gnu
@@ -57,7 +63,7 @@ if [ ! -f "$obj/config.make" ]; then
   ln -s "$kheaders/$multiarch/asm" "$work/kheaders/asm"
   mkdir -p "$obj"; cd "$obj"
   cat > configparms <<C
-CFLAGS = -pipe -O2 -ffile-prefix-map=$work=/usr/src/glibc
+CFLAGS = -pipe -O2 -ffile-prefix-map=$work=/usr/src/glibc${arch_cflags:+ $arch_cflags}
 ASFLAGS = -pipe -O2
 BUILD_CC = gcc
 LDFLAGS =
@@ -111,6 +117,12 @@ if [ $rc -ne 0 ]; then
   echo "glibc-make.sh: make failed (exit $rc)" >&2
   [ $rc -le 2 ] && exit 10
   exit $rc
+fi
+if [ -n "$arch_cflags" ]; then
+  for so in elf/ld.so libc.so; do
+    helpers=$("$multiarch-nm" "$obj/$so" | awk '$2 == "T" && $3 ~ /^__aarch64_(cas|swp|ldadd|ldclr|ldeor|ldset)/ {print $3}' | head -3 | xargs)
+    [ -z "$helpers" ] || { echo "glibc-make.sh: $so holds libgcc's outline-atomics helpers ($helpers): Debian's libgcc.a was linked in" >&2; exit 1; }
+  done
 fi
 t2=$(date +%s)
 step "configure $((t1 - t0)) s, make $((t2 - t1)) s"
