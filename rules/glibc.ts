@@ -31,6 +31,7 @@
 import { defineRule, attr } from '../engine/analyze/api.js';
 import { ROOT_TOOLS, type BuildRootInfo } from './buildRoot.js';
 import type { GlibcInfo, ToolchainInfo } from './toolchain.js';
+import type { LibgccInfo } from './libgcc.js';
 // GlibcInfo (the sysroot and version of an XSC glibc) is declared next to its consumer, the toolchain.
 import { fileVersion, type DebInfo } from './debian.js';
 
@@ -47,6 +48,7 @@ export const xscGlibc = defineRule({
     buildDeps: attr.labelList({ default: [], doc: 'Pinned .debs glibc needs beyond the root.' }),
     toolchain: attr.label({ doc: 'The variant\'s bootstrap xsc_toolchain (no sysroot yet); its arch is this glibc\'s.' }),
     kernelHeaders: attr.label({ default: undefined as string | undefined, doc: 'Debian\'s linux-libc-dev .deb of the target arch (a pinned fetch); required when cross-compiling (aarch64), whose uapi headers the build root does not have.' }),
+    libgcc: attr.label({ default: undefined as string | undefined, doc: 'An xsc_libgcc static stage of this arch and variant (LibgccInfo): the libgcc.a glibc links (-lgcc) instead of the cross gcc\'s own. Required for aarch64 cfi-compat, whose links glibc makes with -z force-bti.' }),
     suffix: attr.string({ default: '+xsc1' }),
     jobs: attr.int({ default: 2, doc: 'make -j and the CPU slots the scheduler reserves.' }),
     sourceDateEpoch: attr.int({ default: 1700000000, doc: 'The mtime of every file in the .debs and the sysroot.' }),
@@ -78,6 +80,13 @@ export const xscGlibc = defineRule({
     const kernelHeaders = a.kernelHeaders?.files.find((f) => f.path.endsWith('.deb'));
     if (a.kernelHeaders && !kernelHeaders) throw new Error(`kernelHeaders: ${a.kernelHeaders.label} provides no .deb`);
     if (arch !== 'x86_64' && !kernelHeaders) throw new Error(`kernelHeaders: a ${arch} glibc is cross-compiled and needs Debian's linux-libc-dev of that arch`);
+    const libgcc = a.libgcc ? a.libgcc.providers.LibgccInfo as LibgccInfo | undefined : undefined;
+    if (a.libgcc && !libgcc) throw new Error(`libgcc: ${a.libgcc.label} is not an xsc_libgcc target (no LibgccInfo)`);
+    if (libgcc && (libgcc.arch !== arch || libgcc.variant !== a.variant)) throw new Error(`libgcc ${a.libgcc!.label} is ${libgcc.arch} ${libgcc.variant}, this glibc is ${arch} ${a.variant}`);
+    if (libgcc && libgcc.stage !== 'static') throw new Error(`libgcc: ${a.libgcc!.label} is the full stage, which is built against this glibc; glibc takes the static stage (no glibc attr)`);
+    if (arch === 'aarch64' && a.variant === 'cfi-compat' && !libgcc) {
+      throw new Error('libgcc: an aarch64 cfi-compat glibc needs the XSC static libgcc (the cross gcc\'s libgcc.a has no BTI, and glibc links with -z force-bti)');
+    }
     // 1. configure + make + make install inside the root, incremental through a persistent tree.
     const install = ctx.actions.declareDirectory(`${ctx.name}/install`);
     const buildDeps = a.buildDeps.flatMap((d) => d.files);
@@ -90,9 +99,10 @@ export const xscGlibc = defineRule({
         '--series', series[0].path, '--variant', a.variant, '--version', version, '--out', install.path,
         ...(arch !== 'x86_64' ? ['--arch', arch] : []),
         ...(kernelHeaders ? ['--kernel-headers-deb', kernelHeaders.path] : []),
+        ...(libgcc ? ['--libgcc', libgcc.dir.path] : []),
         ...buildDeps.flatMap((d) => ['--deb', d.path]),
       ],
-      inputs: [root.tarball, tc.dir, ...srcs, ...series, ...patches, ...buildDeps, ...(kernelHeaders ? [kernelHeaders] : [])],
+      inputs: [root.tarball, tc.dir, ...srcs, ...series, ...patches, ...buildDeps, ...(kernelHeaders ? [kernelHeaders] : []), ...(libgcc ? [libgcc.dir] : [])],
       outputs: [install],
       tools: [build, ctx.ruleFile('scripts/glibc/glibc-make.sh'), ctx.ruleFile('scripts/glibc/glibc-install.sh'), ctx.ruleFile('scripts/debian/in-root.sh'),
         ...ROOT_TOOLS, '/usr/bin/dpkg-source', '/usr/bin/patch', '/usr/bin/rsync', ...(kernelHeaders ? ['/usr/bin/dpkg-deb'] : [])],

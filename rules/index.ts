@@ -9,5 +9,6 @@ export * from './iso.js';
 export * from './buildRoot.js';
 export * from './toolchain.js';
 export * from './glibc.js';
+export * from './libgcc.js';
 export * from './debian.js';
 export * from './aptRepo.js';

@@ -23,10 +23,16 @@
  * aarch64 is cross-compiled: the wrappers run Debian's gcc-12-aarch64-linux-gnu and binutils
  * (the lock's crossTools, installed in the build root by whatever runs the compiler).
  *
+ * gcc's run time (crtbegin*.o, crtend*.o, libgcc.a, libgcc_eh.a, libgcc_s.so.1, ...): the final
+ * stage's gcc-lib/ links to the compiler's own, unless the `libgcc` attr names an xsc_libgcc
+ * (rules/libgcc.ts), whose files are copied there instead. aarch64 needs it: Debian's cross run
+ * time has no BTI marks (the cfi-compat gate refuses it) and is a Debian-built binary.
+ *
  * The toolchain is a directory output; consumers take it as an input, so its content digest (the
  * sysroot's included) is in their action keys: a glibc change reaches every package.
  */
 import { defineRule, attr, type Artifact } from '../engine/analyze/api.js';
+import type { LibgccInfo } from './libgcc.js';
 
 /** What the glibc rule gives the final toolchain and the package sets. Made by `xsc_glibc`. */
 export interface GlibcInfo {
@@ -78,6 +84,7 @@ export const xscToolchain = defineRule({
     arch: attr.string({ values: ['x86_64', 'aarch64'] as const }),
     variant: attr.string({ values: ['base', 'cfi-compat'] as const }),
     glibc: attr.label({ default: undefined as string | undefined, doc: 'An xsc_glibc of this variant (GlibcInfo): the final stage\'s sysroot. Without it: the bootstrap stage.' }),
+    libgcc: attr.label({ default: undefined as string | undefined, doc: 'An xsc_libgcc of this arch and variant (LibgccInfo): the gcc run time the final stage links with, instead of the compiler\'s own. Final stage only.' }),
   },
   impl(ctx) {
     const { arch, variant } = ctx.attrs;
@@ -87,6 +94,11 @@ export const xscToolchain = defineRule({
     if (glibc && glibc.variant !== variant) throw new Error(`glibc ${ctx.attrs.glibc!.label} is ${glibc.variant}, this toolchain is ${variant}`);
     if (glibc && glibc.arch !== arch) throw new Error(`glibc ${ctx.attrs.glibc!.label} is built for ${glibc.arch}, this toolchain is ${arch}`);
     const stage: ToolchainInfo['stage'] = glibc ? 'final' : 'bootstrap';
+    const libgcc = ctx.attrs.libgcc ? ctx.attrs.libgcc.providers.LibgccInfo as LibgccInfo | undefined : undefined;
+    if (ctx.attrs.libgcc && !libgcc) throw new Error(`libgcc: ${ctx.attrs.libgcc.label} is not an xsc_libgcc target (no LibgccInfo)`);
+    if (libgcc && !glibc) throw new Error(`libgcc: only the final stage (with glibc) links with an XSC libgcc; the bootstrap stage builds it`);
+    if (libgcc && (libgcc.arch !== arch || libgcc.variant !== variant)) throw new Error(`libgcc ${ctx.attrs.libgcc!.label} is ${libgcc.arch} ${libgcc.variant}, this toolchain is ${arch} ${variant}`);
+    if (libgcc && libgcc.stage !== 'full') throw new Error(`libgcc: ${ctx.attrs.libgcc!.label} is the static stage (libgcc.a alone, for glibc); the final toolchain needs the full stage (built with glibc)`);
     const dir = ctx.actions.declareDirectory(ctx.name);
     const script = ctx.ruleFile('scripts/toolchain/make-toolchain.sh');
     const { cflags, ldflags: finalLdflags } = FLAGS[`${arch}/${variant}` as keyof typeof FLAGS];
@@ -94,9 +106,9 @@ export const xscToolchain = defineRule({
     const check = ctx.ruleFile('scripts/toolchain/build-toolchain.sh');
     ctx.actions.run({
       mnemonic: 'Toolchain',
-      progress: `${triple} ${variant} toolchain (${stage}${glibc ? `, XSC glibc ${glibc.version}` : ''})`,
-      argv: ['/usr/bin/bash', check, arch, variant, dir.path, ...(glibc ? [glibc.sysroot.path] : [])],
-      inputs: glibc ? [glibc.sysroot] : [],
+      progress: `${triple} ${variant} toolchain (${stage}${glibc ? `, XSC glibc ${glibc.version}` : ''}${libgcc ? ', XSC libgcc' : ''})`,
+      argv: ['/usr/bin/bash', check, arch, variant, dir.path, ...(glibc ? [glibc.sysroot.path] : []), ...(libgcc ? [libgcc.dir.path] : [])],
+      inputs: [...(glibc ? [glibc.sysroot] : []), ...(libgcc ? [libgcc.dir] : [])],
       outputs: [dir],
       tools: [script, check, '/usr/bin/bash', ...NOTE_COMPILER[arch as keyof typeof NOTE_COMPILER]],
       // The flags this provider announces; build-toolchain.sh fails if the wrappers differ.

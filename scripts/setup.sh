@@ -28,6 +28,9 @@ PACKAGES=(
   xorriso grub-pc-bin grub-common mtools qemu-system-x86 busybox-static
   # aarch64: the cross kernel's compiler and the UEFI boot test (QEMU's virt machine, AAVMF)
   gcc-12-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm qemu-efi-aarch64
+  # aarch64 XSC libgcc (rules/libgcc.ts): gcc's configure needs GMP, MPFR and MPC, and its
+  # generator programs are C++ (the source is the pinned gcc-12-source)
+  g++ libgmp-dev libmpfr-dev libmpc-dev
   # xbuild itself (bubblewrap: every action's sandbox)
   util-linux bubblewrap curl ca-certificates
 )

@@ -5,11 +5,14 @@
 #
 #   build-glibc.sh --root ROOT.tar --toolchain TCDIR --dsc DSC --series SERIES --variant VARIANT \
 #                  --version VERSION --out OUTDIR [--arch x86_64|aarch64] [--kernel-headers-deb FILE.deb]
-#                  [--deb FILE.deb]...
+#                  [--libgcc DIR] [--deb FILE.deb]...
 #
 # --arch aarch64 cross-compiles (the build root's cross gcc and binutils come in as --deb); its
 # kernel uapi headers are Debian's linux-libc-dev of that arch (--kernel-headers-deb), unpacked
 # into the root, instead of the root's own linux-libc-dev.
+# --libgcc DIR: the XSC static libgcc (rules/libgcc.ts): DIR/libgcc.a goes into the toolchain's
+# lib/ (its -B directory, searched before the compiler's own), so glibc's -lgcc takes it instead of
+# the cross gcc's (aarch64's has no BTI, and glibc links ld.so and libc.so with -z force-bti).
 #
 # OUTDIR receives root/ (make install: the whole glibc) and kernel-headers/ (linux-libc-dev of the
 # root); package-glibc.sh makes the .debs and the sysroot from them. The whole build log is this
@@ -34,7 +37,7 @@
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
 debian=$here/../debian
-root_tar= tc= dsc= series= variant= version= out= debs=() arch=x86_64 kdeb=
+root_tar= tc= dsc= series= variant= version= out= debs=() arch=x86_64 kdeb= libgcc=
 while [ $# -gt 0 ]; do
   case "$1" in
     --root) root_tar=$2; shift 2 ;;
@@ -47,6 +50,7 @@ while [ $# -gt 0 ]; do
     --deb) debs+=("$2"); shift 2 ;;
     --arch) arch=$2; shift 2 ;;
     --kernel-headers-deb) kdeb=$(realpath "$2"); shift 2 ;;
+    --libgcc) libgcc=$(realpath "$2"); shift 2 ;;
     *) echo "build-glibc.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -90,7 +94,7 @@ done < "$series"
 
 # --- 2. is the kept tree trustworthy? -------------------------------------------------------
 # (contents only: the paths of the inputs differ from one sandbox to the next)
-id=$( { echo "arch $arch variant $variant version $version"; for f in "$dsc" "$root_tar" "$here/glibc-make.sh" ${kdeb:+"$kdeb"}; do sha256sum < "$f"; done
+id=$( { echo "arch $arch variant $variant version $version"; for f in "$dsc" "$root_tar" "$here/glibc-make.sh" ${kdeb:+"$kdeb"} ${libgcc:+"$libgcc/libgcc.a"}; do sha256sum < "$f"; done
         (cd "$tc" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); } | sha256sum | cut -d' ' -f1)
 marker=$work/tree-ok
 if [ "$(cat "$marker" 2>/dev/null)" != "$id" ]; then
@@ -115,6 +119,11 @@ if compgen -G "$rootdir/build/debs/*.deb" >/dev/null; then
 fi
 cp -a "$tc" "$rootdir/opt/xsc-toolchain"
 chmod -R u+w "$rootdir/opt/xsc-toolchain"
+if [ -n "$libgcc" ]; then
+  [ -f "$libgcc/libgcc.a" ] || { echo "build-glibc.sh: $libgcc has no libgcc.a" >&2; exit 2; }
+  cp "$libgcc/libgcc.a" "$rootdir/opt/xsc-toolchain/lib/libgcc.a"
+  log "libgcc.a: the XSC static libgcc's, not the cross gcc's"
+fi
 cp "$here/glibc-make.sh" "$here/glibc-install.sh" "$rootdir/build/"
 kheaders=()
 if [ -n "$kdeb" ]; then

@@ -3,7 +3,7 @@
 # build root's pinned gcc 12 / binutils 2.40, the XSC ABI note, and (final stage) the XSC
 # glibc sysroot.
 #
-#   make-toolchain.sh ARCH VARIANT OUTDIR [SYSROOT]
+#   make-toolchain.sh ARCH VARIANT OUTDIR [SYSROOT [LIBGCC]]
 #
 #   without SYSROOT  the bootstrap stage, which builds glibc itself: the variant's compile flags
 #                    and the ABI note, no sysroot and no link gate (glibc's configure links test
@@ -11,6 +11,9 @@
 #   with SYSROOT     the final stage every package uses: gcc --sysroot=<OUTDIR>/sysroot (the XSC
 #                    glibc and kernel headers; nothing of the root's Debian libc is reachable), and
 #                    for cfi-compat the link gate (-z cet-report=error)
+#   with LIBGCC      (final stage) an XSC gcc run time (rules/libgcc.ts: crtbegin*.o, crtend*.o,
+#                    libgcc.a, libgcc_eh.a, libgcc_s.so.1, ...): copied into gcc-lib/ in place of
+#                    the links to the compiler's own
 #
 # OUTDIR gets:
 #   bin/<arch>-xsc-linux-gnu-{gcc,cc,g++,c++,cpp,ld,as,ar,ranlib,nm,strip,objcopy,objdump,readelf}
@@ -25,12 +28,13 @@
 #                       build's PATH)
 #   sysroot/            final stage: copy of SYSROOT
 #   gcc-lib/<gnu>/12/   final stage: links to gcc's own files, GCC_EXEC_PREFIX of the wrappers (so
-#                       that no path outside the sysroot holds a libc; see below)
+#                       that no path outside the sysroot holds a libc; see below); with LIBGCC its
+#                       run time files are copies of LIBGCC's
 #   flags.env           CFLAGS/LDFLAGS of the variant, sourced by build scripts
 # The wrappers locate lib/ and sysroot/ relative to themselves, so the directory works wherever
 # it is copied (inside a build root at /opt/xsc-toolchain, or under xbuild-out/ on the host).
 set -euo pipefail
-arch=$1 variant=$2 out=$3 sysroot=${4:-}
+arch=$1 variant=$2 out=$3 sysroot=${4:-} libgcc=${5:-}
 triple=$arch-xsc-linux-gnu
 case "$arch/$variant" in
   x86_64/base)       cflags="" ; ldflags="" ; ld_gate="" ;;
@@ -41,6 +45,7 @@ case "$arch/$variant" in
 esac
 stage=final
 if [ -z "$sysroot" ]; then stage=bootstrap ldflags="" ld_gate=""; fi
+[ -z "$libgcc" ] || [ -n "$sysroot" ] || { echo "make-toolchain.sh: LIBGCC needs SYSROOT (final stage only)" >&2; exit 2; }
 gnu=$arch-linux-gnu
 rm -rf "$out"; mkdir -p "$out/bin" "$out/lib"
 
@@ -84,8 +89,19 @@ if [ -n "$sysroot" ]; then
   for f in "$gcclib"/*; do ln -s "$f" "$out/gcc-lib/$gnu/12/${f##*/}"; done
   # gcc's libgcc_s.so names libgcc_s.so.1 (Debian's libgcc-s1: gcc's run time, part of the
   # compiler, not of glibc). Linked --as-needed, so C programs do not depend on it; one that does
-  # fails the image's closure check, as no XSC libgcc-s1 is built yet.
+  # fails the image's closure check, as no XSC libgcc-s1 package is built yet.
   ln -s "$libgcc_s" "$out/gcc-lib/$gnu/12/libgcc_s.so.1"
+  if [ -n "$libgcc" ]; then
+    # The XSC gcc run time replaces the compiler's: copies, as the toolchain directory moves
+    # (into build roots) without the libgcc directory beside it.
+    for f in crtbegin.o crtbeginS.o crtbeginT.o crtend.o crtendS.o libgcc.a libgcc_eh.a libgcc_s.so libgcc_s.so.1; do
+      [ -f "$libgcc/$f" ] || { echo "make-toolchain.sh: $libgcc is not an XSC libgcc (no $f)" >&2; exit 2; }
+    done
+    for f in "$libgcc"/*; do
+      rm -f "$out/gcc-lib/$gnu/12/${f##*/}"
+      cp "$f" "$out/gcc-lib/$gnu/12/${f##*/}"
+    done
+  fi
   # A cross gcc finds its assembler and linker in /usr/<gnu>/bin through the same relative paths
   # GCC_EXEC_PREFIX moves; without these links it would run the build machine's own `as`.
   if [ "$arch" != x86_64 ]; then
