@@ -92,7 +92,7 @@ const ARCHES: Readonly<Record<KernelInfo['arch'], ArchSpec>> = {
       '/usr/bin/xorriso', '/usr/bin/dpkg-deb', '/usr/bin/readelf'],
     grubFromDeb: true,
     cfiAttacks: true,
-    bootTimeoutSeconds: 900,
+    bootTimeoutSeconds: 600,
     bootMemoryMb: 1024,
   },
 };
@@ -215,7 +215,7 @@ export const isoBootTest = defineRule({
     iso: attr.label({ doc: 'An xsc_iso target (IsoInfo).' }),
     expect: attr.string({ default: 'Hello, world!', doc: 'Text the program /init runs must print.' }),
     foreign: attr.labelList({ default: [], doc: 'Standard (Debian) .debs of the ISO\'s arch whose programs the booted image must refuse to run; put on a second CD-ROM by the test, never in the ISO.' }),
-    timeoutSeconds: attr.int({ default: 0, doc: 'Hard limit on the QEMU run; 0: the arch\'s (x86_64 300 s, aarch64 900 s: TCG emulates the whole UEFI firmware).' }),
+    timeoutSeconds: attr.int({ default: 0, doc: 'Hard limit on the QEMU run; 0: the arch\'s (x86_64 300 s, aarch64 600 s).' }),
   },
   impl(ctx) {
     const info = ctx.attrs.iso.providers.IsoInfo as IsoInfo | undefined;
