@@ -136,7 +136,15 @@ bin() { echo "$tc/bin/$triple-$1"; }
      --with-gcc-major-version-only --with-target-subdir="$gnu" \
      --build=x86_64-linux-gnu --host="$gnu" --target="$gnu" > "$work/libgcc-configure.log" 2>&1) \
   || { tail -30 "$work/libgcc-configure.log"; tail -40 "$lib/config.log" 2>/dev/null; echo "build-libgcc.sh: configuring libgcc failed" >&2; exit 1; }
-targets=(all); [ $stage = static ] && targets=(libgcc.a)
+targets=(all)
+if [ $stage = static ]; then
+  # No C library yet: no threads (libgcc's configure asks the compiler for its thread model, and
+  # Debian's cross gcc says posix, so the single-threaded gthr is put in place by hand) and no
+  # unwinder in libgcc.a (it reads <link.h>; glibc's shared objects unwind through libgcc_s, which
+  # the full stage builds). What is left is the arithmetic and CPU helpers glibc links.
+  rm -f "$lib/gthr-default.h"; cp "$src/libgcc/gthr-single.h" "$lib/gthr-default.h"   # (a link to gthr-posix.h)
+  targets=(libgcc.a LIB2ADDEH= LIB2ADDEHSTATIC= LIB2ADDEHSHARED=)
+fi
 make -C "$lib" -j"$jobs" "${targets[@]}" > "$work/libgcc-make.log" 2>&1 \
   || { grep -E 'error|Error' "$work/libgcc-make.log" | head -20; tail -20 "$work/libgcc-make.log"; echo "build-libgcc.sh: building libgcc failed" >&2; exit 1; }
 log "libgcc built ($(grep -c -- ' -c ' "$work/libgcc-make.log") compilations)"
