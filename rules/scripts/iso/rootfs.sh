@@ -3,7 +3,7 @@
 # audit it: nothing in it may come from anywhere but an XSC .deb of that set.
 #
 # Usage:
-#   rootfs.sh --variant base|cfi-compat --run /usr/bin/hello [--allowlist FILE] \
+#   rootfs.sh [--arch x86_64|aarch64] --variant base|cfi-compat --run /usr/bin/hello [--allowlist FILE] \
 #             [--root-package NAME]... --out OUT/initramfs.cpio.gz \
 #             [--out-manifest OUT/rootfs.manifest] [--out-audit OUT/rootfs.audit] DEB...
 #
@@ -11,15 +11,18 @@
 # unpacked into the root (default: all of them). Each is unpacked with `dpkg-deb -x`.
 #
 # The audit (fails listing every offending path, nothing is written):
-#   - every .deb is an XSC build (version suffix +xsc<N>)
+#   - every .deb is an XSC build (version suffix +xsc<N>) for the arch (Debian's amd64 or arm64, or all)
 #   - every file, link and device of the root comes from exactly one .deb of the set
 #     (manifest: path -> .deb), or is one of the files this script writes itself: /init,
 #     /etc/xsc-variant, /etc/xsc-set, /etc/cfi/allowlist (base), /dev/console, and the empty
 #     mount points /dev /proc /sys /tmp /root /cdrom /foreign
-#   - every ELF file carries the XSC ABI note (owner XSC, type 1, version 1), and its ELF
-#     interpreter and NEEDED libraries are files of the root (so audited too)
-#   - cfi-compat: every ELF file carries IBT and SHSTK (x86 feature note)
-#   It prints "[audit] <variant> root: N files from M .debs, E ELF files, all IBT+SHSTK, all XSC-marked".
+#   - every ELF file is for the arch (readelf's Machine: X86-64, AArch64), carries the XSC ABI note
+#     (owner XSC, type 1, version 1), and its ELF interpreter and NEEDED libraries are files of the
+#     root (so audited too)
+#   - cfi-compat: every ELF file carries the arch's CFI marking (GNU property note): x86_64
+#     "x86 feature: IBT, SHSTK", aarch64 "AArch64 feature: BTI, PAC"
+#   It prints "[audit] <variant> root: N files from M .debs, E ELF files, all IBT+SHSTK, all XSC-marked"
+#   (aarch64: "E AArch64 ELF files, all BTI+PAC, all XSC-marked").
 #
 # /init (a shell script run by the set's /bin/sh; busybox gives mount and the archive tools):
 #   prints the kernel banner, whether the CFI JIT allowlist is present, what runs it (/proc/$$/exe)
@@ -30,6 +33,10 @@
 #   /xsc-foreign-exec (lines "PATH static|dynamic": the boot test's foreign binaries, never part of
 #   the image), tries to exec each, and to load the dynamic ones with the XSC ld.so; then reboots, which
 #   ends QEMU -no-reboot.
+#   When the root holds the CFI attack programs /usr/bin/xsc-bti-attack and /usr/bin/xsc-pac-attack
+#   (xsc-cfi-tests), /init runs each after the --run program and prints its exit status as the
+#   shell sees it: "XSC-ATTACK bti exit=<$?>", "XSC-ATTACK pac exit=<$?>" (128+N when signal N
+#   killed it: SIGILL 132, SIGSEGV 139).
 # The base variant's root carries /etc/cfi/allowlist (from --allowlist); cfi-compat never does.
 # Reproducible: file order sorted, owners 0:0, every mtime clamped to SOURCE_DATE_EPOCH,
 # `cpio -H newc --reproducible`, `gzip -9n`.
@@ -37,10 +44,11 @@ set -euo pipefail
 
 die() { echo "error: $*" >&2; exit 1; }
 
-variant= run= allowlist= out= manifest= audit=
+arch=x86_64 variant= run= allowlist= out= manifest= audit=
 debs=() rootpkgs=()
 while [ $# -gt 0 ]; do
   case $1 in
+    --arch) arch=$2; shift 2 ;;
     --variant) variant=$2; shift 2 ;;
     --run) run=$2; shift 2 ;;
     --allowlist) allowlist=$2; shift 2 ;;
@@ -53,6 +61,15 @@ while [ $# -gt 0 ]; do
   esac
 done
 case $variant in base|cfi-compat) ;; *) die "rootfs.sh: --variant must be base or cfi-compat, got '$variant'" ;; esac
+# Per arch: Debian's arch, the multiarch triplet, readelf's Machine, the CFI marking cfi-compat
+# requires (readelf -n's GNU property line) and the dynamic loader /init tries foreign programs with.
+case $arch in
+  x86_64) deb_arch=amd64 multiarch=x86_64-linux-gnu machine='Advanced Micro Devices X86-64'
+    cfi_name=IBT+SHSTK cfi_note='x86 feature: IBT, SHSTK' cfi_re='x86 feature: ([A-Z0-9_, ]*)' ldso=/lib64/ld-linux-x86-64.so.2 elf_word= ;;
+  aarch64) deb_arch=arm64 multiarch=aarch64-linux-gnu machine=AArch64
+    cfi_name=BTI+PAC cfi_note='AArch64 feature: BTI, PAC' cfi_re='AArch64 feature: ([A-Z0-9_, ]*)' ldso=/lib/ld-linux-aarch64.so.1 elf_word='AArch64 ' ;;
+  *) die "rootfs.sh: --arch must be x86_64 or aarch64, got '$arch'" ;;
+esac
 [ -n "$run" ] && [ -n "$out" ] || die "rootfs.sh: --run and --out are required"
 [ ${#debs[@]} -gt 0 ] || die "rootfs.sh: no .deb given"
 if [ "$variant" = cfi-compat ] && [ -n "$allowlist" ]; then
@@ -66,7 +83,6 @@ scratch=$(mktemp -d "${TMPDIR:-/tmp}/xsc-rootfs.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 root=$scratch/root
 mkdir -p "$root"
-multiarch=x86_64-linux-gnu
 
 # --- unpack, recording which .deb each path came from ---------------------------------------
 declare -A from=()       # path (./usr/bin/hello) -> .deb file name
@@ -75,9 +91,10 @@ conflicts=()
 bad=()
 for deb in "${debs[@]}"; do
   [ -f "$deb" ] || die "rootfs.sh: $deb does not exist"
-  pkg=$(dpkg-deb -f "$deb" Package); ver=$(dpkg-deb -f "$deb" Version)
+  pkg=$(dpkg-deb -f "$deb" Package); ver=$(dpkg-deb -f "$deb" Version); darch=$(dpkg-deb -f "$deb" Architecture)
   echo "$pkg $ver" >> "$scratch/set"
   [[ $ver =~ \+xsc[0-9]+$ ]] || bad+=("${deb##*/}: $pkg $ver is not an XSC build (no +xsc<N> version suffix)")
+  [ "$darch" = "$deb_arch" ] || [ "$darch" = all ] || bad+=("${deb##*/}: $pkg $ver is for $darch, this is an $arch ($deb_arch) root")
   if [ ${#rootpkgs[@]} -gt 0 ] && ! printf '%s\n' "${rootpkgs[@]}" | grep -qxF "$pkg"; then continue; fi
   echo "$pkg" >> "$scratch/unpacked"
   name=${deb##*/}
@@ -112,7 +129,7 @@ if interp=$(readelf -lW "$root$run" 2>/dev/null | sed -n 's/.*Requesting program
   [ -e "$root$(resolve "$interp")" ] || die "rootfs.sh: $run needs the ELF interpreter $interp, which no .deb of the set provides (add libc6)"
   for lib in $(readelf -dW "$root$run" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
     found=
-    for d in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu /lib /usr/lib; do
+    for d in /lib/$multiarch /usr/lib/$multiarch /lib /usr/lib; do
       [ -e "$root$(resolve "$d/$lib")" ] && { found=1; break; }
     done
     [ -n "$found" ] || die "rootfs.sh: $run needs $lib, which no .deb of the set provides"
@@ -133,6 +150,20 @@ for m in "${mountpoints[@]}"; do mkdir -p "$root/$m"; done
 mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true   # else the kernel's built-in one serves
 echo "$variant" > "$root/etc/xsc-variant"
 cp "$scratch/set" "$root/etc/xsc-set"
+# The CFI attack programs of xsc-cfi-tests: /init runs them when the root has both.
+attack_lines=
+if [ -x "$root/usr/bin/xsc-bti-attack" ] && [ -x "$root/usr/bin/xsc-pac-attack" ]; then
+  attack_lines='# CFI attacks (xsc-cfi-tests): an indirect branch to a non-landing pad (BTI) and a forged return
+# address (PAC). cfi-compat must kill both (BTI: SIGILL, 132; PAC: SIGILL or SIGSEGV, 139), base
+# lets both run (status 0). The status is the shell'"'"'s: 128+N when signal N killed the program.
+echo "xsc-init: running /usr/bin/xsc-bti-attack"
+/usr/bin/xsc-bti-attack
+echo "XSC-ATTACK bti exit=$?"
+echo "xsc-init: running /usr/bin/xsc-pac-attack"
+/usr/bin/xsc-pac-attack
+echo "XSC-ATTACK pac exit=$?"
+'
+fi
 if [ -n "$allowlist" ]; then
   mkdir -p "$root/etc/cfi"
   cp "$allowlist" "$root/etc/cfi/allowlist"
@@ -162,7 +193,7 @@ echo "xsc-init: libc: \$(/lib/$multiarch/libc.so.6 | \$bb head -n 1)"
 echo "xsc-init: running $run"
 $run
 echo "xsc-init: $run exited with status \$?"
-
+$attack_lines
 # The live image hosts itself: mount the CD-ROM it booted from, check its APT repository.
 for dev in /dev/sr0 /dev/sr1 /dev/sr2 /dev/sr3; do
   [ -b "\$dev" ] || continue
@@ -199,8 +230,8 @@ if [ -f /foreign/xsc-foreign-exec ]; then
     /foreign\$f --version > /dev/null 2>&1
     echo "xsc-init: foreign: exec /foreign\$f exited with status \$?"
     if [ "\$kind" = dynamic ]; then
-      echo "xsc-init: foreign: /lib64/ld-linux-x86-64.so.2 /foreign\$f"
-      /lib64/ld-linux-x86-64.so.2 /foreign\$f --version 2>&1 | \$bb head -n 3
+      echo "xsc-init: foreign: $ldso /foreign\$f"
+      $ldso /foreign\$f --version 2>&1 | \$bb head -n 3
     fi
   done < /foreign/xsc-foreign-exec
 fi
@@ -218,6 +249,7 @@ for w in "${written[@]}" "${mountpoints[@]}"; do ours[$w]=1; done
 elfs=0 cet=0 marked=0
 # The XSC ABI note as readelf -n prints it: owner XSC, descsz 4, type 1, descriptor = version 1.
 xsc_note_re=$'XSC[[:space:]]+0x00000004[[:space:]][^\n]*description data: 01 00 00 00'
+machine_re=$'Machine:[[:space:]]+([^\n]*)'
 export LC_ALL=C
 mf=$scratch/manifest
 : > "$mf"
@@ -242,7 +274,7 @@ done < "$scratch/paths"
 # one file it heads each one's output with "File: <path>".
 declare -A info=()
 if [ ${#elf_paths[@]} -gt 0 ]; then
-  (cd "$root" && readelf -lndW "${elf_paths[@]}" "${elf_paths[0]}") > "$scratch/readelf" 2>/dev/null || true
+  (cd "$root" && readelf -hlndW "${elf_paths[@]}" "${elf_paths[0]}") > "$scratch/readelf" 2>/dev/null || true
   cur=
   while IFS= read -r l; do
     if [[ $l == "File: "* ]]; then cur=${l#File: }; continue; fi
@@ -255,12 +287,14 @@ for q in "${elf_paths[@]}"; do
   i=${info[$q]:-}
   x=no c=no
   if [[ $i =~ $xsc_note_re ]]; then x=yes; marked=$((marked + 1)); fi
-  if [[ $i == *"x86 feature: IBT, SHSTK"* ]]; then c=yes; cet=$((cet + 1)); fi
-  printf 'ELF %s (%s): XSC-marked %s, IBT+SHSTK %s\n' "/$q" "${from[$p]:-rootfs.sh}" "$x" "$c" >> "$scratch/audit"
+  if [[ $i == *"$cfi_note"* ]]; then c=yes; cet=$((cet + 1)); fi
+  printf 'ELF %s (%s): XSC-marked %s, %s %s\n' "/$q" "${from[$p]:-rootfs.sh}" "$x" "$cfi_name" "$c" >> "$scratch/audit"
+  m=unknown; [[ $i =~ $machine_re ]] && m=${BASH_REMATCH[1]}
+  [ "$m" = "$machine" ] || bad+=("/$q (${from[$p]:-rootfs.sh}): ELF for $m, not $arch ($machine)")
   [ $x = yes ] || bad+=("/$q (${from[$p]:-rootfs.sh}): ELF without the XSC ABI note")
   if [ "$variant" = cfi-compat ] && [ $c = no ]; then
-    feat=none; [[ $i =~ x86\ feature:\ ([A-Z, ]*) ]] && feat=${BASH_REMATCH[1]}
-    bad+=("/$q (${from[$p]:-rootfs.sh}): ELF without IBT+SHSTK (x86 feature: $feat)")
+    feat=none; [[ $i =~ $cfi_re ]] && feat=${BASH_REMATCH[1]}
+    bad+=("/$q (${from[$p]:-rootfs.sh}): ELF without $cfi_name (${cfi_note%%:*}: $feat)")
   fi
   # Its interpreter and libraries must be in the root too (files of the set, so also audited).
   if [[ $i =~ Requesting\ program\ interpreter:\ ([^]]+)\] ]]; then
@@ -284,11 +318,11 @@ for q in "${elf_paths[@]}"; do
 done
 if [ ${#bad[@]} -gt 0 ]; then
   printf '  %s\n' "${bad[@]}" >&2
-  die "rootfs.sh: the $variant root fails the image audit (${#bad[@]} paths above): every file must come from an XSC .deb of the set, every ELF must carry the XSC ABI note$([ "$variant" = cfi-compat ] && echo ' and IBT+SHSTK' || true)"
+  die "rootfs.sh: the $arch $variant root fails the image audit (${#bad[@]} paths above): every file must come from an XSC $deb_arch .deb of the set, every ELF must be $machine and carry the XSC ABI note$([ "$variant" = cfi-compat ] && echo " and $cfi_name" || true)"
 fi
 files=$(wc -l < "$mf")
-if [ "$variant" = cfi-compat ]; then verdict="$elfs ELF files, all IBT+SHSTK, all XSC-marked"
-else verdict="$elfs ELF files, all XSC-marked ($cet with IBT+SHSTK; base does not require them)"; fi
+if [ "$variant" = cfi-compat ]; then verdict="$elfs ${elf_word}ELF files, all $cfi_name, all XSC-marked"
+else verdict="$elfs ${elf_word}ELF files, all XSC-marked ($cet with $cfi_name; base does not require them)"; fi
 summary="[audit] $variant root: $files paths from $(wc -l < "$scratch/unpacked") .debs of the set ($(xargs < "$scratch/unpacked")) and rootfs.sh; $verdict"
 echo "$summary" >> "$scratch/audit"
 
@@ -299,4 +333,4 @@ mkdir -p "$(dirname "$out")"
 if [ -n "$manifest" ]; then cp "$mf" "$manifest"; fi
 if [ -n "$audit" ]; then cp "$scratch/audit" "$audit"; fi
 echo "$summary" >&2
-echo "[rootfs] $variant: ${#debs[@]} debs in the set, $(find "$root" | wc -l) entries, $(stat -c %s "$out") bytes" >&2
+echo "[rootfs] $arch $variant: ${#debs[@]} debs in the set, $(find "$root" | wc -l) entries, $(stat -c %s "$out") bytes" >&2
