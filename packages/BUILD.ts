@@ -40,27 +40,29 @@ for (const [name, b] of Object.entries(lock.binaries)) {
 }
 
 const setSources = new Set<string>(lock.set);
+const binaries = lock.binaries as Record<string, { readonly source: string }>;
+/** A source of the set as a package target named `<prefix><source>-<variant>`: its build-dependencies
+ *  made by another member of the set come from that member's .debs, the rest from Debian's. */
+function setMember(source: SourceName, variant: string, prefix: string) {
+  const s = lock.sources[source];
+  const fromSet = s.buildDepends.filter((b) => binaries[b].source !== source && setSources.has(binaries[b].source));
+  const fromDebian = s.buildDepends.filter((b) => !fromSet.includes(b));
+  return {
+    name: `${prefix}${source}-${variant}`,
+    source,
+    version: s.version,
+    binaries: s.debs,
+    srcs: sourceFileLabels(source),
+    buildDeps: debLabels(fromDebian),
+    setDeps: [...new Set(fromSet.map((b) => `:${prefix}${binaries[b].source}-${variant}`))],
+    setPackages: fromSet,
+  };
+}
+
 for (const variant of VARIANTS) {
   const built: string[] = [];
   for (const source of lock.set as readonly SourceName[]) {
-    const s = lock.sources[source];
-    const binaries = lock.binaries as Record<string, { readonly source: string }>;
-    // Build-dependencies made by another member of the set come from that member's .debs.
-    const fromSet = s.buildDepends.filter((b) => binaries[b].source !== source && setSources.has(binaries[b].source));
-    const fromDebian = s.buildDepends.filter((b) => !fromSet.includes(b));
-    debianPackage({
-      name: `${source}-${variant}`,
-      source,
-      version: s.version,
-      binaries: s.debs,
-      srcs: sourceFileLabels(source),
-      buildDeps: debLabels(fromDebian),
-      setDeps: [...new Set(fromSet.map((b) => `:${binaries[b].source}-${variant}`))],
-      setPackages: fromSet,
-      root: BUILD_ROOT,
-      toolchain: `//toolchains:x86_64-${variant}`,
-      variant,
-    });
+    debianPackage({ ...setMember(source, variant, ""), root: BUILD_ROOT, toolchain: `//toolchains:x86_64-${variant}`, variant });
     built.push(`:${source}-${variant}`);
   }
   // The XSC glibc (libc6, libc6-dev) is part of every set: the image's only C library.
@@ -85,20 +87,13 @@ for (const variant of VARIANTS) {
   } as const;
   const built: string[] = [];
   for (const source of lock.set as readonly SourceName[]) {
-    const s = lock.sources[source];
-    const binaries = lock.binaries as Record<string, { readonly source: string }>;
-    const fromSet = s.buildDepends.filter((b) => binaries[b].source !== source && setSources.has(binaries[b].source));
-    const fromDebian = s.buildDepends.filter((b) => !fromSet.includes(b));
+    const m = setMember(source, variant, "aarch64-");
     debianPackage({
       ...common,
-      name: `aarch64-${source}-${variant}`,
-      source,
-      version: s.version,
-      binaries: s.debs,
-      srcs: sourceFileLabels(source),
-      buildDeps: [...debLabels(fromDebian), ...crossTools],
-      setDeps: [...new Set(fromSet.map((b) => `:aarch64-${binaries[b].source}-${variant}`)), glibc],
-      setPackages: [...fromSet, "libc6"],
+      ...m,
+      buildDeps: [...m.buildDeps, ...crossTools],
+      setDeps: [...m.setDeps, glibc],
+      setPackages: [...m.setPackages, "libc6"],
     });
     built.push(`:aarch64-${source}-${variant}`);
   }

@@ -22,16 +22,21 @@ const GLIBC_PATCHES = [
   "patches/glibc/0001-xsc-ld.so-refuses-objects-without-the-xsc-abi-note.patch",
 ];
 
+/** What every XSC glibc target shares: Debian's source, both series, the build root. */
+const GLIBC_COMMON = {
+  version: lock.sources.glibc.version,
+  srcs: sourceFileLabels("glibc"),
+  series: "patches/glibc/series",
+  patches: GLIBC_PATCHES,
+  root: BUILD_ROOT,
+} as const;
+
 for (const variant of VARIANTS) {
   xscToolchain({ name: `x86_64-${variant}-bootstrap`, arch: "x86_64", variant });
   xscGlibc({
+    ...GLIBC_COMMON,
     name: `glibc-${variant}`,
     variant,
-    version: lock.sources.glibc.version,
-    srcs: sourceFileLabels("glibc"),
-    series: "patches/glibc/series",
-    patches: GLIBC_PATCHES,
-    root: BUILD_ROOT,
     buildDeps: debLabels(lock.sources.glibc.buildDepends),
     toolchain: `:x86_64-${variant}-bootstrap`,
   });
@@ -55,13 +60,9 @@ for (const variant of VARIANTS) {
     xscLibgcc({ name: `aarch64-libgcc-static-${variant}`, variant, source: ":gcc-12-source", toolchain: `:aarch64-${variant}-bootstrap` });
   }
   xscGlibc({
+    ...GLIBC_COMMON,
     name: `aarch64-glibc-${variant}`,
     variant,
-    version: lock.sources.glibc.version,
-    srcs: sourceFileLabels("glibc"),
-    series: "patches/glibc/series",
-    patches: GLIBC_PATCHES,
-    root: BUILD_ROOT,
     buildDeps: debLabels([...lock.sources.glibc.buildDepends, ...lock.crossTools.aarch64]),
     kernelHeaders: ":linux-libc-dev-arm64",
     toolchain: `:aarch64-${variant}-bootstrap`,
