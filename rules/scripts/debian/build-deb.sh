@@ -68,7 +68,9 @@ for dir in "${setdirs[@]}"; do for f in "$dir"/*.deb; do [ -e "$f" ] && setall+=
 if [ -n "$host_arch" ]; then
   gnu=$(. "$tc/flags.env"; echo "${XSC_TRIPLE/-xsc-/-}")   # aarch64-xsc-linux-gnu -> aarch64-linux-gnu
   mkdir -p root/etc/dpkg root/etc/ld.so.conf.d
-  printf '/opt/xsc-toolchain/sysroot/lib/%s\n/opt/xsc-toolchain/sysroot/usr/lib/%s\n' "$gnu" "$gnu" > root/etc/ld.so.conf.d/zz-xsc-sysroot.conf
+  # (lib/ itself too: aarch64's ld.so is /lib/ld-linux-aarch64.so.1, which binaries using the
+  # stack protector need: __stack_chk_guard lives in it.)
+  printf '/opt/xsc-toolchain/sysroot/lib\n/opt/xsc-toolchain/sysroot/lib/%s\n/opt/xsc-toolchain/sysroot/usr/lib/%s\n' "$gnu" "$gnu" > root/etc/ld.so.conf.d/zz-xsc-sysroot.conf
 fi
 for f in "${setall[@]}"; do
   p=$(dpkg-deb -f "$f" Package)

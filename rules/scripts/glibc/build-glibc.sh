@@ -10,9 +10,10 @@
 # --arch aarch64 cross-compiles (the build root's cross gcc and binutils come in as --deb); its
 # kernel uapi headers are Debian's linux-libc-dev of that arch (--kernel-headers-deb), unpacked
 # into the root, instead of the root's own linux-libc-dev.
-# --libgcc DIR: the XSC static libgcc (rules/libgcc.ts): DIR/libgcc.a goes into the toolchain's
-# lib/ (its -B directory, searched before the compiler's own), so glibc's -lgcc takes it instead of
-# the cross gcc's (aarch64's has no BTI, and glibc links ld.so and libc.so with -z force-bti).
+# --libgcc DIR: the XSC static libgcc (rules/libgcc.ts): its libgcc.a and crt files go into the
+# toolchain's lib/ (its -B directory, searched before the compiler's own), so glibc's -lgcc and
+# crtbeginS.o take them instead of the cross gcc's (aarch64's have no BTI, and glibc links with
+# -z force-bti).
 #
 # OUTDIR receives root/ (make install: the whole glibc) and kernel-headers/ (linux-libc-dev of the
 # root); package-glibc.sh makes the .debs and the sysroot from them. The whole build log is this
@@ -94,7 +95,7 @@ done < "$series"
 
 # --- 2. is the kept tree trustworthy? -------------------------------------------------------
 # (contents only: the paths of the inputs differ from one sandbox to the next)
-id=$( { echo "arch $arch variant $variant version $version"; for f in "$dsc" "$root_tar" "$here/glibc-make.sh" ${kdeb:+"$kdeb"} ${libgcc:+"$libgcc/libgcc.a"}; do sha256sum < "$f"; done
+id=$( { echo "arch $arch variant $variant version $version"; for f in "$dsc" "$root_tar" "$here/glibc-make.sh" ${kdeb:+"$kdeb"} ${libgcc:+"$libgcc"/*}; do sha256sum < "$f"; done
         (cd "$tc" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); } | sha256sum | cut -d' ' -f1)
 marker=$work/tree-ok
 if [ "$(cat "$marker" 2>/dev/null)" != "$id" ]; then
@@ -120,9 +121,9 @@ fi
 cp -a "$tc" "$rootdir/opt/xsc-toolchain"
 chmod -R u+w "$rootdir/opt/xsc-toolchain"
 if [ -n "$libgcc" ]; then
-  [ -f "$libgcc/libgcc.a" ] || { echo "build-glibc.sh: $libgcc has no libgcc.a" >&2; exit 2; }
-  cp "$libgcc/libgcc.a" "$rootdir/opt/xsc-toolchain/lib/libgcc.a"
-  log "libgcc.a: the XSC static libgcc's, not the cross gcc's"
+  [ -f "$libgcc/libgcc.a" ] && [ -f "$libgcc/crtbeginS.o" ] || { echo "build-glibc.sh: $libgcc has no libgcc.a or crtbeginS.o" >&2; exit 2; }
+  cp "$libgcc"/* "$rootdir/opt/xsc-toolchain/lib/"
+  log "libgcc.a and crt files: the XSC static libgcc's, not the cross gcc's ($(cd "$libgcc" && echo *))"
 fi
 cp "$here/glibc-make.sh" "$here/glibc-install.sh" "$rootdir/build/"
 kheaders=()

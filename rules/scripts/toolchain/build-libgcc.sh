@@ -8,10 +8,11 @@
 #                   --arch aarch64 --variant base|cfi-compat --out OUTDIR
 #
 # Two stages, as gcc's own bootstrap of a new target:
-#   static (no --sysroot)  before glibc exists: libgcc.a only (gcc configured --without-headers
-#                          --with-newlib --disable-shared, i.e. inhibit_libc: no C library header
-#                          is read, no unwinder needing one, no libgcc_s). What glibc links with
-#                          -lgcc (its 128-bit long double arithmetic: __addtf3, ...).
+#   static (no --sysroot)  before glibc exists: libgcc.a and the crt files (gcc configured
+#                          --without-headers --with-newlib --disable-shared, i.e. inhibit_libc: no
+#                          C library header is read, no unwinder needing one, no libgcc_s). What
+#                          glibc links: -lgcc (its 128-bit long double arithmetic: __addtf3, ...),
+#                          crtbeginS.o/crtendS.o around its other shared objects and programs.
 #   full (--sysroot)       against the XSC glibc: everything below, what the final toolchain uses.
 #
 # OUTDIR gets what gcc installs in its library directory and Debian's libgcc-s1 in /lib/<gnu>:
@@ -143,7 +144,7 @@ if [ $stage = static ]; then
   # unwinder in libgcc.a (it reads <link.h>; glibc's shared objects unwind through libgcc_s, which
   # the full stage builds). What is left is the arithmetic and CPU helpers glibc links.
   rm -f "$lib/gthr-default.h"; cp "$src/libgcc/gthr-single.h" "$lib/gthr-default.h"   # (a link to gthr-posix.h)
-  targets=(libgcc.a LIB2ADDEH= LIB2ADDEHSTATIC= LIB2ADDEHSHARED=)
+  targets=(libgcc.a crtbegin.o crtbeginS.o crtbeginT.o crtend.o crtendS.o LIB2ADDEH= LIB2ADDEHSTATIC= LIB2ADDEHSHARED=)
 fi
 make -C "$lib" -j"$jobs" "${targets[@]}" > "$work/libgcc-make.log" 2>&1 \
   || { grep -E 'error|Error' "$work/libgcc-make.log" | head -20; tail -20 "$work/libgcc-make.log"; echo "build-libgcc.sh: building libgcc failed" >&2; exit 1; }
@@ -152,7 +153,7 @@ log "libgcc built ($(grep -c -- ' -c ' "$work/libgcc-make.log") compilations)"
 # --- 4. the outputs ------------------------------------------------------------------------------
 FILES=(crtbegin.o crtbeginS.o crtbeginT.o crtend.o crtendS.o crtfastmath.o libgcc.a libgcc_eh.a libgcov.a libgcc_s.so.1)
 ARCHIVES=(libgcc.a libgcc_eh.a libgcov.a)
-[ $stage = static ] && FILES=(libgcc.a) ARCHIVES=(libgcc.a)
+[ $stage = static ] && FILES=(crtbegin.o crtbeginS.o crtbeginT.o crtend.o crtendS.o libgcc.a) ARCHIVES=(libgcc.a)
 rm -rf "$out"; mkdir -p "$out"
 for f in "${FILES[@]}"; do
   [ -f "$lib/$f" ] || { echo "build-libgcc.sh: libgcc's build made no $f" >&2; exit 1; }

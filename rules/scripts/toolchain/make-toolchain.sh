@@ -141,9 +141,14 @@ chmod 0755 "$out"/bin/*
 # native/: the names a build may call the compiler by without honouring CC (busybox's Makefile
 # runs $(CROSS_COMPILE)gcc, for one), all pointing at the XSC wrappers. A package build puts this
 # directory first in PATH, so the only C compiler in the build root is the variant's.
+# A cross toolchain (aarch64 on this x86_64 machine) takes only the target's triplet names: plain
+# gcc and cc stay the build machine's compiler, for the build tools a package compiles and runs
+# during its build (dash's mknodes, busybox's fixdep); they run on the build machine, never reach an
+# image, and Debian's cross builds compile them the same way.
 mkdir -p "$out/native"
-for n in gcc cc "$gnu-gcc"; do ln -s "../bin/$triple-gcc" "$out/native/$n"; done
-for n in g++ c++ "$gnu-g++"; do ln -s "../bin/$triple-g++" "$out/native/$n"; done
+if [ "$arch" = x86_64 ]; then gcc_names=(gcc cc "$gnu-gcc") gxx_names=(g++ c++ "$gnu-g++"); else gcc_names=("$gnu-gcc") gxx_names=("$gnu-g++"); fi
+for n in "${gcc_names[@]}"; do ln -s "../bin/$triple-gcc" "$out/native/$n"; done
+for n in "${gxx_names[@]}"; do ln -s "../bin/$triple-g++" "$out/native/$n"; done
 cat > "$out/flags.env" <<E
 XSC_TRIPLE=$triple
 XSC_VARIANT=$variant
