@@ -30,8 +30,7 @@
  */
 import { defineRule, attr } from '../engine/analyze/api.js';
 import { ROOT_TOOLS, type BuildRootInfo } from './buildRoot.js';
-import type { GlibcInfo, ToolchainInfo } from './toolchain.js';
-import type { LibgccInfo } from './libgcc.js';
+import type { GlibcInfo, LibgccInfo, ToolchainInfo } from './toolchain.js';
 // GlibcInfo (the sysroot and version of an XSC glibc) is declared next to its consumer, the toolchain.
 import { fileVersion, type DebInfo } from './debian.js';
 

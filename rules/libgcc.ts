@@ -33,19 +33,11 @@
  * anyway), and libgcc's ~400 compilations take a few minutes on 2 cores; a clean build needs
  * no marker protocol to be trusted.
  */
-import { defineRule, attr, type Artifact } from '../engine/analyze/api.js';
-import type { GlibcInfo, ToolchainInfo } from './toolchain.js';
+import { defineRule, attr } from '../engine/analyze/api.js';
+import type { GlibcInfo, LibgccInfo, ToolchainInfo } from './toolchain.js';
+// LibgccInfo is declared next to its consumer, the toolchain (as GlibcInfo).
+export type { LibgccInfo } from './toolchain.js';
 
-/** The XSC gcc run time of one arch and variant. Made by `xsc_libgcc`; the final `xsc_toolchain`
- *  (its `libgcc` attr) takes it. `dir` holds exactly the files of LIBGCC_FILES. */
-export interface LibgccInfo {
-  /** crtbegin.o ... libgcc_s.so.1, libgcc_s.so (LIBGCC_FILES), flat. */
-  readonly dir: Artifact;
-  readonly arch: 'aarch64';
-  readonly variant: 'base' | 'cfi-compat';
-  /** static: libgcc.a only, built before glibc (what glibc links); full: against the XSC glibc. */
-  readonly stage: 'static' | 'full';
-}
 
 /** What `LibgccInfo.dir` holds: the files gcc installs in its library directory, and libgcc_s.so.1. */
 export const LIBGCC_FILES = [

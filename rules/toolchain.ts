@@ -32,7 +32,6 @@
  * sysroot's included) is in their action keys: a glibc change reaches every package.
  */
 import { defineRule, attr, type Artifact } from '../engine/analyze/api.js';
-import type { LibgccInfo } from './libgcc.js';
 
 /** What the glibc rule gives the final toolchain and the package sets. Made by `xsc_glibc`. */
 export interface GlibcInfo {
@@ -42,6 +41,17 @@ export interface GlibcInfo {
   readonly version: string;
   readonly variant: 'base' | 'cfi-compat';
   readonly arch: 'x86_64' | 'aarch64';
+}
+
+/** The XSC gcc run time of one arch and variant. Made by `xsc_libgcc`; the final `xsc_toolchain`
+ *  (its `libgcc` attr) takes it. `dir` holds exactly the files of LIBGCC_FILES. */
+export interface LibgccInfo {
+  /** crtbegin.o ... libgcc_s.so.1, libgcc_s.so (LIBGCC_FILES), flat. */
+  readonly dir: Artifact;
+  readonly arch: 'aarch64';
+  readonly variant: 'base' | 'cfi-compat';
+  /** static: libgcc.a and the crt files, built before glibc (what glibc links); full: against the XSC glibc (LIBGCC_FILES). */
+  readonly stage: 'static' | 'full';
 }
 
 /** What a toolchain gives every compiling rule. Made by `xsc_toolchain`. */
