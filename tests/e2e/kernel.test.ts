@@ -1,14 +1,16 @@
 /**
  * The kernel target through the real CLI, on a temporary copy of the workspace's kernel/ package:
  * a patch that does not apply fails naming the patch and the hunk; a config fragment asking for
- * an option Kconfig drops (the CFI JIT allowlist in a cfi-compat kernel) fails naming the
- * fragment, line and option. Both stop before make, so the test costs one source extraction
- * (~20 s) and a kconfig build, not a kernel build. A linux-source pin whose bytes are not the
- * archive's fails in its fetch, before any kernel work.
+ * an option Kconfig drops (the CFI JIT allowlist in a cfi-compat kernel; BTI on kernel text in a
+ * GCC-built arm64 kernel) fails naming the fragment, line and option. All stop before make, so
+ * each kernel target costs one source extraction (~20-60 s) and a kconfig build, not a kernel
+ * build. A linux-source pin whose bytes are not the archive's fails in its fetch, before any
+ * kernel work.
  *
  * Slow (e2e): outside the default suite; scripts/e2e-kernel-iso.sh runs it (step 8) with its own config.
- * Needs: bc flex bison libelf-dev libssl-dev rsync (scripts/setup.sh), the archive (the source is
- * a pinned fetch of linux-source-6.1), `npm run build`.
+ * Needs: bc flex bison libelf-dev libssl-dev rsync (scripts/setup.sh), gcc-12-aarch64-linux-gnu
+ * and binutils-aarch64-linux-gnu (arm64's Kconfig asks the cross compiler), the archive (the
+ * source is a pinned fetch of linux-source-6.1), `npm run build`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
@@ -62,18 +64,37 @@ describe('kernel_image through xbuild', () => {
     }
   }, 600_000);
 
+  it('fails naming the fragment line when an aarch64 kernel asks for BTI on kernel text (GCC cannot)', async () => {
+    const frag = join(ws.root, 'kernel/configs/aarch64-cfi-compat.config');
+    const good = readFileSync(frag, 'utf8');
+    // Linux 6.1 makes ARM64_BTI_KERNEL depend on !CC_IS_GCC: Kconfig drops it, the check names it.
+    const bad = `${good}CONFIG_ARM64_BTI_KERNEL=y\n`;
+    const line = bad.split('\n').indexOf('CONFIG_ARM64_BTI_KERNEL=y') + 1;
+    writeFileSync(frag, bad);
+    try {
+      const r = await ws.build('//kernel:aarch64-cfi-compat');
+      const out = r.stdout + r.stderr;
+      expect(r.code).not.toBe(0);
+      expect(r.failed).toEqual(['//kernel:aarch64-cfi-compat']);
+      expect(out).toContain(`kernel/configs/aarch64-cfi-compat.config:${line}: CONFIG_ARM64_BTI_KERNEL: asked for 'CONFIG_ARM64_BTI_KERNEL=y', the merged .config has '<absent: dependencies not met>'`);
+      expect(out).toContain('kernel config for aarch64-cfi-compat does not have the options its fragments ask for');
+    } finally {
+      writeFileSync(frag, good);
+    }
+  }, 600_000);
+
   it('refuses linux-source bytes that are not the pinned ones, in the fetch', async () => {
-    const lockTs = join(ws.root, 'packages/debianLock.ts');
-    const good = readFileSync(lockTs, 'utf8');
-    const pinned = (JSON.parse(readFileSync(join(ws.root, 'packages/debian.lock.json'), 'utf8')) as { inputs: Record<string, { sha256: string }> }).inputs['linux-source-6.1'].sha256;
-    writeFileSync(lockTs, good.replace(pinned, '0'.repeat(64)));
+    const lockJson = join(ws.root, 'packages/debian.lock.json');
+    const good = readFileSync(lockJson, 'utf8');
+    const pinned = (JSON.parse(good) as { inputs: Record<string, { sha256: string }> }).inputs['linux-source-6.1'].sha256;
+    writeFileSync(lockJson, good.replace(pinned, '0'.repeat(64)));
     try {
       const r = await ws.build('//kernel:x86_64-base');
       expect(r.code).not.toBe(0);
       expect(r.failed).toEqual(['//kernel:linux-source']);
       expect(r.stdout + r.stderr).toContain(`SHA-256 mismatch: expected ${'0'.repeat(64)}`);
     } finally {
-      writeFileSync(lockTs, good);
+      writeFileSync(lockJson, good);
     }
   }, 600_000);
 });
