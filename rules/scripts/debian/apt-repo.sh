@@ -46,10 +46,15 @@ mkdir -p "$check"/{lists/partial,cache/archives/partial}
 echo "deb [trusted=yes] file:$out ./" > "$check/sources.list"
 apto=(-o "Dir::State::Lists=$check/lists" -o "Dir::Etc::SourceList=$check/sources.list" -o Dir::Etc::SourceParts=/dev/null
       -o "Dir::Cache=$check/cache" -o "Dir::State::status=/dev/null" -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
+# The repository's architectures (arm64 for aarch64's set) are read beside the machine's own.
+for a in $(for f in pool/*.deb; do dpkg-deb -f "$f" Architecture; done | sort -u | grep -vx all || true); do
+  apto+=(-o "APT::Architectures::=$a")
+done
 apt-get "${apto[@]}" update -q > "$check/update.log" 2>&1 || { cat "$check/update.log" >&2; echo "apt-repo.sh: apt rejected $out" >&2; exit 1; }
 if grep -qE '^(W|E):' "$check/update.log"; then cat "$check/update.log" >&2; echo "apt-repo.sh: apt warned about $out" >&2; exit 1; fi
 for f in pool/*.deb; do
-  p=$(dpkg-deb -f "$f" Package); v=$(dpkg-deb -f "$f" Version)
+  p=$(dpkg-deb -f "$f" Package); v=$(dpkg-deb -f "$f" Version); a=$(dpkg-deb -f "$f" Architecture)
+  [ "$a" = all ] || p=$p:$a
   apt-cache "${apto[@]}" show "$p=$v" > /dev/null 2>&1 || { echo "apt-repo.sh: apt does not see $p=$v from $f" >&2; exit 1; }
 done
 echo "apt-repo.sh: $n packages; apt accepts $out"
