@@ -116,8 +116,13 @@ mv "$ch.new" "$ch"
 # The toolchain's flags, through dpkg-buildflags' maintainer-append variables.
 . "$tc/flags.env"
 export DEB_BUILD_OPTIONS="nocheck noddebs parallel=$jobs" DEB_BUILD_PROFILES="nobiarch${host_arch:+ cross}${profiles:+ ${profiles//,/ }}"
-export DEB_CFLAGS_MAINT_APPEND="$XSC_CFLAGS" DEB_CXXFLAGS_MAINT_APPEND="$XSC_CFLAGS"
-export DEB_LDFLAGS_MAINT_APPEND="$XSC_LDFLAGS"
+# A cross build leaves them to the wrappers (which add them to every compile and link): a package
+# that compiles its build tools with the build machine's cc and its CFLAGS (dash's mknodes) must
+# not get the target's -mbranch-protection and -z force-bti.
+if [ -z "$host_arch" ]; then
+  export DEB_CFLAGS_MAINT_APPEND="$XSC_CFLAGS" DEB_CXXFLAGS_MAINT_APPEND="$XSC_CFLAGS"
+  export DEB_LDFLAGS_MAINT_APPEND="$XSC_LDFLAGS"
+fi
 export CC=$XSC_TRIPLE-gcc CXX=$XSC_TRIPLE-g++
 export XSC_PASS_ENV="DEB_BUILD_OPTIONS DEB_BUILD_PROFILES DEB_CFLAGS_MAINT_APPEND DEB_CXXFLAGS_MAINT_APPEND DEB_LDFLAGS_MAINT_APPEND CC CXX"
 # native/ first: gcc, cc, ... are the XSC wrappers, so a build that ignores CC still compiles
