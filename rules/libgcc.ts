@@ -10,7 +10,7 @@
  * Why it exists: the final toolchain links every program with these files, and an image ships
  * libgcc_s.so.1. Debian's (the cross gcc's, /usr/lib/gcc-cross/<gnu>/12 and /usr/<gnu>/lib) are
  * Debian-built binaries, and without branch protection: under the aarch64 cfi-compat link gate
- * (-z force-bti --fatal-warnings) every link failed on crtbegin*.o. The final xsc_toolchain takes
+ * (-z force-bti, its BTI warning fatal) every link failed on crtbegin*.o. The final xsc_toolchain takes
  * this directory (`libgcc` attr) and puts its files where gcc looks for its run time.
  *
  *   cfi-compat  -mbranch-protection=standard on every object (the bootstrap toolchain's flags);

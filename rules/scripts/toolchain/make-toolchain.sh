@@ -10,7 +10,8 @@
 #                    programs against the root's Debian start files, which have no CET marks)
 #   with SYSROOT     the final stage every package uses: gcc --sysroot=<OUTDIR>/sysroot (the XSC
 #                    glibc and kernel headers; nothing of the root's Debian libc is reachable), and
-#                    for cfi-compat the link gate (-z cet-report=error)
+#                    for cfi-compat the link gate (x86_64: -z cet-report=error; aarch64: the BTI
+#                    gate, gcc-lib/<gnu>/12/ld, below)
 #   with LIBGCC      (final stage) an XSC gcc run time (rules/libgcc.ts: crtbegin*.o, crtend*.o,
 #                    libgcc.a, libgcc_eh.a, libgcc_s.so.1, ...): copied into gcc-lib/ in place of
 #                    the links to the compiler's own
@@ -40,7 +41,7 @@ case "$arch/$variant" in
   x86_64/base)       cflags="" ; ldflags="" ; ld_gate="" ;;
   x86_64/cfi-compat) cflags="-fcf-protection=full" ; ldflags="-Wl,-z,cet-report=error" ; ld_gate="-z cet-report=error" ;;
   aarch64/base)      cflags="" ; ldflags="" ; ld_gate="" ;;
-  aarch64/cfi-compat) cflags="-mbranch-protection=standard" ; ldflags="-Wl,-z,force-bti -Wl,--fatal-warnings" ; ld_gate="-z force-bti --fatal-warnings" ;;
+  aarch64/cfi-compat) cflags="-mbranch-protection=standard" ; ldflags="-Wl,-z,force-bti" ; ld_gate=bti ;;
   *) echo "make-toolchain.sh: unknown arch/variant $arch/$variant" >&2; exit 2 ;;
 esac
 stage=final
@@ -66,6 +67,36 @@ C
 "$gnu-gcc-12" $cflags -c -o "$out/lib/xsc-abi-note.o" "$out/lib/xsc-abi-note.c"
 rm "$out/lib/xsc-abi-note.c"
 printf '*link:\n+ %%{!r:%%:find-file(xsc-abi-note.o)}\n\n' > "$out/lib/xsc-abi.specs"
+
+# aarch64 cfi-compat's link gate, the linker gcc runs (gcc-lib/<gnu>/12/ld) and <triple>-ld:
+# binutils' ld with -z force-bti, which marks the output BTI even when an input lacks the BTI
+# property and only warns about it, naming the input (binutils 2.40 has no -z bti-report=error).
+# That warning, and only that one, fails the link and removes the output; other warnings stay
+# warnings (--fatal-warnings would also fail every program that uses mktemp or tmpnam: glibc's
+# link-time warnings, e.g. busybox).
+bti_gate() {
+  cat <<G
+#!/bin/sh
+# XSC $arch-$variant link gate (make-toolchain.sh): ld -z force-bti; an input without BTI fails the link.
+log=\$(mktemp "\${TMPDIR:-/tmp}/xsc-ld.XXXXXX") || exit 1
+/usr/bin/$gnu-ld "\$@" -z force-bti 2>"\$log"
+rc=\$?
+cat "\$log" >&2
+if [ \$rc -eq 0 ] && grep -q 'BTI turned on by -z force-bti' "\$log"; then
+  out= prev=
+  for a in "\$@"; do
+    [ "\$prev" = -o ] && out=\$a
+    case \$a in -o?*) out=\${a#-o} ;; --output=*) out=\${a#--output=} ;; esac
+    prev=\$a
+  done
+  [ -z "\$out" ] || rm -f "\$out"
+  echo "XSC $variant link gate: an input above has no BTI property (-mbranch-protection=standard): the link fails\${out:+, \$out removed}" >&2
+  rc=1
+fi
+rm -f "\$log"
+exit \$rc
+G
+}
 
 sysroot_arg= exec_prefix=
 if [ -n "$sysroot" ]; then
@@ -105,7 +136,10 @@ if [ -n "$sysroot" ]; then
   # A cross gcc finds its assembler and linker in /usr/<gnu>/bin through the same relative paths
   # GCC_EXEC_PREFIX moves; without these links it would run the build machine's own `as`.
   if [ "$arch" != x86_64 ]; then
-    for t in as ld ld.bfd; do ln -s "/usr/bin/$gnu-$t" "$out/gcc-lib/$gnu/12/$t"; done
+    for t in as ld ld.bfd; do
+      if [ "$t" != as ] && [ "$ld_gate" = bti ]; then bti_gate > "$out/gcc-lib/$gnu/12/$t"; chmod 0755 "$out/gcc-lib/$gnu/12/$t"
+      else ln -s "/usr/bin/$gnu-$t" "$out/gcc-lib/$gnu/12/$t"; fi
+    done
   fi
   exec_prefix='GCC_EXEC_PREFIX="$tc/gcc-lib/" '
 fi
@@ -129,10 +163,11 @@ tc=\$(dirname "\$(readlink -f "\$0")")/..
 ${exec_prefix:+export }${exec_prefix}
 exec /usr/bin/$gnu-cpp-12 $sysroot_arg "\$@"
 W
+if [ "$ld_gate" = bti ]; then ld_cmd="\"\$tc/gcc-lib/$gnu/12/ld\"" ld_gate=; else ld_cmd=/usr/bin/$gnu-ld; fi
 cat > "$out/bin/$triple-ld" <<W
 #!/bin/sh
 tc=\$(dirname "\$(readlink -f "\$0")")/..
-exec /usr/bin/$gnu-ld ${sysroot:+--sysroot="\$tc/sysroot"} "\$@" $ld_gate
+exec $ld_cmd ${sysroot:+--sysroot="\$tc/sysroot"} "\$@" $ld_gate
 W
 for t in as ar ranlib nm strip objcopy objdump readelf; do
   printf '#!/bin/sh\nexec /usr/bin/%s-%s "$@"\n' "$gnu" "$t" > "$out/bin/$triple-$t"
