@@ -47,10 +47,11 @@ jobs=${XSC_E2E_JOBS:-2}
 # What differs between the arches: target names, paths in the .debs, the CFI mark and the way an
 # unmarked object is made (the host's gcc for x86_64, Debian's cross gcc for aarch64).
 case $arch in
-  x86_64) p= glibc_t=glibc- debarch=amd64 gnu=x86_64-linux-gnu ldso=/lib64/ld-linux-x86-64.so.2
+  x86_64) p= glibc_t=glibc- debarch=amd64 gnu=x86_64-linux-gnu ldso=/lib64/ld-linux-x86-64.so.2 needed_libs='libc.so.6'
           mark='x86 feature: IBT, SHSTK' markname=IBT+SHSTK audit=cet-audit-cfi-compat
           unmarked_cc=(gcc -fcf-protection=none) gate_error='hello-nocfi.o: error: missing IBT and SHSTK properties' ;;
-  aarch64) p=aarch64- glibc_t=aarch64-glibc- debarch=arm64 gnu=aarch64-linux-gnu ldso=/lib/ld-linux-aarch64.so.1
+  # (aarch64: the stack protector's __stack_chk_guard lives in ld.so, so programs also need it, as Debian's arm64 ones do.)
+  aarch64) p=aarch64- glibc_t=aarch64-glibc- debarch=arm64 gnu=aarch64-linux-gnu ldso=/lib/ld-linux-aarch64.so.1 needed_libs='libc.so.6 ld-linux-aarch64.so.1'
           mark='AArch64 feature: BTI, PAC' markname=BTI+PAC audit=aarch64-audit-cfi-compat
           unmarked_cc=(aarch64-linux-gnu-gcc-12 -mbranch-protection=none) gate_error='hello-nocfi.o: warning: BTI turned on by -z force-bti when all inputs do not have BTI in NOTE section' ;;
 esac
@@ -113,8 +114,8 @@ for v in "${variants[@]}"; do
   interp=$(readelf -lW "$scratch/hello-$v" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
   needed=$(readelf -dW "$scratch/hello-$v" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | xargs)
   echo "      hello ($v): ${note:-no feature note}; interpreter $interp; NEEDED $needed"
-  xsc_note "$scratch/hello-$v" && [ "$interp" = "$ldso" ] && [ "$needed" = libc.so.6 ] \
-    && pass "$v /usr/bin/hello carries the XSC ABI note and links the XSC libc6's ld.so and libc.so.6" || fail "$v hello: note/interpreter/NEEDED wrong"
+  xsc_note "$scratch/hello-$v" && [ "$interp" = "$ldso" ] && [ "$needed" = "$needed_libs" ] \
+    && pass "$v /usr/bin/hello carries the XSC ABI note and links the XSC libc6's ld.so and libc.so.6 (NEEDED $needed)" || fail "$v hello: note/interpreter/NEEDED wrong (NEEDED '$needed', expected '$needed_libs')"
   if [ $v = cfi-compat ]; then
     [ "$note" = "$mark" ] && pass "cfi-compat /usr/bin/hello has $markname" || fail "cfi-compat hello: '$note'"
   else
