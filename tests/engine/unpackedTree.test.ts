@@ -26,8 +26,10 @@ const user = defineRule({ name: "user", attrs: { root: attr.label() }, impl(ctx)
     "set -e; o=$0; echo \\"tree $XBUILD_UNPACKED\\" > $o",
     "stat -c 'owner %u' $XBUILD_UNPACKED/etc/marker >> $o; cat $XBUILD_UNPACKED/etc/marker >> $o",
     "if touch $XBUILD_UNPACKED/etc/x 2>/dev/null; then echo tree-WRITABLE >> $o; else echo tree-read-only >> $o; fi",
-    "mkdir root up work && mount -t overlay o -o lowerdir=$XBUILD_UNPACKED,upperdir=$PWD/up,workdir=$PWD/work root",
+    "mkdir root up work && mount -t overlay o -o userxattr,lowerdir=$XBUILD_UNPACKED,upperdir=$PWD/up,workdir=$PWD/work root",
     "cat root/etc/marker >> $o; echo written-by-" + ctx.name + " > root/etc/marker; test -d root/private && echo private-dir >> $o",
+    // A directory of the tree emptied and removed (whiteouts in it): needs userxattr in a user namespace.
+    "rm root/etc/marker && rmdir root/etc && echo removed-a-directory-of-the-tree >> $o",
   ].join("; "), out.path], inputs: [tar], outputs: [out], uidRange: true, unpack: tar });
   return { files: [out] };
 }});
@@ -46,7 +48,7 @@ describe('an unpack input', () => {
     expect(r.code, r.stderr).toBe(0);
     for (const u of ['u0', 'u1', 'u2']) {
       // Each sees the tarball's content (not what another action wrote into its overlay).
-      expect(ws.read(`xbuild-out/p/${u}.txt`).split('\n')).toEqual(['tree /xbuild/unpacked', 'owner 1000', 'first', 'tree-read-only', 'first', 'private-dir', '']);
+      expect(ws.read(`xbuild-out/p/${u}.txt`).split('\n')).toEqual(['tree /xbuild/unpacked', 'owner 1000', 'first', 'tree-read-only', 'first', 'private-dir', 'removed-a-directory-of-the-tree', '']);
     }
     expect(trees(ws)).toHaveLength(1);
     const [tree] = trees(ws);

@@ -57,9 +57,12 @@ t0=$(date +%s) t0ms=$(date +%s%3N)
 rm -rf root .root-upper .root-work; mkdir root
 # A fresh root for this build: an overlay (a private, writable upper directory) over the build root
 # xbuild unpacked once per content and shows read-only at $XBUILD_UNPACKED (the action's `unpack`);
-# without it (XBUILD_SANDBOX=none), the tarball unpacked here. Either way the same files.
+# without it (XBUILD_SANDBOX=none), the tarball unpacked here. Either way the same files (and the
+# same .debs: checked, byte for byte). userxattr: in a user namespace overlayfs keeps its whiteouts'
+# and opaque directories' marks in user.* xattrs; without it removing a directory of the root fails
+# (EIO) and dpkg fails to unpack (EXDEV).
 if [ -n "${XBUILD_UNPACKED:-}" ] && mkdir .root-upper .root-work \
-   && mount -t overlay xsc-root -o "lowerdir=$XBUILD_UNPACKED,upperdir=$PWD/.root-upper,workdir=$PWD/.root-work" root; then
+   && mount -t overlay xsc-root -o "userxattr,lowerdir=$XBUILD_UNPACKED,upperdir=$PWD/.root-upper,workdir=$PWD/.root-work" root; then
   how="an overlay on the unpacked build root"
 else
   [ -z "${XBUILD_UNPACKED:-}" ] || echo "build-deb.sh: warning: no overlay on $XBUILD_UNPACKED (mount failed above): unpacking $root_tar instead" >&2
