@@ -18,6 +18,9 @@
  *    rest is deleted. A pin made after that second read is made after the blob left `cas/`, so
  *    its process finds the blob missing and treats it as a cache miss (cacheLease.ts).
  * Trash left by a killed gc is handled the same way by the next gc.
+ * 3. last, the unpacked trees (`<cache>/unpacked/<sha256>`, engine/execute/unpackedTrees.ts) whose
+ *    tarball's blob is gone: an action using a tree pinned its tarball (a staged input), so a
+ *    tree in use is never removed.
  */
 import { mkdirSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,7 +42,12 @@ export interface GcReport {
   readonly blobsPutBack: number;
   /** Processes using the cache while gc ran (their pins were kept). */
   readonly running: readonly LiveLease[];
+  /** Unpacked trees removed (their tarball's blob was gone). */
+  readonly treesRemoved: number;
 }
+
+/** The folder of the cache holding unpacked tarballs, one per tarball digest. */
+export const UNPACKED_DIR = 'unpacked';
 
 function blobsOf(store: BlobStore, r: ActionResult): Sha256[] {
   const out: Sha256[] = [];
@@ -111,7 +119,27 @@ export function collectGarbage(db: Db, ac: ActionCache, store: BlobStore, maxByt
   })();
   const putBack = removeBlobs(store, doomedBlobs);
   for (const h of putBack) total += sizeOfBlob(store, h);
-  return { bytesBefore, bytesAfter: total, blobsRemoved: doomedBlobs.length - putBack.length, rowsRemoved: doomedRows.length, protectedRows, blobsPutBack: putBack.length, running };
+  const treesRemoved = removeUnpackedTrees(store);
+  return { bytesBefore, bytesAfter: total, blobsRemoved: doomedBlobs.length - putBack.length, rowsRemoved: doomedRows.length, protectedRows, blobsPutBack: putBack.length, running, treesRemoved };
+}
+
+/** Removes the unpacked trees whose tarball's blob is no longer in the store. */
+function removeUnpackedTrees(store: BlobStore): number {
+  const dir = join(store.root, UNPACKED_DIR);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!/^[0-9a-f]{64}$/.test(name) || store.has(name as Sha256)) continue;
+    // Trees exist only where xbuild runs as root (a uid range): root removes any of them.
+    rmSync(join(dir, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }
 
 function sizeOfBlob(store: BlobStore, h: Sha256): number {

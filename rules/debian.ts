@@ -107,6 +107,8 @@ export const debianPackage = defineRule({
       memoryMb: 2048,
       // dpkg, apt and tar chown files of the unpacked root to many owners: root of a user namespace with a uid range.
       uidRange: true,
+      // The build root unpacked once, an overlay per build (build-deb.sh).
+      unpack: root.tarball,
       ...(a.estimateMs > 0 ? { estimateMs: a.estimateMs } : {}),
     });
     const info: DebInfo = { source: a.source, version, variant: a.variant, debs, packages: a.binaries };

@@ -28,6 +28,8 @@ export interface Action {
   readonly network: boolean;
   /** The command runs as root of a user namespace with a range of uids (see RunActionSpec.uidRange). */
   readonly uidRange?: boolean;
+  /** Exec-root path of the input tarball shown unpacked at $XBUILD_UNPACKED (RunActionSpec.unpack). */
+  readonly unpack?: string;
   readonly sourceDateEpoch: number;
   /** The rule's estimate of the run time (ms) for an action never run (RunActionSpec.estimateMs); outside the key. */
   readonly estimateMs?: number;

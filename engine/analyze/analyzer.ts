@@ -323,12 +323,18 @@ export class Analyzer {
           for (const k of ['cpu', 'memoryMb', 'sourceDateEpoch', 'estimateMs'] as const) if (s[k] !== undefined && typeof s[k] !== 'number') fail(`run: ${k} must be a number`);
           for (const k of ['mnemonic', 'progress', 'persistentDir'] as const) if (s[k] !== undefined && typeof s[k] !== 'string') fail(`run: ${k} must be a string`);
           if (s.network !== undefined && typeof s.network !== 'boolean') fail('run: network must be true or false');
+          if (s.unpack !== undefined) {
+            checkArtifacts('unpack', [s.unpack]);
+            if (s.unpack.kind !== 'file' || !(s.inputs ?? []).some((i) => i.path === s.unpack!.path)) fail(`run: unpack ${s.unpack.path} must be a file among the action's inputs`);
+            if (!s.uidRange) fail(`run: unpack ${s.unpack.path} needs uidRange: true (the tree keeps the tarball's owners)`);
+          }
           addAction({
             kind: 'run', mnemonic: s.mnemonic ?? 'Run', progress: s.progress ?? `${s.mnemonic ?? 'Run'} ${label.str}`,
             argv: [...s.argv], env: { ...(s.env ?? {}) }, inputs: dedupeArtifacts(s.inputs ?? []), outputs: [...s.outputs],
             tools: [...(s.tools ?? [])], cpu: Math.max(1, Math.floor(s.cpu ?? 1)), memoryMb: s.memoryMb ?? 0,
             persistentDir: s.persistentDir, network: s.network ?? false, sourceDateEpoch: s.sourceDateEpoch ?? 0,
             ...(s.uidRange ? { uidRange: true } : {}),
+            ...(s.unpack ? { unpack: s.unpack.path } : {}),
             ...(s.estimateMs !== undefined ? { estimateMs: Math.max(0, s.estimateMs) } : {}),
           });
         },

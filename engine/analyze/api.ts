@@ -60,6 +60,14 @@ export interface RunActionSpec {
    * Needs xbuild to run as root with a range for root in /etc/subuid (scripts/setup.sh). Default false.
    */
   readonly uidRange?: boolean;
+  /**
+   * One of `inputs`, a tarball (a root filesystem) that the engine unpacks once per content and
+   * shows read-only at $XBUILD_UNPACKED, so that the command can lay a private overlay over it
+   * (`mount -t overlay`) instead of unpacking it again. Needs `uidRange`. The tarball itself stays
+   * an input: where the engine cannot offer the tree (XBUILD_SANDBOX=none), $XBUILD_UNPACKED is
+   * unset and the command unpacks the tarball as before; its outputs must not depend on which.
+   */
+  readonly unpack?: Artifact;
   readonly sourceDateEpoch?: number;
   /**
    * How long the action is expected to take (ms) until one run records its real duration: the

@@ -23,7 +23,8 @@ import type { BlobStamp, BlobStore } from '../../cache/blobStore.js';
 import type { Sha256 } from '../../cache/digest.js';
 import { fileMode, materializeTree, readTree, storeTree } from '../../cache/tree.js';
 import { Sandboxes, type Sandbox } from './sandbox.js';
-import { PERSISTENT_PATH, SANDBOX_LOG, type Isolation } from './isolation.js';
+import { PERSISTENT_PATH, SANDBOX_LOG, UNPACKED_PATH, type Isolation } from './isolation.js';
+import { UnpackedTrees } from './unpackedTrees.js';
 import { moveLog, readLog, tailOf } from './commandLog.js';
 import type { OutputPlacement } from './outputPlacement.js';
 
@@ -52,11 +53,13 @@ export class CommandActions {
   /** Sandboxes made ready, inputs in place, before their action had a slot (`stageAhead`). */
   private readonly staged = new Map<string, { sb: Sandbox; links: StagedLink[] }>();
   private readonly logDirs = new Set<string>();
+  private readonly trees: UnpackedTrees;
 
   /** `produced`: what each generated path holds in this build (the executor's). */
   constructor(private readonly o: CommandActionsOptions, private readonly produced: ReadonlyMap<string, OutputEntry>, private readonly placement: OutputPlacement) {
     this.sandboxOwner = placement.sandboxOwner;
     this.sandboxes = new Sandboxes(join(o.paths.cacheDir, 'sandbox'), !o.keepSandboxes, this.sandboxOwner);
+    this.trees = new UnpackedTrees(o.paths.cacheDir, o.runner, this.sandboxOwner);
   }
 
   /** Whether `stageAhead` would get this action's sandbox ready (at most --jobs are, at a time). */
@@ -119,10 +122,18 @@ export class CommandActions {
         if (this.sandboxOwner !== undefined) ownTree(persistentDir, this.sandboxOwner);
         env.XBUILD_PERSISTENT_DIR = iso.mode === 'none' ? persistentDir : PERSISTENT_PATH;
       }
+      let unpacked: string | undefined;
+      try {
+        unpacked = await this.unpackedTree(action, signal);
+      } catch (e) {
+        if (e instanceof BlamedError) return { ok: false, error: e.message, durationMs: Date.now() - started, blame: e.blame };
+        throw e;
+      }
+      if (unpacked) env.XBUILD_UNPACKED = iso.mode === 'none' ? unpacked : UNPACKED_PATH;
       this.o.events({ type: 'action_started', id: action.id, label: action.label, mnemonic: action.mnemonic, progress: action.progress, time: Date.now() });
       const outcome = await this.o.runner.run({
         argv: action.argv, env, sandboxDir: sandbox, cwd: 'execroot', network: action.network, uidRange: action.uidRange,
-        readOnly: action.tools.filter((t) => !iso.visible(t)), persistentDir, slots, jobserverPath: join(sandbox, 'jobserver.fifo'),
+        readOnly: action.tools.filter((t) => !iso.visible(t)), persistentDir, unpacked, slots, jobserverPath: join(sandbox, 'jobserver.fifo'),
       }, signal);
       const succeeded = !outcome.spawnError && outcome.exitCode === 0;
       const moved = moveLog(join(sandbox, SANDBOX_LOG), logPath, succeeded);
@@ -177,6 +188,17 @@ export class CommandActions {
       // After a failure the sandbox may hold anything (even unremovable files): not reused.
       this.sandboxes.release(sb, !clean);
     }
+  }
+
+  /**
+   * The host path of the tree of the action's `unpack` input, unpacked if needed; none where the
+   * command could not mount an overlay on it (no sandbox, or no uid range: it unpacks the tarball).
+   */
+  private async unpackedTree(action: Action, signal: AbortSignal): Promise<string | undefined> {
+    if (!action.unpack || this.o.isolation.mode === 'none' || !this.o.isolation.hasUidRange) return undefined;
+    const made = this.produced.get(action.unpack);
+    if (!made || made.kind !== 'file') return undefined; // a source tarball: staged as a copy, no blob to key a tree by
+    return this.trees.tree(made.digest.hash, this.o.blobs.pathOf(made.digest.hash), signal);
   }
 
   private ensureLogDir(dir: string): void {

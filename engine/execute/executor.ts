@@ -138,6 +138,7 @@ export class Executor {
       sourceDateEpoch: action.sourceDateEpoch,
       network: action.network,
       uidRange: action.uidRange ? true : undefined,
+      unpack: action.unpack,
       content: action.content,
       executable: action.executable,
       sha256: action.sha256,

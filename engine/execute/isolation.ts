@@ -14,7 +14,8 @@
  * - its sandbox directory at SANDBOX_PATH (read-write: `execroot/` with the declared inputs,
  *   `tmp/` for HOME and TMPDIR);
  * - the declared tools that lie outside those system paths (e.g. xbuild's rule scripts),
- *   read-only at their own paths, and a declared persistent directory at PERSISTENT_PATH;
+ *   read-only at their own paths, a declared persistent directory at PERSISTENT_PATH, and the
+ *   unpacked tree of an `unpack` input read-only at UNPACKED_PATH;
  * - with a uid range (actions that unpack and enter a Debian root), `/sys` read-only.
  * It runs in its own mount, PID, IPC, UTS and cgroup namespaces and, unless it declares
  * `network: true`, its own empty network namespace; it has no capabilities (except as root of
@@ -45,6 +46,8 @@ export const UNSHARE = '/usr/bin/unshare';
 export const SANDBOX_PATH = '/xbuild/sandbox';
 /** Where a command sees its declared persistent directory. */
 export const PERSISTENT_PATH = '/xbuild/persistent';
+/** Where a command sees the unpacked tree of its `unpack` input (engine/execute/unpackedTrees.ts). */
+export const UNPACKED_PATH = '/xbuild/unpacked';
 /** Where a shell worker reads its requests. */
 export const REQUEST_PATH = '/run/xbuild/request';
 /** The file in a sandbox directory that receives the command's stdout and stderr. */
@@ -89,6 +92,8 @@ export interface SandboxView {
   /** Host paths shown read-only at the same path. */
   readonly readOnly: readonly string[];
   readonly persistentDir?: string;
+  /** An unpacked tree shown read-only at UNPACKED_PATH. */
+  readonly unpacked?: string;
   /** A worker's request file, shown read-only at REQUEST_PATH. */
   readonly requestFile?: string;
   readonly chdir: string;
@@ -220,6 +225,7 @@ export class Isolation {
     args.push('--perms', '1777', '--tmpfs', '/dev/shm', '--perms', '1777', '--tmpfs', '/tmp', '--perms', '0755', '--dir', '/var', '--perms', '1777', '--tmpfs', '/var/tmp');
     if (view.requestFile) bind('--ro-bind', view.requestFile, REQUEST_PATH);
     if (view.persistentDir) bind('--bind', view.persistentDir, PERSISTENT_PATH);
+    if (view.unpacked) bind('--ro-bind', view.unpacked, UNPACKED_PATH);
     for (const p of view.readOnly) bind('--ro-bind', p, p);
     if (this.testSharedDir) bind('--bind', this.testSharedDir, this.testSharedDir);
     args.push('--remount-ro', '/', '--chdir', view.chdir);

@@ -30,6 +30,8 @@ export interface RunRequest {
   readonly readOnly?: readonly string[];
   /** A directory kept between runs, seen read-write at PERSISTENT_PATH. */
   readonly persistentDir?: string;
+  /** An unpacked tree (engine/execute/unpackedTrees.ts), seen read-only at UNPACKED_PATH. */
+  readonly unpacked?: string;
   /**
    * CPU slots the scheduler reserved. Above 1, the command is offered a GNU make jobserver
    * (a FIFO at `jobserverPath` holding slots-1 tokens, passed as fds 3 and 4 with MAKEFLAGS),
@@ -79,7 +81,7 @@ export const SIGNALS: Readonly<Record<number, string>> = { 1: 'SIGHUP', 2: 'SIGI
 export function viewOf(req: RunRequest, iso: Isolation): SandboxView {
   return {
     dir: req.sandboxDir, at: SANDBOX_PATH, network: req.network, uidRange: req.uidRange ?? false,
-    readOnly: req.readOnly ?? [], persistentDir: req.persistentDir, chdir: iso.insidePath(req.sandboxDir, req.cwd),
+    readOnly: req.readOnly ?? [], persistentDir: req.persistentDir, unpacked: req.unpacked, chdir: iso.insidePath(req.sandboxDir, req.cwd),
   };
 }
 

@@ -212,7 +212,7 @@ export class WorkerPoolRunner implements ActionRunner {
   }
 
   async run(req: RunRequest, signal: AbortSignal): Promise<RunOutcome> {
-    if (req.network || req.slots > 1 || req.uidRange || req.persistentDir || req.readOnly?.length) return this.direct.run(req, signal);
+    if (req.network || req.slots > 1 || req.uidRange || req.persistentDir || req.unpacked || req.readOnly?.length) return this.direct.run(req, signal);
     let w = this.workers.find((x) => !x.busy && !x.dead);
     if (!w) {
       const base = dirname(req.sandboxDir);

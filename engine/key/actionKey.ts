@@ -43,6 +43,8 @@ export interface ActionKeyInputs {
   readonly network: boolean;
   /** Root of a user namespace with a uid range, or one unprivileged uid: file owners in outputs differ. Absent when false. */
   readonly uidRange?: true;
+  /** The input shown unpacked at $XBUILD_UNPACKED: the command's environment differs. Absent when none. */
+  readonly unpack?: string;
   /** kind 'write': the file's bytes and mode are the whole action. */
   readonly content?: string;
   readonly executable?: boolean;

@@ -21,7 +21,7 @@
 #               /etc/dpkg/shlibs.override, so the .debs depend on the XSC packages by the same
 #               rules as Debian's (e.g. libc6 (>= 2.36)).
 #
-# Steps: unpack ROOT.tar into ./root, install the build dependencies from local .debs with apt (no network),
+# Steps: a fresh ./root (an overlay on ROOT.tar unpacked once by xbuild, or ROOT.tar unpacked), install the build dependencies from local .debs with apt (no network),
 # dpkg-source -x, add a changelog entry <version><suffix> dated like the previous entry (so
 # SOURCE_DATE_EPOCH stays Debian's), then `dpkg-buildpackage -B -uc -us` with
 # DEB_BUILD_OPTIONS="nocheck noddebs parallel=N" and DEB_BUILD_PROFILES=nobiarch, in new
@@ -53,10 +53,24 @@ done
 for v in root_tar tc dsc variant out; do [ -n "${!v}" ] || { echo "build-deb.sh: --${v%_tar} is required" >&2; exit 2; }; done
 out=$(realpath -m "$out"); mkdir -p "$out"
 pkgname=$(basename "$dsc" .dsc)
-t0=$(date +%s)
-rm -rf root; mkdir root
-# Device nodes cannot be made in a user namespace; in-root.sh mounts its own /dev over them.
-tar -xf "$root_tar" -C root --exclude='./dev/*'
+t0=$(date +%s) t0ms=$(date +%s%3N)
+rm -rf root .root-upper .root-work; mkdir root
+# A fresh root for this build: an overlay (a private, writable upper directory) over the build root
+# xbuild unpacked once per content and shows read-only at $XBUILD_UNPACKED (the action's `unpack`);
+# without it (XBUILD_SANDBOX=none), the tarball unpacked here. Either way the same files (and the
+# same .debs: checked, byte for byte). userxattr: in a user namespace overlayfs keeps its whiteouts'
+# and opaque directories' marks in user.* xattrs; without it removing a directory of the root fails
+# (EIO) and dpkg fails to unpack (EXDEV).
+if [ -n "${XBUILD_UNPACKED:-}" ] && mkdir .root-upper .root-work \
+   && mount -t overlay xsc-root -o "userxattr,lowerdir=$XBUILD_UNPACKED,upperdir=$PWD/.root-upper,workdir=$PWD/.root-work" root; then
+  how="an overlay on the unpacked build root"
+else
+  [ -z "${XBUILD_UNPACKED:-}" ] || echo "build-deb.sh: warning: no overlay on $XBUILD_UNPACKED (mount failed above): unpacking $root_tar instead" >&2
+  # Device nodes cannot be made in a user namespace; in-root.sh mounts its own /dev over them.
+  tar -xf "$root_tar" -C root --exclude='./dev/*'
+  how="tar -xf $(basename "$root_tar")"
+fi
+echo "build-deb.sh: build root ready in $(( $(date +%s%3N) - t0ms )) ms ($how)"
 mkdir -p root/build/debs root/opt
 cp -a "$tc" root/opt/xsc-toolchain
 chmod -R u+w root/opt/xsc-toolchain; chmod 0755 root/opt/xsc-toolchain/bin/*
@@ -151,4 +165,5 @@ fi
 cp root/build/*.deb "$out/"
 t2=$(date +%s)
 echo "build-deb.sh: $src $ver$suffix ($variant): deps $((t1-t0))s, build $((t2-t1))s; $(ls "$out" | tr '\n' ' ')"
+if mountpoint -q root; then umount root; rm -rf .root-upper .root-work; fi
 rm -rf root
