@@ -21,7 +21,7 @@
  */
 import {
   closeSync, copyFileSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, rmSync,
-  statSync, writeSync, writeFileSync, chmodSync, linkSync, readdirSync, utimesSync, createReadStream, createWriteStream,
+  statSync, writeSync, writeFileSync, chmodSync, linkSync, readdirSync, utimesSync, createReadStream,
   mkdirSync, type Stats,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -256,7 +256,9 @@ export class BlobStore {
     const tmp = this.tempPath();
     const tap = sha256Tap(expected.sizeBytes);
     try {
-      const out = createWriteStream(tmp, { mode: 0o444 });
+      // Opened (created) before the first byte: a write stream opening its file itself could
+      // create it after a failed pipeline's clean-up below had run, leaving it behind.
+      const out = (await open(tmp, 'w', 0o444)).createWriteStream();
       await pipeline(src, tap.stream, out);
       const got = tap.digest();
       if (got.hash !== expected.hash || got.sizeBytes !== expected.sizeBytes) {
