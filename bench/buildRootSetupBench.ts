@@ -47,7 +47,7 @@ const OLD = `
 
 const NEW = `
   d=$1; mkdir "$d/upper" "$d/work" "$d/root"
-  mount -t overlay overlay -o "lowerdir=$2,upperdir=$d/upper,workdir=$d/work" "$d/root"
+  mount -t overlay overlay -o "userxattr,lowerdir=$2,upperdir=$d/upper,workdir=$d/work" "$d/root"
   chroot "$d/root" /bin/true
   mkdir -p "$d/root/build" && echo x > "$d/root/build/marker"
   umount "$d/root"
