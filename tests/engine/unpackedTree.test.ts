@@ -51,6 +51,7 @@ describe('an unpack input', () => {
       expect(ws.read(`xbuild-out/p/${u}.txt`).split('\n')).toEqual(['tree /xbuild/unpacked', 'owner 1000', 'first', 'tree-read-only', 'first', 'private-dir', 'removed-a-directory-of-the-tree', '']);
     }
     expect(trees(ws)).toHaveLength(1);
+    expect((await ws.run(['cache', 'stats'])).stdout).toContain('unpacked trees:  1 ');
     const [tree] = trees(ws);
     expect(tree).toMatch(/^[0-9a-f]{64}$/);
     // Owned by the uid range on the host, as the sandbox's root sees it as its own.
