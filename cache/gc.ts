@@ -123,23 +123,21 @@ export function collectGarbage(db: Db, ac: ActionCache, store: BlobStore, maxByt
   return { bytesBefore, bytesAfter: total, blobsRemoved: doomedBlobs.length - putBack.length, rowsRemoved: doomedRows.length, protectedRows, blobsPutBack: putBack.length, running, treesRemoved };
 }
 
+/** The tarball digests of the unpacked trees in a cache (`<cache>/unpacked/<sha256>`; temporaries not counted). */
+export function unpackedTrees(cacheDir: string): Sha256[] {
+  try {
+    return readdirSync(join(cacheDir, UNPACKED_DIR)).filter((n) => /^[0-9a-f]{64}$/.test(n)) as Sha256[];
+  } catch {
+    return [];
+  }
+}
+
 /** Removes the unpacked trees whose tarball's blob is no longer in the store. */
 function removeUnpackedTrees(store: BlobStore): number {
-  const dir = join(store.root, UNPACKED_DIR);
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return 0;
-  }
-  let removed = 0;
-  for (const name of names) {
-    if (!/^[0-9a-f]{64}$/.test(name) || store.has(name as Sha256)) continue;
-    // Trees exist only where xbuild runs as root (a uid range): root removes any of them.
-    rmSync(join(dir, name), { recursive: true, force: true });
-    removed++;
-  }
-  return removed;
+  const gone = unpackedTrees(store.root).filter((h) => !store.has(h));
+  // Trees exist only where xbuild runs as root (a uid range): root removes any of them.
+  for (const h of gone) rmSync(join(store.root, UNPACKED_DIR, h), { recursive: true, force: true });
+  return gone.length;
 }
 
 function sizeOfBlob(store: BlobStore, h: Sha256): number {

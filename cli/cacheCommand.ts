@@ -1,9 +1,9 @@
 /**
  * `xbuild cache stats|gc|export|import` and `xbuild key generate`.
  */
-import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { collectGarbage, parseSize, UNPACKED_DIR } from '../cache/gc.js';
+import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { collectGarbage, parseSize, unpackedTrees } from '../cache/gc.js';
 import { describeLease } from '../cache/cacheLease.js';
 import { exportClosure, importClosure } from '../cache/closureArchive.js';
 import { generateKey } from '../cache/signing.js';
@@ -37,7 +37,7 @@ export async function cacheCommand(ctx: CommandContext): Promise<number> {
         out.write(`cache directory: ${ctx.cacheDir}\n`);
         out.write(`blob store:      ${blobs} blobs, ${formatBytes(bytes)}\n`);
         out.write(`action cache:    ${rows} entries\n`);
-        const trees = unpackedTrees(ctx.cacheDir);
+        const trees = unpackedTrees(ctx.cacheDir).length;
         if (trees > 0) out.write(`unpacked trees:  ${trees} (build roots unpacked once, each as large as its root; gc removes one with its tarball)\n`);
         out.write(`last ${builds.length} builds: ${total} actions, local hits ${pct(sum((b) => b.cachedLocal))}, remote hits ${pct(sum((b) => b.cachedRemote))}, misses ${pct(sum((b) => b.executed))}\n`);
         out.write(`remote transfer: ${formatBytes(sum((b) => b.remote?.bytesDownloaded ?? 0))} downloaded, ${formatBytes(sum((b) => b.remote?.bytesUploaded ?? 0))} uploaded\n`);
@@ -155,14 +155,5 @@ function guardSecretStdout(): void {
   if ((st.mode & 0o077) !== 0) {
     fchmodSync(1, 0o600);
     process.stderr.write(`xbuild: stdout is a file readable by others (mode ${(st.mode & 0o777).toString(8)}); made it readable by you only (chmod 600), since it holds the secret key\n`);
-  }
-}
-
-/** How many unpacked trees the cache holds (engine/execute/unpackedTrees.ts). */
-function unpackedTrees(cacheDir: string): number {
-  try {
-    return readdirSync(join(cacheDir, UNPACKED_DIR)).filter((n) => /^[0-9a-f]{64}$/.test(n)).length;
-  } catch {
-    return 0;
   }
 }

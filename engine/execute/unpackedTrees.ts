@@ -7,7 +7,7 @@
  *
  * Invariants:
  * - `<cache>/unpacked/<sha256>` exists only complete: the tarball is unpacked into a temporary
- *   directory named after the unpacking process (`.tmp-<sha256>-<pid>`) and renamed into place.
+ *   directory named after the unpacking process (`.tmp-<sha256>-<pid@start>`, as gc names its trash) and renamed into place.
  *   A kill -9 leaves only the temporary, which the next unpack removes once its process is gone.
  * - The unpack is a command like any other (the same runner and sandbox, root of the same uid
  *   range as the actions that use the tree), so the tree's owners and modes are what the tarball
@@ -19,7 +19,7 @@ import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { join } from 'node:path';
 import type { Sha256 } from '../../cache/digest.js';
 import { UNPACKED_DIR } from '../../cache/gc.js';
-import { isProcessAlive } from '../../cache/processAlive.js';
+import { currentProcess, formatIdentity, isAlive, parseIdentity } from '../../cache/processAlive.js';
 import { BlamedError } from '../report/blame.js';
 import { removeTree } from './removeTree.js';
 import type { ActionRunner } from './runner.js';
@@ -54,7 +54,7 @@ export class UnpackedTrees {
   private async unpack(hash: Sha256, blobPath: string, ready: string, signal: AbortSignal): Promise<string> {
     mkdirSync(this.dir, { recursive: true });
     this.removeAbandoned();
-    const tmp = join(this.dir, `.tmp-${hash}-${process.pid}`);
+    const tmp = join(this.dir, `.tmp-${hash}-${formatIdentity(currentProcess())}`);
     removeTree(tmp);
     mkdirSync(join(tmp, 'tree'), { recursive: true });
     if (this.owner !== undefined) for (const d of [tmp, join(tmp, 'tree')]) chownSync(d, this.owner, this.owner);
@@ -83,8 +83,9 @@ export class UnpackedTrees {
   /** Temporaries of unpacks whose process is gone (killed mid-unpack). */
   private removeAbandoned(): void {
     for (const name of readdirSync(this.dir)) {
-      const m = /^\.tmp-[0-9a-f]{64}-(\d+)$/.exec(name);
-      if (m && Number(m[1]) !== process.pid && !isProcessAlive(Number(m[1]))) removeTree(join(this.dir, name));
+      const owner = /^\.tmp-[0-9a-f]{64}-(.+)$/.exec(name);
+      const p = owner ? parseIdentity(owner[1]) : undefined;
+      if (p && !isAlive(p)) removeTree(join(this.dir, name));
     }
   }
 }
