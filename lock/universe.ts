@@ -19,8 +19,10 @@
  * Build-Depends-Indep is met on the build machine: arch:all packages carry no XSC code. Only the
  * first alternative of a clause that exists counts, as Debian's buildds resolve them.
  *
- * Build-machine tools go into one build root with mmdebstrap's buildd set, resolved by apt
- * together; a tool that conflicts with others is left out of it and named in the warnings.
+ * Build-machine tools are resolved by apt together with mmdebstrap's buildd set (a tool that
+ * conflicts with others is left out and named in the warnings). The build root is the buildd
+ * set; each source's `buildDepends` is the closure of its tools within that resolution beyond
+ * the root, pinned in `binaries`.
  */
 import type { AptArchive, BinaryRecord, SourceRecord } from './aptArchive.js';
 import { AptError } from './aptArchive.js';
@@ -48,6 +50,8 @@ export interface UniverseCounts {
   readonly archDependentSources: number;
   readonly xscBinaries: number;
   readonly buildRootPackages: number;
+  /** Build-machine tools beyond the build root that some build installs (pinned in `binaries`). */
+  readonly toolDebs: number;
   readonly phasesMs: Readonly<Record<string, number>>;
 }
 
@@ -229,8 +233,31 @@ export async function resolveUniverse(ctx: UniverseContext): Promise<{ lock: Deb
     const needers = [...usource].filter(([, e]) => e.tools.has(loser)).map(([n]) => n);
     warnings.push(`build root: ${loser} is left out of it (apt: ${other}); ${needers.join(', ') || 'the buildd set'} need${needers.length === 1 ? 's' : ''} it (a build root of its own)`);
   }
-  lap('resolve the build root');
-  log(`build root: ${root.length} packages (buildd set and ${tools.size} build-machine tools named by the sources)`);
+  lap('resolve the build machine');
+  // The build root every build starts from is the buildd set alone (as the default set's): one
+  // root for every tool would be ~23 GB unpacked. Each build installs its own tools on top, from
+  // pinned .debs: the closure of what it names over Pre-Depends and Depends within the one apt
+  // resolution above (so the tools of any two builds agree on versions), less the buildd set.
+  const buildd = await servedPicks(ctx, await archive.simulate(['install', ...buildddRequest(idx.packages, config)], { prefs: prefsPath }), excluded, passedOver);
+  const machine = new Map(root.map((r) => [r.name, r]));
+  for (const r of buildd) {
+    if (machine.get(r.name)?.version !== r.version) {
+      throw new AptError(`apt picks ${r.name} ${r.version} for the buildd set but ${machine.get(r.name)?.version ?? 'nothing'} with the build-machine tools: the tools cannot be installed on the build root (this is an xbuild bug)`);
+    }
+  }
+  const inRoot = new Set(buildd.map((r) => r.name));
+  const toolClosure = machineClosure(machine, config.arch, (x) => bad.add(x));
+  const toolPins = new Map<string, BinaryRecord>();
+  const buildDepends = new Map<string, string[]>();
+  for (const [name, e] of usource) {
+    const names = new Set<string>();
+    for (const t of e.tools) for (const n of toolClosure(t)) if (!inRoot.has(n)) names.add(n);
+    buildDepends.set(name, [...names].sort());
+    for (const n of names) toolPins.set(n, machine.get(n)!);
+  }
+  lap('close over the tools of each build');
+  log(`build machine: ${root.length} packages (buildd set ${buildd.length}, the rest tools the builds install: ${toolPins.size} .debs, `
+    + `${[...buildDepends.values()].reduce((n, l) => n + l.length, 0)} installs in all)`);
 
   warnings.push(...olderSourceWarnings(new Map([...chosen].filter(([n]) => usource.has(n))), idx.packages, passedOver, config));
   const sources: Record<string, SourcePin> = {};
@@ -241,7 +268,7 @@ export async function resolveUniverse(ctx: UniverseContext): Promise<{ lock: Deb
     sources[name] = {
       version: rec.version,
       files: rec.files.map((f) => ({ name: f.name, archive: archiveName(rec.origin), path: `${rec.directory}/${f.name}`, sha256: f.sha256, size: f.size })),
-      buildDepends: [...e.tools].sort(),
+      buildDepends: buildDepends.get(name)!,
       debs: archOnlyDebs(rec, config),
     };
     uSources[name] = {
@@ -258,8 +285,8 @@ export async function resolveUniverse(ctx: UniverseContext): Promise<{ lock: Deb
     set: [],
     toolchainSources: [...config.toolchainSources],
     sources,
-    buildRoot: { variant: 'buildd', packages: root.map(debPin).sort((a, b) => (a.name < b.name ? -1 : 1)) },
-    binaries: {},
+    buildRoot: { variant: 'buildd', packages: buildd.map(debPin).sort((a, b) => (a.name < b.name ? -1 : 1)) },
+    binaries: Object.fromEntries([...toolPins.values()].map(debPin).sort((a, b) => (a.name < b.name ? -1 : 1)).map((p) => [p.name, p])),
     inputs: {},
     passedOver: dedupePassedOver(passedOver),
     warnings,
@@ -273,7 +300,53 @@ export async function resolveUniverse(ctx: UniverseContext): Promise<{ lock: Deb
   };
   return {
     lock,
-    counts: { imageBinaries: image.size, sources: usource.size, archDependentSources: archDependent, xscBinaries: xsc.size, buildRootPackages: root.length, phasesMs: phases },
+    counts: { imageBinaries: image.size, sources: usource.size, archDependentSources: archDependent, xscBinaries: xsc.size, buildRootPackages: buildd.length, toolDebs: toolPins.size, phasesMs: phases },
+  };
+}
+
+/**
+ * The closure of a build-machine package over Pre-Depends and Depends within one consistent set
+ * of packages (apt's resolution): each clause met by its first alternative in the set, a virtual
+ * name by a member that provides it. Memoised.
+ */
+export function machineClosure(set: ReadonlyMap<string, BinaryRecord>, arch: string, bad: (text: string) => void): (name: string) => readonly string[] {
+  const provided = new Map<string, string>();
+  for (const r of [...set.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const p of r.provides.split(',')) {
+      const v = p.trim().split(/[\s(]/)[0];
+      if (v && !provided.has(v)) provided.set(v, r.name);
+    }
+  }
+  const meet = (n: string) => (set.has(n) ? n : provided.get(n));
+  const direct = new Map<string, string[]>();
+  const depsOf = (name: string): string[] => {
+    let d = direct.get(name);
+    if (!d) {
+      const r = set.get(name)!;
+      d = parseRelations([r.preDepends, r.depends].filter(Boolean).join(', '), arch, new Set(), bad)
+        .map((c) => c.alternatives.map((a) => meet(a.name)).find((n) => n !== undefined))
+        .filter((n): n is string => n !== undefined);
+      direct.set(name, d);
+    }
+    return d;
+  };
+  const known = new Map<string, readonly string[]>();
+  return (name) => {
+    const start = meet(name);
+    if (start === undefined) return [];
+    const cached = known.get(start);
+    if (cached) return cached;
+    const seen = new Set<string>();
+    const stack = [start];
+    while (stack.length) {
+      const x = stack.pop()!;
+      if (seen.has(x)) continue;
+      seen.add(x);
+      stack.push(...depsOf(x));
+    }
+    const out = [...seen].sort();
+    known.set(start, out);
+    return out;
   };
 }
 

@@ -2,8 +2,9 @@
 // XSC-built libraries those builds link, from universe.lock.json (`xbuild lock update --config
 // packages/universe/lock.config.json`), bootstrapped as bootstrap.json says (universeGraph.ts).
 //
-//   //packages/universe:build-root-amd64             the universe's build root (buildd set + build-machine tools)
-//   //packages/universe:src-<file>, root-<binary>    pinned fetches
+//   //packages/universe:build-root-amd64             the universe's build root: the buildd set
+//   //packages/universe:src-<file>, root-<binary>    pinned fetches: sources, the root's .debs,
+//   //packages/universe:deb-<binary>                 and the build-machine tools a build installs on the root
 //   //packages/universe/base:..., cfi-compat:...     the package builds of each variant (universeTargets.ts)
 import { debianBuildRoot, fetch } from "xbuild";
 import { aptMirrorUrl, debFileName } from "../lockTargets.js";
@@ -18,6 +19,11 @@ debianBuildRoot({
   packages: lock.buildRoot.packages.map((p) => `${p.name}=${p.version}`),
   debs: lock.buildRoot.packages.map((p) => `:root-${p.name}`),
 });
+
+// The build-machine tools: each build installs the closure of the ones it names (its buildDepends).
+for (const p of Object.values(lock.binaries)) {
+  fetch({ name: `deb-${p.name}`, urls: [aptMirrorUrl(p)], sha256: p.sha256, out: `deb/${debFileName(p)}` });
+}
 
 // The sources of every package build (those with arch-dependent binaries).
 const fetched = new Set<string>();

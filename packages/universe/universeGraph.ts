@@ -24,7 +24,10 @@ export interface UniverseLockData {
     readonly version: string;
     readonly files: readonly { readonly name: string; readonly archive: string; readonly path: string; readonly sha256: string; readonly size: number }[];
     readonly debs: readonly string[];
+    /** Build-machine tools it installs on the build root (pins in `binaries`). */
+    readonly buildDepends: readonly string[];
   }>>;
+  readonly binaries: Readonly<Record<string, { readonly name: string; readonly version: string; readonly archive: string; readonly path: string; readonly sha256: string }>>;
   readonly buildRoot: { readonly packages: readonly { readonly name: string; readonly version: string; readonly archive: string; readonly path: string; readonly sha256: string }[] };
   readonly universe: {
     readonly sources: Readonly<Record<string, { readonly xscBuildDeps: readonly (readonly string[])[]; readonly restricted?: Readonly<Record<string, string>> }>>;

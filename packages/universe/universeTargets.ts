@@ -23,6 +23,7 @@ export function declareVariant(variant: "base" | "cfi-compat"): void {
       version: lock.sources[p.source].version,
       binaries: p.binaries,
       srcs: lock.sources[p.source].files.map((f) => `//packages/universe:src-${f.name}`),
+      buildDeps: lock.sources[p.source].buildDepends.map((b) => `//packages/universe:deb-${b}`),
       setDeps: p.deps.map((d) => target(d.source, d.stage)),
       setPackages: p.installs,
       onlySetPackages: true,

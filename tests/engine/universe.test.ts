@@ -46,7 +46,9 @@ describe('the universe: lock, bootstrap, plan and forecast', () => {
     archive.addBinary('debian', { name: 'base-a', version: '1.0', essential: true, priority: 'required' });
     archive.addBinary('debian', { name: 'apt', version: '2.0', priority: 'required' });
     archive.addBinary('debian', { name: 'build-essential', version: '12.9' });
-    archive.addBinary('debian', { name: 'tool-y', version: '1.0-1', multiArch: 'foreign' });
+    archive.addBinary('debian', { name: 'tool-y', version: '1.0-1', multiArch: 'foreign', depends: 'tool-lib-virtual' });
+    // A tool's own Depends, met through a virtual name: installed with the tool, beyond the root.
+    archive.addBinary('debian', { name: 'tool-lib', version: '1.0-1', multiArch: 'foreign', provides: 'tool-lib-virtual' });
     const lib = (name: string, buildDepends: string, dependsOf?: string) => {
       archive.addSource('debian', { name, version: '1.0-1', buildDepends, binaries: [`${name}1`, `${name}-dev`] });
       archive.addBinary('debian', { name: `${name}1`, version: '1.0-1', source: name, ...(dependsOf ? { depends: dependsOf } : {}) });
@@ -90,9 +92,12 @@ describe('the universe: lock, bootstrap, plan and forecast', () => {
     const lock = JSON.parse(ws.read('packages/universe/universe.lock.json'));
     expect(lock.universe.selection.binaries).toEqual(['app', 'liba1', 'libc1']);
     expect(Object.keys(lock.sources).sort()).toEqual(['app', 'liba', 'libb', 'libc', 'libd', 'libe']);
-    // tool-y is Multi-Arch: foreign: the build machine's, in the build root, not an XSC build.
-    expect(lock.sources.app.buildDepends).toEqual(['tool-y']);
-    expect(lock.buildRoot.packages.map((p: { name: string }) => p.name)).toContain('tool-y');
+    // tool-y is Multi-Arch: foreign: the build machine's, not an XSC build. The build root is the
+    // buildd set alone; each build installs its tools' closure (tool-lib, the provider of what
+    // tool-y depends on) from pinned .debs.
+    expect(lock.sources.app.buildDepends).toEqual(['tool-lib', 'tool-y']);
+    expect(lock.buildRoot.packages.map((p: { name: string }) => p.name).sort()).toEqual(['apt', 'base-a', 'build-essential']);
+    expect(Object.keys(lock.binaries).sort()).toEqual(['tool-lib', 'tool-y']);
     expect(lock.universe.sources.app.xscBuildDeps).toEqual([['liba-dev'], ['libc-dev']]);
     expect(lock.universe.sources.liba.xscBuildDeps).toEqual([['libb-dev', 'stage1']]);
     expect(lock.universe.sources.libb.why).toBe('xsc: libb-dev for liba');

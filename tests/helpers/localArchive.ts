@@ -28,6 +28,7 @@ export interface BinarySpec {
   readonly source?: string;
   readonly multiArch?: string;
   readonly recommends?: string;
+  readonly provides?: string;
 }
 
 export interface SourceSpec {
@@ -61,6 +62,7 @@ export class LocalArchive {
       `Package: ${b.name}`, `Version: ${b.version}`, `Architecture: ${arch}`, 'Maintainer: Test <test@example.invalid>',
       ...(b.source ? [`Source: ${b.source}`] : []), ...(b.depends ? [`Depends: ${b.depends}`] : []),
       ...(b.multiArch ? [`Multi-Arch: ${b.multiArch}`] : []), ...(b.recommends ? [`Recommends: ${b.recommends}`] : []),
+      ...(b.provides ? [`Provides: ${b.provides}`] : []),
       ...(b.essential ? ['Essential: yes'] : []), `Priority: ${b.priority ?? 'optional'}`, 'Section: misc',
       `Description: test package ${b.name}`, '',
     ].join('\n'));

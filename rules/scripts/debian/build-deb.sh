@@ -74,7 +74,13 @@ echo "build-deb.sh: build root ready in $(( $(date +%s%3N) - t0ms )) ms ($how)"
 mkdir -p root/build/debs root/opt
 cp -a "$tc" root/opt/xsc-toolchain
 chmod -R u+w root/opt/xsc-toolchain; chmod 0755 root/opt/xsc-toolchain/bin/*
-for d in "${debs[@]}"; do cp "$d" root/build/debs/; done
+for d in "${debs[@]}"; do
+  # A build-machine tool's Depends may reach a library the set builds and this build installs
+  # (XSC_SET_PACKAGES): the set's .deb replaces Debian's (pool file names are <package>_...).
+  p=$(basename "$d"); p=${p%%_*}
+  if [ -z "$host_arch" ] && [[ " ${XSC_SET_PACKAGES:-} " == *" $p "* ]]; then continue; fi
+  cp "$d" root/build/debs/
+done
 # Set packages replace Debian's when a build-dep names them or the root already has them.
 installed=" $(XSC_PASS_ENV= "$here/in-root.sh" root dpkg-query -W -f '${Package} ' ) ${XSC_SET_PACKAGES:-} "
 setall=("${setfiles[@]}")
