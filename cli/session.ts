@@ -12,7 +12,8 @@ import { FileDigests, initFileDigests } from '../engine/key/fileDigests.js';
 import { History } from '../engine/report/history.js';
 import { Loader } from '../engine/load/loader.js';
 import { AnalysisCache, actionGraph, type AnalysisRecord } from '../engine/analyze/analysisCache.js';
-import { analyzeInWorker, type AnalysisGraph, type AnalysisRequest } from '../engine/analyze/analysisInWorker.js';
+import { analyzeInWorker, type AnalysisRequest } from '../engine/analyze/analysisInWorker.js';
+import { graphFromJson } from '../engine/analyze/graphText.js';
 import { DiagnosticError } from '../engine/report/diagnostics.js';
 import { SqliteTranspileCache } from '../engine/load/transpileCache.js';
 import { workspacePaths } from '../engine/workspace.js';
@@ -93,7 +94,7 @@ export async function analyze(s: Session, patterns: readonly string[], inputsChe
   transpiled.flush();
   if (reply.kind === 'internal') throw new Error(`in the analysis worker: ${reply.stack}`);
   if (reply.kind === 'failed') throw new DiagnosticError(reply.diagnostics);
-  const graph = actionGraph(JSON.parse(reply.graphJson) as AnalysisGraph);
+  const graph = actionGraph(graphFromJson(JSON.parse(reply.graphJson)));
   const record: AnalysisRecord = {
     files: new Set(reply.record.files), probes: new Map(reply.record.probes), walks: new Map(reply.record.walks), dirs: new Map(reply.record.dirs),
   };

@@ -5,8 +5,8 @@
  * recursive pattern's package list, and xbuild's own code. An unchanged workspace is then not
  * re-evaluated at all: validating costs one stat per recorded file.
  *
- * A whole distribution's graph is large (12,260 actions: 72 MB of JSON, mostly the package
- * builds' inputs and argv), so a row holds it deflated (level 1: about a tenth of the size, for
+ * A whole distribution's graph is large (11,763 actions, each artifact and argv word written
+ * once: graphText.ts), so a row holds it deflated (level 1: about a tenth of the size, for
  * less than the time SQLite takes to write the difference), and only the newest KEEP_ANALYSES
  * analyses are kept: each xbuild version and each set of patterns has its own.
  */
@@ -16,20 +16,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../../cache/database.js';
 import { sha256Hex } from '../../cache/digest.js';
-import type { Action, ActionGraph, ActionId, ConfiguredTarget } from './action.js';
+import type { ActionGraph, ActionId } from './action.js';
+import type { AnalysisGraph } from './analysisInWorker.js';
+import { graphFromJson } from './graphText.js';
 import type { FileDigests } from '../key/fileDigests.js';
-import type { LabelString } from '../load/label.js';
 
 interface Recorded {
   readonly files: readonly (readonly [string, string])[];
   readonly probes: readonly (readonly [string, string])[];
   readonly walks: readonly (readonly [string, readonly string[]])[];
   readonly dirs: readonly (readonly [string, readonly string[]])[];
-  readonly graph: {
-    readonly targets: readonly ConfiguredTarget[];
-    readonly actions: readonly Action[];
-    readonly requested: readonly LabelString[];
-  };
+  /** graphText.ts's form of the graph. */
+  readonly graph: unknown;
 }
 
 /** Everything loading and analysis read, besides the graph itself. */
@@ -78,7 +76,7 @@ export class AnalysisCache {
   constructor(private readonly db: Db, private readonly digests: FileDigests) {}
 
   private key(root: string, patterns: readonly string[]): string {
-    return KEY_PREFIX + sha256Hex(JSON.stringify(['analysis-v2', root, xbuildSelfDigest(this.digests), [...patterns].sort()]));
+    return KEY_PREFIX + sha256Hex(JSON.stringify(['analysis-v3', root, xbuildSelfDigest(this.digests), [...patterns].sort()]));
   }
 
   /** The cached graph, if everything it was computed from is unchanged. */
@@ -99,7 +97,7 @@ export class AnalysisCache {
       dirs: walkedDirs && !inputsChecked ? new Map(walkedDirs) : new Map(rec.dirs ?? []),
     };
     this.db.prepare('UPDATE load_cache SET updated_ms = ? WHERE key = ?').run(Date.now(), key); // the newest are kept
-    return { graph: actionGraph(rec.graph), record };
+    return { graph: actionGraph(graphFromJson(rec.graph)), record };
   }
 
   private valid(root: string, rec: Recorded, walk: (pkg: string) => string[]): boolean {
@@ -141,7 +139,7 @@ export class AnalysisCache {
 }
 
 /** The graph from its targets and actions as lists (as stored, or as the analysis worker sends it). */
-export function actionGraph(g: Recorded['graph']): ActionGraph {
+export function actionGraph(g: AnalysisGraph): ActionGraph {
   const targets = new Map(g.targets.map((t) => [t.label, t]));
   const actions = new Map(g.actions.map((a) => [a.id, a]));
   const producers = new Map<string, ActionId>();

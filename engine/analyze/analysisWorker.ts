@@ -11,7 +11,8 @@ import { writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { lockdownThisRealm } from '../load/buildRealm.js';
 import { saveCodeCaches } from '../load/codeCache.js';
-import type { AnalysisGraph, AnalysisReply, AnalysisRequest } from './analysisInWorker.js';
+import type { AnalysisReply, AnalysisRequest } from './analysisInWorker.js';
+import { graphToJson } from './graphText.js';
 
 lockdownThisRealm(dirname((workerData as AnalysisRequest).dbPath));
 
@@ -64,7 +65,7 @@ async function run(req: AnalysisRequest & { readonly board: SharedArrayBuffer })
   return {
     kind: 'ok',
     labels,
-    graphJson: JSON.stringify({ targets: [...graph.targets.values()], actions: [...graph.actions.values()], requested: graph.requested } satisfies AnalysisGraph),
+    graphJson: graphToJson({ targets: [...graph.targets.values()], actions: [...graph.actions.values()], requested: graph.requested }),
     record: { files: [...loader.filesRead], probes: [...analyzer.probes], walks: [...loader.walks], dirs: [...loader.walkedDirs] },
     readDigests: [...loader.readDigests],
     ...common,
