@@ -29,13 +29,19 @@ export function graphToJson(g: AnalysisGraph): string {
   const strings: string[] = [];
   const artifactIndex = new Map<string, number>();
   const stringIndex = new Map<string, number>();
+  // Analysis hands the same Artifact object to every action naming it: looked up by identity
+  // first (cheap), by content for a copy.
+  const byObject = new Map<Artifact, number>();
   const art = (a: Artifact): number => {
+    let i = byObject.get(a);
+    if (i !== undefined) return i;
     const k = `${a.kind === 'dir' ? 'd' : 'f'}${a.source ? 's' : 'g'}${a.path}`;
-    let i = artifactIndex.get(k);
+    i = artifactIndex.get(k);
     if (i === undefined) {
       i = artifacts.push([a.path, a.kind, a.source]) - 1;
       artifactIndex.set(k, i);
     }
+    byObject.set(a, i);
     return i;
   };
   const str = (s: string): number => {
