@@ -2,7 +2,9 @@
  * `xbuild report`: the last build's summary, as the old master builder's `report` gave it:
  * completed, failed with log paths, cached, durations and the slowest actions (`--json` too).
  */
-import { relative } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { actionLogName } from '../engine/workspace.js';
 import { openSession } from './session.js';
 import { lastBuildReport } from '../engine/report/buildRecord.js';
 import type { CommandContext } from './commandContext.js';
@@ -15,7 +17,8 @@ export async function reportCommand(ctx: CommandContext): Promise<number> {
       process.stdout.write('no build has finished in this workspace yet\n');
       return 0;
     }
-    const r = last.report;
+    const logs = targetLogs(session.paths.logDir);
+    const r = { ...last.report, targets: last.report.targets?.map((t) => ({ ...t, logs: logs(t.label) })) };
     if (ctx.flags.json) {
       process.stdout.write(`${JSON.stringify({ ...r, startedAt: new Date(last.startedMs).toISOString(), finishedAt: new Date(last.finishedMs).toISOString() }, null, 2)}\n`);
       return 0;
@@ -29,7 +32,10 @@ export async function reportCommand(ctx: CommandContext): Promise<number> {
     }
     if (r.targets?.length) {
       o.write('Targets:\n');
-      for (const t of r.targets) o.write(`  ${t.status.padEnd(11)} ${t.label}${t.because ? ` (dependency ${t.because} failed)` : ''}\n`);
+      for (const t of r.targets) {
+        o.write(`  ${t.status.padEnd(11)} ${t.label}${t.because ? ` (dependency ${t.because} failed)` : ''}\n`);
+        for (const l of t.logs) o.write(`              log: ${relative(ctx.root, l)}\n`);
+      }
     }
     if (r.slowest.length) {
       o.write('Slowest actions:\n');
@@ -41,4 +47,22 @@ export async function reportCommand(ctx: CommandContext): Promise<number> {
   } finally {
     session.close();
   }
+}
+
+/**
+ * A target's own action logs in the workspace's log directory (the newest run of each action,
+ * failed or not; a cached action's log is the one its last run here left): the seed's per-package
+ * logs, listed by the report next to each target.
+ */
+function targetLogs(logDir: string): (label: string) => string[] {
+  let names: string[];
+  try {
+    names = readdirSync(logDir).sort();
+  } catch {
+    names = [];
+  }
+  return (label) => {
+    const prefix = actionLogName(label, '#0', 'X').replace(/0\.X\.log$/, '');
+    return names.filter((n) => n.startsWith(prefix) && /^\d+\.[A-Za-z0-9_-]+\.log$/.test(n.slice(prefix.length))).map((n) => join(logDir, n));
+  };
 }

@@ -12,7 +12,7 @@ const failing = (extra = '') => ({
   'p/BUILD.ts': `import { cmd } from "xbuild";
 cmd({ name: "bad1", outs: ["bad1.out"], cmd: "echo first-failure-detail; exit 3" });
 cmd({ name: "bad2", outs: ["bad2.out"], cmd: "echo second-failure-detail >&2; false" });
-cmd({ name: "good", outs: ["good.out"], cmd: "sleep 0.3; echo ok > $@" });
+cmd({ name: "good", outs: ["good.out"], cmd: "sleep 0.3; echo good-output; echo ok > $@" });
 cmd({ name: "after1", srcs: [":bad1"], outs: ["after1.out"], cmd: "cp $< $@" });
 ${extra}`,
 });
@@ -49,8 +49,14 @@ describe('failures', () => {
     expect(json.ok).toBe(false);
     expect(json.targets.map((t) => `${t.status} ${t.label}`)).toEqual(['failed //p:bad1', 'failed //p:bad2', 'skipped //p:after1', 'ok //p:good']);
     expect(json.failures.map((f) => f.logPath)).toEqual([expect.stringMatching(/p__bad\d\.0\.Cmd\.log$/), expect.stringMatching(/p__bad\d\.0\.Cmd\.log$/)]);
+    // The seed's per-package logs: each target with its own actions' logs (a skipped one has none;
+    // an action that printed nothing keeps no log).
+    expect(Object.fromEntries(json.targets.map((t) => [t.label, t.logs.map((l) => l.split('/').pop())]))).toEqual({
+      '//p:bad1': ['p__bad1.0.Cmd.log'], '//p:bad2': ['p__bad2.0.Cmd.log'], '//p:after1': [], '//p:good': ['p__good.0.Cmd.log'],
+    });
     const text = await ws.run(['report']);
     expect(text.stdout).toMatch(/FAILED .*\n.*executed: 1/);
+    expect(text.stdout).toMatch(/ok +\/\/p:good\n +log: \.xbuild\/logs\/p__good\.0\.Cmd\.log\n/);
   });
 
   it('without --keep-going the build stops starting new work after the first failure', async () => {

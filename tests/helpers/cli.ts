@@ -29,7 +29,12 @@ function scratchRoot(): string {
 }
 
 /** What `xbuild report --json` prints: the last build's record (engine/report/buildRecord.ts) with its start and end. */
-export type ReportJson = BuildReport & { readonly startedAt: string; readonly finishedAt: string };
+/** `xbuild report --json`: the build's report, each target with its own actions' logs. */
+export type ReportJson = Omit<BuildReport, 'targets'> & {
+  readonly targets: readonly (BuildReport['targets'][number] & { readonly logs: readonly string[] })[];
+  readonly startedAt: string;
+  readonly finishedAt: string;
+};
 
 export interface CliResult {
   code: number;
