@@ -19,6 +19,8 @@ import { dependsClosure } from "../../lock/dependsClosure.js";
 
 export interface UniverseLockData {
   readonly suite: string;
+  /** The profiles every build's dependencies were resolved with. */
+  readonly buildProfiles: readonly string[];
   readonly toolchainSources: readonly string[];
   readonly sources: Readonly<Record<string, {
     readonly version: string;

@@ -12,6 +12,10 @@ let plans: readonly PlannedBuild[] | undefined;
 // Until a build records its time: one minute, plus one per MB of compressed source (hello: 1.7
 // min, gcc-12: ~90 min), one CPU. Documented in packages/universe/README.md.
 const estimateMs = (source: string) => 60_000 + Math.round(lock.sources[source].files.reduce((n, f) => n + f.size, 0) / 1_048_576 * 60_000);
+// The profiles the lock resolved every build's dependencies with (`cross nocheck nobiarch`: a
+// build that kept `<!nocheck>` test dependencies would ask for packages the lock never pinned),
+// and a stage build's own. build-deb.sh adds nobiarch itself.
+const profilesOf = (p: PlannedBuild) => [...new Set([...lock.buildProfiles, ...p.profiles])].filter((x) => x !== "nobiarch").sort();
 const target = (source: string, stage: boolean) => `:${source}${stage ? "-stage" : ""}`;
 
 export function declareVariant(variant: "base" | "cfi-compat"): void {
@@ -27,7 +31,7 @@ export function declareVariant(variant: "base" | "cfi-compat"): void {
       setDeps: p.deps.map((d) => target(d.source, d.stage)),
       setPackages: p.installs,
       onlySetPackages: true,
-      profiles: p.profiles,
+      profiles: profilesOf(p),
       root: "//packages/universe:build-root-amd64",
       toolchain: `//toolchains:x86_64-${variant}`,
       variant,
