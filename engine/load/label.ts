@@ -59,6 +59,20 @@ export function makeLabel(pkg: string, name: string): Label {
  * labels are accepted. Throws LabelError saying what is wrong.
  */
 export function parseLabel(input: string, currentPkg?: string): Label {
+  // A distribution's BUILD files name the same labels hundreds of thousands of times (every
+  // package build lists the .debs it installs): each (package, text) is checked once.
+  const key = input.startsWith('//') ? input : `${currentPkg ?? ''}\n${input}`;
+  const known = parsed.get(key);
+  if (known) return known;
+  const label = Object.freeze(parseUncached(input, currentPkg));
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(key, label);
+  return label;
+}
+const parsed = new Map<string, Label>();
+const PARSED_MAX = 200_000;
+
+function parseUncached(input: string, currentPkg?: string): Label {
   const s = input.trim();
   if (s !== input) throw new LabelError(input, 'labels must not have surrounding spaces');
   if (s.startsWith('@')) throw new LabelError(input, 'external repositories (@repo) are not supported');
