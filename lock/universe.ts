@@ -128,7 +128,12 @@ export async function resolveUniverse(ctx: UniverseContext): Promise<{ lock: Deb
       const deps: string[] = [];
       for (const clause of parseRelations([r.preDepends, r.depends].filter(Boolean).join(', '), config.arch, new Set(), (x) => bad.add(x))) {
         const pick = firstExisting(bins, clause);
-        if (pick && hostSide(pick.name, pick.qualifier) && !deps.includes(pick.name)) deps.push(pick.name);
+        // An arch-dependent binary of the same source is built with it, at its version
+        // (`pkgconf` needs `pkgconf-bin (= ${binary:Version})`: Multi-Arch: foreign, but only the
+        // XSC build's version meets the clause), so it is installed from the XSC build too.
+        const sib = pick && bins.get(pick.name);
+        const sibling = sib && sib.source === r.source && sib.arch !== 'all';
+        if (pick && (hostSide(pick.name, pick.qualifier) || sibling) && !deps.includes(pick.name)) deps.push(pick.name);
       }
       xsc.set(b, { source: r.source, deps: deps.sort() });
       stack.push(...deps);

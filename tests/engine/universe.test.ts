@@ -61,7 +61,12 @@ describe('the universe: lock, bootstrap, plan and forecast', () => {
     lib('libc', 'libd-dev');
     // libe: reached only as a library libd1 links (the Depends of an XSC binary a build installs).
     lib('libd', 'libc-dev', 'libe1');
-    lib('libe', 'tool-y');
+    // libe1 needs libe-bin at its own version: Multi-Arch: foreign, but a binary of the same
+    // source, so only the XSC build meets it (as pkgconf needs pkgconf-bin).
+    archive.addSource('debian', { name: 'libe', version: '1.0-1', buildDepends: 'tool-y', binaries: ['libe1', 'libe-dev', 'libe-bin'] });
+    archive.addBinary('debian', { name: 'libe1', version: '1.0-1', source: 'libe', depends: 'libe-bin (= 1.0-1)' });
+    archive.addBinary('debian', { name: 'libe-dev', version: '1.0-1', source: 'libe', depends: 'libe1 (= 1.0-1)' });
+    archive.addBinary('debian', { name: 'libe-bin', version: '1.0-1', source: 'libe', multiArch: 'foreign' });
     archive.addSource('debian', { name: 'app', version: '2.0-1', buildDepends: 'tool-y, liba-dev, libc-dev', binaries: ['app'] });
     archive.addBinary('debian', { name: 'app', version: '2.0-1', source: 'app', priority: 'standard', depends: 'liba1, libc1' });
     archive.publish();
@@ -102,6 +107,8 @@ describe('the universe: lock, bootstrap, plan and forecast', () => {
     expect(lock.universe.sources.liba.xscBuildDeps).toEqual([['libb-dev', 'stage1']]);
     expect(lock.universe.sources.libb.why).toBe('xsc: libb-dev for liba');
     expect(lock.universe.sources.libe.why).toBe('xsc: libe1 for libc');
+    expect(lock.universe.xsc.libe1).toEqual({ source: 'libe', deps: ['libe-bin'] });
+    expect(lock.universe.xsc['libe-bin']).toEqual({ source: 'libe', deps: [] });
     const boot = JSON.parse(ws.read('packages/universe/bootstrap.json'));
     expect(boot.counts).toMatchObject({ sources: 6, cyclicComponents: 2, brokenProfile: 1, brokenTwice: 1, brokenSelf: 0 });
     expect(boot.broken.map((b: { from: string; to: string; kind: string; profile?: string }) => `${b.from} -> ${b.to} ${b.kind} ${b.profile ?? ''}`.trim()))
