@@ -4,7 +4,8 @@
 # cache, then the report as text and as JSON. Run it again and only what failed (and what that
 # skipped) runs: every success is a cache hit, a failure is never cached (the seed's `retry`).
 #
-#   scripts/universe-slice.sh [--variant base|cfi-compat] [--report-dir DIR]   (default base, ./slice-report)
+#   scripts/universe-slice.sh [--variant base|cfi-compat] [--report-dir DIR] [--sources "a b ..."]
+#                             (defaults: base, .xbuild/slice-report, every source of slice.txt)
 #
 # Writes DIR/report.txt (`xbuild report`: completed and failed targets, each with its log) and
 # DIR/report.json (`xbuild report --json`). Exit code: the build's (1 when something failed).
@@ -13,16 +14,18 @@
 # evaluate, so the evaluation limit is raised.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-variant=base report=slice-report
+variant=base report=.xbuild/slice-report only=
+usage() { echo "usage: $0 [--variant base|cfi-compat] [--report-dir DIR] [--sources \"a b ...\"]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
-    --variant) case ${2:-} in base|cfi-compat) variant=$2; shift 2 ;; *) echo "usage: $0 [--variant base|cfi-compat] [--report-dir DIR]" >&2; exit 2 ;; esac ;;
+    --variant) case ${2:-} in base|cfi-compat) variant=$2; shift 2 ;; *) usage ;; esac ;;
     --report-dir) report=${2:?}; shift 2 ;;
-    *) echo "usage: $0 [--variant base|cfi-compat] [--report-dir DIR]" >&2; exit 2 ;;
+    --sources) only=${2:?}; shift 2 ;;
+    *) usage ;;
   esac
 done
 [ -f "$repo/dist/cli/main.js" ] || { echo "error: run 'npm run build' in $repo first" >&2; exit 1; }
-mapfile -t sources < <(sed 's/#.*//' "$repo/packages/universe/slice.txt" | xargs -n1)
+mapfile -t sources < <(if [ -n "$only" ]; then xargs -n1 <<< "$only"; else sed 's/#.*//' "$repo/packages/universe/slice.txt" | xargs -n1; fi)
 echo "universe-slice: ${#sources[@]} sources, variant $variant"
 export XBUILD_EVAL_TIMEOUT_MS=${XBUILD_EVAL_TIMEOUT_MS:-60000}
 rc=0
