@@ -48,7 +48,7 @@ export interface PlannedBuild {
   readonly profiles: readonly string[];
   /** Sources whose builds it installs from, each with `stage` when it is the stage build. */
   readonly deps: readonly { readonly source: string; readonly stage: boolean }[];
-  /** XSC binaries it installs (closure of its clauses over Depends), its own and the toolchain's excepted. */
+  /** XSC binaries it installs (closure of its clauses over Depends, and those sources' binaries the build machine has), its own and the toolchain's excepted. */
   readonly installs: readonly string[];
   /** Binaries the build makes (a stage build: those its profiles keep). */
   readonly binaries: readonly string[];
@@ -64,6 +64,7 @@ export function planUniverse(l: UniverseLockData = lock, broken: readonly Broken
   const u = l.universe;
   const built = Object.keys(l.sources).filter((s) => l.sources[s].debs.length > 0).sort();
   const isBuilt = new Set(built);
+  const rootNames = l.buildRoot.packages.map((p) => p.name);
   const closeOver = dependsClosure(u.xsc);
   // Per source: S -> the clauses' binaries installing S's binaries, and every binary installed.
   const needs = new Map<string, Map<string, Set<string>>>();
@@ -90,7 +91,11 @@ export function planUniverse(l: UniverseLockData = lock, broken: readonly Broken
     const rec = l.sources[a];
     const restricted = u.sources[a]?.restricted ?? {};
     const all = [...needs.get(a)!.keys()].filter((s) => s !== a);
-    const installsOf = (srcs: readonly string[]) => srcs.flatMap((s) => [...needs.get(a)!.get(s)!]).sort();
+    // Also every binary of those sources the build machine has (the root's, the build's tools):
+    // the XSC build replaces them together, or a Debian one pinning its library's exact version
+    // (the root's bzip2 needs libbz2-1.0 (= 1.0.8-5+b1)) keeps the XSC library out.
+    const onMachine = new Set([...rootNames, ...rec.buildDepends]);
+    const installsOf = (srcs: readonly string[]) => [...new Set(srcs.flatMap((s) => [...needs.get(a)!.get(s)!, ...l.sources[s].debs.filter((b) => onMachine.has(b))]))].sort();
     if (staged.has(a)) {
       const profiles = [...new Set((brokenBy.get(a) ?? []).filter((e) => e.profile).map((e) => e.profile!))].sort();
       const p = new Set(profiles);
