@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { graphFromJson, graphToJson } from '../../engine/analyze/graphText.js';
 import type { Action, ConfiguredTarget } from '../../engine/analyze/action.js';
 import type { AnalysisGraph } from '../../engine/analyze/analysisInWorker.js';
+import type { LabelString } from '../../engine/load/label.js';
 
 const root = { path: 'xbuild-out/root.tar', kind: 'file', source: false } as const;
 const src = { path: 'pkg/a.c', kind: 'file', source: true } as const;
@@ -14,7 +15,7 @@ function action(id: string, inputs: Action['inputs'], out: string): Action {
     id, label: id.split('#')[0], kind: 'run', mnemonic: 'Cc', progress: `cc ${id}`, argv: ['/usr/bin/cc', '--root', root.path, out],
     env: { A: '1' }, inputs, outputs: [{ path: out, kind: 'file', source: false }], tools: ['/usr/bin/cc'], cpu: 1, memoryMb: 0,
     network: false, sourceDateEpoch: 0, estimateMs: 5,
-  } as Action;
+  } as unknown as Action;
 }
 
 const graph: AnalysisGraph = {
@@ -22,9 +23,9 @@ const graph: AnalysisGraph = {
     label: '//pkg:a', rule: 'r', files: [root, src], deps: ['//pkg:b'], actions: ['//pkg:a#0'], location: { file: 'pkg/BUILD.ts', line: 3, column: 1 }, tags: [],
     // A provider holding artifacts among other values, and an object that only looks like one.
     providers: { Info: { debs: [root, { ...src }], n: 2, nested: { tree }, notArtifact: { path: 'x', kind: 'file', source: true, extra: 1 }, nil: null } },
-  } as ConfiguredTarget],
+  } as unknown as ConfiguredTarget],
   actions: [action('//pkg:a#0', [root, src, tree], 'xbuild-out/a.o'), action('//pkg:a#1', [root, { ...src }], 'xbuild-out/b.o')],
-  requested: ['//pkg:a'],
+  requested: ['//pkg:a' as LabelString],
 };
 
 describe('graphText', () => {
