@@ -37,9 +37,18 @@ export interface DebClause {
 
 const ALT = /^([a-z0-9][a-z0-9+.-]*)(?::([a-z0-9-]+))?\s*(?:\(\s*([<>=]{1,2})\s*([^)\s]+)\s*\))?\s*(?:\[([^\]]*)\])?\s*((?:<[^>]*>\s*)*)$/;
 
-/** Does a Debian architecture wildcard (`any`, `linux-any`, `any-amd64`, `amd64`) match `arch` (a Linux one)? */
+/**
+ * Does a Debian architecture name or wildcard match `arch` (a glibc Linux one: amd64, arm64)?
+ * As dpkg-architecture(1): `any`, the name itself, or a tuple `[[abi-]libc-]os-cpu` each part
+ * `any` or equal to the arch's (amd64 is base-gnu-linux-amd64): `linux-any`, `any-amd64`,
+ * `gnu-any-any` (libxcrypt's libcrypt1) match amd64; `musl-any-any` does not.
+ */
 export function archMatches(pattern: string, arch: string): boolean {
-  return pattern === 'any' || pattern === arch || pattern === 'linux-any' || pattern === `any-${arch}` || pattern === `linux-${arch}`;
+  if (pattern === 'any' || pattern === arch) return true;
+  const parts = pattern.split('-');
+  if (parts.length < 2 || parts.length > 4) return false;
+  const tuple = ['base', 'gnu', 'linux', arch].slice(4 - parts.length);
+  return parts.every((p, i) => p === 'any' || p === tuple[i]);
 }
 
 function restrictionsHold(lists: readonly string[][], active: ReadonlySet<string>): boolean {

@@ -14,6 +14,7 @@
  *   source the archive does not serve) is a warning in the lock: the XSC version (`+xsc1`)
  *   would sort above Debian's without carrying its fix.
  */
+import { archMatches } from './debRelations.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AptArchive, BinaryRecord, IndexOrigin, SourceRecord } from './aptArchive.js';
@@ -252,13 +253,12 @@ export function dedupePassedOver(list: readonly PassedOver[]): PassedOver[] {
  */
 export function archOnlyDebs(rec: SourceRecord, config: Pick<LockConfig, 'arch' | 'buildProfiles'>): string[] {
   const active = new Set(config.buildProfiles);
-  const archNames = new Set(['any', 'linux-any', config.arch, `any-${config.arch}`]);
   const debs: string[] = [];
   for (const line of rec.packageList) {
     const [name, type, , , ...kv] = line.split(/\s+/);
     if (type !== 'deb') continue;
     const opts = Object.fromEntries(kv.map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]));
-    if (!(opts.arch ?? 'any').split(',').some((a: string) => archNames.has(a))) continue;
+    if (!(opts.arch ?? 'any').split(',').some((a: string) => archMatches(a, config.arch))) continue;
     if (opts.profile) {
       const ok = opts.profile.split('+').some((list: string) => list.split(',').every((t: string) => (t.startsWith('!') ? !active.has(t.slice(1)) : active.has(t))));
       if (!ok) continue;
