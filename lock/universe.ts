@@ -27,6 +27,7 @@
 import type { AptArchive, BinaryRecord, SourceRecord } from './aptArchive.js';
 import { AptError } from './aptArchive.js';
 import { parseRelations, type DebClause } from './debRelations.js';
+import { dependsClosure } from './dependsClosure.js';
 import { LOCK_COMMENT, type DebianLock, type PassedOver, type SourcePin, type UniverseSource } from './lockFile.js';
 import {
   archiveName, archOnlyDebs, buildddRequest, debPin, dedupePassedOver, excludedCount, newestServedSource, olderSourceWarnings, servedPicks,
@@ -312,7 +313,7 @@ export async function resolveUniverse(ctx: UniverseContext): Promise<{ lock: Deb
 /**
  * The closure of a build-machine package over Pre-Depends and Depends within one consistent set
  * of packages (apt's resolution): each clause met by its first alternative in the set, a virtual
- * name by a member that provides it. Memoised.
+ * name by a member that provides it. Memoised (lock/dependsClosure.ts).
  */
 export function machineClosure(set: ReadonlyMap<string, BinaryRecord>, arch: string, bad: (text: string) => void): (name: string) => readonly string[] {
   const provided = new Map<string, string>();
@@ -323,35 +324,18 @@ export function machineClosure(set: ReadonlyMap<string, BinaryRecord>, arch: str
     }
   }
   const meet = (n: string) => (set.has(n) ? n : provided.get(n));
-  const direct = new Map<string, string[]>();
-  const depsOf = (name: string): string[] => {
-    let d = direct.get(name);
-    if (!d) {
-      const r = set.get(name)!;
-      d = parseRelations([r.preDepends, r.depends].filter(Boolean).join(', '), arch, new Set(), bad)
+  const direct: Record<string, { deps: string[] }> = {};
+  for (const [name, r] of set) {
+    direct[name] = {
+      deps: parseRelations([r.preDepends, r.depends].filter(Boolean).join(', '), arch, new Set(), bad)
         .map((c) => c.alternatives.map((a) => meet(a.name)).find((n) => n !== undefined))
-        .filter((n): n is string => n !== undefined);
-      direct.set(name, d);
-    }
-    return d;
-  };
-  const known = new Map<string, readonly string[]>();
+        .filter((n): n is string => n !== undefined),
+    };
+  }
+  const closure = dependsClosure(direct);
   return (name) => {
     const start = meet(name);
-    if (start === undefined) return [];
-    const cached = known.get(start);
-    if (cached) return cached;
-    const seen = new Set<string>();
-    const stack = [start];
-    while (stack.length) {
-      const x = stack.pop()!;
-      if (seen.has(x)) continue;
-      seen.add(x);
-      stack.push(...depsOf(x));
-    }
-    const out = [...seen].sort();
-    known.set(start, out);
-    return out;
+    return start === undefined ? [] : closure(start);
   };
 }
 
