@@ -4,7 +4,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { actionLogName } from '../engine/workspace.js';
+import { actionLogPrefix } from '../engine/workspace.js';
 import { openSession } from './session.js';
 import { lastBuildReport } from '../engine/report/buildRecord.js';
 import type { CommandContext } from './commandContext.js';
@@ -62,7 +62,7 @@ function targetLogs(logDir: string): (label: string) => string[] {
     names = [];
   }
   return (label) => {
-    const prefix = actionLogName(label, '#0', 'X').replace(/0\.X\.log$/, '');
+    const prefix = actionLogPrefix(label);
     return names.filter((n) => n.startsWith(prefix) && /^\d+\.[A-Za-z0-9_-]+\.log$/.test(n.slice(prefix.length))).map((n) => join(logDir, n));
   };
 }

@@ -27,8 +27,12 @@ export interface WorkspacePaths {
  * own records.
  */
 export function actionLogName(label: string, id: string, mnemonic: string): string {
-  const safe = label.replace(/^\/\//, '').replace(/[:/]/g, '__');
-  return `${safe}.${id.slice(id.lastIndexOf('#') + 1)}.${mnemonic}.log`;
+  return `${actionLogPrefix(label)}${id.slice(id.lastIndexOf('#') + 1)}.${mnemonic}.log`;
+}
+
+/** What every log name of a target's actions starts with (`xbuild report` lists them by it). */
+export function actionLogPrefix(label: string): string {
+  return `${label.replace(/^\/\//, '').replace(/[:/]/g, '__')}.`;
 }
 
 export function findWorkspaceRoot(start: string): string | undefined {
