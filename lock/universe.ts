@@ -316,14 +316,8 @@ export async function resolveUniverse(ctx: UniverseContext): Promise<{ lock: Deb
  * name by a member that provides it. Memoised (lock/dependsClosure.ts).
  */
 export function machineClosure(set: ReadonlyMap<string, BinaryRecord>, arch: string, bad: (text: string) => void): (name: string) => readonly string[] {
-  const provided = new Map<string, string>();
-  for (const r of [...set.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    for (const p of r.provides.split(',')) {
-      const v = p.trim().split(/[\s(]/)[0];
-      if (v && !provided.has(v)) provided.set(v, r.name);
-    }
-  }
-  const meet = (n: string) => (set.has(n) ? n : provided.get(n));
+  const members = new Binaries(new Map([...set].map(([n, r]) => [n, [r]])), arch);
+  const meet = (n: string) => members.resolve(n);
   const direct: Record<string, { deps: string[] }> = {};
   for (const [name, r] of set) {
     direct[name] = {
