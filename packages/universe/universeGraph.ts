@@ -86,16 +86,36 @@ export function planUniverse(l: UniverseLockData = lock, broken: readonly Broken
   const comp = components(built, (n) => [...needs.get(n)!.keys()]);
   const depOf = (a: string, s: string) => ({ source: s, stage: staged.has(s) && comp.get(a) === comp.get(s) });
 
+  // Also every binary of those sources the build machine has (the root's, the build's tools):
+  // the XSC build replaces them together, or a Debian one pinning its library's exact version
+  // (the root's bzip2 needs libbz2-1.0 (= 1.0.8-5+b1)) keeps the XSC library out.
+  const sourceOf = new Map<string, string>();
+  for (const s of built) for (const b of l.sources[s].debs) sourceOf.set(b, s);
+  const onRoot = new Map<string, string[]>();
+  for (const b of rootNames) {
+    const s = sourceOf.get(b);
+    if (s) (onRoot.get(s) ?? onRoot.set(s, []).get(s)!).push(b);
+  }
   const plans: PlannedBuild[] = [];
   for (const a of built) {
     const rec = l.sources[a];
     const restricted = u.sources[a]?.restricted ?? {};
-    const all = [...needs.get(a)!.keys()].filter((s) => s !== a);
-    // Also every binary of those sources the build machine has (the root's, the build's tools):
-    // the XSC build replaces them together, or a Debian one pinning its library's exact version
-    // (the root's bzip2 needs libbz2-1.0 (= 1.0.8-5+b1)) keeps the XSC library out.
-    const onMachine = new Set([...rootNames, ...rec.buildDepends]);
-    const installsOf = (srcs: readonly string[]) => [...new Set(srcs.flatMap((s) => [...needs.get(a)!.get(s)!, ...l.sources[s].debs.filter((b) => onMachine.has(b))]))].sort();
+    const need = needs.get(a)!;
+    const all = [...need.keys()].filter((s) => s !== a);
+    const inTools = new Map<string, string[]>();
+    for (const b of rec.buildDepends) {
+      const s = sourceOf.get(b);
+      if (s) (inTools.get(s) ?? inTools.set(s, []).get(s)!).push(b);
+    }
+    const installsOf = (srcs: readonly string[]) => {
+      const out = new Set<string>();
+      for (const s of srcs) {
+        for (const b of need.get(s)!) out.add(b);
+        for (const b of onRoot.get(s) ?? []) out.add(b);
+        for (const b of inTools.get(s) ?? []) out.add(b);
+      }
+      return [...out].sort();
+    };
     if (staged.has(a)) {
       const profiles = [...new Set((brokenBy.get(a) ?? []).filter((e) => e.profile).map((e) => e.profile!))].sort();
       const p = new Set(profiles);
@@ -109,6 +129,49 @@ export function planUniverse(l: UniverseLockData = lock, broken: readonly Broken
   }
   checkAcyclic(plans, needs);
   return plans;
+}
+
+/**
+ * The build-machine tools as named groups, so that a build names one or two groups rather than
+ * its ~70 .debs (143,689 labels over the universe's builds, 820 distinct sets): `common` holds the
+ * .debs at least 90% of the sets have (debhelper's closure), each distinct set is a group of the
+ * rest (`common` included when the set has all of it). A group is named after the first source
+ * (in name order) that installs it. Each build installs exactly its own `buildDepends`.
+ */
+export interface ToolGroups {
+  readonly common: readonly string[];
+  /** Group name -> its .debs (package names in `binaries`), and whether it includes `common`. */
+  readonly groups: ReadonlyMap<string, { readonly debs: readonly string[]; readonly common: boolean }>;
+  /** Source -> its group's name (none when it installs no tools). */
+  readonly groupOf: ReadonlyMap<string, string>;
+}
+
+let defaultToolGroups: ToolGroups | undefined;
+
+export function toolGroups(l: UniverseLockData = lock): ToolGroups {
+  if (l === lock && defaultToolGroups) return defaultToolGroups;
+  const byKey = new Map<string, string>();
+  const groupOf = new Map<string, string>();
+  for (const s of Object.keys(l.sources).sort()) {
+    const rec = l.sources[s];
+    if (rec.debs.length === 0 || rec.buildDepends.length === 0) continue;
+    const k = rec.buildDepends.join(" ");
+    const first = byKey.get(k) ?? byKey.set(k, s).get(k)!;
+    groupOf.set(s, first);
+  }
+  const freq = new Map<string, number>();
+  for (const s of byKey.values()) for (const b of l.sources[s].buildDepends) freq.set(b, (freq.get(b) ?? 0) + 1);
+  const common = [...freq].filter(([, n]) => n >= 0.9 * byKey.size).map(([b]) => b).sort();
+  const core = new Set(common);
+  const groups = new Map<string, { debs: string[]; common: boolean }>();
+  for (const s of byKey.values()) {
+    const debs = l.sources[s].buildDepends;
+    const withCommon = core.size > 0 && debs.filter((b) => core.has(b)).length === core.size;
+    groups.set(s, { debs: withCommon ? debs.filter((b) => !core.has(b)) : [...debs], common: withCommon });
+  }
+  const result = { common, groups, groupOf };
+  if (l === lock) defaultToolGroups = result;
+  return result;
 }
 
 const key = (source: string, stage: boolean) => (stage ? `${source} (stage)` : source);

@@ -5,9 +5,10 @@
 //   //packages/universe/<variant>:<source>-stage   its bootstrap build (the profiles of its broken edges)
 //   //packages/universe/<variant>:universe         every full build and the XSC glibc (DebSetInfo)
 import { debSet, debianPackage } from "xbuild";
-import { lock, planUniverse, type PlannedBuild } from "./universeGraph.js";
+import { lock, planUniverse, toolGroups, type PlannedBuild, type ToolGroups } from "./universeGraph.js";
 
 let plans: readonly PlannedBuild[] | undefined;
+let tools: ToolGroups | undefined;
 
 // Until a build records its time: one minute, plus one per MB of compressed source (hello: 1.7
 // min, gcc-12: ~90 min), one CPU. Documented in packages/universe/README.md.
@@ -20,6 +21,7 @@ const target = (source: string, stage: boolean) => `:${source}${stage ? "-stage"
 
 export function declareVariant(variant: "base" | "cfi-compat"): void {
   plans ??= planUniverse();
+  tools ??= toolGroups();
   for (const p of plans) {
     debianPackage({
       name: target(p.source, p.stage).slice(1),
@@ -27,7 +29,7 @@ export function declareVariant(variant: "base" | "cfi-compat"): void {
       version: lock.sources[p.source].version,
       binaries: p.binaries,
       srcs: lock.sources[p.source].files.map((f) => `//packages/universe:src-${f.name}`),
-      buildDeps: lock.sources[p.source].buildDepends.map((b) => `//packages/universe:deb-${b}`),
+      buildDeps: tools.groupOf.has(p.source) ? [`//packages/universe:tools-${tools.groupOf.get(p.source)}`] : [],
       setDeps: p.deps.map((d) => target(d.source, d.stage)),
       setPackages: p.installs,
       onlySetPackages: true,

@@ -128,6 +128,15 @@ describe('the universe: lock, bootstrap, plan and forecast', () => {
     const rdeps = await ws.run(['query', 'rdeps(//packages/universe/..., //packages/universe/cfi-compat:liba-stage, 1)']);
     expect(rdeps.code, rdeps.stderr).toBe(0);
     expect(rdeps.stdout.trim().split('\n').sort()).toEqual(['//packages/universe/cfi-compat:liba-stage', '//packages/universe/cfi-compat:libb']);
+    // A build names its build-machine tools as one group (named after the first source that
+    // installs that set), which holds the .debs every set has in tools-common.
+    const tools = await ws.run(['query', 'deps(//packages/universe/cfi-compat:app, 1) ^ //packages/universe:all']);
+    expect(tools.code, tools.stderr).toBe(0);
+    expect(tools.stdout.trim().split('\n')).toContain('//packages/universe:tools-app');
+    const group = await ws.run(['query', 'deps(//packages/universe:tools-app)']);
+    expect(group.stdout.trim().split('\n').filter((l) => !l.includes(':deb-')).sort()).toEqual(['//packages/universe:tools-app', '//packages/universe:tools-common']);
+    expect(group.stdout.trim().split('\n')).toEqual(expect.arrayContaining(['//packages/universe:deb-tool-y', '//packages/universe:deb-tool-lib']));
+    expect((await ws.run(['query', 'deps(//packages/universe/cfi-compat:libc, 1) ^ //packages/universe:all'])).stdout).not.toContain(':tools-');
   }, 300_000);
 
   it('the dry run forecasts at N cores against the lower bound and the four-stage master builder', async () => {
