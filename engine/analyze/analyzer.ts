@@ -30,6 +30,10 @@ export class Analyzer {
   private readonly actions = new Map<ActionId, Action>();
   private readonly producers = new Map<string, ActionId>();
   private readonly inProgress: { label: LabelString; via?: Edge }[] = [];
+  /** The DepInfo of each analysed target, by the text that named it (absolute, or package + "\n" + relative). */
+  private readonly depInfos = new Map<string, DepInfo>();
+  /** ctx.ruleFile paths found (xbuild's own rules folder). */
+  private readonly ruleFiles = new Set<string>();
   /** Source paths probed (exists or not) during analysis; they affect the result. */
   readonly probes = new Map<string, 'file' | 'dir' | 'none'>();
 
@@ -142,6 +146,16 @@ export class Analyzer {
 
   /** Resolves one label-typed attribute value to the dependency it names. */
   private resolveDep(decl: TargetDecl, attrName: string, value: string): DepInfo {
+    // A distribution names the same analysed targets hundreds of thousands of times: those
+    // come from one DepInfo per target, made once.
+    const known = this.depInfos.get(value.startsWith('//') ? value : `${decl.label.pkg}\n${value}`);
+    if (known) return known;
+    const info = this.resolveDepUncached(decl, attrName, value);
+    if (this.targets.has(info.label as LabelString)) this.depInfos.set(value.startsWith('//') ? value : `${decl.label.pkg}\n${value}`, info);
+    return info;
+  }
+
+  private resolveDepUncached(decl: TargetDecl, attrName: string, value: string): DepInfo {
     const pkg = decl.label.pkg;
     const raw = value.startsWith('//') || value.startsWith(':') ? value : `:${value}`;
     // Where the BUILD file names the dependency: only errors need it, and finding it reads the file.
@@ -305,7 +319,9 @@ export class Analyzer {
       },
       ruleFile: (p: string): string => {
         const abs = join(this.opts.rulesDir, normalize(p));
-        if (!existsSync(abs)) fail(`ctx.ruleFile("${p}"): no such file ${abs}`, 'missing-file');
+        if (this.ruleFiles.has(abs)) return abs;
+        if (existsSync(abs)) this.ruleFiles.add(abs);
+        else fail(`ctx.ruleFile("${p}"): no such file ${abs}`, 'missing-file');
         return abs;
       },
       actions: {
