@@ -83,10 +83,11 @@ export async function analyze(s: Session, patterns: readonly string[], inputsChe
     root: s.paths.root, patterns, rulesDir: join(INSTALL_ROOT, 'rules'), rulesModule: new URL('../rules/index.js', import.meta.url).href,
     dbPath: join(s.paths.cacheDir, 'cache.db'),
   };
-  let reply = await analyzeInWorker(request);
+  const first = await analyzeInWorker(request);
+  let reply = first.reply;
   if (reply.kind === 'failed' && reply.stackless) {
     // A value was thrown without a stack: the same analysis again, under V8's debugger, finds where.
-    const again = await analyzeInWorker({ ...request, locateThrows: true });
+    const again = (await analyzeInWorker({ ...request, locateThrows: true })).reply;
     if (again.kind === 'failed') reply = { ...again, transpiled: reply.transpiled };
   }
   const transpiled = new SqliteTranspileCache(s.db);
@@ -98,7 +99,8 @@ export async function analyze(s: Session, patterns: readonly string[], inputsChe
   const record: AnalysisRecord = {
     files: new Set(reply.record.files), probes: new Map(reply.record.probes), walks: new Map(reply.record.walks), dirs: new Map(reply.record.dirs),
   };
-  cache.put(s.paths.root, patterns, reply.graphJson, record, new Map(reply.readDigests));
+  const cacheValue = await first.cacheValue;
+  if (cacheValue) cache.put(s.paths.root, patterns, cacheValue);
   for (const f of record.files) s.digests.digest(f); // fingerprints for the next validation
   s.digests.flush();
   return { graph, labels: reply.labels, fromCache: false, ms: Date.now() - started, record };

@@ -69,8 +69,23 @@ export type AnalysisReply =
   })
   | (Common & { readonly kind: 'internal'; readonly stack: string });
 
+/** What the worker sends after an 'ok' reply: the analysis cache's row (engine/analyze/analysisCache.ts encodeAnalysis). */
+export interface CacheValueMessage {
+  readonly kind: 'cache-value';
+  readonly value: Uint8Array;
+}
+
+/**
+ * The worker's reply and, after an 'ok' one, the row the analysis cache stores: the worker
+ * deflates it while the main thread parses the graph (undefined if it did not come).
+ */
+export interface WorkerAnalysis {
+  readonly reply: AnalysisReply;
+  readonly cacheValue: Promise<Uint8Array | undefined>;
+}
+
 /** Runs one analysis in a fresh worker under the evaluation limits. */
-export async function analyzeInWorker(req: AnalysisRequest, limits: EvaluationLimits = evaluationLimits()): Promise<AnalysisReply> {
+export async function analyzeInWorker(req: AnalysisRequest, limits: EvaluationLimits = evaluationLimits()): Promise<WorkerAnalysis> {
   const board = ActivityBoard.create();
   const worker = new Worker(new URL('./analysisWorker.js', import.meta.url), {
     workerData: { ...req, board: board.buffer },
@@ -79,10 +94,12 @@ export async function analyzeInWorker(req: AnalysisRequest, limits: EvaluationLi
     execArgv: [],
     resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb },
   });
-  return await new Promise<AnalysisReply>((resolve, reject) => {
+  let cacheValue!: (v: Uint8Array | undefined) => void;
+  const cacheValuePromise = new Promise<Uint8Array | undefined>((r) => { cacheValue = r; });
+  const reply = await new Promise<AnalysisReply>((resolve, reject) => {
     let stopped: Diagnostic | undefined;
     let failure: Error | undefined;
-    let reply: AnalysisReply | undefined;
+    let answered = false;
     const watchdog = setInterval(() => {
       const now = board.current();
       if (!stopped && now && Date.now() - now.since > limits.timeoutMs) {
@@ -90,9 +107,16 @@ export async function analyzeInWorker(req: AnalysisRequest, limits: EvaluationLi
         void worker.terminate();
       }
     }, 100);
-    worker.once('message', (m: AnalysisReply) => {
-      reply = m;
-      void worker.terminate();
+    worker.on('message', (m: AnalysisReply | CacheValueMessage) => {
+      if (m.kind === 'cache-value') {
+        cacheValue(m.value);
+        void worker.terminate();
+        return;
+      }
+      answered = true;
+      clearInterval(watchdog);
+      resolve(m);
+      if (m.kind !== 'ok') void worker.terminate();
     });
     worker.once('error', (e: Error) => {
       if ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') stopped ??= limitDiagnostic('memory', board.running() ? board.last() : undefined, limits);
@@ -100,11 +124,13 @@ export async function analyzeInWorker(req: AnalysisRequest, limits: EvaluationLi
     });
     worker.once('exit', () => {
       clearInterval(watchdog);
-      if (reply) resolve(reply);
-      else if (stopped) resolve({ kind: 'failed', diagnostics: [stopped], stackless: false, transpiled: [] });
+      cacheValue(undefined);
+      if (answered) return;
+      if (stopped) resolve({ kind: 'failed', diagnostics: [stopped], stackless: false, transpiled: [] });
       else reject(failure ?? new Error('the analysis worker stopped without an answer (this is an xbuild bug)'));
     });
   });
+  return { reply, cacheValue: cacheValuePromise };
 }
 
 function limitDiagnostic(which: 'time' | 'memory', a: Activity | undefined, limits: EvaluationLimits): Diagnostic {

@@ -11,7 +11,8 @@ import { writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { lockdownThisRealm } from '../load/buildRealm.js';
 import { saveCodeCaches } from '../load/codeCache.js';
-import type { AnalysisReply, AnalysisRequest } from './analysisInWorker.js';
+import type { AnalysisReply, AnalysisRequest, CacheValueMessage } from './analysisInWorker.js';
+import { encodeAnalysis } from './analysisCache.js';
 import { graphToJson } from './graphText.js';
 
 lockdownThisRealm(dirname((workerData as AnalysisRequest).dbPath));
@@ -74,8 +75,14 @@ async function run(req: AnalysisRequest & { readonly board: SharedArrayBuffer })
 
 try {
   const reply = await run(workerData);
-  saveCodeCaches();
   parentPort!.postMessage(reply);
+  // The main thread parses the graph meanwhile (and stops this thread once the cache value came).
+  saveCodeCaches();
+  if (reply.kind === 'ok') {
+    const r = reply.record;
+    const record = { files: new Set(r.files), probes: new Map(r.probes), walks: new Map(r.walks), dirs: new Map(r.dirs) };
+    parentPort!.postMessage({ kind: 'cache-value', value: encodeAnalysis(record, new Map(reply.readDigests), reply.graphJson) } satisfies CacheValueMessage);
+  }
 } catch (e) {
   parentPort!.postMessage({ kind: 'internal', stack: String((e as Error)?.stack ?? e), transpiled: [] } satisfies AnalysisReply);
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../cache/database.js';
 import { FileDigests } from '../../engine/key/fileDigests.js';
-import { AnalysisCache } from '../../engine/analyze/analysisCache.js';
+import { AnalysisCache, encodeAnalysis } from '../../engine/analyze/analysisCache.js';
 import { graphToJson } from '../../engine/analyze/graphText.js';
 import type { Action } from '../../engine/analyze/action.js';
 
@@ -26,7 +26,7 @@ describe('analysis cache', () => {
         actions: [{ id: `a${n}`, inputs: [], outputs: [{ path: `out/${n}`, kind: 'file', source: false }], argv: Array.from({ length: 500 }, (_, i) => `--arg-${n}-${i % 50}`) } as unknown as Action],
         requested: [],
       });
-      for (let i = 0; i < 20; i++) cache.put(dir, [`//p${i}:all`], graph(i), EMPTY_RECORD, new Map());
+      for (let i = 0; i < 20; i++) cache.put(dir, [`//p${i}:all`], encodeAnalysis(EMPTY_RECORD, new Map(), graph(i)));
       const rows = db.prepare('SELECT key, length(value) AS n FROM load_cache').all() as { key: string; n: number }[];
       expect(rows.filter((r) => r.key.startsWith('analysis:'))).toHaveLength(16);
       expect(rows.map((r) => r.key)).toContain('transpiled:x:y');
