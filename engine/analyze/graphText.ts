@@ -1,20 +1,21 @@
 /**
  * The analysed graph as text: what the analysis worker sends to the main thread and what the
- * analysis cache stores. Each artifact and each argv string is written once, in a table, and
- * referred to by its index: a distribution's package builds share most of their inputs (the
+ * analysis cache stores. Each artifact, each argv string and each label a target depends on is
+ * written once, in a table, and referred to by its index: a distribution's package builds share most of their inputs (the
  * build root, the build-machine tools' .debs, a library's .debs are inputs of hundreds of
  * builds), and written out whole the universe's 11,763 actions were 104 MB of JSON.
  *
  * Reading it back gives one Artifact object per artifact, shared by every action and target that
- * names it (the graph is read-only), and one string per distinct argv word.
+ * names it (the graph is read-only), and one string per distinct argv word or label.
  *
  * Invariant: graphFromJson(JSON.parse(graphToJson(g))) is deep-equal to g.
  */
 import type { Artifact } from './api.js';
 import type { Action, ConfiguredTarget } from './action.js';
 import type { AnalysisGraph } from './analysisInWorker.js';
+import type { LabelString } from '../load/label.js';
 
-const FORMAT = 'xbuild-graph-1';
+const FORMAT = 'xbuild-graph-2';
 
 /** An artifact inside a provider's value: `{ "@a": index }`. */
 const REF = '@a';
@@ -61,8 +62,9 @@ export function graphToJson(g: AnalysisGraph): string {
     for (const k of Object.keys(o)) out[k] = value(o[k]);
     return out;
   };
-  const targets = g.targets.map((t) => ({ ...t, files: t.files.map(art), providers: value(t.providers) }));
+  // Actions first: their argv words are most of the references, and take the shortest indices.
   const actions = g.actions.map((a) => ({ ...a, inputs: a.inputs.map(art), outputs: a.outputs.map(art), argv: a.argv.map(str) }));
+  const targets = g.targets.map((t) => ({ ...t, files: t.files.map(art), providers: value(t.providers), deps: t.deps.map(str) }));
   return JSON.stringify({ format: FORMAT, artifacts, strings, targets, actions, requested: g.requested });
 }
 
@@ -70,7 +72,7 @@ export function graphToJson(g: AnalysisGraph): string {
 export function graphFromJson(parsed: unknown): AnalysisGraph {
   const p = parsed as {
     format: string; artifacts: Tables['artifacts']; strings: string[];
-    targets: (Omit<ConfiguredTarget, 'files'> & { files: number[] })[];
+    targets: (Omit<ConfiguredTarget, 'files' | 'deps'> & { files: number[]; deps: number[] })[];
     actions: (Omit<Action, 'inputs' | 'outputs' | 'argv'> & { inputs: number[]; outputs: number[]; argv: number[] })[];
     requested: AnalysisGraph['requested'];
   };
@@ -86,7 +88,9 @@ export function graphFromJson(parsed: unknown): AnalysisGraph {
   };
   const strings = p.strings;
   return {
-    targets: p.targets.map((t) => ({ ...t, files: t.files.map((i) => artifacts[i]), providers: value(t.providers) as ConfiguredTarget['providers'] })),
+    targets: p.targets.map((t) => ({
+      ...t, files: t.files.map((i) => artifacts[i]), providers: value(t.providers) as ConfiguredTarget['providers'], deps: t.deps.map((i) => strings[i] as LabelString),
+    })),
     actions: p.actions.map((a) => ({ ...a, inputs: a.inputs.map((i) => artifacts[i]), outputs: a.outputs.map((i) => artifacts[i]), argv: a.argv.map((i) => strings[i]) })),
     requested: p.requested,
   };

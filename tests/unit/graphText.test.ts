@@ -47,6 +47,6 @@ describe('graphText', () => {
   });
 
   it('refuses text of another format, naming it an xbuild bug', () => {
-    expect(() => graphFromJson({ format: 'xbuild-graph-0' })).toThrow(/format xbuild-graph-0, not xbuild-graph-1 \(this is an xbuild bug\)/);
+    expect(() => graphFromJson({ format: 'xbuild-graph-0' })).toThrow(/format xbuild-graph-0, not xbuild-graph-2 \(this is an xbuild bug\)/);
   });
 });
