@@ -417,10 +417,16 @@ type HostCtx = {
   };
 };
 
+/** `list` sorted by path, each path once (the last Artifact given for it). */
 function dedupeArtifacts(list: readonly Artifact[]): Artifact[] {
-  const seen = new Map<string, Artifact>();
-  for (const a of list) seen.set(a.path, a);
-  return [...seen.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // Array.prototype.sort is stable: of equal paths, the last given stays last.
+  const sorted = [...list].sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+  const out: Artifact[] = [];
+  for (const a of sorted) {
+    if (out.length && out[out.length - 1].path === a.path) out[out.length - 1] = a;
+    else out.push(a);
+  }
+  return out;
 }
 
 function dedupe(ds: Diagnostic[]): Diagnostic[] {
