@@ -66,15 +66,30 @@ export function planUniverse(l: UniverseLockData = lock, broken: readonly Broken
   const isBuilt = new Set(built);
   const rootNames = l.buildRoot.packages.map((p) => p.name);
   const closeOver = dependsClosure(u.xsc);
+  // A binary's closure as [source, its binaries] of the sources built here (once per binary: the
+  // same -dev packages are named by hundreds of sources).
+  const bySourceMemo = new Map<string, (readonly [string, readonly string[]])[]>();
+  const closureBySource = (b: string) => {
+    let out = bySourceMemo.get(b);
+    if (out) return out;
+    const m = new Map<string, string[]>();
+    for (const x of closeOver(b)) {
+      const s = u.xsc[x].source;
+      if (toolchain.has(s) || !isBuilt.has(s)) continue;
+      (m.get(s) ?? m.set(s, []).get(s)!).push(x);
+    }
+    out = [...m];
+    bySourceMemo.set(b, out);
+    return out;
+  };
   // Per source: S -> the clauses' binaries installing S's binaries, and every binary installed.
   const needs = new Map<string, Map<string, Set<string>>>();
   for (const a of built) {
     const m = new Map<string, Set<string>>();
     for (const [b] of u.sources[a]?.xscBuildDeps ?? []) {
-      for (const x of closeOver(b)) {
-        const s = u.xsc[x].source;
-        if (toolchain.has(s) || !isBuilt.has(s)) continue;
-        (m.get(s) ?? m.set(s, new Set()).get(s)!).add(x);
+      for (const [s, xs] of closureBySource(b)) {
+        const set = m.get(s) ?? m.set(s, new Set()).get(s)!;
+        for (const x of xs) set.add(x);
       }
     }
     needs.set(a, m);
