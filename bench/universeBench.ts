@@ -11,7 +11,11 @@
  *              no-op builds are timed (median). No action may run in either.
  *   forecast   the `--dry-run --forecast-cores N` table's xbuild / lower-bound ratio (target <= 1.05).
  *
- *   node dist/bench/universeBench.js [--target //packages/universe/cfi-compat:universe] [--runs 3] [--cores 80]
+ *   before     with --before-repo DIR (another checkout of xbuild, built: its dist/ and its
+ *              packages/universe), its analysis from nothing in the same runs, interleaved run by
+ *              run with this checkout's, and the ratio of the medians.
+ *
+ *   node dist/bench/universeBench.js [--target //packages/universe/cfi-compat:universe] [--runs 3] [--cores 80] [--before-repo DIR]
  *
  * Works on a copy of the workspace (packages/, toolchains/, kernel/, iso/, rules of the root, and
  * lock/, whose Depends closure the universe's BUILD files import) in $TMPDIR so the checkout's
@@ -40,6 +44,7 @@ const RUNS = Number(arg('runs', '3'));
 const CORES = arg('cores', '80');
 /** Keep the workspace and the filled cache (for profiling the no-op). */
 const KEEP = process.argv.includes('--keep');
+const BEFORE = arg('before-repo', '');
 
 // One variant's BUILD file declares 2,071 package builds: on a loaded machine its evaluation can
 // pass the default 10 s limit (17 s CPU for the whole analysis, 41 s wall at load 10), and a
@@ -56,14 +61,24 @@ function xbuild(ws: string, cache: string, args: string[]): { s: number; out: st
   return { s, out: r.stdout, err: r.stderr };
 }
 
-/** A copy of the workspace's BUILD trees (no xbuild-out, no .xbuild). */
-function copyWorkspace(): string {
+/** A copy of a checkout's BUILD trees (no xbuild-out, no .xbuild). */
+function copyWorkspace(repo = REPO): string {
   const ws = mkdtempSync(join(tmpdir(), 'xbuild-universe-bench-'));
-  for (const n of readdirSync(REPO)) {
+  for (const n of readdirSync(repo)) {
     if (['node_modules', 'dist', 'xbuild-out', '.xbuild', '.git', 'tests', 'bench', 'engine', 'cli', 'cache', 'serve'].includes(n)) continue;
-    cpSync(join(REPO, n), join(ws, n), { recursive: true });
+    cpSync(join(repo, n), join(ws, n), { recursive: true });
   }
   return ws;
+}
+
+/** `xbuild query` of the target with an empty cache directory: wall and CPU seconds. */
+function analyseFromNothing(xbuildJs: string, ws: string, cache: string): { s: number; cpu: number } {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, xbuildJs, 'query', TARGET], { cwd: ws, env: { ...process.env, XBUILD_CACHE_DIR: cache }, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const s = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`query failed (${xbuildJs}): ${r.stderr.slice(-2000)}`);
+  const m = /cpu ([\d.]+) ([\d.]+)/.exec(r.stderr)!;
+  return { s, cpu: Number(m[1]) + Number(m[2]) };
 }
 
 /** Records every action of the target in the cache as if it had run (real keys, stand-in outputs). */
@@ -96,18 +111,21 @@ async function fillCache(ws: string, cache: string): Promise<number> {
 
 async function main(): Promise<void> {
   const ws = copyWorkspace();
+  const beforeWs = BEFORE ? copyWorkspace(BEFORE) : '';
   const caches: string[] = [];
   const fresh = () => { const c = mkdtempSync(join(tmpdir(), 'xbuild-universe-cache-')); caches.push(c); return c; };
   try {
     // 1. Analysis from nothing.
-    const analysis: number[] = [], analysisCpu: number[] = [];
+    const analysis: number[] = [], analysisCpu: number[] = [], before: number[] = [], beforeCpu: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const t0 = performance.now();
-      const r = spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, XBUILD, 'query', TARGET], { cwd: ws, env: { ...process.env, XBUILD_CACHE_DIR: fresh() }, encoding: 'utf8', maxBuffer: 1 << 30 });
-      analysis.push((performance.now() - t0) / 1000);
-      if (r.status !== 0) throw new Error(`query failed: ${r.stderr.slice(-2000)}`);
-      const m = /cpu ([\d.]+) ([\d.]+)/.exec(r.stderr)!;
-      analysisCpu.push(Number(m[1]) + Number(m[2]));
+      if (BEFORE) {
+        const b = analyseFromNothing(join(BEFORE, 'bin/xbuild.js'), beforeWs, fresh());
+        before.push(b.s);
+        beforeCpu.push(b.cpu);
+      }
+      const a = analyseFromNothing(XBUILD, ws, fresh());
+      analysis.push(a.s);
+      analysisCpu.push(a.cpu);
     }
     // 2. No-op of a fully recorded universe.
     const cache = fresh();
@@ -139,6 +157,11 @@ async function main(): Promise<void> {
     console.log(`|---|---|---|---|`);
     console.log(`| analysis from nothing (xbuild query, empty cache) | ${analysis.map((x) => x.toFixed(2)).join(', ')} | ${median(analysis).toFixed(2)} | <= 5 |`);
     console.log(`| - its CPU time (user + system, both threads) | ${analysisCpu.map((x) => x.toFixed(2)).join(', ')} | ${median(analysisCpu).toFixed(2)} | |`);
+    if (BEFORE) {
+      console.log(`| - before (${BEFORE}), interleaved | ${before.map((x) => x.toFixed(2)).join(', ')} | ${median(before).toFixed(2)} | |`);
+      console.log(`| - before's CPU time | ${beforeCpu.map((x) => x.toFixed(2)).join(', ')} | ${median(beforeCpu).toFixed(2)} | |`);
+      console.log(`| - after / before (medians: wall, CPU) | | ${(median(analysis) / median(before)).toFixed(2)}x, ${(median(analysisCpu) / median(beforeCpu)).toFixed(2)}x | |`);
+    }
     console.log(`| no-op build, every action recorded | ${noop.map((x) => x.toFixed(2)).join(', ')} | ${median(noop).toFixed(2)} | <= 0.5 |`);
     console.log(`| - its CPU time (user + system) | ${noopCpu.map((x) => x.toFixed(2)).join(', ')} | ${median(noopCpu).toFixed(2)} | |`);
     console.log(`| - \`node -e 0\` in the same runs | ${nodeStart.map((x) => x.toFixed(2)).join(', ')} | ${median(nodeStart).toFixed(2)} | |`);
@@ -151,6 +174,7 @@ async function main(): Promise<void> {
       return;
     }
     rmSync(ws, { recursive: true, force: true });
+    if (beforeWs) rmSync(beforeWs, { recursive: true, force: true });
     for (const c of caches) if (existsSync(c)) rmSync(c, { recursive: true, force: true });
   }
 }
