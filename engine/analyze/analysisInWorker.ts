@@ -92,7 +92,9 @@ export async function analyzeInWorker(req: AnalysisRequest, limits: EvaluationLi
     env: {},
     argv: [],
     execArgv: [],
-    resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb },
+    // A young generation of 64 MB (V8's default here: 16 MB semi-spaces): the universe's analysis
+    // keeps most of what it allocates, and 44 scavenges instead of 77 cost ~80 ms less.
+    resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb, maxYoungGenerationSizeMb: 64 },
   });
   let cacheValue!: (v: Uint8Array | undefined) => void;
   const cacheValuePromise = new Promise<Uint8Array | undefined>((r) => { cacheValue = r; });
