@@ -25,7 +25,7 @@ debianBuildRoot({
 for (const p of Object.values(lock.binaries)) {
   fetch({ name: `deb-${p.name}`, urls: [aptMirrorUrl(p)], sha256: p.sha256, out: `deb/${debFileName(p)}` });
 }
-// Each distinct set of them as one group (universeGraph.ts toolGroups): 820 groups of ~60 labels
+// Each distinct set of them as one group (universeGraph.ts toolGroups): 819 groups of ~60 labels
 // rather than 2,007 builds of ~70.
 const tools = toolGroups();
 filegroup({ name: "tools-common", srcs: tools.common.map((b) => `:deb-${b}`) });

@@ -148,7 +148,7 @@ export function planUniverse(l: UniverseLockData = lock, broken: readonly Broken
 
 /**
  * The build-machine tools as named groups, so that a build names one or two groups rather than
- * its ~70 .debs (143,689 labels over the universe's builds, 820 distinct sets): `common` holds the
+ * its ~70 .debs (143,689 labels over the universe's builds, 819 distinct non-empty sets): `common` holds the
  * .debs at least 90% of the sets have (debhelper's closure), each distinct set is a group of the
  * rest (`common` included when the set has all of it). A group is named after the first source
  * (in name order) that installs it. Each build installs exactly its own `buildDepends`.
