@@ -128,7 +128,7 @@ export class AnalysisCache {
  * An analysis as the cache stores it. `graphJson`: the graph as JSON text of its lists (as the
  * analysis worker sends it, stored as it is). `readDigests`: the digest of the text each file had
  * when it was evaluated. The analysis worker makes this after it has sent the graph, while the
- * main thread parses it (a universe's is ~30 MB of text: ~0.4 s of deflating off the main thread).
+ * main thread parses it (a universe's is ~23 MB of text: ~0.4 s of deflating off the main thread).
  */
 export function encodeAnalysis(record: AnalysisRecord, readDigests: ReadonlyMap<string, string>, graphJson: string): Buffer {
   const rec: Omit<Recorded, 'graph'> = {
