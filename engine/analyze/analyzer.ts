@@ -148,10 +148,11 @@ export class Analyzer {
   private resolveDep(decl: TargetDecl, attrName: string, value: string): DepInfo {
     // A distribution names the same analysed targets hundreds of thousands of times: those
     // come from one DepInfo per target, made once.
-    const known = this.depInfos.get(value.startsWith('//') ? value : `${decl.label.pkg}\n${value}`);
+    const key = value.startsWith('//') ? value : `${decl.label.pkg}\n${value}`;
+    const known = this.depInfos.get(key);
     if (known) return known;
     const info = this.resolveDepUncached(decl, attrName, value);
-    if (this.targets.has(info.label as LabelString)) this.depInfos.set(value.startsWith('//') ? value : `${decl.label.pkg}\n${value}`, info);
+    if (this.targets.has(info.label as LabelString)) this.depInfos.set(key, info);
     return info;
   }
 

@@ -5,10 +5,9 @@
 //   //packages/universe/<variant>:<source>-stage   its bootstrap build (the profiles of its broken edges)
 //   //packages/universe/<variant>:universe         every full build and the XSC glibc (DebSetInfo)
 import { debSet, debianPackage } from "xbuild";
-import { lock, planUniverse, toolGroups, type PlannedBuild, type ToolGroups } from "./universeGraph.js";
+import { lock, planUniverse, toolGroups, type PlannedBuild } from "./universeGraph.js";
 
 let plans: readonly PlannedBuild[] | undefined;
-let tools: ToolGroups | undefined;
 
 // Until a build records its time: one minute, plus one per MB of compressed source (hello: 1.7
 // min, gcc-12: ~90 min), one CPU. Documented in packages/universe/README.md.
@@ -21,7 +20,7 @@ const target = (source: string, stage: boolean) => `:${source}${stage ? "-stage"
 
 export function declareVariant(variant: "base" | "cfi-compat"): void {
   plans ??= planUniverse();
-  tools ??= toolGroups();
+  const tools = toolGroups();
   for (const p of plans) {
     debianPackage({
       name: target(p.source, p.stage).slice(1),
