@@ -63,11 +63,11 @@ function tail(path: string, lines = 30): string {
  * keeps every run of one benchmark on the same code (and the analysis cache, keyed by
  * xbuild's own digest, valid).
  */
-export function snapshotXbuild(dir: string): string {
+export function snapshotXbuild(dir: string, repo = REPO): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  for (const p of ['bin', 'dist', 'rules', 'serve', 'package.json']) if (existsSync(join(REPO, p))) cpSync(join(REPO, p), join(dir, p), { recursive: true });
-  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+  for (const p of ['bin', 'dist', 'rules', 'serve', 'package.json']) if (existsSync(join(repo, p))) cpSync(join(repo, p), join(dir, p), { recursive: true });
+  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
   return join(dir, 'bin/xbuild.js');
 }
 

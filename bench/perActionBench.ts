@@ -6,7 +6,7 @@
  * reported as a ratio of runs made side by side: on a shared machine only those mean much.
  *
  *   node dist/bench/perActionBench.js [--sizes 2600,20000] [--jobs 2] [--reps 3]
- *        [--sleep-size 2600] [--sleep-jobs 2,8] [--no-sleep] [--unsandboxed] [--dir /tmp/...]
+ *        [--sleep-size 2600] [--sleep-jobs 2,8] [--no-sleep] [--unsandboxed] [--before-repo DIR] [--dir /tmp/...]
  *
  * For each size: cold (both from nothing: xbuild with an empty cache, xbuild-out and .xbuild;
  * ninja without out/ and .ninja_log), no-op, one leaf edited, a core edit (a line appended to
@@ -14,6 +14,9 @@
  * whose outputs come out the same). --unsandboxed adds XBUILD_SANDBOX=none runs to the cold
  * rounds. Then the same graph with `sleep 0.05; ` before each command, every source edited
  * before each round so that every action runs again, at each --sleep-jobs.
+ * --before-repo DIR (another checkout of xbuild, built) adds a third series to every round: that
+ * xbuild on its own copy of the graph, its own cache, edited alike; the order rotates each round,
+ * and "after / before" is the median of the per-round ratios.
  * Results are printed as markdown and written to <dir>/results.json.
  */
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
@@ -31,6 +34,7 @@ interface Options {
   readonly sleepJobs: number[];
   readonly sleep: boolean;
   readonly unsandboxed: boolean;
+  readonly beforeRepo?: string;
   readonly dir: string;
 }
 
@@ -45,29 +49,37 @@ function parse(argv: readonly string[]): Options {
     sleepJobs: list(flag('--sleep-jobs') ?? '2,8'),
     sleep: !argv.includes('--no-sleep'),
     unsandboxed: argv.includes('--unsandboxed'),
+    beforeRepo: flag('--before-repo'),
     dir: flag('--dir') ?? join(tmpdir(), 'xbuild-peraction-bench'),
   };
 }
 
 let xbuildBin = '';
+/** The --before-repo checkout's xbuild (a snapshot), when asked for. */
+let beforeBin = '';
 const log = (msg: string): void => console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const s = (x: number): string => x.toFixed(x < 10 ? 3 : 1);
 
 /** One graph laid out for both tools. */
-interface Trees { readonly g: DistroGraph; readonly xb: string; readonly nj: string; readonly cache: string; readonly logs: string }
+interface Trees { readonly g: DistroGraph; readonly xb: string; readonly nj: string; readonly cache: string; readonly logs: string; readonly before: { readonly xb: string; readonly cache: string } }
 
 function layout(base: string, size: number, mode: 'cathead' | 'cathead-sleep', seed: number): Trees {
   rmSync(base, { recursive: true, force: true });
-  const t: Trees = { g: generateDistroGraph({ size, seed, deps: 'perAction' }), xb: join(base, 'xbuild'), nj: join(base, 'ninja'), cache: join(base, 'cache'), logs: join(base, 'logs') };
+  const t: Trees = {
+    g: generateDistroGraph({ size, seed, deps: 'perAction' }), xb: join(base, 'xbuild'), nj: join(base, 'ninja'), cache: join(base, 'cache'), logs: join(base, 'logs'),
+    before: { xb: join(base, 'xbuild-before'), cache: join(base, 'cache-before') },
+  };
   mkdirSync(t.logs, { recursive: true });
   writeXbuildWorkspace(t.g, t.xb, mode);
+  if (beforeBin) writeXbuildWorkspace(t.g, t.before.xb, mode);
   writeNinjaWorkspace(t.g, t.nj, mode);
   return t;
 }
 
 /** Removes everything one tool's build left (its next build is cold); the other tool's tree stays built. */
-function clean(t: Trees, tool: 'ninja' | 'xbuild'): void {
-  const left = tool === 'ninja' ? [join(t.nj, 'out'), join(t.nj, '.ninja_log'), join(t.nj, '.ninja_deps')] : [t.cache, join(t.xb, 'xbuild-out'), join(t.xb, '.xbuild')];
+function clean(t: Trees, tool: 'ninja' | 'xbuild' | 'before'): void {
+  const xb = (w: { readonly xb: string; readonly cache: string }) => [w.cache, join(w.xb, 'xbuild-out'), join(w.xb, '.xbuild')];
+  const left = tool === 'ninja' ? [join(t.nj, 'out'), join(t.nj, '.ninja_log'), join(t.nj, '.ninja_deps')] : tool === 'xbuild' ? xb(t) : xb(t.before);
   for (const p of left) rmSync(p, { recursive: true, force: true });
 }
 
@@ -82,7 +94,6 @@ function xbuild(t: Trees, jobs: number, tag: string, withEvents = true, sandbox?
   }
 }
 
-/** Runs `a` and `b` alternately `reps` times (a b, b a, ...), returning both series. */
 /**
  * Waits 50 ms before an edit (outside the timed runs). The kernel stamps files with a clock that
  * moves at the timer tick (4 ms here), and Ninja rebuilds only when an input is newer than the
@@ -94,15 +105,23 @@ function settle(): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
 }
 
-function interleaved<T>(reps: number, a: (i: number) => T, b: (i: number) => T): { a: T[]; b: T[] } {
-  const ra: T[] = [], rb: T[] = [];
-  for (let i = 0; i < reps; i++) {
-    if (i % 2 === 0) { ra.push(a(i)); rb.push(b(i)); } else { rb.push(b(i)); ra.push(a(i)); }
-  }
-  return { a: ra, b: rb };
+/** The --before-repo xbuild on its own copy of the graph (same flags as `xbuild`). */
+function before(t: Trees, jobs: number, tag: string, withEvents = true): RunResult {
+  return runXbuildAt(t.before.xb, t.before.cache, jobs, t.logs, `before-${tag}`, beforeBin, withEvents);
 }
 
-interface Pair { readonly ninja: RunResult[]; readonly xbuild: RunResult[]; readonly unsandboxed?: RunResult[] }
+/**
+ * Runs `a`, `b` (and `c`, the --before-repo series, when given) `reps` times each, the order
+ * rotating every round (a b c, b c a, c a b, ...), returning the series.
+ */
+function interleaved<T>(reps: number, a: (i: number) => T, b: (i: number) => T, c?: (i: number) => T): { a: T[]; b: T[]; c: T[] } {
+  const out = { a: [] as T[], b: [] as T[], c: [] as T[] };
+  const runs = [(i: number) => out.a.push(a(i)), (i: number) => out.b.push(b(i)), ...(c ? [(i: number) => out.c.push(c(i))] : [])];
+  for (let i = 0; i < reps; i++) for (let k = 0; k < runs.length; k++) runs[(i + k) % runs.length](i);
+  return out;
+}
+
+interface Pair { readonly ninja: RunResult[]; readonly xbuild: RunResult[]; readonly unsandboxed?: RunResult[]; readonly before?: RunResult[] }
 interface SizeResult {
   size: number; edges: number; meanDeps: number; maxFanIn: number; meanSourceBytes: number; coreDownstream: number; coreReaders: number;
   cold: Pair; noop: Pair; leaf: Pair; core: Pair;
@@ -111,6 +130,8 @@ interface SleepResult { size: number; jobs: number; pair: Pair }
 
 const secs = (rs: readonly RunResult[]): number => median(rs.map((r) => r.seconds));
 const ratio = (p: Pair): number => median(p.xbuild.map((x, i) => x.seconds / p.ninja[i].seconds));
+/** After / before, the median of per-round ratios (undefined without --before-repo). */
+const vsBefore = (p: Pair): number | undefined => (p.before?.length ? median(p.xbuild.map((x, i) => x.seconds / p.before![i].seconds)) : undefined);
 
 function expectRan(what: string, rs: readonly RunResult[], n: number): void {
   for (const r of rs) if (r.executed !== n) throw new Error(`${what}: expected ${n} actions to run, ${r.executed} did`);
@@ -141,35 +162,44 @@ function benchSize(o: Options, size: number): SizeResult {
       unsandboxed.push(u);
     }
     return r;
-  });
+  }, beforeBin ? (i) => {
+    clean(t, 'before');
+    const r = before(t, o.jobs, `cold${i}`);
+    log(`${size}: before cold ${s(r.seconds)} s`);
+    return r;
+  } : undefined);
   expectRan('cold ninja', cold.a, size);
   expectRan('cold xbuild', cold.b, size);
+  expectRan('cold before', cold.c, size);
   // The tree is built by both now (each tool's last cold run); an unsandboxed last build is made again sandboxed.
   if (o.unsandboxed) { clean(t, 'xbuild'); xbuild(t, o.jobs, 'rebuild'); }
 
-  const noop = interleaved(o.reps, (i) => runNinja(t.nj, o.jobs, t.logs, `noop${i}`), (i) => xbuild(t, o.jobs, `noop${i}`, false));
-  expectRan('no-op', [...noop.a, ...noop.b], 0);
+  const noop = interleaved(o.reps, (i) => runNinja(t.nj, o.jobs, t.logs, `noop${i}`), (i) => xbuild(t, o.jobs, `noop${i}`, false),
+    beforeBin ? (i) => before(t, o.jobs, `noop${i}`, false) : undefined);
+  expectRan('no-op', [...noop.a, ...noop.b, ...noop.c], 0);
   log(`${size}: no-op ninja ${s(secs(noop.a))} s, xbuild ${s(secs(noop.b))} s`);
 
   const leaf = interleaved(o.reps, (i) => { settle(); leafEdit(g, t.nj, i + 1); return runNinja(t.nj, o.jobs, t.logs, `leaf${i}`); },
     // Without --events, as the no-op it is compared with (writing 2,600 cached actions' events
     // costs ~0.05-0.1 s of either).
-    (i) => { settle(); leafEdit(g, t.xb, i + 1); return xbuild(t, o.jobs, `leaf${i}`, false); });
-  expectRan('leaf edit', [...leaf.a, ...leaf.b], 1);
+    (i) => { settle(); leafEdit(g, t.xb, i + 1); return xbuild(t, o.jobs, `leaf${i}`, false); },
+    beforeBin ? (i) => { settle(); leafEdit(g, t.before.xb, i + 1); return before(t, o.jobs, `leaf${i}`, false); } : undefined);
+  expectRan('leaf edit', [...leaf.a, ...leaf.b, ...leaf.c], 1);
   log(`${size}: leaf edit ninja ${s(secs(leaf.a))} s, xbuild ${s(secs(leaf.b))} s`);
 
   // One core edit each: Ninja's takes everything downstream, once is enough.
   settle();
   coreEdit(g, t.nj, 1);
   coreEdit(g, t.xb, 1);
-  const core = interleaved(1, () => runNinja(t.nj, o.jobs, t.logs, 'core'), () => xbuild(t, o.jobs, 'core'));
+  if (beforeBin) coreEdit(g, t.before.xb, 1);
+  const core = interleaved(1, () => runNinja(t.nj, o.jobs, t.logs, 'core'), () => xbuild(t, o.jobs, 'core'), beforeBin ? () => before(t, o.jobs, 'core') : undefined);
   log(`${size}: core edit ninja ${s(core.a[0].seconds)} s (${core.a[0].executed} ran), xbuild ${s(core.b[0].seconds)} s (${core.b[0].executed} ran)`);
 
   return {
     size, edges: g.edges, meanDeps: g.edges / size, maxFanIn: Math.max(...fanIn), meanSourceBytes: meanSourceBytes(g),
     coreDownstream: g.coreDownstream, coreReaders: fanIn[g.coreIndex],
-    cold: { ninja: cold.a, xbuild: cold.b, unsandboxed: o.unsandboxed ? unsandboxed : undefined },
-    noop: { ninja: noop.a, xbuild: noop.b }, leaf: { ninja: leaf.a, xbuild: leaf.b }, core: { ninja: core.a, xbuild: core.b },
+    cold: { ninja: cold.a, xbuild: cold.b, before: cold.c, unsandboxed: o.unsandboxed ? unsandboxed : undefined },
+    noop: { ninja: noop.a, xbuild: noop.b, before: noop.c }, leaf: { ninja: leaf.a, xbuild: leaf.b, before: leaf.c }, core: { ninja: core.a, xbuild: core.b, before: core.c },
   };
 }
 
@@ -179,6 +209,7 @@ function benchSleep(o: Options): SleepResult[] {
   // Prime: both trees built (xbuild records durations for its priorities).
   runNinja(t.nj, top, t.logs, 'prime');
   xbuild(t, top, 'prime');
+  if (beforeBin) before(t, top, 'prime');
   let round = 0;
   const out: SleepResult[] = [];
   for (const jobs of o.sleepJobs) {
@@ -192,18 +223,25 @@ function benchSleep(o: Options): SleepResult[] {
       const x = xbuild(t, jobs, `j${jobs}-${i}`);
       log(`sleep-${o.sleepSize} -j${jobs}: xbuild ${s(x.seconds)} s`);
       return x;
-    });
-    expectRan(`sleep -j${jobs}`, [...r.a, ...r.b], o.sleepSize);
-    out.push({ size: o.sleepSize, jobs, pair: { ninja: r.a, xbuild: r.b } });
+    }, beforeBin ? (i) => {
+      editAllSources(t.g, t.before.xb, ++round);
+      const x = before(t, jobs, `j${jobs}-${i}`);
+      log(`sleep-${o.sleepSize} -j${jobs}: before ${s(x.seconds)} s`);
+      return x;
+    } : undefined);
+    expectRan(`sleep -j${jobs}`, [...r.a, ...r.b, ...r.c], o.sleepSize);
+    out.push({ size: o.sleepSize, jobs, pair: { ninja: r.a, xbuild: r.b, before: r.c } });
   }
   return out;
 }
 
 function printSize(r: SizeResult, o: Options): void {
   console.log(`\n### ${r.size} actions, ${r.edges} edges (${r.meanDeps.toFixed(2)} per action, most-read output read by ${r.maxFanIn}), sources ${Math.round(r.meanSourceBytes)} B on average, -j${o.jobs}, ${o.reps} interleaved runs each\n`);
-  console.log('| step | ninja s (median) | xbuild s (median) | xbuild / ninja (median of per-round ratios) | ran (ninja / xbuild) |');
-  console.log('|---|---|---|---|---|');
-  const row = (name: string, p: Pair) => console.log(`| ${name} | ${s(secs(p.ninja))} | ${s(secs(p.xbuild))} | ${ratio(p).toFixed(2)} | ${p.ninja[0].executed} / ${p.xbuild[0].executed} |`);
+  const b = beforeBin !== '';
+  console.log(`| step | ninja s (median) | xbuild s (median) | xbuild / ninja (median of per-round ratios) | ran (ninja / xbuild) |${b ? ' before s (median) | after / before |' : ''}`);
+  console.log(`|---|---|---|---|---|${b ? '---|---|' : ''}`);
+  const row = (name: string, p: Pair) => console.log(`| ${name} | ${s(secs(p.ninja))} | ${s(secs(p.xbuild))} | ${ratio(p).toFixed(2)} | ${p.ninja[0].executed} / ${p.xbuild[0].executed} |`
+    + (b ? ` ${s(secs(p.before!))} | ${vsBefore(p)!.toFixed(2)} |` : ''));
   row('cold', r.cold);
   if (r.cold.unsandboxed) {
     const u = r.cold.unsandboxed;
@@ -231,9 +269,13 @@ function printSize(r: SizeResult, o: Options): void {
 function printSleep(rows: readonly SleepResult[]): void {
   if (!rows.length) return;
   console.log(`\n### ${rows[0].size} actions with \`sleep 0.05; \` first, every source edited before each run\n`);
-  console.log('| jobs | ninja s (median) | xbuild s (median) | xbuild / ninja | target <= 1.1 met |');
-  console.log('|---|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.jobs} | ${s(secs(r.pair.ninja))} | ${s(secs(r.pair.xbuild))} | ${ratio(r.pair).toFixed(2)} | ${ratio(r.pair) <= 1.1 ? 'yes' : 'no'} |`);
+  const b = beforeBin !== '';
+  console.log(`| jobs | ninja s (median) | xbuild s (median) | xbuild / ninja | target <= 1.1 met |${b ? ' before s (median) | after / before |' : ''}`);
+  console.log(`|---|---|---|---|---|${b ? '---|---|' : ''}`);
+  for (const r of rows) {
+    console.log(`| ${r.jobs} | ${s(secs(r.pair.ninja))} | ${s(secs(r.pair.xbuild))} | ${ratio(r.pair).toFixed(2)} | ${ratio(r.pair) <= 1.1 ? 'yes' : 'no'} |`
+      + (b ? ` ${s(secs(r.pair.before!))} | ${vsBefore(r.pair)!.toFixed(2)} |` : ''));
+  }
 }
 
 function main(): void {
@@ -241,10 +283,12 @@ function main(): void {
   mkdirSync(o.dir, { recursive: true });
   xbuildBin = snapshotXbuild(join(o.dir, 'xbuild-snapshot'));
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO }).toString().trim();
-  log(`per-action bench: xbuild ${commit} (snapshot ${xbuildBin}), sizes ${o.sizes.join(',')}, -j${o.jobs}, ${o.reps} reps, dir ${o.dir}`);
+  const beforeCommit = o.beforeRepo ? execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: o.beforeRepo }).toString().trim() : undefined;
+  if (o.beforeRepo) beforeBin = snapshotXbuild(join(o.dir, 'before-snapshot'), o.beforeRepo);
+  log(`per-action bench: xbuild ${commit} (snapshot ${xbuildBin})${beforeCommit ? `, before ${beforeCommit} (${beforeBin})` : ''}, sizes ${o.sizes.join(',')}, -j${o.jobs}, ${o.reps} reps, dir ${o.dir}`);
   const sizes: SizeResult[] = [];
   let sleep: SleepResult[] = [];
-  const save = () => writeFileSync(join(o.dir, 'results.json'), JSON.stringify({ options: o, commit, sizes, sleep }, null, 2));
+  const save = () => writeFileSync(join(o.dir, 'results.json'), JSON.stringify({ options: o, commit, beforeCommit, sizes, sleep }, null, 2));
   for (const size of o.sizes) {
     sizes.push(benchSize(o, size));
     save();
@@ -253,7 +297,7 @@ function main(): void {
     sleep = benchSleep(o);
     save();
   }
-  console.log(`\n## Issue 18, per action: xbuild (${commit}) vs ninja ${execFileSync('ninja', ['--version']).toString().trim()}, node ${process.version}`);
+  console.log(`\n## Issue 18, per action: xbuild (${commit}) vs ninja ${execFileSync('ninja', ['--version']).toString().trim()}${beforeCommit ? `, and xbuild ${beforeCommit} (before)` : ''}, node ${process.version}`);
   for (const r of sizes) printSize(r, o);
   printSleep(sleep);
 }

@@ -48,15 +48,6 @@ async function explainStalePins(ctx: CommandContext): Promise<void> {
     process.stderr.write(`error[stale-pin] ${urls.length} pinned file(s) are no longer served (${urls.join(', ')}); checking what the archive has now failed: ${(e as Error).message}\n  fix: xbuild lock update\n`);
   }
 }
-const queryCommand = async (ctx: CommandContext) => (await import('./queryCommand.js')).queryCommand(ctx);
-const explainCommand = async (ctx: CommandContext) => (await import('./explainCommand.js')).explainCommand(ctx);
-const checkCommand = async (ctx: CommandContext) => (await import('./checkCommand.js')).checkCommand(ctx);
-const reportCommand = async (ctx: CommandContext) => (await import('./reportCommand.js')).reportCommand(ctx);
-const cacheCommand = async (ctx: CommandContext) => (await import('./cacheCommand.js')).cacheCommand(ctx);
-const serveCommand = async (ctx: CommandContext) => (await import('./serveCommand.js')).serveCommand(ctx);
-const keyCommand = async (ctx: CommandContext) => (await import('./cacheCommand.js')).keyCommand(ctx);
-const lockCommand = async (ctx: CommandContext) => (await import('./lockCommand.js')).lockCommand(ctx);
-
 export const EXIT = { ok: 0, buildFailed: EXIT_CODE.action, usage: EXIT_CODE.user, internal: EXIT_CODE.internal, environment: EXIT_CODE.environment, interrupted: 130 } as const;
 
 const USAGE = `usage: xbuild <command> [flags]
@@ -110,6 +101,23 @@ common flags:
 
 const COMMON: FlagSpec = { 'cache-dir': 'string', workspace: 'string', C: 'string', help: 'boolean' };
 
+/** Each command in a workspace: its flags beyond COMMON, whether it holds the workspace lock, and its module, loaded on demand. */
+const COMMANDS: Readonly<Record<string, { flags?: FlagSpec; exclusive?: boolean; run: (ctx: CommandContext) => Promise<number> }>> = {
+  build: {
+    flags: { jobs: 'int', 'keep-going': 'boolean', 'dry-run': 'boolean', 'forecast-cores': 'int', events: 'string', memory: 'int', 'keep-sandboxes': 'boolean', verbose: 'boolean', retries: 'int',
+      'remote-cache': 'string', 'sign-with': 'list', 'trusted-key': 'list', 'remote-upload': 'boolean', 'remote-timeout': 'string', profile: 'string' },
+    exclusive: true, run: buildCommand,
+  },
+  query: { flags: { output: 'string' }, run: async (ctx) => (await import('./queryCommand.js')).queryCommand(ctx) },
+  explain: { run: async (ctx) => (await import('./explainCommand.js')).explainCommand(ctx) },
+  check: { run: async (ctx) => (await import('./checkCommand.js')).checkCommand(ctx) },
+  report: { flags: { json: 'boolean' }, run: async (ctx) => (await import('./reportCommand.js')).reportCommand(ctx) },
+  serve: { flags: { bind: 'string', port: 'int', token: 'string' }, run: async (ctx) => (await import('./serveCommand.js')).serveCommand(ctx) },
+  cache: { flags: { 'max-size': 'string', o: 'string', output: 'string', 'sign-with': 'list', 'trusted-key': 'list' }, run: async (ctx) => (await import('./cacheCommand.js')).cacheCommand(ctx) },
+  lock: { flags: { config: 'string' }, run: async (ctx) => (await import('./lockCommand.js')).lockCommand(ctx) },
+  clean: { flags: { all: 'boolean', stale: 'boolean' }, exclusive: true, run: async (ctx) => (await import('./cleanCommand.js')).cleanCommand(ctx) },
+};
+
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === 'help' || command === '-h') {
@@ -117,31 +125,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     return command ? EXIT.ok : EXIT.usage;
   }
   try {
-    switch (command) {
-      case 'build':
-        return await withWorkspace(rest, { ...COMMON, jobs: 'int', 'keep-going': 'boolean', 'dry-run': 'boolean', 'forecast-cores': 'int', events: 'string', memory: 'int', 'keep-sandboxes': 'boolean', verbose: 'boolean', retries: 'int',
-          'remote-cache': 'string', 'sign-with': 'list', 'trusted-key': 'list', 'remote-upload': 'boolean', 'remote-timeout': 'string', profile: 'string' }, true, buildCommand);
-      case 'query':
-        return await withWorkspace(rest, { ...COMMON, output: 'string' }, false, queryCommand);
-      case 'explain':
-        return await withWorkspace(rest, COMMON, false, explainCommand);
-      case 'check':
-        return await withWorkspace(rest, COMMON, false, checkCommand);
-      case 'report':
-        return await withWorkspace(rest, { ...COMMON, json: 'boolean' }, false, reportCommand);
-      case 'serve':
-        return await withWorkspace(rest, { ...COMMON, bind: 'string', port: 'int', token: 'string' }, false, serveCommand);
-      case 'cache':
-        return await withWorkspace(rest, { ...COMMON, 'max-size': 'string', o: 'string', output: 'string', 'sign-with': 'list', 'trusted-key': 'list' }, false, cacheCommand);
-      case 'lock':
-        return await withWorkspace(rest, { ...COMMON, config: 'string' }, false, lockCommand);
-      case 'key':
-        return await keyCommand({ root: '', cacheDir: '', paths: { outDir: '', stateDir: '' }, ...parseArgs(rest, { name: 'string', out: 'string', o: 'string' }) });
-      case 'clean':
-        return await withWorkspace(rest, { ...COMMON, all: 'boolean', stale: 'boolean' }, true, async (ctx) => (await import('./cleanCommand.js')).cleanCommand(ctx));
-      default:
-        throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+    if (command === 'key') {
+      const { keyCommand } = await import('./cacheCommand.js');
+      return await keyCommand({ root: '', cacheDir: '', paths: { outDir: '', stateDir: '' }, ...parseArgs(rest, { name: 'string', out: 'string', o: 'string' }) });
     }
+    const c = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!c) throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+    return await withWorkspace(rest, { ...COMMON, ...c.flags }, c.exclusive ?? false, c.run);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`xbuild: ${e.message}\n`);

@@ -108,7 +108,7 @@ export function evaluate(n: Node, graph: ActionGraph, expandPattern: (p: string)
   let made: Graph | undefined;
   const g = () => (made ??= targetGraph(graph));
   const depsOf = (l: string): string[] => (g().successors(l) as string[] | undefined) ?? [];
-  const rdepsIndex = () => ({ get: (l: string): string[] | undefined => g().predecessors(l) as string[] | undefined });
+  const rdepsOf = (l: string): string[] => (g().predecessors(l) as string[] | undefined) ?? [];
   const closure = (start: Iterable<string>, step: (l: string) => readonly string[], depth = Infinity) => {
     const seen = new Set<string>(start);
     let frontier = [...seen];
@@ -137,16 +137,14 @@ export function evaluate(n: Node, graph: ActionGraph, expandPattern: (p: string)
             return closure(ev(x.args[0]), depsOf, depthArg(1));
           case 'rdeps': {
             const universe = closure(ev(x.args[0]), depsOf);
-            const idx = rdepsIndex();
-            const r = closure(ev(x.args[1]), (l) => idx.get(l) ?? [], depthArg(2));
+            const r = closure(ev(x.args[1]), rdepsOf, depthArg(2));
             return new Set([...r].filter((l) => universe.has(l)));
           }
           case 'somepath':
           case 'allpaths': {
             const from = ev(x.args[0]), to = ev(x.args[1]);
             const forward = closure(from, depsOf);
-            const idx = rdepsIndex();
-            const backward = closure(to, (l) => idx.get(l) ?? []);
+            const backward = closure(to, rdepsOf);
             const all = new Set([...forward].filter((l) => backward.has(l)));
             if (x.fn === 'allpaths') return all;
             // One shortest path by BFS inside `all`.
