@@ -103,14 +103,10 @@ export class PidLock {
 
   async acquire(onWait: (holder: number) => void, timeoutMs = 24 * 3600_000): Promise<void> {
     const start = Date.now();
-    let told = false;
-    for (;;) {
+    for (let waited = false; ; waited = true) {
       const holder = this.tryAcquire();
       if (holder === undefined) return;
-      if (!told) {
-        onWait(holder);
-        told = true;
-      }
+      if (!waited) onWait(holder);
       if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for lock ${this.path} held by pid ${holder}`);
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -79,10 +79,10 @@ export class AnalysisCache {
     return KEY_PREFIX + sha256Hex(JSON.stringify(['analysis-v3', root, xbuildSelfDigest(this.digests), [...patterns].sort()]));
   }
 
-  /** The cached graph, if everything it was computed from is unchanged. */
   /**
-   * `walk` re-lists packages below a directory; `walkedDirs` then holds what those walks saw
-   * now, which becomes the record's directory listing (the graph only depends on the packages).
+   * The cached graph, if everything it was computed from is unchanged. `walk` re-lists packages
+   * below a directory; `walkedDirs` then holds what those walks saw now, which becomes the
+   * record's directory listing (the graph only depends on the packages).
    */
   get(root: string, patterns: readonly string[], walk: (pkg: string) => string[], walkedDirs?: ReadonlyMap<string, readonly string[]>,
     /** The caller has checked every recorded input by stat (the up-to-date stamp): skip validation. */
@@ -153,7 +153,8 @@ export function actionGraph(g: AnalysisGraph): ActionGraph {
   return { targets, actions, producers, requested: g.requested };
 }
 
-function probeKind(abs: string): string {
+/** What is at a path, as analysis probes it (following symbolic links). */
+export function probeKind(abs: string): 'file' | 'dir' | 'none' {
   try {
     return statSync(abs).isDirectory() ? 'dir' : 'file';
   } catch {

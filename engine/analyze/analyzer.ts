@@ -4,17 +4,16 @@
  * while still on the stack is a cycle, reported with every edge. Unknown labels are reported at
  * the attribute that names them, with a suggestion and the chain of labels that led there.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, normalize, relative } from 'node:path';
-import type { Artifact, DepInfo, FetchActionSpec, RunActionSpec, UserRuleDef } from './api.js';
+import type { Artifact, AttrSchema, DepInfo, FetchActionSpec, RuleContext, RunActionSpec, UserRuleDef } from './api.js';
 import type { Action, ActionGraph, ActionId, ConfiguredTarget } from './action.js';
+import { probeKind } from './analysisCache.js';
 import { DiagnosticError, diag, didYouMean, type Diagnostic, type SourceLocation } from '../report/diagnostics.js';
 import { LabelError, isLabelLike, makeLabel, parseLabel, parsePattern, type Label, type LabelString } from '../load/label.js';
 import { Loader, locateText, type TargetDecl } from '../load/loader.js';
 import type { RealmImplResult } from '../load/buildRealm.js';
-
 import { OUT_DIR } from '../workspace.js';
-export { OUT_DIR };
 
 export interface AnalyzerOptions {
   readonly root: string;
@@ -135,11 +134,7 @@ export class Analyzer {
   private probe(relPath: string): 'file' | 'dir' | 'none' {
     const known = this.probes.get(relPath);
     if (known) return known;
-    let kind: 'file' | 'dir' | 'none' = 'none';
-    try {
-      const st = statSync(join(this.opts.root, relPath));
-      kind = st.isDirectory() ? 'dir' : 'file';
-    } catch { /* none */ }
+    const kind = probeKind(join(this.opts.root, relPath));
     this.probes.set(relPath, kind);
     return kind;
   }
@@ -148,16 +143,10 @@ export class Analyzer {
   private resolveDep(decl: TargetDecl, attrName: string, value: string): DepInfo {
     // A distribution names the same analysed targets hundreds of thousands of times: those
     // come from one DepInfo per target, made once.
-    const key = value.startsWith('//') ? value : `${decl.label.pkg}\n${value}`;
+    const pkg = decl.label.pkg;
+    const key = value.startsWith('//') ? value : `${pkg}\n${value}`;
     const known = this.depInfos.get(key);
     if (known) return known;
-    const info = this.resolveDepUncached(decl, attrName, value);
-    if (this.targets.has(info.label as LabelString)) this.depInfos.set(key, info);
-    return info;
-  }
-
-  private resolveDepUncached(decl: TargetDecl, attrName: string, value: string): DepInfo {
-    const pkg = decl.label.pkg;
     const raw = value.startsWith('//') || value.startsWith(':') ? value : `:${value}`;
     // Where the BUILD file names the dependency: only errors need it, and finding it reads the file.
     const where = () => locateText(decl.location, `"${value}"`);
@@ -171,7 +160,9 @@ export class Analyzer {
     const loaded = this.opts.loader.loadPackage(label.pkg);
     if (loaded?.targets.has(label.name)) {
       const ct = this.target(label, edge);
-      return { label: ct.label, files: ct.files, providers: ct.providers };
+      const info = { label: ct.label, files: ct.files, providers: ct.providers };
+      this.depInfos.set(key, info);
+      return info;
     }
     // Not a target: a source file (or directory) of that package, as in Bazel.
     const path = label.pkg ? `${label.pkg}/${label.name}` : label.name;
@@ -192,7 +183,7 @@ export class Analyzer {
    * implementation; it runs again once the host has probed it (implementations are
    * deterministic).
    */
-  private runUserImpl(decl: TargetDecl, rule: UserRuleDef, ctx: HostCtx, attrs: Record<string, unknown>, fail: (m: string, code?: string) => never):
+  private runUserImpl(decl: TargetDecl, rule: UserRuleDef, ctx: Pick<RuleContext<AttrSchema>, 'file' | 'ruleFile' | 'actions'>, attrs: Record<string, unknown>, fail: (m: string, code?: string) => never):
     { files?: unknown; providers?: unknown } | undefined {
     const { label } = decl;
     const loader = this.opts.loader;
@@ -211,7 +202,6 @@ export class Analyzer {
       throw new DiagnosticError([loader.thrownDiagnostic(out.error, undefined, 'rule-error', `${label.str} (rule ${rule.name}) failed during analysis: `,
         decl.location, this.chainNotes(), out.throwMark)]);
     }
-    const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
     for (const op of out.ops) {
       switch (op.op) {
         case 'declare': {
@@ -220,17 +210,15 @@ export class Analyzer {
           break;
         }
         case 'write': {
-          if (op.opts !== undefined && !isObject(op.opts)) fail('write: options must be { executable?: boolean }');
+          if (op.opts !== undefined && (typeof op.opts !== 'object' || op.opts === null || Array.isArray(op.opts))) fail('write: options must be { executable?: boolean }');
           const a = ctx.actions.write(op.name, op.content as string, op.opts as { executable?: boolean } | undefined);
           if (a.path !== op.path) throw new Error(`the build realm declared ${op.path}, the host ${a.path} (this is an xbuild bug)`);
           break;
         }
         case 'run':
-          if (!isObject(op.spec)) fail('run takes one object');
           ctx.actions.run(op.spec as unknown as RunActionSpec);
           break;
         case 'fetch':
-          if (!isObject(op.spec)) fail('fetch takes one object');
           ctx.actions.fetch(op.spec as unknown as FetchActionSpec);
           break;
         case 'ruleFile':
@@ -405,18 +393,6 @@ export class Analyzer {
     };
   }
 }
-
-type HostCtx = {
-  file(p: string): Artifact;
-  ruleFile(p: string): string;
-  actions: {
-    declareFile(name: string): Artifact;
-    declareDirectory(name: string): Artifact;
-    run(s: RunActionSpec): void;
-    write(name: string, content: string, o?: { executable?: boolean }): Artifact;
-    fetch(s: FetchActionSpec): void;
-  };
-};
 
 /** `list` sorted by path, each path once (the last Artifact given for it). */
 function dedupeArtifacts(list: readonly Artifact[]): Artifact[] {

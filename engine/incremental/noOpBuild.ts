@@ -3,7 +3,7 @@
  * file it recorded, the build is done without opening the cache database or loading the rest
  * of the engine (engine/incremental/upToDate.ts). Light imports only: this runs before anything else.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { checkStamp, readStampDetails, type StampedBuild } from './upToDate.js';
 import type { OutputEntry } from '../../cache/actionCache.js';
@@ -29,14 +29,13 @@ export function noOpBuild(o: NoOpOptions): { code: number } | { previous: Stampe
   const stamp = check.stamp;
   if (check.kind === 'files-changed') {
     let actions: StampedBuild['actions'] | undefined;
-    const stampFile = o.stampFile;
     return {
       previous: {
         get actions() {
-          actions ??= new Map((readStampDetails(stampFile)?.actions ?? []).map((a) => [a.id, { key: a.key, outputs: (a.outputs ?? []) as readonly OutputEntry[] }]));
+          actions ??= new Map((readStampDetails(o.stampFile)?.actions ?? []).map((a) => [a.id, { key: a.key, outputs: (a.outputs ?? []) as readonly OutputEntry[] }]));
           return actions;
         },
-        stampFile, changed: check.changed, stamp,
+        stampFile: o.stampFile, changed: check.changed, stamp,
       },
     };
   }
@@ -49,8 +48,7 @@ export function noOpBuild(o: NoOpOptions): { code: number } | { previous: Stampe
     for (const a of actions) lines.push(JSON.stringify({ type: 'action_finished', id: a.id, label: a.label, mnemonic: a.mnemonic, status: 'cached', cache: 'local', key: a.key, durationMs: 0 }));
     lines.push(JSON.stringify({ type: 'build_finished', ok: true, executed: 0, cached: actions.length, failed: 0, skipped: 0, durationMs: Date.now() - started, outputs: details.outputs, outDir: join(o.root, 'xbuild-out'), upToDate: true }));
     mkdirSync(dirname(events), { recursive: true });
-    writeFileSync(events, '');
-    appendFileSync(events, lines.join('\n') + '\n');
+    writeFileSync(events, lines.join('\n') + '\n');
   }
   const where = stamp.outputCount <= 3 ? stamp.fewOutputs.join(' ') : `xbuild-out/ (${stamp.outputCount} files)`;
   process.stderr.write(`Build OK in ${((Date.now() - started) / 1000).toFixed(1)}s: up to date, nothing changed${events ? ` (${actions.length} actions)` : ''}. Outputs: ${where || '(none)'}\n`);

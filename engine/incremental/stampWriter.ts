@@ -11,7 +11,7 @@ import { writeActionIndex, type ActionIndex, type IndexedAction } from './action
 import { sameOutputs } from './dirty.js';
 import type { OutputEntry } from '../../cache/actionCache.js';
 import type { ActionGraph } from '../analyze/action.js';
-import { xbuildCodeFiles, type AnalysisRecord } from '../analyze/analysisCache.js';
+import { probeKind, xbuildCodeFiles, type AnalysisRecord } from '../analyze/analysisCache.js';
 import type { FileDigests } from '../key/fileDigests.js';
 
 /** Where a stamp goes: the workspace, the stamp file, and the digests that say which files are as the build hashed them. */
@@ -34,16 +34,15 @@ export interface StampedAnalysis {
  * carried over from that stamp.
  */
 export function writeUpToDateStamp(t: StampPlace, analysis: StampedAnalysis, outputs: readonly string[], keys: ReadonlyMap<string, string>,
-  produced: ReadonlyMap<string, readonly unknown[]>, previous?: { build: StampedBuild; reused: ReadonlySet<string> }): boolean {
-  const rec = new StampRecorder(t.root);
+  produced: ReadonlyMap<string, readonly unknown[]>, previous?: { build: StampedBuild; reused: ReadonlySet<string> }): void {
   const known = (abs: string) => t.digests.unchangedSinceUse(abs);
   if (previous) {
     // Of the actions the build needed, only those not reused as they were may have new outputs.
     const rewritten = [...produced.keys()].filter((id) => !previous.reused.has(id))
       .flatMap((id) => analysis.graph.actions.get(id as never)!.outputs.map((o) => ({ abs: join(t.root, o.path), kind: o.kind })));
-    recordChanges(rec, t, previous.build, rewritten);
-    return finish(t, rec, analysis, outputs, keys, produced);
+    return finish(t, recordChanges(t, previous.build, rewritten), analysis, outputs, keys, produced);
   }
+  const rec = new StampRecorder(t.root);
   const addSource = (abs: string) => addSourceTo(rec, t, abs);
   for (const f of analysis.record.files) rec.add(f, known(f), true);
   for (const [p, kind] of analysis.record.probes) rec.addProbe(join(t.root, p), kind);
@@ -68,14 +67,11 @@ export function writeUpToDateStamp(t: StampPlace, analysis: StampedAnalysis, out
 
 /** Writes the stamp, and next to it the action index: every needed action's key, outputs and neighbours. */
 function finish(t: StampPlace, rec: StampRecorder, analysis: StampedAnalysis, outputs: readonly string[],
-  keys: ReadonlyMap<string, string>, produced: ReadonlyMap<string, readonly unknown[]>): boolean {
+  keys: ReadonlyMap<string, string>, produced: ReadonlyMap<string, readonly unknown[]>): void {
   t.digests.flush();
-  const path = t.stampFile;
-  const written = rec.write(path, outputs.length, outputs,
-    (detailsPath) => writeActionIndex(detailsPath, indexedActions(t.root, analysis, keys, produced), analysis.labels, outputs));
-  if (!written && process.env.XBUILD_DEBUG_STAMP) process.stderr.write(`no up-to-date stamp: ${rec.why}\n`);
-  if (written) pruneStamps(dirname(path));
-  return written;
+  const writeIndex = (detailsPath: string) => writeActionIndex(detailsPath, indexedActions(t.root, analysis, keys, produced), analysis.labels, outputs);
+  if (rec.write(t.stampFile, outputs.length, outputs, writeIndex)) pruneStamps(dirname(t.stampFile));
+  else if (process.env.XBUILD_DEBUG_STAMP) process.stderr.write(`no up-to-date stamp: ${rec.why}\n`);
 }
 
 /** Stamps kept per workspace (one per command line and settings; an action index can be tens of MB). */
@@ -137,8 +133,9 @@ function addSourceTo(rec: StampRecorder, t: StampPlace, abs: string): void {
  * An incremental stamp: the last one carried over, with the files that changed since and the
  * outputs this build rewrote stat'ed again.
  */
-export function recordChanges(rec: StampRecorder, t: StampPlace, previous: Pick<StampedBuild, 'stamp' | 'changed'>,
-  rewritten: readonly { readonly abs: string; readonly kind: 'file' | 'dir' }[]): void {
+function recordChanges(t: StampPlace, previous: Pick<StampedBuild, 'stamp' | 'changed'>,
+  rewritten: readonly { readonly abs: string; readonly kind: 'file' | 'dir' }[]): StampRecorder {
+  const rec = new StampRecorder(t.root);
   const outputPaths = new Set(rewritten.map((o) => o.abs));
   rec.carryOver(previous.stamp, new Set([...previous.changed, ...outputPaths]));
   rec.section = 'file';
@@ -147,6 +144,7 @@ export function recordChanges(rec: StampRecorder, t: StampPlace, previous: Pick<
     if (o.kind === 'dir') rec.addTree(o.abs);
     else rec.add(o.abs, true, false);
   }
+  return rec;
 }
 
 /**
@@ -158,8 +156,7 @@ export function writeReachedStamp(t: StampPlace, previous: StampedBuild, index: 
   results: ReadonlyMap<number, { key: string; outputs: readonly OutputEntry[] }>): void {
   const changed = new Map([...results].filter(([i, r]) => r.key !== index.key(i) || !sameOutputs(index.result(i).outputs as OutputEntry[], r.outputs)));
   const rewritten = [...results.keys()].flatMap((i) => (index.result(i).outputs as OutputEntry[]).map((o) => ({ abs: join(t.root, o.path), kind: o.kind })));
-  const rec = new StampRecorder(t.root);
-  recordChanges(rec, t, previous, rewritten);
+  const rec = recordChanges(t, previous, rewritten);
   t.digests.flush();
   if (!rec.ok) return;
   index.record(changed);
@@ -173,13 +170,5 @@ function sameListing(dir: string, entries: readonly string[]): boolean {
     return JSON.stringify(relevantEntries(readdirSync(dir))) === JSON.stringify(entries);
   } catch {
     return false;
-  }
-}
-
-function probeKind(abs: string): string {
-  try {
-    return statSync(abs).isDirectory() ? 'dir' : 'file';
-  } catch {
-    return 'none';
   }
 }

@@ -41,7 +41,6 @@ export interface StatTable {
 }
 
 export interface Stamp {
-  readonly version: string;
   readonly root: string;
   /** What analysis depended on: BUILD files, imports, probes, walked directories, xbuild's code. */
   readonly structure: StatTable;
@@ -103,10 +102,6 @@ export function stampPath(stateDir: string, key: string): string {
   return join(stateDir, 'stamps', key);
 }
 
-function lstatOrUndefined(path: string): Stats | undefined {
-  return lstatSync(path, { throwIfNoEntry: false });
-}
-
 /** A recorded stat: the file's, absent (must stay absent), or "recheck" (never matches). */
 type Recorded = Stats | 'absent' | 'recheck';
 
@@ -130,26 +125,24 @@ interface StoredStamp {
   readonly layout: Omit<StampLayout, 'prefix'>;
 }
 
-function readShared(path: string): SharedArrayBuffer | undefined {
-  let fd: number;
+/** A stamp file read into shared memory with one read(2); undefined if it is missing or malformed. */
+function readStored(path: string): StoredStamp | undefined {
+  let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
     const size = fstatSync(fd).size;
     const buffer = new SharedArrayBuffer(size);
     const view = new Uint8Array(buffer);
-    let at = 0;
-    while (at < size) {
+    for (let at = 0; at < size;) {
       const n = readSync(fd, view, at, size - at, at);
       if (n === 0) return undefined;
       at += n;
     }
-    return buffer;
+    return parseStamp(buffer);
+  } catch {
+    return undefined;
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -192,21 +185,11 @@ function storedTable(stored: StoredStamp, from: number, count: number): StatTabl
 function toStamp(stored: StoredStamp): Stamp {
   const { header } = stored;
   return {
-    version: STAMP_VERSION, root: header.root,
+    root: header.root,
     structure: storedTable(stored, 0, header.structureCount), files: storedTable(stored, header.structureCount, header.fileCount),
     outputCount: header.outputCount, fewOutputs: header.fewOutputs,
     raw: { buffer: stored.buffer, fileStatsOffset: stored.layout.statsOffset + header.structureCount * FIELDS * 8 },
   };
-}
-
-export function readStamp(path: string): Stamp | undefined {
-  try {
-    const buffer = readShared(path);
-    const stored = buffer && parseStamp(buffer);
-    return stored ? toStamp(stored) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -214,13 +197,7 @@ export function readStamp(path: string): Stamp | undefined {
  * (a shorter walk in the kernel); from `parallelFrom` entries a helper thread shares the work.
  */
 export function checkStamp(path: string, parallelFrom = PARALLEL_FROM): StampCheck {
-  let stored: StoredStamp | undefined;
-  try {
-    const buffer = readShared(path);
-    stored = buffer && parseStamp(buffer);
-  } catch {
-    stored = undefined;
-  }
+  const stored = readStored(path);
   if (!stored || stored.layout.count < parallelFrom) dropEarlyHelper();
   if (!stored) return { kind: 'stale' };
   const { layout, header } = stored;
@@ -231,7 +208,7 @@ export function checkStamp(path: string, parallelFrom = PARALLEL_FROM): StampChe
   const helper = layout.count >= parallelFrom ? takeHelper() : undefined;
   let checkedByHelper = 0;
   try {
-    helper?.postMessage({ buffer: stored.buffer, layout: shared, verdicts, control });
+    helper?.postMessage([stored.buffer, shared, verdicts, control] satisfies Parameters<typeof checkShare>);
     checkedByHelper = layout.count - checkShare(stored.buffer, shared, verdicts, control);
     // Wait for the helper's last chunk (it may not have started: then it finds nothing left).
     const until = Date.now() + HELPER_PATIENCE_MS;
@@ -303,7 +280,7 @@ export class StampRecorder {
   add(path: string, trusted: boolean, checkRacy: boolean): void {
     const into = this.section === 'structure' ? this.structure : this.files;
     if (!this.ok || into.has(path)) return;
-    const st = lstatOrUndefined(path);
+    const st = lstatSync(path, { throwIfNoEntry: false });
     if (!st) return this.fail(`${path} vanished`);
     if (!trusted) return this.fail(`${path} changed during the build`);
     // Changed within the last second: a same-tick edit could hide behind the same stat, so
@@ -315,7 +292,7 @@ export class StampRecorder {
   /** A path that must stay absent (or keep its kind) for the result to hold. */
   addProbe(path: string, kind: string): void {
     if (!this.ok) return;
-    const st = lstatOrUndefined(path);
+    const st = lstatSync(path, { throwIfNoEntry: false });
     const now = st ? (st.isDirectory() ? 'dir' : 'file') : 'none';
     if (now !== kind) return this.fail(`${path} appeared or disappeared during the build`);
     if (kind === 'none') this.structure.set(path, 'absent');
@@ -333,7 +310,7 @@ export class StampRecorder {
     }
     for (const n of names) {
       const p = join(dir, n);
-      const st = lstatOrUndefined(p);
+      const st = lstatSync(p, { throwIfNoEntry: false });
       if (st?.isDirectory()) this.addTree(p);
       else this.add(p, true, false);
     }

@@ -35,8 +35,6 @@ export class FileDigests {
   private readonly put;
   private readonly memo = new Map<string, Sha256>();
   private readonly pendingRows: { path: string; row: Row }[] = [];
-  /** How many files were actually read this run (for tests and benchmarks). */
-  hashedFiles = 0;
 
   constructor(db: Db) {
     db.exec('CREATE TABLE IF NOT EXISTS file_xxh (path TEXT PRIMARY KEY, xxh TEXT NOT NULL)');
@@ -114,10 +112,8 @@ export class FileDigests {
   private fileDigest(absPath: string, st: BigIntStats): Sha256 {
     const row = this.get.get(absPath) as Row | undefined;
     if (row && sameStat(row, st)) return row.hash as Sha256;
-    this.hashedFiles++;
     const { sha, xxh } = hashBoth(absPath, row?.xxh !== undefined && row.size === Number(st.size));
-    let hash = sha;
-    if (!hash) hash = row && row.xxh === xxh ? (row.hash as Sha256) : hashBoth(absPath, false).sha!;
+    const hash = sha ?? (row && row.xxh === xxh ? (row.hash as Sha256) : hashBoth(absPath, false).sha!);
     if (!isRacy(st)) this.pendingRows.push({ path: absPath, row: { ...rowOf(st, hash), xxh } });
     return hash;
   }

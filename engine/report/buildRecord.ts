@@ -65,5 +65,3 @@ export function lastBuildReport(db: Db, workspace: string): { report: BuildRepor
     { summary: string; started_ms: number; finished_ms: number } | undefined;
   return r ? { report: JSON.parse(r.summary) as BuildReport, startedMs: r.started_ms, finishedMs: r.finished_ms } : undefined;
 }
-
-

@@ -97,7 +97,3 @@ function editDistance(a: string, b: string): number {
   }
   return dp[b.length];
 }
-
-export function unreachable(x: never): never {
-  throw new Error(`unreachable case ${JSON.stringify(x)}: this is an xbuild bug`);
-}

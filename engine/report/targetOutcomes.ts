@@ -5,7 +5,7 @@
  * action graph and the action index both provide it); after a failure, the full build's action
  * graph says which targets failed, were skipped or never started.
  */
-import type { ActionGraph, ActionId } from '../analyze/action.js';
+import { topologicalOrder, type ActionGraph, type ActionId } from '../analyze/action.js';
 import type { LabelString } from '../load/label.js';
 
 /** How one requested target ended. */
@@ -74,6 +74,13 @@ interface Closure {
   failedRoot?: string;
 }
 
+/** Merges `from` into `into`: a failure named by the smaller label wins, for a stable report. */
+function merge(into: Closure, from: Closure): void {
+  into.executed ||= from.executed;
+  into.notStarted ||= from.notStarted;
+  if (from.failedRoot && (!into.failedRoot || from.failedRoot < into.failedRoot)) into.failedRoot = from.failedRoot;
+}
+
 /**
  * Each requested target's outcome in a build of `graph`. After a failure, from one pass over
  * the needed actions in dependency order (each action's closure is its own status merged with
@@ -85,44 +92,18 @@ export function targetOutcomes(graph: ActionGraph, labels: readonly string[], ne
   for (const id of needed) if (!allDone || statusOf.get(id) === undefined || statusOf.get(id) === 'failed') { allDone = false; break; }
   if (allDone) return outcomesWhenAllSucceeded(graphView(graph, labels, needed), [...needed].filter((id) => statusOf.get(id) === 'executed'));
   const closure = new Map<ActionId, Closure>();
-  const producers = new Map<ActionId, ActionId[]>();
-  const producersOf = (id: ActionId): ActionId[] => {
-    let list = producers.get(id);
-    if (!list) {
-      list = [];
-      for (const i of graph.actions.get(id)!.inputs) {
-        const p = i.source ? undefined : graph.producers.get(i.path);
-        if (p && needed.has(p)) list.push(p);
-      }
-      producers.set(id, list);
+  // Producers first, so each action's closure merges its producers' finished ones.
+  for (const id of topologicalOrder(graph, needed)) {
+    const status = statusOf.get(id);
+    const c: Closure = {
+      executed: status === 'executed', notStarted: status === undefined && !skippedBecause.has(id),
+      failedRoot: status === 'failed' ? graph.actions.get(id)!.label : skippedBecause.get(id),
+    };
+    for (const i of graph.actions.get(id)!.inputs) {
+      const p = i.source ? undefined : graph.producers.get(i.path);
+      if (p && needed.has(p)) merge(c, closure.get(p)!);
     }
-    return list;
-  };
-  for (const root of needed) {
-    // Iterative post-order: producers first (chains can be thousands deep).
-    const stack: [ActionId, boolean][] = [[root, false]];
-    while (stack.length) {
-      const [id, expanded] = stack.pop()!;
-      if (closure.has(id)) continue;
-      const mine = producersOf(id);
-      if (!expanded) {
-        stack.push([id, true]);
-        for (const p of mine) if (!closure.has(p)) stack.push([p, false]);
-        continue;
-      }
-      const status = statusOf.get(id);
-      const c: Closure = {
-        executed: status === 'executed', notStarted: status === undefined && !skippedBecause.has(id),
-        failedRoot: status === 'failed' ? graph.actions.get(id)!.label : skippedBecause.get(id),
-      };
-      for (const p of mine) {
-        const pc = closure.get(p)!;
-        c.executed ||= pc.executed;
-        c.notStarted ||= pc.notStarted;
-        if (pc.failedRoot && (!c.failedRoot || pc.failedRoot < c.failedRoot)) c.failedRoot = pc.failedRoot;
-      }
-      closure.set(id, c);
-    }
+    closure.set(id, c);
   }
   return sorted(labels.map((l) => {
     const target = graph.targets.get(l as LabelString);
@@ -131,10 +112,7 @@ export function targetOutcomes(graph: ActionGraph, labels: readonly string[], ne
     for (const f of target?.files ?? []) {
       const p = f.source ? undefined : graph.producers.get(f.path);
       const c = p ? closure.get(p) : undefined;
-      if (!c) continue;
-      merged.executed ||= c.executed;
-      merged.notStarted ||= c.notStarted;
-      if (c.failedRoot && (!merged.failedRoot || c.failedRoot < merged.failedRoot)) merged.failedRoot = c.failedRoot;
+      if (c) merge(merged, c);
     }
     const status: TargetOutcome['status'] = ownFailed ? 'failed' : merged.failedRoot ? 'skipped'
       : merged.notStarted ? 'not-started' : merged.executed ? 'ok' : 'cached';
