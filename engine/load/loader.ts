@@ -476,10 +476,8 @@ export class Loader {
     const called = frames.slice(1).map((f) => `called from ${relative(this.root, f.file)}:${f.line}:${f.column}`);
     if (frames.length) return diag(code, message, frames[0], [...called, ...notes]);
     const site = this.opts.throwSites?.find(t, (path) => this.sourceMaps.has(path), throwMark);
-    if (site) {
-      const pos = this.sourceMaps.get(site.file)?.original(site.line, site.column);
-      if (pos) return diag(code, message, { file: site.file, ...pos }, notes);
-    }
+    const [thrownAt] = site ? this.mapFrames([[site.file, site.line, site.column]]) : [];
+    if (thrownAt) return diag(code, message, thrownAt, notes);
     this.stacklessFailures++;
     const file = t.module ?? fallbackFile;
     return diag(code, message, fallback ?? (file ? { file, line: 1, column: 1 } : undefined),
