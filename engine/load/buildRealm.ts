@@ -22,7 +22,7 @@
 import vm from 'node:vm';
 import { cachedScript, useCodeCacheDir } from './codeCache.js';
 import type { SourceLocation } from '../report/diagnostics.js';
-import type { ThrowSites } from './throwSites.js';
+import type { DebuggerThrowSites } from './throwSites.js';
 import { realmPrelude, type RealmConfig, type RealmControl, type RealmFrame, type ThrownDescription } from './realmPrelude.js';
 
 export type { RealmConfig, RealmFrame, ThrownDescription };
@@ -58,7 +58,7 @@ export interface RealmLoadResult {
   readonly rules: readonly RealmRuleDefinition[];
   readonly logs: readonly (readonly [string, string])[];
   readonly error?: ThrownDescription;
-  /** With `ThrowSites`: how many throws it had seen when the evaluation's own code ended (see ThrowSites.find). */
+  /** With `DebuggerThrowSites`: how many throws it had seen when the evaluation's own code ended (see DebuggerThrowSites.find). */
   readonly throwMark?: number;
 }
 
@@ -126,7 +126,7 @@ export class BuildRealm {
   private readonly context: vm.Context;
   private readonly control: RealmControl;
 
-  constructor(config: Omit<RealmConfig, 'lockdownOptions'>, private readonly hooks?: RealmHooks, private readonly throwSites?: ThrowSites) {
+  constructor(config: Omit<RealmConfig, 'lockdownOptions'>, private readonly hooks?: RealmHooks, private readonly throwSites?: DebuggerThrowSites) {
     this.context = vm.createContext(Object.create(null), {
       name: 'xbuild BUILD files', codeGeneration: { strings: false, wasm: false }, microtaskMode: 'afterEvaluate',
     });

@@ -75,13 +75,9 @@ export class ActivityBoard {
       const seq = Atomics.load(this.ints, 0);
       if (seq % 2 === 0) return undefined;
       const since = this.since[0];
-      const text = new TextDecoder().decode(this.bytes.slice(0, this.ints[1]));
+      const activity = this.last();
       if (Atomics.load(this.ints, 0) !== seq) continue;
-      try {
-        return { activity: JSON.parse(text) as Activity, since };
-      } catch {
-        return undefined;
-      }
+      return activity && { activity, since };
     }
     return undefined;
   }

@@ -21,12 +21,12 @@ import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'no
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { AnyAttrSpec, AttrType, RuleDef } from '../analyze/api.js';
-import { BuildRealm, UNSUPPORTED_KEY, type RealmConfig, type RealmFrame, type RealmHooks, type RealmRuleDefinition, type ThrownDescription } from './buildRealm.js';
+import { BuildRealm, UNSUPPORTED_KEY, type CompiledModule, type RealmFrame, type RealmHooks, type RealmRuleDefinition, type ThrownDescription } from './buildRealm.js';
 import { DiagnosticError, diag, didYouMean, type Diagnostic, type SourceLocation } from '../report/diagnostics.js';
-import { LabelError, makeLabel, parseLabel, type Label } from './label.js';
+import { LabelError, parseLabel, type Label } from './label.js';
 import { SourceMap, type PositionMap } from './sourceMap.js';
 import { STRIP_TYPES_VERSION, SegmentMap, parseSegments, segmentsText, stripTypes } from './stripTypes.js';
-import type { ThrowSites } from './throwSites.js';
+import type { DebuggerThrowSites } from './throwSites.js';
 import { OUT_DIR } from '../workspace.js';
 import { cachedModule } from './codeCache.js';
 
@@ -128,10 +128,6 @@ function importsOf(code: string): string[] {
   return [...out];
 }
 
-function positionMap(m: TranspiledModule): PositionMap {
-  return m.by === 'stripTypes' ? new SegmentMap(parseSegments(m.segments)) : new SourceMap(m.mappings);
-}
-
 /** The position of `offset` in `text`, 1-based. */
 function lineColumn(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, offset);
@@ -152,7 +148,7 @@ export interface LoaderOptions {
   /** Absolute path of xbuild's rules/ folder (ctx.ruleFile of rules defined in BUILD files). */
   readonly rulesDir?: string;
   /** Positions of values thrown without a stack (a run under V8's debugger). */
-  readonly throwSites?: ThrowSites;
+  readonly throwSites?: DebuggerThrowSites;
 }
 
 export class Loader {
@@ -178,15 +174,13 @@ export class Loader {
   private readonly userRules = new Map<number, RuleDef | { readonly invalid: true }>();
   private readonly builtinRules = new Map<string, RuleDef>();
   private buildRealm: BuildRealm | undefined;
-  private readonly opts: LoaderOptions;
 
   constructor(
     readonly root: string,
     /** The rules' module ("xbuild" for BUILD files): rule functions become declarations, data is copied in. */
     private readonly xbuildModule: Record<string, unknown>,
-    opts: LoaderOptions = {},
+    private readonly opts: LoaderOptions = {},
   ) {
-    this.opts = opts;
     for (const [name, value] of Object.entries(xbuildModule)) {
       const rule = typeof value === 'function' ? (value as { rule?: RuleDef }).rule : undefined;
       if (rule) this.builtinRules.set(name, rule);
@@ -196,9 +190,8 @@ export class Loader {
   /** The realm, made on first use (a package walk alone never needs it). */
   realm(): BuildRealm {
     if (this.buildRealm) return this.buildRealm;
-    const config: Omit<RealmConfig, 'lockdownOptions'> = {
-      builtinRules: [...this.builtinRules.keys()], data: {}, hostOnly: [], outDir: OUT_DIR, rulesDir: this.opts.rulesDir ?? '',
-    };
+    const data: Record<string, string> = {};
+    const hostOnly: string[] = [];
     for (const [name, value] of Object.entries(this.xbuildModule)) {
       if (this.builtinRules.has(name) || name === 'attr' || name === 'defineRule' || name === '__esModule') continue;
       let json: string | undefined;
@@ -207,9 +200,10 @@ export class Loader {
           json = JSON.stringify(value);
         } catch { /* not data */ }
       }
-      if (json !== undefined) (config.data as Record<string, string>)[name] = json;
-      else (config.hostOnly as string[]).push(name);
+      if (json !== undefined) data[name] = json;
+      else hostOnly.push(name);
     }
+    const config = { builtinRules: [...this.builtinRules.keys()], data, hostOnly, outDir: OUT_DIR, rulesDir: this.opts.rulesDir ?? '' };
     this.buildRealm = new BuildRealm(config, this.opts.hooks, this.opts.throwSites);
     return this.buildRealm;
   }
@@ -368,7 +362,7 @@ export class Loader {
       this.opts.transpileCache?.put(sourceDigest, compiled);
       fn = this.compile(absPath, compiled);
     }
-    const map = positionMap(compiled);
+    const map: PositionMap = compiled.by === 'stripTypes' ? new SegmentMap(parseSegments(compiled.segments)) : new SourceMap(compiled.mappings);
     this.sourceMaps.set(absPath, map);
     if ('syntaxError' in fn) {
       const e = fn.syntaxError;
@@ -388,7 +382,7 @@ export class Loader {
   }
 
   /** Compiles into the realm after refusing what would reach outside it (dynamic import()). */
-  private compile(absPath: string, m: TranspiledModule): { fn: unknown } | { syntaxError: { message: string; line?: number; column?: number; length?: number } } {
+  private compile(absPath: string, m: TranspiledModule): CompiledModule {
     if (!m.code.startsWith('"use strict"')) throw new Error(`transpiled ${absPath} is not strict-mode code (this is an xbuild bug)`);
     const dynamicImport = findDynamicImport(m.code);
     if (dynamicImport) return { syntaxError: { message: 'import() is not available in BUILD files: import with import declarations (they are resolved before the file runs)', ...dynamicImport } };
@@ -448,29 +442,23 @@ export class Loader {
   }
 
   /** Realm frames (innermost first) -> the workspace ones, at their TypeScript positions. */
-  mapFrames(frames: readonly RealmFrame[]): SourceLocation[] {
+  private mapFrames(frames: readonly RealmFrame[]): SourceLocation[] {
     const out: SourceLocation[] = [];
     for (const [file, line, column] of frames) {
-      const map = this.sourceMaps.get(file);
-      if (!map) continue;
-      const pos = map.original(line, column);
-      out.push({ file, line: pos.line, column: pos.column });
+      const pos = this.sourceMaps.get(file)?.original(line, column);
+      if (pos) out.push({ file, line: pos.line, column: pos.column });
     }
     return out;
   }
 
   /** The workspace frames of a stack formatted as text, innermost first, mapped to TypeScript positions. */
   workspaceFrames(stack: string): SourceLocation[] {
-    const frames: SourceLocation[] = [];
+    const frames: RealmFrame[] = [];
     for (const line of stack.split('\n')) {
       const m = /\(?((?:\/[^\s():]+)+):(\d+):(\d+)\)?\s*$/.exec(line);
-      if (!m) continue;
-      const map = this.sourceMaps.get(m[1]);
-      if (!map) continue;
-      const pos = map.original(Number(m[2]), Number(m[3]));
-      frames.push({ file: m[1], line: pos.line, column: pos.column });
+      if (m) frames.push([m[1], Number(m[2]), Number(m[3])]);
     }
-    return frames;
+    return this.mapFrames(frames);
   }
 
   /**
@@ -488,10 +476,8 @@ export class Loader {
     const called = frames.slice(1).map((f) => `called from ${relative(this.root, f.file)}:${f.line}:${f.column}`);
     if (frames.length) return diag(code, message, frames[0], [...called, ...notes]);
     const site = this.opts.throwSites?.find(t, (path) => this.sourceMaps.has(path), throwMark);
-    if (site) {
-      const pos = this.sourceMaps.get(site.file)?.original(site.line, site.column);
-      if (pos) return diag(code, message, { file: site.file, ...pos }, notes);
-    }
+    const [thrownAt] = site ? this.mapFrames([[site.file, site.line, site.column]]) : [];
+    if (thrownAt) return diag(code, message, thrownAt, notes);
     this.stacklessFailures++;
     const file = t.module ?? fallbackFile;
     return diag(code, message, fallback ?? (file ? { file, line: 1, column: 1 } : undefined),
@@ -651,8 +637,6 @@ function checkAttrValue(spec: AnyAttrSpec, v: unknown): string | undefined {
       return `unknown attribute type ${String(spec.type)} (this is an xbuild bug)`;
   }
 }
-
-export { makeLabel };
 
 /** A declared value's kind in words, for "expected ..., got ..." (the realm marks what JSON cannot hold). */
 function describeValue(v: unknown): string {

@@ -181,35 +181,27 @@ export function realmPrelude(config: RealmConfig): RealmControl {
     }
     return freeze(out);
   };
-  /** Runs `f` with V8 giving stacks as frame lists, and the limit high enough for macro chains. */
-  const withFrames = <T>(f: () => T): T => {
-    const prep = ErrorCtor.prepareStackTrace;
-    const limit = ErrorCtor.stackTraceLimit;
-    ErrorCtor.prepareStackTrace = framesOf;
-    ErrorCtor.stackTraceLimit = 32;
-    try {
-      return f();
-    } finally {
-      ErrorCtor.prepareStackTrace = prep;
-      ErrorCtor.stackTraceLimit = limit;
-    }
-  };
-  /** At most `limit` call sites of the current call to `below` (a function of this realm) and its callers. */
-  const callSites = (below: (...args: never[]) => unknown, limit: number): CallSite[] => {
+  /** Runs `f` with V8 making stacks by `prepare`, at most `limit` frames deep. */
+  const withStacks = <T>(prepare: (e: unknown, sites: CallSite[]) => unknown, limit: number, f: () => T): T => {
     const prep = ErrorCtor.prepareStackTrace;
     const lim = ErrorCtor.stackTraceLimit;
-    ErrorCtor.prepareStackTrace = (_e: unknown, sites: CallSite[]) => sites;
+    ErrorCtor.prepareStackTrace = prepare;
     ErrorCtor.stackTraceLimit = limit;
     try {
-      const holder: { stack?: unknown } = {};
-      ErrorCtor.captureStackTrace(holder, below);
-      const stack = holder.stack;
-      return isArray(stack) ? stack as CallSite[] : [];
+      return f();
     } finally {
       ErrorCtor.prepareStackTrace = prep;
       ErrorCtor.stackTraceLimit = lim;
     }
   };
+  const sitesOf = (_e: unknown, sites: CallSite[]) => sites;
+  /** At most `limit` call sites of the current call to `below` (a function of this realm) and its callers. */
+  const callSites = (below: (...args: never[]) => unknown, limit: number): CallSite[] => withStacks(sitesOf, limit, () => {
+    const holder: { stack?: unknown } = {};
+    ErrorCtor.captureStackTrace(holder, below);
+    const stack = holder.stack;
+    return isArray(stack) ? stack as CallSite[] : [];
+  });
   /** The name the host compiled this code under (its frames are the realm's own). */
   const preludeFile = (function here() {
     return callSites(callSites, 1)[0]?.getFileName();
@@ -281,7 +273,8 @@ export function realmPrelude(config: RealmConfig): RealmControl {
       const n = (e as { name?: unknown }).name;
       if (typeof n === 'string') d.name = n;
     } catch { /* no name */ }
-    withFrames(() => {
+    // Frames as lists, and deep enough for macro chains.
+    withStacks(framesOf, 32, () => {
       try {
         const s = (e as { stack?: unknown }).stack;
         if (isArray(s)) d.frames = s as RealmFrame[];
@@ -352,15 +345,12 @@ export function realmPrelude(config: RealmConfig): RealmControl {
   };
 
   // ------------------------------------------------------------ the "xbuild" module
-  const declare = (rule: unknown, args: unknown, ruleFn: (args: unknown) => void) => {
-    if (!current || current.kind !== 'load') throw new Error('rule functions can only be called while a BUILD.ts file is being loaded');
-    const frames = captureFrames(ruleFn);
-    const data = toData(args);
-    current.decls.push({ rule, args: data === undefined ? unsupported('undefined') : data, frames });
-  };
   const ruleFunction = (rule: unknown, name: string) => {
     const f = function (args: unknown) {
-      declare(rule, args, f);
+      if (!current || current.kind !== 'load') throw new Error('rule functions can only be called while a BUILD.ts file is being loaded');
+      const frames = captureFrames(f);
+      const data = toData(args);
+      current.decls.push({ rule, args: data === undefined ? unsupported('undefined') : data, frames });
     };
     Object.defineProperty(f, 'name', { value: name });
     return f;
@@ -397,8 +387,7 @@ export function realmPrelude(config: RealmConfig): RealmControl {
     const id = userRules.length;
     userRules.push({ name, impl: impl as UserRule['impl'] });
     current.rules.push({ id, name, doc: typeof doc === 'string' ? doc : undefined, attrs, definedAt: captureFrames(defineRule) });
-    const f = ruleFunction({ user: id }, name);
-    return f;
+    return ruleFunction({ user: id }, name);
   };
   const xbuild: Record<string, unknown> = { attr, defineRule };
   for (const name of config.builtinRules) xbuild[name] = ruleFunction({ builtin: name }, name);

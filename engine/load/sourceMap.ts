@@ -15,13 +15,11 @@ export interface PositionMap {
 }
 
 export class SourceMap implements PositionMap {
-  private readonly lines: Segment[][];
+  private readonly lines: Segment[][] = [];
 
   constructor(mappings: string) {
-    this.lines = [];
     let srcLine = 0;
     let srcCol = 0;
-    let srcIdx = 0;
     for (const lineText of mappings.split(';')) {
       const segs: Segment[] = [];
       let genCol = 0;
@@ -29,8 +27,7 @@ export class SourceMap implements PositionMap {
         for (const seg of lineText.split(',')) {
           const v = decodeVlq(seg);
           genCol += v[0];
-          if (v.length >= 4) {
-            srcIdx += v[1];
+          if (v.length >= 4) { // v[1] is the source file's index: a transpiled module has one
             srcLine += v[2];
             srcCol += v[3];
             segs.push({ genCol, srcLine, srcCol });
@@ -39,7 +36,6 @@ export class SourceMap implements PositionMap {
       }
       this.lines.push(segs);
     }
-    void srcIdx;
   }
 
   /** 1-based line/column in, 1-based line/column out. */

@@ -175,7 +175,6 @@ class Stripper {
   private readonly typeNames = new Set<string>();
 
   // Module syntax, decided during the walk and written out after it.
-  private readonly imports: TsApi.ImportDeclaration[] = [];
   /** Names bound by `export const|let|var` (tsc reads them through `exports.`). */
   private readonly exportedVariables = new Set<string>();
   /** Every local binding that is exported. */
@@ -203,7 +202,7 @@ class Stripper {
     this.findTopLevelNames();
     for (const statement of this.sf.statements) this.topLevelStatement(statement);
     this.checkBindings();
-    for (const declaration of this.imports) this.rewriteImport(declaration);
+    for (const s of this.sf.statements) if (this.ts.isImportDeclaration(s)) this.rewriteImport(s);
     for (const [statement, assignments] of this.exportAfter) this.appendAfter(statement, assignments.join(''));
     this.anchorCalls();
     this.insert(0, this.prelude());
@@ -263,22 +262,13 @@ class Stripper {
   private topLevelStatement(s: TsApi.Statement): void {
     const K = this.K;
     switch (s.kind) {
-      case K.ImportDeclaration: {
-        const d = s as TsApi.ImportDeclaration;
-        if (d.attributes) throw new CannotStrip('import attributes');
-        this.imports.push(d);
-        return;
-      }
+      case K.ImportDeclaration:
+        if ((s as TsApi.ImportDeclaration).attributes) throw new CannotStrip('import attributes');
+        return; // rewritten after the walk, which finds what its bindings are used for
       case K.ExportDeclaration:
         return this.exportDeclaration(s as TsApi.ExportDeclaration);
       case K.ExportAssignment:
         return this.exportDefaultExpression(s as TsApi.ExportAssignment);
-      case K.VariableStatement:
-        return this.variableStatement(s as TsApi.VariableStatement, true);
-      case K.FunctionDeclaration:
-        return this.functionDeclaration(s as TsApi.FunctionDeclaration, true);
-      case K.ClassDeclaration:
-        return this.classLike(s as TsApi.ClassDeclaration, true);
       case K.ImportEqualsDeclaration:
         throw new CannotStrip('import x = require(...)');
       case K.NamespaceExportDeclaration:
@@ -301,12 +291,12 @@ class Stripper {
       }
       this.blank(start, d.end);
       if (!clause) {
-        this.use('exportStar');
+        this.helpers.add('exportStar');
         this.insertStatement(start, '__xbExportStar(exports, ', `require(${from})`, ');');
       } else if (this.ts.isNamespaceExport(clause)) {
         const as = clause.name.text;
         this.declaredExports.push(as);
-        this.use('star');
+        this.helpers.add('star');
         this.insertStatement(start, `${exportsProperty(as)} = __xbStar(`, `require(${from})`, ');');
       } else {
         const names = clause.elements.filter((e) => !e.isTypeOnly).map((e) => {
@@ -314,7 +304,7 @@ class Stripper {
           this.declaredExports.push(as);
           return [as, (e.propertyName ?? e.name).text];
         });
-        this.use('reexport');
+        this.helpers.add('reexport');
         this.insertStatement(start, '__xbReexport(exports, ', `require(${from})`, `, ${JSON.stringify(names)});`);
       }
       return;
@@ -365,9 +355,9 @@ class Stripper {
     this.ensureSemicolon(a);
   }
 
-  private variableStatement(s: TsApi.VariableStatement, topLevel: boolean): void {
+  private variableStatement(s: TsApi.VariableStatement): void {
     if (this.hasModifier(s, this.K.DeclareKeyword)) return this.blankStatement(s);
-    const exported = this.exportModifiers(s, topLevel);
+    const exported = this.exportModifiers(s);
     if (exported) {
       this.blank(exported.start, exported.end);
       const assignments: string[] = [];
@@ -384,9 +374,9 @@ class Stripper {
     this.visit(s.declarationList);
   }
 
-  private functionDeclaration(f: TsApi.FunctionDeclaration, topLevel: boolean): void {
+  private functionDeclaration(f: TsApi.FunctionDeclaration): void {
     if (!f.body || this.hasModifier(f, this.K.DeclareKeyword)) return this.blankStatement(f); // an overload or ambient
-    const exported = this.exportModifiers(f, topLevel);
+    const exported = this.exportModifiers(f);
     if (exported) {
       this.blank(exported.start, exported.end);
       let name = f.name?.text;
@@ -400,10 +390,10 @@ class Stripper {
   }
 
   /** Blanks the modifiers of a class; exports it after its declaration when at top level. */
-  private classLike(c: TsApi.ClassDeclaration | TsApi.ClassExpression, topLevel: boolean): void {
+  private classLike(c: TsApi.ClassDeclaration | TsApi.ClassExpression): void {
     const K = this.K;
     if (this.hasModifier(c, K.DeclareKeyword)) return this.blankStatement(c);
-    const exported = this.ts.isClassDeclaration(c) ? this.exportModifiers(c, topLevel) : undefined;
+    const exported = this.ts.isClassDeclaration(c) ? this.exportModifiers(c) : undefined;
     for (const m of c.modifiers ?? []) {
       if (m.kind === K.AbstractKeyword) this.blankNode(m);
       else if (m.kind === K.Decorator) throw new CannotStrip('decorators');
@@ -420,11 +410,11 @@ class Stripper {
   }
 
   /** `export` / `export default` of a declaration: its range (to blank) or undefined. */
-  private exportModifiers(node: TsApi.HasModifiers, topLevel: boolean): { start: number; end: number; isDefault: boolean } | undefined {
+  private exportModifiers(node: TsApi.HasModifiers): { start: number; end: number; isDefault: boolean } | undefined {
     const mods = node.modifiers ?? [];
     const exportMod = mods.find((m) => m.kind === this.K.ExportKeyword);
     if (!exportMod) return undefined;
-    if (!topLevel) throw new CannotStrip('export inside a block');
+    if (node.parent !== this.sf) throw new CannotStrip('export inside a block');
     const defaultMod = mods.find((m) => m.kind === this.K.DefaultKeyword);
     return { start: exportMod.getStart(this.sf), end: (defaultMod ?? exportMod).end, isDefault: !!defaultMod };
   }
@@ -466,16 +456,16 @@ class Stripper {
       case K.ImportEqualsDeclaration:
         throw new CannotStrip('module syntax below the top level');
       case K.VariableStatement:
-        return this.variableStatement(node as TsApi.VariableStatement, false);
+        return this.variableStatement(node as TsApi.VariableStatement);
       case K.VariableDeclarationList:
         return this.variableDeclarationList(node as TsApi.VariableDeclarationList);
       case K.VariableDeclaration: // of a catch clause
         return this.variableDeclaration(node as TsApi.VariableDeclaration, false);
       case K.FunctionDeclaration:
-        return this.functionDeclaration(node as TsApi.FunctionDeclaration, false);
+        return this.functionDeclaration(node as TsApi.FunctionDeclaration);
       case K.ClassDeclaration:
       case K.ClassExpression:
-        return this.classLike(node as TsApi.ClassDeclaration | TsApi.ClassExpression, false);
+        return this.classLike(node as TsApi.ClassDeclaration | TsApi.ClassExpression);
       case K.FunctionExpression:
       case K.ArrowFunction:
       case K.MethodDeclaration: // in object literals; class members go through classMember
@@ -845,7 +835,7 @@ class Stripper {
     const specifierStart = specifier.getStart(this.sf);
     if (helper === 'star') this.insert(specifierStart, '__xbStar(', start);
     if (helper === 'default') this.insert(specifierStart, '__xbDefault(', start);
-    if (helper) this.use(helper);
+    if (helper) this.helpers.add(helper);
     this.insert(specifierStart, 'require(', start);
     this.insert(specifier.end, helper ? '))' : ')');
     this.ensureSemicolon(d);
@@ -887,10 +877,6 @@ class Stripper {
   }
 
   // ------------------------------------------------------------------ edits
-
-  private use(helper: keyof typeof HELPERS): void {
-    this.helpers.add(helper);
-  }
 
   private blank(start: number, end: number, semicolon = false): void {
     if (end > start) this.edits.push({ start, end, text: undefined, semicolon, anchor: start });

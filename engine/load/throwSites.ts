@@ -7,7 +7,7 @@
  * places; the last throw of an equal value in a workspace module before the failure was
  * reported is where it came from. Only a failed analysis with such a value pays for this.
  */
-import { Session } from 'node:inspector';
+import { Session, type Runtime } from 'node:inspector';
 import { fileURLToPath } from 'node:url';
 import type { ThrownDescription } from './realmPrelude.js';
 
@@ -18,30 +18,11 @@ export interface ThrowSite {
   readonly column: number;
 }
 
-export interface ThrowSites {
-  /** How many throws have been seen so far. */
-  mark(): number;
-  /** The last place a value like `t` was thrown or rejected with, in a module `isModule` accepts, among the first `before` throws. */
-  find(t: ThrownDescription, isModule: (path: string) => boolean, before?: number): ThrowSite | undefined;
-}
-
-interface RemoteObject {
-  readonly type: string;
-  readonly subtype?: string;
-  readonly value?: unknown;
-  readonly unserializableValue?: string;
-  readonly description?: string;
-}
-interface CallFrame {
-  readonly url?: string;
-  readonly location: { readonly scriptId: string; readonly lineNumber: number; readonly columnNumber: number };
-}
-
 /** The same key for a thrown value as the realm describes it and as the debugger shows it. */
 function keyOfThrown(t: ThrownDescription): string {
   return t.type === 'object' || t.type === 'function' ? t.type : `${t.type}:${t.value}`;
 }
-function keyOfRemote(o: RemoteObject | undefined): string {
+function keyOfRemote(o: Runtime.RemoteObject | undefined): string {
   if (!o) return '';
   if (o.type === 'object' && o.subtype === 'null') return 'null:null';
   if (o.type === 'object' || o.type === 'function') return o.type;
@@ -52,7 +33,7 @@ function keyOfRemote(o: RemoteObject | undefined): string {
   return `${o.type}:${String(o.value)}`;
 }
 
-export class DebuggerThrowSites implements ThrowSites {
+export class DebuggerThrowSites {
   private readonly session = new Session();
   private readonly urls = new Map<string, string>();
   /** Every throw seen, in order: its key and the file frames of its stack, innermost first. */
@@ -60,19 +41,17 @@ export class DebuggerThrowSites implements ThrowSites {
 
   constructor() {
     this.session.connect();
-    this.session.on('Debugger.scriptParsed', (m) => {
-      const p = m.params as { scriptId: string; url: string };
+    this.session.on('Debugger.scriptParsed', ({ params: p }) => {
       this.urls.set(p.scriptId, p.url);
     });
-    this.session.on('Debugger.paused', (m) => {
-      const p = m.params as { reason: string; data?: RemoteObject; callFrames: readonly CallFrame[] };
+    this.session.on('Debugger.paused', ({ params: p }) => {
       if (p.reason === 'exception' || p.reason === 'promiseRejection') {
         const frames: ThrowSite[] = [];
         for (const f of p.callFrames) {
           const url = f.url || this.urls.get(f.location.scriptId) || '';
-          if (url.startsWith('file:')) frames.push({ file: fileURLToPath(url), line: f.location.lineNumber + 1, column: f.location.columnNumber + 1 });
+          if (url.startsWith('file:')) frames.push({ file: fileURLToPath(url), line: f.location.lineNumber + 1, column: (f.location.columnNumber ?? 0) + 1 });
         }
-        this.seen.push({ key: keyOfRemote(p.data), frames });
+        this.seen.push({ key: keyOfRemote(p.data as Runtime.RemoteObject | undefined), frames });
       }
       this.session.post('Debugger.resume');
     });
@@ -88,10 +67,12 @@ export class DebuggerThrowSites implements ThrowSites {
     if (failure) throw failure;
   }
 
+  /** How many throws have been seen so far. */
   mark(): number {
     return this.seen.length;
   }
 
+  /** The last place a value like `t` was thrown or rejected with, in a module `isModule` accepts, among the first `before` throws. */
   find(t: ThrownDescription, isModule: (path: string) => boolean, before = this.seen.length): ThrowSite | undefined {
     const key = keyOfThrown(t);
     for (let i = Math.min(before, this.seen.length) - 1; i >= 0; i--) {
