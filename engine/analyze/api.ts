@@ -177,8 +177,6 @@ export interface RuleSpec<S extends AttrSchema> {
 interface RuleCommon {
   readonly name: string;
   readonly attrs: Readonly<Record<string, AnyAttrSpec>>;
-  /** Where the rule was defined (a stack for built-in rules, `file:line:col` for user rules). */
-  readonly definedAt: string;
 }
 
 /** A rule of xbuild's own rules/ (trusted code): `impl` runs in the host. */
@@ -210,7 +208,6 @@ export function defineRule<S extends AttrSchema>(ruleSpec: RuleSpec<S>): RuleFun
     name: ruleSpec.name,
     attrs: ruleSpec.attrs as unknown as Record<string, AnyAttrSpec>,
     impl: ruleSpec.impl as unknown as BuiltinRuleDef['impl'],
-    definedAt: new Error().stack ?? '',
   };
   const fn = () => {
     throw new Error(`rule ${def.name} declares targets from BUILD files, which run in the build realm; calling it in xbuild itself is a bug`);

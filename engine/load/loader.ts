@@ -407,8 +407,7 @@ export class Loader {
 
   /** A rule defined by a BUILD file, as the engine keeps it; a diagnostic if its definition is not valid. */
   private registerRule(r: RealmRuleDefinition): Diagnostic | undefined {
-    const frames = this.mapFrames(r.definedAt);
-    const where = frames[0];
+    const where = this.mapFrames(r.definedAt)[0];
     const problems: string[] = [];
     const attrs: Record<string, AnyAttrSpec> = {};
     if (typeof r.attrs !== 'object' || r.attrs === null || Array.isArray(r.attrs)) problems.push('attrs must be an object of attr.*() values');
@@ -434,10 +433,7 @@ export class Loader {
       this.userRules.set(r.id, { invalid: true });
       return diag('bad-rule', `rule ${r.name}: ${problems.join('; ')}`, where);
     }
-    this.userRules.set(r.id, {
-      kind: 'user', name: r.name, attrs, realmId: r.id,
-      definedAt: where ? `${relative(this.root, where.file)}:${where.line}:${where.column}` : '',
-    });
+    this.userRules.set(r.id, { kind: 'user', name: r.name, attrs, realmId: r.id });
     return undefined;
   }
 
