@@ -14,7 +14,7 @@
  * builder" (fixed barrier stages, e.g. 1, 20, 40, 80 jobs) as a plain list-scheduling
  * simulation in dependency order, for comparison (bench/virtualClock.ts adds Ninja's own order).
  */
-import { schedule, type ScheduleResult, type SchedulerCallbacks, type SchedulerOptions, type WorkItem } from './scheduler.js';
+import { criticalPathPriorities, Heap, schedule, type ScheduleResult, type SchedulerCallbacks, type SchedulerOptions, type WorkItem } from './scheduler.js';
 
 /** A scheduler with engine/schedule/scheduler.ts's signature; `now` is the virtual clock, for schedulers that want one. */
 export type ScheduleFn = (items: ReadonlyMap<string, WorkItem>, opts: SchedulerOptions & { readonly now?: () => number }, cb: SchedulerCallbacks) => Promise<ScheduleResult>;
@@ -48,41 +48,9 @@ export interface SimResult {
 }
 
 /** A binary min-heap ordered by (time, seq). */
-export class EventHeap<T extends { readonly time: number; readonly seq: number }> {
-  private readonly a: T[] = [];
-  get size(): number { return this.a.length; }
-  peek(): T | undefined { return this.a[0]; }
-  private less(i: number, j: number): boolean {
-    const x = this.a[i], y = this.a[j];
-    return x.time < y.time || (x.time === y.time && x.seq < y.seq);
-  }
-  push(v: T): void {
-    const a = this.a;
-    a.push(v);
-    for (let i = a.length - 1; i > 0;) {
-      const p = (i - 1) >> 1;
-      if (!this.less(i, p)) break;
-      [a[i], a[p]] = [a[p], a[i]];
-      i = p;
-    }
-  }
-  pop(): T | undefined {
-    const a = this.a;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length && last !== undefined) {
-      a[0] = last;
-      for (let i = 0; ;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(l, m)) m = l;
-        if (r < a.length && this.less(r, m)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
-        i = m;
-      }
-    }
-    return top;
+export class EventHeap<T extends { readonly time: number; readonly seq: number }> extends Heap<T> {
+  constructor() {
+    super((x, y) => x.time < y.time || (x.time === y.time && x.seq < y.seq));
   }
 }
 
@@ -127,30 +95,12 @@ export async function simulate(tasks: readonly SimTask[], jobs: number, schedule
   return { makespan, spans, peakSlots: peak, wallMs: performance.now() - t0 };
 }
 
-/** Longest chain of durations through the graph (tasks must be in dependency order or not). */
+/** Longest chain of durations through the graph. */
 export function criticalPath(tasks: readonly SimTask[]): number {
-  const byId = new Map(tasks.map((t) => [t.id, t] as const));
-  const finish = new Map<string, number>();
-  const visit = (id: string): number => {
-    const known = finish.get(id);
-    if (known !== undefined) return known;
-    // Iterative to survive deep chains.
-    const stack: string[] = [id];
-    while (stack.length) {
-      const top = stack[stack.length - 1];
-      if (finish.has(top)) { stack.pop(); continue; }
-      const t = byId.get(top)!;
-      const pending = t.deps.filter((d) => byId.has(d) && !finish.has(d));
-      if (pending.length) { stack.push(...pending); continue; }
-      stack.pop();
-      let start = 0;
-      for (const d of t.deps) if (byId.has(d)) start = Math.max(start, finish.get(d)!);
-      finish.set(top, start + t.durationMs);
-    }
-    return finish.get(id)!;
-  };
+  const items = new Map<string, WorkItem>();
+  for (const t of tasks) items.set(t.id, { id: t.id, deps: t.deps, cpu: t.cpu, memoryMb: 0, estimateMs: t.durationMs });
   let best = 0;
-  for (const t of tasks) best = Math.max(best, visit(t.id));
+  for (const p of criticalPathPriorities(items).values()) best = Math.max(best, p);
   return best;
 }
 
