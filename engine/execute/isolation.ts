@@ -33,10 +33,10 @@
  * directory read-write at its own path in every sandbox: the test suite counts real runs of
  * commands there; it is never set for builds.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, accessSync, constants } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, accessSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isProcessAlive } from '../../cache/processAlive.js';
+import { removeLeftovers } from './removeTree.js';
 
 export const BWRAP = '/usr/bin/bwrap';
 export const SETPRIV = '/usr/bin/setpriv';
@@ -299,11 +299,8 @@ export class Isolation {
   runtimeDir(): string {
     if (this.runtime) return this.runtime;
     const parent = isWritableDir('/dev/shm') ? '/dev/shm' : tmpdir();
-    for (const n of safeReaddir(parent)) {
-      const pid = Number(n.startsWith(RUNTIME_PREFIX) ? n.slice(RUNTIME_PREFIX.length) : NaN);
-      if (pid > 0 && pid !== process.pid && !isProcessAlive(pid)) rmSync(join(parent, n), { recursive: true, force: true });
-    }
-    const dir = join(parent, `${RUNTIME_PREFIX}${process.pid}`);
+    removeLeftovers(parent, /^xbuild-requests-(\d+)$/);
+    const dir = join(parent, `xbuild-requests-${process.pid}`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const u = this.sandboxUid;
     writeFileSync(join(dir, 'passwd'), `root:x:0:0:root:/root:/bin/sh\nxbuild:x:${u}:${u}:xbuild sandbox:${SANDBOX_PATH}/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`, { mode: 0o644 });
@@ -322,8 +319,6 @@ export class Isolation {
 
 /** A command cannot be sandboxed as asked (the environment's fault, or the action's declaration). */
 export class SandboxError extends Error {}
-
-const RUNTIME_PREFIX = 'xbuild-requests-';
 
 let shared: Isolation | undefined;
 /** The isolation of this process (read from the environment on first use). */
@@ -352,13 +347,5 @@ function isWritableDir(path: string): boolean {
     return statSync(path).isDirectory();
   } catch {
     return false;
-  }
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
   }
 }

@@ -21,8 +21,7 @@ import { spawn } from 'node:child_process';
 import { lchownSync, mkdirSync, readdirSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { isProcessAlive } from '../../cache/processAlive.js';
-import { removeTree } from './removeTree.js';
+import { leftByDeadProcess, listDir, removeTree } from './removeTree.js';
 
 /**
  * Empty directories of one build's sandboxes, parked for reuse in a directory beside them (so
@@ -195,7 +194,7 @@ export class Sandboxes {
     if (!this.reuse) return;
     if (broken) {
       this.all.delete(sb);
-      void removeInBackground([sb.dir]);
+      void removeInBackground(sb.dir);
     } else this.free.push(sb);
   }
 
@@ -206,7 +205,7 @@ export class Sandboxes {
       try {
         renameSync(sb.dir, join(this.base, `spare-${process.pid}-${randomBytes(4).toString('hex')}`));
       } catch {
-        await removeInBackground([sb.dir]);
+        await removeInBackground(sb.dir);
       }
     }
     this.all.clear();
@@ -233,31 +232,16 @@ export class Sandboxes {
   }
 
   private listClaimable(): string[] {
-    const found: string[] = [];
-    let names: string[];
-    try {
-      names = readdirSync(this.base);
-    } catch {
-      return found;
-    }
-    for (const n of names) {
-      if (n.startsWith('spare-')) found.push(join(this.base, n));
-      else {
-        const pid = Number(/^(\d+)-/.exec(n)?.[1]);
-        if (pid > 0 && pid !== process.pid && !isProcessAlive(pid)) found.push(join(this.base, n));
-      }
-    }
-    return found;
+    return listDir(this.base).filter((n) => n.startsWith('spare-') || leftByDeadProcess(n, /^(\d+)-/)).map((n) => join(this.base, n));
   }
 }
 
 /** `rm -rf` in another process; whatever it could not remove (read-only dirs as non-root) goes through removeTree. */
-function removeInBackground(dirs: readonly string[]): Promise<void> {
-  if (!dirs.length) return Promise.resolve();
+function removeInBackground(dir: string): Promise<void> {
   return new Promise((resolve) => {
-    const child = spawn('/bin/rm', ['-rf', '--', ...dirs], { stdio: 'ignore' });
+    const child = spawn('/bin/rm', ['-rf', '--', dir], { stdio: 'ignore' });
     const fallback = () => {
-      for (const d of dirs) removeTree(d);
+      removeTree(dir);
       resolve();
     };
     child.on('error', fallback);

@@ -23,10 +23,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { isProcessAlive } from '../../cache/processAlive.js';
 import { isolation, SANDBOX_LOG, SANDBOX_PATH, REQUEST_PATH, SETPRIV, type Isolation } from './isolation.js';
 import { hasSetpriv, ProcessRunner, SIGNALS, stopGroup, type ActionRunner, type RunOutcome, type RunRequest } from './runner.js';
-import { removeTree } from './removeTree.js';
+import { removeLeftovers, removeTree } from './removeTree.js';
 
 // Requests come as two lines (id, request file); the request file holds NUL-separated fields:
 // cwd, log path, the number of env entries, the entries, the number of args, the args. Bash
@@ -216,9 +215,10 @@ export class WorkerPoolRunner implements ActionRunner {
     let w = this.workers.find((x) => !x.busy && !x.dead);
     if (!w) {
       const base = dirname(req.sandboxDir);
-      if (!this.workers.length) sweepWorkerDirs(base);
+      // The worker directories of dead xbuild processes go (with the sandbox a killed build left in one).
+      if (!this.workers.length) removeLeftovers(base, /^w-(\d+)-/);
       const n = this.workers.length;
-      const dir = join(base, `${WORKER_DIR_PREFIX}${process.pid}-${n}`);
+      const dir = join(base, `w-${process.pid}-${n}`);
       mkdirSync(dir, { recursive: true, mode: 0o755 });
       w = new ShellWorker(this.iso, dir, join(this.iso.runtimeDir(), `worker-${n}`));
       this.workers.push(w);
@@ -234,21 +234,5 @@ export class WorkerPoolRunner implements ActionRunner {
   close(): void {
     for (const w of this.workers) w.stop();
     this.iso.close();
-  }
-}
-
-const WORKER_DIR_PREFIX = 'w-';
-
-/** Removes the worker directories of dead xbuild processes (with the sandbox a killed build left in one). */
-function sweepWorkerDirs(base: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(base);
-  } catch {
-    return;
-  }
-  for (const n of names) {
-    const pid = Number(/^w-(\d+)-/.exec(n)?.[1]);
-    if (pid > 0 && pid !== process.pid && !isProcessAlive(pid)) removeTree(join(base, n));
   }
 }
