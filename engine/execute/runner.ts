@@ -8,7 +8,7 @@
 import { closeSync, existsSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { isolation, SANDBOX_LOG, SANDBOX_PATH, SandboxError, SETPRIV, type Isolation, type SandboxView } from './isolation.js';
+import { isolation, SANDBOX_LOG, SANDBOX_PATH, SandboxError, SETPRIV, type Isolation } from './isolation.js';
 
 export interface RunRequest {
   readonly argv: readonly string[];
@@ -75,14 +75,12 @@ function guarded(argv: readonly string[], env: Readonly<Record<string, string>>)
 }
 
 /** Exit statuses above 128 that mean a signal (a shell's or bwrap's way of passing one on). */
-export const SIGNALS: Readonly<Record<number, string>> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 15: 'SIGTERM' };
+const SIGNALS: Readonly<Record<number, string>> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 15: 'SIGTERM' };
 
-/** The view of a request's command (see engine/execute/isolation.ts). */
-export function viewOf(req: RunRequest, iso: Isolation): SandboxView {
-  return {
-    dir: req.sandboxDir, at: SANDBOX_PATH, network: req.network, uidRange: req.uidRange ?? false,
-    readOnly: req.readOnly ?? [], persistentDir: req.persistentDir, unpacked: req.unpacked, chdir: iso.insidePath(req.sandboxDir, req.cwd),
-  };
+/** How a command that passes a signal on as its exit status (above) ended. */
+export function outcomeOfStatus(status: number): RunOutcome {
+  const signal = status > 128 ? SIGNALS[status - 128] : undefined;
+  return signal ? { exitCode: undefined, signal } : { exitCode: status, signal: undefined };
 }
 
 /**
@@ -102,7 +100,11 @@ export class ProcessRunner implements ActionRunner {
     const env = jobserver !== undefined && req.env.MAKEFLAGS === undefined
       ? { ...req.env, MAKEFLAGS: ` -j${req.slots} --jobserver-auth=3,4` } : req.env;
     try {
-      argv = this.iso.wrap(viewOf(req, this.iso), hasSetpriv ? guarded(req.argv, env) : req.argv);
+      const view = {
+        dir: req.sandboxDir, at: SANDBOX_PATH, network: req.network, uidRange: req.uidRange ?? false,
+        readOnly: req.readOnly ?? [], persistentDir: req.persistentDir, unpacked: req.unpacked, chdir: this.iso.insidePath(req.sandboxDir, req.cwd),
+      };
+      argv = this.iso.wrap(view, hasSetpriv ? guarded(req.argv, env) : req.argv);
     } catch (e) {
       if (jobserver !== undefined) closeSync(jobserver);
       if (e instanceof SandboxError) return { exitCode: undefined, signal: undefined, spawnError: e.message };
@@ -132,8 +134,7 @@ export class ProcessRunner implements ActionRunner {
       const r = await sub;
       signal.removeEventListener('abort', onAbort);
       if (r.failed && r.exitCode === undefined && !r.signal) return { exitCode: undefined, signal: undefined, spawnError: r.shortMessage };
-      if (sandboxed && r.exitCode !== undefined && r.exitCode > 128 && SIGNALS[r.exitCode - 128]) return { exitCode: undefined, signal: SIGNALS[r.exitCode - 128] };
-      return { exitCode: r.exitCode, signal: r.signal };
+      return sandboxed && r.exitCode !== undefined ? outcomeOfStatus(r.exitCode) : { exitCode: r.exitCode, signal: r.signal };
     } finally {
       clearTimeout(forceKill);
       if (jobserver !== undefined) closeSync(jobserver);

@@ -24,7 +24,7 @@ import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { isolation, SANDBOX_LOG, SANDBOX_PATH, REQUEST_PATH, SETPRIV, type Isolation } from './isolation.js';
-import { hasSetpriv, ProcessRunner, SIGNALS, stopGroup, type ActionRunner, type RunOutcome, type RunRequest } from './runner.js';
+import { hasSetpriv, outcomeOfStatus, ProcessRunner, stopGroup, type ActionRunner, type RunOutcome, type RunRequest } from './runner.js';
 import { removeLeftovers, removeTree } from './removeTree.js';
 
 // Requests come as two lines (id, request file); the request file holds NUL-separated fields:
@@ -138,8 +138,7 @@ class ShellWorker {
       }
       else {
         this.pending.delete(id);
-        const status = Number(num);
-        p.resolve(status > 128 && SIGNALS[status - 128] ? { exitCode: undefined, signal: SIGNALS[status - 128] } : { exitCode: status, signal: undefined });
+        p.resolve(outcomeOfStatus(Number(num)));
       }
     });
     this.proc.on('exit', () => {
