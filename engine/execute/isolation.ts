@@ -131,22 +131,15 @@ export class Isolation {
     this.testSharedDir = env.XBUILD_TEST_SHARED_DIR || undefined;
   }
 
-  /** Why commands cannot be sandboxed here, or undefined when they can. */
-  unavailable(): string | undefined {
-    if (this.mode === 'none') return undefined;
-    if (!existsSync(BWRAP)) return `${BWRAP} is missing: install Debian's bubblewrap (scripts/setup.sh does), or run with XBUILD_SANDBOX=none to build without isolation`;
-    if (this.asRoot && !existsSync(SETPRIV)) return `${SETPRIV} is missing (util-linux)`;
-    return undefined;
-  }
-
   /** A warning for every build when commands are not isolated (or cannot be), else undefined. */
   warning(): string | undefined {
     if (this.mode === 'none') {
       return 'XBUILD_SANDBOX=none: actions run WITHOUT isolation, as xbuild\'s own user: they can read and write the cache, '
         + 'signing keys, the workspace and each other\'s results; never sign or upload what such a build makes';
     }
-    const why = this.unavailable();
-    return why ? `actions cannot be sandboxed: ${why}` : undefined;
+    if (!existsSync(BWRAP)) return `actions cannot be sandboxed: ${BWRAP} is missing: install Debian's bubblewrap (scripts/setup.sh does), or run with XBUILD_SANDBOX=none to build without isolation`;
+    if (this.asRoot && !existsSync(SETPRIV)) return `actions cannot be sandboxed: ${SETPRIV} is missing (util-linux)`;
+    return undefined;
   }
 
   /** What a command sees for a host directory of its sandbox. */
