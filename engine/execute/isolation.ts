@@ -79,8 +79,6 @@ const HIDDEN_ETC = [
   'NetworkManager/system-connections', 'ppp/chap-secrets', 'ppp/pap-secrets', 'docker', 'containers/auth.json',
 ];
 
-export type IsolationMode = 'bwrap' | 'none';
-
 /** How one command is to be isolated; made by the runners from a RunRequest. */
 export interface SandboxView {
   /** Host directory bound read-write at `at` (a sandbox dir at SANDBOX_PATH, or a worker's dir at /xbuild). */
@@ -105,7 +103,7 @@ export interface SandboxView {
  * `runtimeDir` (tmpfs when there is one).
  */
 export class Isolation {
-  readonly mode: IsolationMode;
+  readonly mode: 'bwrap' | 'none';
   /** Whether xbuild runs as root (then commands run as sandboxUid, which owns none of xbuild's files). */
   readonly asRoot: boolean;
   /** The uid (and gid) that owns a sandbox's directories on the host. */

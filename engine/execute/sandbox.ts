@@ -171,22 +171,36 @@ export class Sandboxes {
     this.spares = new SpareDirs(join(base, `${process.pid}-spares`));
   }
 
-  /** A sandbox ready for `prepare`: a free one, a claimed spare, or a new directory. */
+  /**
+   * A sandbox ready for `prepare`: a free one, else a spare or a dead build's sandbox taken over
+   * (its content is unknown, so `prepare` clears it all), else a new directory.
+   */
   acquire(): Sandbox {
-    const reused = this.reuse ? this.free.pop() ?? this.claim() : undefined;
-    if (reused) return reused;
-    const dir = join(this.base, `${process.pid}-${++this.counter}`);
-    try {
-      mkdirSync(dir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      removeTree(dir);
-      mkdirSync(dir);
+    if (this.reuse && this.free.length) return this.free.pop()!;
+    this.claimable ??= this.reuse ? listDir(this.base).filter((n) => n.startsWith('spare-') || leftByDeadProcess(n, /^(\d+)-/)).map((n) => join(this.base, n)) : [];
+    for (;;) {
+      const dir = join(this.base, `${process.pid}-${++this.counter}`);
+      const claimed = this.claimable.pop();
+      if (claimed) {
+        try {
+          renameSync(claimed, dir);
+        } catch {
+          continue; // another build claimed it first
+        }
+      } else {
+        try {
+          mkdirSync(dir);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+          removeTree(dir);
+          mkdirSync(dir);
+        }
+        if (this.owner !== undefined) lchownSync(dir, this.owner, this.owner);
+      }
+      const sb = new Sandbox(dir, claimed !== undefined, this.owner, this.spares);
+      this.all.add(sb);
+      return sb;
     }
-    if (this.owner !== undefined) lchownSync(dir, this.owner, this.owner);
-    const sb = new Sandbox(dir, false, this.owner, this.spares);
-    this.all.add(sb);
-    return sb;
   }
 
   /** Gives a sandbox back after its action; `broken` ones (could not be cleaned) are deleted. */
@@ -211,28 +225,6 @@ export class Sandboxes {
     this.all.clear();
     this.free.length = 0;
     this.spares.drain();
-  }
-
-  /** Takes over a spare or a dead build's sandbox; its content is unknown, so `prepare` clears it all. */
-  private claim(): Sandbox | undefined {
-    this.claimable ??= this.listClaimable();
-    while (this.claimable.length) {
-      const from = this.claimable.pop()!;
-      const dir = join(this.base, `${process.pid}-${++this.counter}`);
-      try {
-        renameSync(from, dir);
-      } catch {
-        continue; // another build claimed it first
-      }
-      const sb = new Sandbox(dir, true, this.owner, this.spares);
-      this.all.add(sb);
-      return sb;
-    }
-    return undefined;
-  }
-
-  private listClaimable(): string[] {
-    return listDir(this.base).filter((n) => n.startsWith('spare-') || leftByDeadProcess(n, /^(\d+)-/)).map((n) => join(this.base, n));
   }
 }
 

@@ -47,9 +47,8 @@ import { removeLeftovers, removeTree } from './removeTree.js';
 // SIGKILL), the worker gets SIGTERM (setpriv --pdeathsig) and passes it to its command's group, so
 // no command runs on in a sandbox the next build may take over. In a sandbox (__xb_reap set) the
 // worker is killed as a whole instead: bwrap's --die-with-parent ends its PID namespace. There,
-// after each command, `kill -1` reaches every process of the namespace but the worker and init
-// (it fails once none is left), and `rm --one-file-system /tmp /var/tmp /dev/shm` empties them
-// without entering a directory bound below them (another filesystem).
+// `kill -1` spares the worker and init (and fails once none is left), and `rm --one-file-system`
+// empties /tmp, /var/tmp and /dev/shm without entering a directory bound below them.
 const WORKER_LINES = `
 set +e;
 trap '' INT;
@@ -118,8 +117,6 @@ class ShellWorker {
     this.sandboxed = iso.mode !== 'none';
     const shell = ['/bin/bash', '--noprofile', '--norc', '-c', WORKER_SCRIPT];
     writeFileSync(requestFile, '', { mode: 0o644 }); // bound into the sandbox: it must exist
-    // Unsandboxed, the worker gets SIGTERM when xbuild dies (even by SIGKILL), and passes it to
-    // its command's group; sandboxed, bwrap --die-with-parent ends the worker's PID namespace.
     const argv = this.sandboxed
       ? iso.wrap({ dir, at: dirname(SANDBOX_PATH), network: false, uidRange: false, readOnly: [], requestFile, chdir: '/' }, shell)
       : iso.wrap({ dir, at: dir, network: false, uidRange: false, readOnly: [], chdir: '/' }, [...(hasSetpriv ? [SETPRIV, '--pdeathsig', 'TERM'] : []), ...shell]);
