@@ -37,6 +37,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeLeftovers } from './removeTree.js';
+import type { RunRequest } from './runner.js';
 
 export const BWRAP = '/usr/bin/bwrap';
 export const SETPRIV = '/usr/bin/setpriv';
@@ -79,19 +80,15 @@ const HIDDEN_ETC = [
   'NetworkManager/system-connections', 'ppp/chap-secrets', 'ppp/pap-secrets', 'docker', 'containers/auth.json',
 ];
 
-/** How one command is to be isolated; made by the runners from a RunRequest. */
-export interface SandboxView {
+/**
+ * How one command is to be isolated; made by the runners from a RunRequest, whose fields of the
+ * same name say what each means (`uidRange`: root of a user namespace mapping UID_RANGE uids,
+ * with capabilities inside it, instead of one unprivileged uid).
+ */
+export interface SandboxView extends Pick<RunRequest, 'network' | 'uidRange' | 'readOnly' | 'persistentDir' | 'unpacked'> {
   /** Host directory bound read-write at `at` (a sandbox dir at SANDBOX_PATH, or a worker's dir at /xbuild). */
   readonly dir: string;
   readonly at: string;
-  readonly network: boolean;
-  /** Root of a user namespace mapping UID_RANGE uids (with capabilities inside it), instead of one unprivileged uid. */
-  readonly uidRange: boolean;
-  /** Host paths shown read-only at the same path. */
-  readonly readOnly: readonly string[];
-  readonly persistentDir?: string;
-  /** An unpacked tree shown read-only at UNPACKED_PATH. */
-  readonly unpacked?: string;
   /** A worker's request file, shown read-only at REQUEST_PATH. */
   readonly requestFile?: string;
   readonly chdir: string;
@@ -195,7 +192,7 @@ export class Isolation {
     args.push('--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-cgroup-try');
     if (!view.network) args.push('--unshare-net');
     args.push('--die-with-parent', '--new-session', '--hostname', 'xbuild');
-    args.push(...this.systemView(view.uidRange, src));
+    args.push(...this.systemView(!!view.uidRange, src));
     if (view.uidRange) args.push('--ro-bind', '/sys', '/sys');
     const made = new Set<string>(['/']);
     const dirsFor = (path: string) => {
@@ -217,7 +214,7 @@ export class Isolation {
     if (view.requestFile) bind('--ro-bind', view.requestFile, REQUEST_PATH);
     if (view.persistentDir) bind('--bind', view.persistentDir, PERSISTENT_PATH);
     if (view.unpacked) bind('--ro-bind', view.unpacked, UNPACKED_PATH);
-    for (const p of view.readOnly) bind('--ro-bind', p, p);
+    for (const p of view.readOnly ?? []) bind('--ro-bind', p, p);
     if (this.testSharedDir) bind('--bind', this.testSharedDir, this.testSharedDir);
     args.push('--remount-ro', '/', '--chdir', view.chdir);
     if (!view.uidRange) {

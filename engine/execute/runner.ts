@@ -101,8 +101,8 @@ export class ProcessRunner implements ActionRunner {
       ? { ...req.env, MAKEFLAGS: ` -j${req.slots} --jobserver-auth=3,4` } : req.env;
     try {
       const view = {
-        dir: req.sandboxDir, at: SANDBOX_PATH, network: req.network, uidRange: req.uidRange ?? false,
-        readOnly: req.readOnly ?? [], persistentDir: req.persistentDir, unpacked: req.unpacked, chdir: this.iso.insidePath(req.sandboxDir, req.cwd),
+        dir: req.sandboxDir, at: SANDBOX_PATH, network: req.network, uidRange: req.uidRange, readOnly: req.readOnly,
+        persistentDir: req.persistentDir, unpacked: req.unpacked, chdir: this.iso.insidePath(req.sandboxDir, req.cwd),
       };
       argv = this.iso.wrap(view, hasSetpriv ? guarded(req.argv, env) : req.argv);
     } catch (e) {

@@ -118,8 +118,8 @@ class ShellWorker {
     const shell = ['/bin/bash', '--noprofile', '--norc', '-c', WORKER_SCRIPT];
     writeFileSync(requestFile, '', { mode: 0o644 }); // bound into the sandbox: it must exist
     const argv = this.sandboxed
-      ? iso.wrap({ dir, at: dirname(SANDBOX_PATH), network: false, uidRange: false, readOnly: [], requestFile, chdir: '/' }, shell)
-      : iso.wrap({ dir, at: dir, network: false, uidRange: false, readOnly: [], chdir: '/' }, [...(hasSetpriv ? [SETPRIV, '--pdeathsig', 'TERM'] : []), ...shell]);
+      ? iso.wrap({ dir, at: dirname(SANDBOX_PATH), network: false, requestFile, chdir: '/' }, shell)
+      : iso.wrap({ dir, at: dir, network: false, chdir: '/' }, [...(hasSetpriv ? [SETPRIV, '--pdeathsig', 'TERM'] : []), ...shell]);
     this.proc = spawn(argv[0], argv.slice(1), {
       stdio: ['pipe', 'pipe', 'inherit'],
       env: { PATH: '/usr/bin:/bin', ...(this.sandboxed ? { __xb_reap: '1' } : {}) },
