@@ -43,6 +43,7 @@ export class CommandActions {
   private readonly sandboxOwner?: number;
   /** Sandboxes made ready, inputs in place, before their action had a slot (`stageAhead`). */
   private readonly staged = new Map<string, { sb: Sandbox; links: StagedLink[] }>();
+  /** Log directories made by this build (mkdir once each). */
   private readonly logDirs = new Set<string>();
   private readonly trees: UnpackedTrees;
 
@@ -89,7 +90,11 @@ export class CommandActions {
     // mkdir and rmdir per action, which is measurable on a discard-mounted disk.
     const home = iso.insidePath(sb.dir, 'tmp');
     const logPath = join(this.o.paths.logDir, actionLogName(action.label, action.id, action.mnemonic));
-    this.ensureLogDir(dirname(logPath));
+    const logDir = dirname(logPath);
+    if (!this.logDirs.has(logDir)) {
+      mkdirSync(logDir, { recursive: true });
+      this.logDirs.add(logDir);
+    }
     let lock: PidLock | undefined;
     let clean = false;
     try {
@@ -186,12 +191,6 @@ export class CommandActions {
     const made = this.produced.get(action.unpack);
     if (!made || made.kind !== 'file') return undefined; // a source tarball: staged as a copy, no blob to key a tree by
     return this.trees.tree(made.digest.hash, this.o.blobs.pathOf(made.digest.hash), signal);
-  }
-
-  private ensureLogDir(dir: string): void {
-    if (this.logDirs.has(dir)) return;
-    mkdirSync(dir, { recursive: true });
-    this.logDirs.add(dir);
   }
 
   /** A sandbox holding exactly the (empty) directories this action's inputs and outputs go in. */

@@ -286,7 +286,11 @@ export class Isolation {
    */
   runtimeDir(): string {
     if (this.runtime) return this.runtime;
-    const parent = isWritableDir('/dev/shm') ? '/dev/shm' : tmpdir();
+    let parent = tmpdir();
+    try {
+      accessSync('/dev/shm', constants.W_OK);
+      if (statSync('/dev/shm').isDirectory()) parent = '/dev/shm';
+    } catch { /* not writable: the temporary directory */ }
     removeLeftovers(parent, /^xbuild-requests-(\d+)$/);
     const dir = join(parent, `xbuild-requests-${process.pid}`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -327,13 +331,4 @@ function subordinateRange(user: string): { start: number; count: number } | unde
   };
   const gids = ranges('/etc/subgid');
   return ranges('/etc/subuid').find((u) => gids.some((g) => g.start === u.start && g.count >= u.count));
-}
-
-function isWritableDir(path: string): boolean {
-  try {
-    accessSync(path, constants.W_OK);
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -72,17 +72,16 @@ export class Sandbox {
   readonly scratch: string;
   /** Directories that exist inside, besides `dir` itself. */
   private readonly dirs = new Set<string>();
-  private used = false;
-  /** Taken over from another build: its directories' owner is unknown. */
-  private claimed: boolean;
+  /** Whether `prepare` must clear it first. */
+  private used: boolean;
 
   /**
-   * `claimed`: taken over from another build, with unknown content (cleared on first use).
+   * `claimed`: taken over from another build, with unknown content and owners (cleared, and
+   * given to `owner`, on first use).
    * `spares`: where directories no action needs wait (the build's pool; by default one of its own).
    */
-  constructor(readonly dir: string, claimed = false, private readonly owner?: number, private readonly spares = new SpareDirs(`${dir}-spares`)) {
+  constructor(readonly dir: string, private claimed = false, private readonly owner?: number, private readonly spares = new SpareDirs(`${dir}-spares`)) {
     this.used = claimed;
-    this.claimed = claimed;
     this.execroot = join(dir, 'execroot');
     this.scratch = join(dir, 'tmp');
   }

@@ -191,10 +191,6 @@ class ShellWorker {
       }
     }
   }
-
-  stop(): void {
-    this.proc.stdin?.end();
-  }
 }
 
 export class WorkerPoolRunner implements ActionRunner {
@@ -228,7 +224,7 @@ export class WorkerPoolRunner implements ActionRunner {
   }
 
   close(): void {
-    for (const w of this.workers) w.stop();
+    for (const w of this.workers) w.proc.stdin?.end();
     this.iso.close();
   }
 }

@@ -232,8 +232,8 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
       const notStarted = new Set([...items.keys()].filter((id) => !succeeded.has(id) && !failed.has(id) && !skipped.has(id)));
       resolve({ ok: failed.size === 0 && notStarted.size === 0 && skipped.size === 0, succeeded, failed, skipped, notStarted });
     };
-    const skipDependents = (id: string, root: string) => {
-      const stack = [...(dependents.get(id) ?? [])];
+    const skipDependents = (root: string) => {
+      const stack = [...(dependents.get(root) ?? [])];
       while (stack.length) {
         const d = stack.pop()!;
         if (skipped.has(d)) continue;
@@ -320,7 +320,7 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
           if (retry) push(it.id);
           else {
             failed.add(it.id);
-            if (opts.keepGoing) skipDependents(it.id, it.id);
+            if (opts.keepGoing) skipDependents(it.id);
             else stopping = true;
           }
         }
