@@ -15,9 +15,11 @@ import { copyFileSync, cpSync, lchownSync, lstatSync, mkdirSync, readdirSync, st
 import { dirname, join } from 'node:path';
 import type { Action } from '../analyze/action.js';
 import { BlamedError, type Blame } from '../report/blame.js';
-import { actionLogName, PidLock } from '../workspace.js';
+import type { EventSink } from '../report/events.js';
+import type { ActionRunner } from './runner.js';
+import { actionLogName, PidLock, type WorkspacePaths } from '../workspace.js';
 import type { OutputEntry } from '../../cache/actionCache.js';
-import type { BlobStamp } from '../../cache/blobStore.js';
+import type { BlobStamp, BlobStore } from '../../cache/blobStore.js';
 import type { Sha256 } from '../../cache/digest.js';
 import { fileMode, materializeTree, readTree, storeTree } from '../../cache/tree.js';
 import { Sandboxes, type Sandbox } from './sandbox.js';
@@ -25,7 +27,6 @@ import { PERSISTENT_PATH, SANDBOX_LOG, UNPACKED_PATH, type Isolation } from './i
 import { UnpackedTrees } from './unpackedTrees.js';
 import { moveLog, readLog, tailOf } from './commandLog.js';
 import type { OutputPlacement } from './outputPlacement.js';
-import type { ExecutorOptions } from './executor.js';
 
 export const FIXED_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -34,8 +35,17 @@ export type RunOutcome =
   | { readonly ok: true; readonly outputs: OutputEntry[]; readonly durationMs: number; readonly logPath?: string; readonly logDigest?: { hash: Sha256; sizeBytes: number } }
   | { readonly ok: false; readonly error: string; readonly logPath?: string; readonly logTail?: string; readonly exitCode?: number; readonly durationMs: number; readonly blame: Blame };
 
-/** The executor's options that commands use, with the isolation settled. */
-type CommandActionsOptions = Pick<ExecutorOptions, 'paths' | 'blobs' | 'runner' | 'events' | 'keepSandboxes' | 'maxSlots'> & { readonly isolation: Isolation };
+/** What running commands needs; the executor's options hold these, with the isolation optional. */
+export interface CommandActionsOptions {
+  readonly paths: WorkspacePaths;
+  readonly blobs: BlobStore;
+  readonly runner: ActionRunner;
+  readonly events: EventSink;
+  readonly isolation: Isolation;
+  readonly keepSandboxes?: boolean;
+  /** The build's --jobs: an action never gets more CPU slots than this. */
+  readonly maxSlots?: number;
+}
 
 export class CommandActions {
   private readonly sandboxes: Sandboxes;

@@ -15,17 +15,13 @@ import { fileURLToPath } from 'node:url';
 import type { Action } from '../analyze/action.js';
 import { BlamedError, internalErrorText, type Blame } from '../report/blame.js';
 import { byPath, computeActionKey, ENGINE_KEY_VERSION, type ActionKeyInputs, type KeyedInput } from '../key/actionKey.js';
-import type { EventSink } from '../report/events.js';
 import type { FileDigests } from '../key/fileDigests.js';
-import type { ActionRunner } from './runner.js';
-import type { WorkspacePaths } from '../workspace.js';
 import type { ActionCache, ActionResult, OutputEntry } from '../../cache/actionCache.js';
-import type { BlobStore } from '../../cache/blobStore.js';
 import type { Sha256 } from '../../cache/digest.js';
 import type { History } from '../report/history.js';
 import { sameAsPrevious, type PreviousBuild } from '../incremental/dirty.js';
 import { isolation, type Isolation } from './isolation.js';
-import { CommandActions, type RunOutcome } from './commandAction.js';
+import { CommandActions, type CommandActionsOptions, type RunOutcome } from './commandAction.js';
 import { runFetch, runWrite } from './fileActions.js';
 import { OutputPlacement } from './outputPlacement.js';
 
@@ -43,21 +39,14 @@ export type ActionOutcome =
       /** Whose failure it is (engine/report/blame.ts); an 'environment' one is tried again (--retries). */
       readonly blame: Blame };
 
-export interface ExecutorOptions {
-  readonly paths: WorkspacePaths;
-  readonly blobs: BlobStore;
+export interface ExecutorOptions extends Omit<CommandActionsOptions, 'isolation'> {
   readonly actionCache: ActionCache;
   readonly digests: FileDigests;
-  readonly runner: ActionRunner;
   readonly history: History;
-  readonly events: EventSink;
   readonly platform: string;
   readonly remote?: RemoteCacheHook;
-  readonly keepSandboxes?: boolean;
   /** Only say where each result would come from (--dry-run): no restoring, no remote, nothing recorded. */
   readonly lookupOnly?: boolean;
-  /** The build's --jobs: an action never gets more CPU slots than this. */
-  readonly maxSlots?: number;
   readonly previous?: PreviousBuild;
   /** How commands are isolated; the runner must use the same (default: the process's, engine/execute/isolation.ts). */
   readonly isolation?: Isolation;

@@ -37,7 +37,6 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeLeftovers } from './removeTree.js';
-import type { RunRequest } from './runner.js';
 
 export const BWRAP = '/usr/bin/bwrap';
 export const SETPRIV = '/usr/bin/setpriv';
@@ -80,15 +79,24 @@ const HIDDEN_ETC = [
   'NetworkManager/system-connections', 'ppp/chap-secrets', 'ppp/pap-secrets', 'docker', 'containers/auth.json',
 ];
 
-/**
- * How one command is to be isolated; made by the runners from a RunRequest, whose fields of the
- * same name say what each means (`uidRange`: root of a user namespace mapping UID_RANGE uids,
- * with capabilities inside it, instead of one unprivileged uid).
- */
-export interface SandboxView extends Pick<RunRequest, 'network' | 'uidRange' | 'readOnly' | 'persistentDir' | 'unpacked'> {
+/** How one command is to be isolated; made by the runners from a RunRequest (engine/execute/runner.ts). */
+export interface SandboxView {
   /** Host directory bound read-write at `at` (a sandbox dir at SANDBOX_PATH, or a worker's dir at /xbuild). */
   readonly dir: string;
   readonly at: string;
+  /** false: the command runs in a new, empty network namespace. */
+  readonly network: boolean;
+  /**
+   * The command is root of a user namespace mapping UID_RANGE uids, with capabilities inside it,
+   * instead of one unprivileged uid (it unpacks and enters a root filesystem).
+   */
+  readonly uidRange?: boolean;
+  /** Host paths outside the system directories the command reads (declared tools), shown read-only at the same path. */
+  readonly readOnly?: readonly string[];
+  /** A directory kept between runs, seen read-write at PERSISTENT_PATH. */
+  readonly persistentDir?: string;
+  /** An unpacked tree (engine/execute/unpackedTrees.ts), seen read-only at UNPACKED_PATH. */
+  readonly unpacked?: string;
   /** A worker's request file, shown read-only at REQUEST_PATH. */
   readonly requestFile?: string;
   readonly chdir: string;

@@ -8,9 +8,10 @@
 import { closeSync, existsSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { isolation, SANDBOX_LOG, SANDBOX_PATH, SandboxError, SETPRIV, type Isolation } from './isolation.js';
+import { isolation, SANDBOX_LOG, SANDBOX_PATH, SandboxError, SETPRIV, type Isolation, type SandboxView } from './isolation.js';
 
-export interface RunRequest {
+/** A command to run; its fields shared with SandboxView (network, uid range, what it sees) say how it is isolated. */
+export interface RunRequest extends Pick<SandboxView, 'network' | 'uidRange' | 'readOnly' | 'persistentDir' | 'unpacked'> {
   readonly argv: readonly string[];
   /** The command's whole environment; paths in it are as the command sees them (Isolation.insidePath). */
   readonly env: Readonly<Record<string, string>>;
@@ -22,16 +23,6 @@ export interface RunRequest {
   readonly sandboxDir: string;
   /** The working directory, relative to the sandbox directory. */
   readonly cwd: string;
-  /** false: the command runs in a new, empty network namespace. */
-  readonly network: boolean;
-  /** The command is root of a user namespace with a range of uids (it unpacks and enters a root filesystem). */
-  readonly uidRange?: boolean;
-  /** Host paths outside the system directories the command reads (declared tools), shown read-only at the same path. */
-  readonly readOnly?: readonly string[];
-  /** A directory kept between runs, seen read-write at PERSISTENT_PATH. */
-  readonly persistentDir?: string;
-  /** An unpacked tree (engine/execute/unpackedTrees.ts), seen read-only at UNPACKED_PATH. */
-  readonly unpacked?: string;
   /**
    * CPU slots the scheduler reserved. Above 1, the command is offered a GNU make jobserver
    * (a FIFO at `jobserverPath` holding slots-1 tokens, passed as fds 3 and 4 with MAKEFLAGS),
