@@ -35,6 +35,7 @@ export type RunOutcome =
   | { readonly ok: true; readonly outputs: OutputEntry[]; readonly durationMs: number; readonly logPath?: string; readonly logDigest?: { hash: Sha256; sizeBytes: number } }
   | { readonly ok: false; readonly error: string; readonly logPath?: string; readonly logTail?: string; readonly exitCode?: number; readonly durationMs: number; readonly blame: Blame };
 
+/** What running commands needs; the executor's options hold these, with the isolation optional. */
 export interface CommandActionsOptions {
   readonly paths: WorkspacePaths;
   readonly blobs: BlobStore;
@@ -52,6 +53,7 @@ export class CommandActions {
   private readonly sandboxOwner?: number;
   /** Sandboxes made ready, inputs in place, before their action had a slot (`stageAhead`). */
   private readonly staged = new Map<string, { sb: Sandbox; links: StagedLink[] }>();
+  /** Log directories made by this build (mkdir once each). */
   private readonly logDirs = new Set<string>();
   private readonly trees: UnpackedTrees;
 
@@ -98,34 +100,34 @@ export class CommandActions {
     // mkdir and rmdir per action, which is measurable on a discard-mounted disk.
     const home = iso.insidePath(sb.dir, 'tmp');
     const logPath = join(this.o.paths.logDir, actionLogName(action.label, action.id, action.mnemonic));
-    this.ensureLogDir(dirname(logPath));
+    const logDir = dirname(logPath);
+    if (!this.logDirs.has(logDir)) {
+      mkdirSync(logDir, { recursive: true });
+      this.logDirs.add(logDir);
+    }
     let lock: PidLock | undefined;
     let clean = false;
     try {
       let links: StagedLink[];
-      try {
-        links = ahead?.links ?? this.stageInputs(action, execroot);
-      } catch (e) {
-        if (e instanceof BlamedError) return { ok: false, error: e.message, durationMs: Date.now() - started, blame: e.blame };
-        throw e;
-      }
       const slots = Math.min(action.cpu, this.o.maxSlots ?? action.cpu);
       const env: Record<string, string> = {
         PATH: FIXED_PATH, ...action.env, HOME: home, TMPDIR: home, SOURCE_DATE_EPOCH: String(action.sourceDateEpoch), XBUILD_CPUS: String(slots),
       };
       let persistentDir: string | undefined;
-      if (action.persistentDir) {
-        persistentDir = join(this.o.paths.cacheDir, 'persistent', action.persistentDir);
-        mkdirSync(persistentDir, { recursive: true });
-        lock = new PidLock(`${persistentDir}.lock`);
-        await lock.acquire((pid) => this.o.events({ type: 'info', message: `${action.label}: waiting for persistent dir ${action.persistentDir} (used by pid ${pid})` }));
-        if (this.sandboxOwner !== undefined) ownTree(persistentDir, this.sandboxOwner);
-        env.XBUILD_PERSISTENT_DIR = iso.mode === 'none' ? persistentDir : PERSISTENT_PATH;
-      }
       let unpacked: string | undefined;
       try {
+        links = ahead?.links ?? this.stageInputs(action, execroot);
+        if (action.persistentDir) {
+          persistentDir = join(this.o.paths.cacheDir, 'persistent', action.persistentDir);
+          mkdirSync(persistentDir, { recursive: true });
+          lock = new PidLock(`${persistentDir}.lock`);
+          await lock.acquire((pid) => this.o.events({ type: 'info', message: `${action.label}: waiting for persistent dir ${action.persistentDir} (used by pid ${pid})` }));
+          if (this.sandboxOwner !== undefined) ownTree(persistentDir, this.sandboxOwner);
+          env.XBUILD_PERSISTENT_DIR = iso.mode === 'none' ? persistentDir : PERSISTENT_PATH;
+        }
         unpacked = await this.unpackedTree(action, signal);
       } catch (e) {
+        // Inputs missing from the store, or a tree that could not be unpacked.
         if (e instanceof BlamedError) return { ok: false, error: e.message, durationMs: Date.now() - started, blame: e.blame };
         throw e;
       }
@@ -201,12 +203,6 @@ export class CommandActions {
     return this.trees.tree(made.digest.hash, this.o.blobs.pathOf(made.digest.hash), signal);
   }
 
-  private ensureLogDir(dir: string): void {
-    if (this.logDirs.has(dir)) return;
-    mkdirSync(dir, { recursive: true });
-    this.logDirs.add(dir);
-  }
-
   /** A sandbox holding exactly the (empty) directories this action's inputs and outputs go in. */
   private prepareSandbox(action: Action): Sandbox {
     for (let attempt = 0; ; attempt++) {
@@ -242,7 +238,10 @@ export class CommandActions {
       const made = this.produced.get(a.path)!;
       if (made.kind === 'file') {
         if (!made.executable) {
-          const stamp = this.linkInput(made.digest.hash, dest);
+          let stamp: BlobStamp | undefined;
+          try {
+            stamp = this.o.blobs.linkOut(made.digest.hash, dest);
+          } catch { /* copied instead: another filesystem, the link limit, a missing blob */ }
           if (stamp) {
             links.push({ path: a.path, hash: made.digest.hash, stamp });
             continue;
@@ -261,15 +260,6 @@ export class CommandActions {
       }
     }
     return links;
-  }
-
-  /** A hard link to the blob, or undefined when it must be copied (other filesystem, link limit, missing blob). */
-  private linkInput(hash: Sha256, dest: string): BlobStamp | undefined {
-    try {
-      return this.o.blobs.linkOut(hash, dest);
-    } catch {
-      return undefined;
-    }
   }
 }
 

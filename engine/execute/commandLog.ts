@@ -61,18 +61,17 @@ export function moveLog(from: string, to: string, succeeded: boolean): boolean {
     writeFileSync(to, st ? '[xbuild: the command replaced its log with something other than a file; not read]\n' : '');
     return true;
   }
-  if (st.nlink > 1) { // one inode with a file the command keeps: the log gets its own
-    copyFileSync(from, to);
-    unlinkSync(from);
-    return true;
+  // A log with a second link (one inode with a file the command keeps) gets its own: a copy.
+  if (st.nlink === 1) {
+    if (st.uid !== process.getuid?.()) chownSync(from, process.getuid!(), process.getgid!());
+    try {
+      renameSync(from, to);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+    }
   }
-  if (st.uid !== process.getuid?.()) chownSync(from, process.getuid!(), process.getgid!());
-  try {
-    renameSync(from, to);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
-    copyFileSync(from, to);
-    unlinkSync(from);
-  }
+  copyFileSync(from, to);
+  unlinkSync(from);
   return true;
 }

@@ -15,17 +15,13 @@ import { fileURLToPath } from 'node:url';
 import type { Action } from '../analyze/action.js';
 import { BlamedError, internalErrorText, type Blame } from '../report/blame.js';
 import { byPath, computeActionKey, ENGINE_KEY_VERSION, type ActionKeyInputs, type KeyedInput } from '../key/actionKey.js';
-import type { EventSink } from '../report/events.js';
 import type { FileDigests } from '../key/fileDigests.js';
-import type { ActionRunner } from './runner.js';
-import type { WorkspacePaths } from '../workspace.js';
 import type { ActionCache, ActionResult, OutputEntry } from '../../cache/actionCache.js';
-import type { BlobStore } from '../../cache/blobStore.js';
 import type { Sha256 } from '../../cache/digest.js';
 import type { History } from '../report/history.js';
 import { sameAsPrevious, type PreviousBuild } from '../incremental/dirty.js';
 import { isolation, type Isolation } from './isolation.js';
-import { CommandActions, type RunOutcome } from './commandAction.js';
+import { CommandActions, type CommandActionsOptions, type RunOutcome } from './commandAction.js';
 import { runFetch, runWrite } from './fileActions.js';
 import { OutputPlacement } from './outputPlacement.js';
 
@@ -43,23 +39,14 @@ export type ActionOutcome =
       /** Whose failure it is (engine/report/blame.ts); an 'environment' one is tried again (--retries). */
       readonly blame: Blame };
 
-export interface ExecutorOptions {
-  readonly paths: WorkspacePaths;
-  readonly blobs: BlobStore;
+export interface ExecutorOptions extends Omit<CommandActionsOptions, 'isolation'> {
   readonly actionCache: ActionCache;
   readonly digests: FileDigests;
-  readonly runner: ActionRunner;
   readonly history: History;
-  readonly events: EventSink;
   readonly platform: string;
   readonly remote?: RemoteCacheHook;
-  readonly keepSandboxes?: boolean;
-  /** Recompute and compare, but never restore from cache (for --no-cache). */
-  readonly noCache?: boolean;
   /** Only say where each result would come from (--dry-run): no restoring, no remote, nothing recorded. */
   readonly lookupOnly?: boolean;
-  /** The build's --jobs: an action never gets more CPU slots than this. */
-  readonly maxSlots?: number;
   readonly previous?: PreviousBuild;
   /** How commands are isolated; the runner must use the same (default: the process's, engine/execute/isolation.ts). */
   readonly isolation?: Isolation;
@@ -77,13 +64,8 @@ const relocatable = (s: string): string => (s.includes(INSTALL_PREFIX) ? s.split
 export class Executor {
   /** What each generated path holds in this build (filled as actions finish). */
   readonly produced = new Map<string, OutputEntry>();
-  /** Work finishing in the background: rows waiting for their blobs' fsync, sandbox removal. */
+  /** Rows being written in the background, once their blobs are fsynced (storeResult). */
   private readonly background = new Set<Promise<unknown>>();
-
-  private later(p: Promise<unknown>): void {
-    const q = p.catch(() => {}).finally(() => this.background.delete(q));
-    this.background.add(q);
-  }
 
   /** Waits for everything started in the background; call before the build reports its end. */
   async drain(): Promise<void> {
@@ -156,17 +138,9 @@ export class Executor {
   async prepareAhead(action: Action): Promise<void> {
     if (action.kind !== 'run' || action.persistentDir || this.hitsAhead.has(action.id) || !this.commands.canStage(action)) return;
     if (!this.misses.has(action.id)) {
-      let hit;
-      try {
-        hit = await this.tryCache(action);
-      } catch {
-        return; // execute says what is wrong
-      }
-      if (hit) {
-        this.hitsAhead.set(action.id, hit);
-        return;
-      }
-      if (!this.misses.has(action.id)) return;
+      const hit = await this.tryCache(action).catch(() => undefined); // on an error, execute says what is wrong
+      if (hit) this.hitsAhead.set(action.id, hit);
+      if (hit || !this.misses.has(action.id)) return;
     }
     this.commands.stageAhead(action);
   }
@@ -191,33 +165,31 @@ export class Executor {
     }
     const key = computeActionKey(keyInputs);
     let note: string | undefined;
-    if (!this.o.noCache) {
-      // 1. Local action cache.
-      const hit = this.o.actionCache.get(key);
-      if (hit && this.o.lookupOnly) {
-        for (const o of hit.outputs) this.produced.set(o.path, o);
-        return { ok: true, status: 'cached', cache: 'local', key, outputs: hit.outputs, durationMs: 0 };
+    // 1. Local action cache.
+    const hit = this.o.actionCache.get(key);
+    if (hit && this.o.lookupOnly) {
+      for (const o of hit.outputs) this.produced.set(o.path, o);
+      return { ok: true, status: 'cached', cache: 'local', key, outputs: hit.outputs, durationMs: 0 };
+    }
+    if (hit) {
+      if (this.restore(hit)) {
+        this.o.actionCache.touch(key);
+        this.o.history.record(action, key, keyInputs, 'cached', hit.durationMs, 'local cache hit');
+        return { ok: true, status: 'cached', cache: 'local', key, outputs: hit.outputs, durationMs: Date.now() - started };
       }
-      if (hit) {
-        if (this.restore(hit)) {
-          this.o.actionCache.touch(key);
-          this.o.history.record(action, key, keyInputs, 'cached', hit.durationMs, 'local cache hit');
-          return { ok: true, status: 'cached', cache: 'local', key, outputs: hit.outputs, durationMs: Date.now() - started };
-        }
-        this.o.actionCache.delete(key);
-        note = 'a cached output blob was missing or corrupted; ran again';
-        this.o.events({ type: 'warning', message: `${action.label}: ${note}` });
+      this.o.actionCache.delete(key);
+      note = 'a cached output blob was missing or corrupted; ran again';
+      this.o.events({ type: 'warning', message: `${action.label}: ${note}` });
+    }
+    // 2. Remote cache.
+    if (this.o.remote && !this.o.lookupOnly) {
+      const r = await this.o.remote.lookup(key, action);
+      if (r.result && this.restore(r.result)) {
+        this.o.actionCache.put(key, r.result);
+        this.o.history.record(action, key, keyInputs, 'cached', r.result.durationMs, r.note);
+        return { ok: true, status: 'cached', cache: 'remote', key, outputs: r.result.outputs, durationMs: Date.now() - started };
       }
-      // 2. Remote cache.
-      if (this.o.remote && !this.o.lookupOnly) {
-        const r = await this.o.remote.lookup(key, action);
-        if (r.result && this.restore(r.result)) {
-          this.o.actionCache.put(key, r.result);
-          this.o.history.record(action, key, keyInputs, 'cached', r.result.durationMs, r.note);
-          return { ok: true, status: 'cached', cache: 'remote', key, outputs: r.result.outputs, durationMs: Date.now() - started };
-        }
-        note = r.note;
-      }
+      note = r.note;
     }
     this.misses.set(action.id, { key, keyInputs, note });
     return undefined;
@@ -318,7 +290,8 @@ export class Executor {
           resolve();
         };
       }).then(() => this.writeRows());
-      this.later(this.rowsWritten);
+      const q = this.rowsWritten.catch(() => {}).finally(() => this.background.delete(q));
+      this.background.add(q);
     }
     const mine = this.rowsWritten;
     if (this.pendingRows.length >= Executor.ROW_BATCH) this.flushRowsNow?.();
@@ -338,9 +311,7 @@ export class Executor {
 
   /** Makes a cached result's outputs present in xbuild-out; false if a blob is missing or corrupt. */
   restore(result: ActionResult): boolean {
-    for (const o of result.outputs) {
-      if (!this.placement.materialize(o)) return false;
-    }
+    if (!result.outputs.every((o) => this.placement.materialize(o))) return false;
     for (const o of result.outputs) this.produced.set(o.path, o);
     return true;
   }

@@ -4,11 +4,12 @@
  * own apt configuration (the `URIs:` whose last path component is <archive>), so no mirror
  * hostname is ever written into a workspace.
  */
-import { createReadStream, createWriteStream, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync, rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { sha256Tap } from '../../cache/digest.js';
 import { fileURLToPath } from 'node:url';
+import { listDir } from './removeTree.js';
 
 export interface FetchResult { readonly ok: true; readonly url: string }
 /**
@@ -21,14 +22,12 @@ export interface FetchFailure { readonly ok: false; readonly errors: readonly st
  * Every base URI in apt's configuration (deb822 .sources files and sources.list), or in the
  * one file `$XBUILD_APT_SOURCES` names (another archive, e.g. a local one in tests).
  */
-export function aptBaseUris(etcApt = '/etc/apt'): string[] {
+function aptBaseUris(): string[] {
   const uris: string[] = [];
-  const files: string[] = [];
-  if (process.env.XBUILD_APT_SOURCES) files.push(process.env.XBUILD_APT_SOURCES);
-  else try {
-    files.push(...readdirSync(`${etcApt}/sources.list.d`).filter((f) => f.endsWith('.sources') || f.endsWith('.list')).map((f) => `${etcApt}/sources.list.d/${f}`));
-  } catch { /* none */ }
-  if (!process.env.XBUILD_APT_SOURCES) files.push(`${etcApt}/sources.list`);
+  const files = process.env.XBUILD_APT_SOURCES ? [process.env.XBUILD_APT_SOURCES] : [
+    ...listDir('/etc/apt/sources.list.d').filter((f) => f.endsWith('.sources') || f.endsWith('.list')).map((f) => `/etc/apt/sources.list.d/${f}`),
+    '/etc/apt/sources.list',
+  ];
   for (const f of files) {
     let text: string;
     try {
@@ -47,7 +46,7 @@ export function aptBaseUris(etcApt = '/etc/apt'): string[] {
   return [...new Set(uris.map((u) => u.replace(/\/+$/, '')))];
 }
 
-export function resolveFetchUrl(url: string): string[] {
+function resolveFetchUrl(url: string): string[] {
   const m = /^apt-mirror:\/\/([^/]+)\/(.+)$/.exec(url);
   if (!m) return [url];
   const [, archive, path] = m;

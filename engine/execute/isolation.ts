@@ -33,10 +33,10 @@
  * directory read-write at its own path in every sandbox: the test suite counts real runs of
  * commands there; it is never set for builds.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, accessSync, constants } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, accessSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isProcessAlive } from '../../cache/processAlive.js';
+import { removeLeftovers } from './removeTree.js';
 
 export const BWRAP = '/usr/bin/bwrap';
 export const SETPRIV = '/usr/bin/setpriv';
@@ -79,20 +79,23 @@ const HIDDEN_ETC = [
   'NetworkManager/system-connections', 'ppp/chap-secrets', 'ppp/pap-secrets', 'docker', 'containers/auth.json',
 ];
 
-export type IsolationMode = 'bwrap' | 'none';
-
-/** How one command is to be isolated; made by the runners from a RunRequest. */
+/** How one command is to be isolated; made by the runners from a RunRequest (engine/execute/runner.ts). */
 export interface SandboxView {
   /** Host directory bound read-write at `at` (a sandbox dir at SANDBOX_PATH, or a worker's dir at /xbuild). */
   readonly dir: string;
   readonly at: string;
+  /** false: the command runs in a new, empty network namespace. */
   readonly network: boolean;
-  /** Root of a user namespace mapping UID_RANGE uids (with capabilities inside it), instead of one unprivileged uid. */
-  readonly uidRange: boolean;
-  /** Host paths shown read-only at the same path. */
-  readonly readOnly: readonly string[];
+  /**
+   * The command is root of a user namespace mapping UID_RANGE uids, with capabilities inside it,
+   * instead of one unprivileged uid (it unpacks and enters a root filesystem).
+   */
+  readonly uidRange?: boolean;
+  /** Host paths outside the system directories the command reads (declared tools), shown read-only at the same path. */
+  readonly readOnly?: readonly string[];
+  /** A directory kept between runs, seen read-write at PERSISTENT_PATH. */
   readonly persistentDir?: string;
-  /** An unpacked tree shown read-only at UNPACKED_PATH. */
+  /** An unpacked tree (engine/execute/unpackedTrees.ts), seen read-only at UNPACKED_PATH. */
   readonly unpacked?: string;
   /** A worker's request file, shown read-only at REQUEST_PATH. */
   readonly requestFile?: string;
@@ -105,7 +108,7 @@ export interface SandboxView {
  * `runtimeDir` (tmpfs when there is one).
  */
 export class Isolation {
-  readonly mode: IsolationMode;
+  readonly mode: 'bwrap' | 'none';
   /** Whether xbuild runs as root (then commands run as sandboxUid, which owns none of xbuild's files). */
   readonly asRoot: boolean;
   /** The uid (and gid) that owns a sandbox's directories on the host. */
@@ -131,22 +134,15 @@ export class Isolation {
     this.testSharedDir = env.XBUILD_TEST_SHARED_DIR || undefined;
   }
 
-  /** Why commands cannot be sandboxed here, or undefined when they can. */
-  unavailable(): string | undefined {
-    if (this.mode === 'none') return undefined;
-    if (!existsSync(BWRAP)) return `${BWRAP} is missing: install Debian's bubblewrap (scripts/setup.sh does), or run with XBUILD_SANDBOX=none to build without isolation`;
-    if (this.asRoot && !existsSync(SETPRIV)) return `${SETPRIV} is missing (util-linux)`;
-    return undefined;
-  }
-
   /** A warning for every build when commands are not isolated (or cannot be), else undefined. */
   warning(): string | undefined {
     if (this.mode === 'none') {
       return 'XBUILD_SANDBOX=none: actions run WITHOUT isolation, as xbuild\'s own user: they can read and write the cache, '
         + 'signing keys, the workspace and each other\'s results; never sign or upload what such a build makes';
     }
-    const why = this.unavailable();
-    return why ? `actions cannot be sandboxed: ${why}` : undefined;
+    if (!existsSync(BWRAP)) return `actions cannot be sandboxed: ${BWRAP} is missing: install Debian's bubblewrap (scripts/setup.sh does), or run with XBUILD_SANDBOX=none to build without isolation`;
+    if (this.asRoot && !existsSync(SETPRIV)) return `actions cannot be sandboxed: ${SETPRIV} is missing (util-linux)`;
+    return undefined;
   }
 
   /** What a command sees for a host directory of its sandbox. */
@@ -204,7 +200,7 @@ export class Isolation {
     args.push('--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-cgroup-try');
     if (!view.network) args.push('--unshare-net');
     args.push('--die-with-parent', '--new-session', '--hostname', 'xbuild');
-    args.push(...this.systemView(view.uidRange, src));
+    args.push(...this.systemView(!!view.uidRange, src));
     if (view.uidRange) args.push('--ro-bind', '/sys', '/sys');
     const made = new Set<string>(['/']);
     const dirsFor = (path: string) => {
@@ -226,7 +222,7 @@ export class Isolation {
     if (view.requestFile) bind('--ro-bind', view.requestFile, REQUEST_PATH);
     if (view.persistentDir) bind('--bind', view.persistentDir, PERSISTENT_PATH);
     if (view.unpacked) bind('--ro-bind', view.unpacked, UNPACKED_PATH);
-    for (const p of view.readOnly) bind('--ro-bind', p, p);
+    for (const p of view.readOnly ?? []) bind('--ro-bind', p, p);
     if (this.testSharedDir) bind('--bind', this.testSharedDir, this.testSharedDir);
     args.push('--remount-ro', '/', '--chdir', view.chdir);
     if (!view.uidRange) {
@@ -298,12 +294,13 @@ export class Isolation {
    */
   runtimeDir(): string {
     if (this.runtime) return this.runtime;
-    const parent = isWritableDir('/dev/shm') ? '/dev/shm' : tmpdir();
-    for (const n of safeReaddir(parent)) {
-      const pid = Number(n.startsWith(RUNTIME_PREFIX) ? n.slice(RUNTIME_PREFIX.length) : NaN);
-      if (pid > 0 && pid !== process.pid && !isProcessAlive(pid)) rmSync(join(parent, n), { recursive: true, force: true });
-    }
-    const dir = join(parent, `${RUNTIME_PREFIX}${process.pid}`);
+    let parent = tmpdir();
+    try {
+      accessSync('/dev/shm', constants.W_OK);
+      if (statSync('/dev/shm').isDirectory()) parent = '/dev/shm';
+    } catch { /* not writable: the temporary directory */ }
+    removeLeftovers(parent, /^xbuild-requests-(\d+)$/);
+    const dir = join(parent, `xbuild-requests-${process.pid}`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const u = this.sandboxUid;
     writeFileSync(join(dir, 'passwd'), `root:x:0:0:root:/root:/bin/sh\nxbuild:x:${u}:${u}:xbuild sandbox:${SANDBOX_PATH}/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`, { mode: 0o644 });
@@ -322,8 +319,6 @@ export class Isolation {
 
 /** A command cannot be sandboxed as asked (the environment's fault, or the action's declaration). */
 export class SandboxError extends Error {}
-
-const RUNTIME_PREFIX = 'xbuild-requests-';
 
 let shared: Isolation | undefined;
 /** The isolation of this process (read from the environment on first use). */
@@ -344,21 +339,4 @@ function subordinateRange(user: string): { start: number; count: number } | unde
   };
   const gids = ranges('/etc/subgid');
   return ranges('/etc/subuid').find((u) => gids.some((g) => g.start === u.start && g.count >= u.count));
-}
-
-function isWritableDir(path: string): boolean {
-  try {
-    accessSync(path, constants.W_OK);
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }

@@ -10,7 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { isolation, SANDBOX_LOG, SANDBOX_PATH, SandboxError, SETPRIV, type Isolation, type SandboxView } from './isolation.js';
 
-export interface RunRequest {
+/** A command to run; its fields shared with SandboxView (network, uid range, what it sees) say how it is isolated. */
+export interface RunRequest extends Pick<SandboxView, 'network' | 'uidRange' | 'readOnly' | 'persistentDir' | 'unpacked'> {
   readonly argv: readonly string[];
   /** The command's whole environment; paths in it are as the command sees them (Isolation.insidePath). */
   readonly env: Readonly<Record<string, string>>;
@@ -22,16 +23,6 @@ export interface RunRequest {
   readonly sandboxDir: string;
   /** The working directory, relative to the sandbox directory. */
   readonly cwd: string;
-  /** false: the command runs in a new, empty network namespace. */
-  readonly network: boolean;
-  /** The command is root of a user namespace with a range of uids (it unpacks and enters a root filesystem). */
-  readonly uidRange?: boolean;
-  /** Host paths outside the system directories the command reads (declared tools), shown read-only at the same path. */
-  readonly readOnly?: readonly string[];
-  /** A directory kept between runs, seen read-write at PERSISTENT_PATH. */
-  readonly persistentDir?: string;
-  /** An unpacked tree (engine/execute/unpackedTrees.ts), seen read-only at UNPACKED_PATH. */
-  readonly unpacked?: string;
   /**
    * CPU slots the scheduler reserved. Above 1, the command is offered a GNU make jobserver
    * (a FIFO at `jobserverPath` holding slots-1 tokens, passed as fds 3 and 4 with MAKEFLAGS),
@@ -75,14 +66,12 @@ function guarded(argv: readonly string[], env: Readonly<Record<string, string>>)
 }
 
 /** Exit statuses above 128 that mean a signal (a shell's or bwrap's way of passing one on). */
-export const SIGNALS: Readonly<Record<number, string>> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 15: 'SIGTERM' };
+const SIGNALS: Readonly<Record<number, string>> = { 1: 'SIGHUP', 2: 'SIGINT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 15: 'SIGTERM' };
 
-/** The view of a request's command (see engine/execute/isolation.ts). */
-export function viewOf(req: RunRequest, iso: Isolation): SandboxView {
-  return {
-    dir: req.sandboxDir, at: SANDBOX_PATH, network: req.network, uidRange: req.uidRange ?? false,
-    readOnly: req.readOnly ?? [], persistentDir: req.persistentDir, unpacked: req.unpacked, chdir: iso.insidePath(req.sandboxDir, req.cwd),
-  };
+/** How a command that passes a signal on as its exit status (above) ended. */
+export function outcomeOfStatus(status: number): RunOutcome {
+  const signal = status > 128 ? SIGNALS[status - 128] : undefined;
+  return signal ? { exitCode: undefined, signal } : { exitCode: status, signal: undefined };
 }
 
 /**
@@ -102,7 +91,11 @@ export class ProcessRunner implements ActionRunner {
     const env = jobserver !== undefined && req.env.MAKEFLAGS === undefined
       ? { ...req.env, MAKEFLAGS: ` -j${req.slots} --jobserver-auth=3,4` } : req.env;
     try {
-      argv = this.iso.wrap(viewOf(req, this.iso), hasSetpriv ? guarded(req.argv, env) : req.argv);
+      const view = {
+        dir: req.sandboxDir, at: SANDBOX_PATH, network: req.network, uidRange: req.uidRange, readOnly: req.readOnly,
+        persistentDir: req.persistentDir, unpacked: req.unpacked, chdir: this.iso.insidePath(req.sandboxDir, req.cwd),
+      };
+      argv = this.iso.wrap(view, hasSetpriv ? guarded(req.argv, env) : req.argv);
     } catch (e) {
       if (jobserver !== undefined) closeSync(jobserver);
       if (e instanceof SandboxError) return { exitCode: undefined, signal: undefined, spawnError: e.message };
@@ -132,8 +125,7 @@ export class ProcessRunner implements ActionRunner {
       const r = await sub;
       signal.removeEventListener('abort', onAbort);
       if (r.failed && r.exitCode === undefined && !r.signal) return { exitCode: undefined, signal: undefined, spawnError: r.shortMessage };
-      if (sandboxed && r.exitCode !== undefined && r.exitCode > 128 && SIGNALS[r.exitCode - 128]) return { exitCode: undefined, signal: SIGNALS[r.exitCode - 128] };
-      return { exitCode: r.exitCode, signal: r.signal };
+      return sandboxed && r.exitCode !== undefined ? outcomeOfStatus(r.exitCode) : { exitCode: r.exitCode, signal: r.signal };
     } finally {
       clearTimeout(forceKill);
       if (jobserver !== undefined) closeSync(jobserver);

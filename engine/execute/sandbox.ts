@@ -21,8 +21,7 @@ import { spawn } from 'node:child_process';
 import { lchownSync, mkdirSync, readdirSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { isProcessAlive } from '../../cache/processAlive.js';
-import { removeTree } from './removeTree.js';
+import { leftByDeadProcess, listDir, removeTree } from './removeTree.js';
 
 /**
  * Empty directories of one build's sandboxes, parked for reuse in a directory beside them (so
@@ -73,17 +72,16 @@ export class Sandbox {
   readonly scratch: string;
   /** Directories that exist inside, besides `dir` itself. */
   private readonly dirs = new Set<string>();
-  private used = false;
-  /** Taken over from another build: its directories' owner is unknown. */
-  private claimed: boolean;
+  /** Whether `prepare` must clear it first. */
+  private used: boolean;
 
   /**
-   * `claimed`: taken over from another build, with unknown content (cleared on first use).
+   * `claimed`: taken over from another build, with unknown content and owners (cleared, and
+   * given to `owner`, on first use).
    * `spares`: where directories no action needs wait (the build's pool; by default one of its own).
    */
-  constructor(readonly dir: string, claimed = false, private readonly owner?: number, private readonly spares = new SpareDirs(`${dir}-spares`)) {
+  constructor(readonly dir: string, private claimed = false, private readonly owner?: number, private readonly spares = new SpareDirs(`${dir}-spares`)) {
     this.used = claimed;
-    this.claimed = claimed;
     this.execroot = join(dir, 'execroot');
     this.scratch = join(dir, 'tmp');
   }
@@ -172,22 +170,36 @@ export class Sandboxes {
     this.spares = new SpareDirs(join(base, `${process.pid}-spares`));
   }
 
-  /** A sandbox ready for `prepare`: a free one, a claimed spare, or a new directory. */
+  /**
+   * A sandbox ready for `prepare`: a free one, else a spare or a dead build's sandbox taken over
+   * (its content is unknown, so `prepare` clears it all), else a new directory.
+   */
   acquire(): Sandbox {
-    const reused = this.reuse ? this.free.pop() ?? this.claim() : undefined;
-    if (reused) return reused;
-    const dir = join(this.base, `${process.pid}-${++this.counter}`);
-    try {
-      mkdirSync(dir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      removeTree(dir);
-      mkdirSync(dir);
+    if (this.reuse && this.free.length) return this.free.pop()!;
+    this.claimable ??= this.reuse ? listDir(this.base).filter((n) => n.startsWith('spare-') || leftByDeadProcess(n, /^(\d+)-/)).map((n) => join(this.base, n)) : [];
+    for (;;) {
+      const dir = join(this.base, `${process.pid}-${++this.counter}`);
+      const claimed = this.claimable.pop();
+      if (claimed) {
+        try {
+          renameSync(claimed, dir);
+        } catch {
+          continue; // another build claimed it first
+        }
+      } else {
+        try {
+          mkdirSync(dir);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+          removeTree(dir);
+          mkdirSync(dir);
+        }
+        if (this.owner !== undefined) lchownSync(dir, this.owner, this.owner);
+      }
+      const sb = new Sandbox(dir, claimed !== undefined, this.owner, this.spares);
+      this.all.add(sb);
+      return sb;
     }
-    if (this.owner !== undefined) lchownSync(dir, this.owner, this.owner);
-    const sb = new Sandbox(dir, false, this.owner, this.spares);
-    this.all.add(sb);
-    return sb;
   }
 
   /** Gives a sandbox back after its action; `broken` ones (could not be cleaned) are deleted. */
@@ -195,7 +207,7 @@ export class Sandboxes {
     if (!this.reuse) return;
     if (broken) {
       this.all.delete(sb);
-      void removeInBackground([sb.dir]);
+      void removeInBackground(sb.dir);
     } else this.free.push(sb);
   }
 
@@ -206,58 +218,21 @@ export class Sandboxes {
       try {
         renameSync(sb.dir, join(this.base, `spare-${process.pid}-${randomBytes(4).toString('hex')}`));
       } catch {
-        await removeInBackground([sb.dir]);
+        await removeInBackground(sb.dir);
       }
     }
     this.all.clear();
     this.free.length = 0;
     this.spares.drain();
   }
-
-  /** Takes over a spare or a dead build's sandbox; its content is unknown, so `prepare` clears it all. */
-  private claim(): Sandbox | undefined {
-    this.claimable ??= this.listClaimable();
-    while (this.claimable.length) {
-      const from = this.claimable.pop()!;
-      const dir = join(this.base, `${process.pid}-${++this.counter}`);
-      try {
-        renameSync(from, dir);
-      } catch {
-        continue; // another build claimed it first
-      }
-      const sb = new Sandbox(dir, true, this.owner, this.spares);
-      this.all.add(sb);
-      return sb;
-    }
-    return undefined;
-  }
-
-  private listClaimable(): string[] {
-    const found: string[] = [];
-    let names: string[];
-    try {
-      names = readdirSync(this.base);
-    } catch {
-      return found;
-    }
-    for (const n of names) {
-      if (n.startsWith('spare-')) found.push(join(this.base, n));
-      else {
-        const pid = Number(/^(\d+)-/.exec(n)?.[1]);
-        if (pid > 0 && pid !== process.pid && !isProcessAlive(pid)) found.push(join(this.base, n));
-      }
-    }
-    return found;
-  }
 }
 
 /** `rm -rf` in another process; whatever it could not remove (read-only dirs as non-root) goes through removeTree. */
-function removeInBackground(dirs: readonly string[]): Promise<void> {
-  if (!dirs.length) return Promise.resolve();
+function removeInBackground(dir: string): Promise<void> {
   return new Promise((resolve) => {
-    const child = spawn('/bin/rm', ['-rf', '--', ...dirs], { stdio: 'ignore' });
+    const child = spawn('/bin/rm', ['-rf', '--', dir], { stdio: 'ignore' });
     const fallback = () => {
-      for (const d of dirs) removeTree(d);
+      removeTree(dir);
       resolve();
     };
     child.on('error', fallback);

@@ -17,17 +17,12 @@ import { removeTree } from './removeTree.js';
 /** The name of a temp file or parked directory of the executor (see executor.ts). */
 const JUNK_RE = /\.(?:tmp|old)-[0-9a-f]{8}$/;
 
-export interface StaleReport {
-  /** Workspace-relative paths removed. */
-  readonly removed: readonly string[];
-}
-
 /**
- * Removes from `<root>/xbuild-out` what `keep` does not declare: with `onlyJunk`, only temp and
+ * Removes from `<root>/xbuild-out` what `declared` does not name: with `onlyJunk`, only temp and
  * parked names. `declared` holds workspace-relative paths of every declared output (files and
- * directories); a declared directory is kept whole.
+ * directories); a declared directory is kept whole. Returns the workspace-relative paths removed.
  */
-export function removeUndeclared(root: string, declared: ReadonlySet<string>, onlyJunk: boolean): StaleReport {
+export function removeUndeclared(root: string, declared: ReadonlySet<string>, onlyJunk: boolean): { readonly removed: readonly string[] } {
   const ancestors = new Set<string>();
   for (const p of declared) for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) ancestors.add(p.slice(0, i));
   const removed: string[] = [];
@@ -47,12 +42,8 @@ export function removeUndeclared(root: string, declared: ReadonlySet<string>, on
       } catch {
         continue;
       }
-      const junk = JUNK_RE.test(name);
-      if (isDir && ancestors.has(p) && !junk) {
-        walk(p);
-        continue;
-      }
-      if (onlyJunk && !junk) {
+      // A directory holding declared outputs is walked into; with `onlyJunk`, every other one too.
+      if (!JUNK_RE.test(name) && ((isDir && ancestors.has(p)) || onlyJunk)) {
         if (isDir) walk(p);
         continue;
       }

@@ -24,7 +24,6 @@ import { BlamedError } from '../report/blame.js';
 import { removeTree } from './removeTree.js';
 import type { ActionRunner } from './runner.js';
 
-
 export class UnpackedTrees {
   private readonly dir: string;
   /** Trees being unpacked by this process, so two actions wait for one unpack. */

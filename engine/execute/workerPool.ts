@@ -23,10 +23,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { isProcessAlive } from '../../cache/processAlive.js';
 import { isolation, SANDBOX_LOG, SANDBOX_PATH, REQUEST_PATH, SETPRIV, type Isolation } from './isolation.js';
-import { hasSetpriv, ProcessRunner, SIGNALS, stopGroup, type ActionRunner, type RunOutcome, type RunRequest } from './runner.js';
-import { removeTree } from './removeTree.js';
+import { hasSetpriv, outcomeOfStatus, ProcessRunner, stopGroup, type ActionRunner, type RunOutcome, type RunRequest } from './runner.js';
+import { removeLeftovers, removeTree } from './removeTree.js';
 
 // Requests come as two lines (id, request file); the request file holds NUL-separated fields:
 // cwd, log path, the number of env entries, the entries, the number of args, the args. Bash
@@ -48,9 +47,8 @@ import { removeTree } from './removeTree.js';
 // SIGKILL), the worker gets SIGTERM (setpriv --pdeathsig) and passes it to its command's group, so
 // no command runs on in a sandbox the next build may take over. In a sandbox (__xb_reap set) the
 // worker is killed as a whole instead: bwrap's --die-with-parent ends its PID namespace. There,
-// after each command, `kill -1` reaches every process of the namespace but the worker and init
-// (it fails once none is left), and `rm --one-file-system /tmp /var/tmp /dev/shm` empties them
-// without entering a directory bound below them (another filesystem).
+// `kill -1` spares the worker and init (and fails once none is left), and `rm --one-file-system`
+// empties /tmp, /var/tmp and /dev/shm without entering a directory bound below them.
 const WORKER_LINES = `
 set +e;
 trap '' INT;
@@ -119,11 +117,9 @@ class ShellWorker {
     this.sandboxed = iso.mode !== 'none';
     const shell = ['/bin/bash', '--noprofile', '--norc', '-c', WORKER_SCRIPT];
     writeFileSync(requestFile, '', { mode: 0o644 }); // bound into the sandbox: it must exist
-    // Unsandboxed, the worker gets SIGTERM when xbuild dies (even by SIGKILL), and passes it to
-    // its command's group; sandboxed, bwrap --die-with-parent ends the worker's PID namespace.
     const argv = this.sandboxed
-      ? iso.wrap({ dir, at: dirname(SANDBOX_PATH), network: false, uidRange: false, readOnly: [], requestFile, chdir: '/' }, shell)
-      : iso.wrap({ dir, at: dir, network: false, uidRange: false, readOnly: [], chdir: '/' }, [...(hasSetpriv ? [SETPRIV, '--pdeathsig', 'TERM'] : []), ...shell]);
+      ? iso.wrap({ dir, at: dirname(SANDBOX_PATH), network: false, requestFile, chdir: '/' }, shell)
+      : iso.wrap({ dir, at: dir, network: false, chdir: '/' }, [...(hasSetpriv ? [SETPRIV, '--pdeathsig', 'TERM'] : []), ...shell]);
     this.proc = spawn(argv[0], argv.slice(1), {
       stdio: ['pipe', 'pipe', 'inherit'],
       env: { PATH: '/usr/bin:/bin', ...(this.sandboxed ? { __xb_reap: '1' } : {}) },
@@ -139,8 +135,7 @@ class ShellWorker {
       }
       else {
         this.pending.delete(id);
-        const status = Number(num);
-        p.resolve(status > 128 && SIGNALS[status - 128] ? { exitCode: undefined, signal: SIGNALS[status - 128] } : { exitCode: status, signal: undefined });
+        p.resolve(outcomeOfStatus(Number(num)));
       }
     });
     this.proc.on('exit', () => {
@@ -196,10 +191,6 @@ class ShellWorker {
       }
     }
   }
-
-  stop(): void {
-    this.proc.stdin?.end();
-  }
 }
 
 export class WorkerPoolRunner implements ActionRunner {
@@ -216,9 +207,10 @@ export class WorkerPoolRunner implements ActionRunner {
     let w = this.workers.find((x) => !x.busy && !x.dead);
     if (!w) {
       const base = dirname(req.sandboxDir);
-      if (!this.workers.length) sweepWorkerDirs(base);
+      // The worker directories of dead xbuild processes go (with the sandbox a killed build left in one).
+      if (!this.workers.length) removeLeftovers(base, /^w-(\d+)-/);
       const n = this.workers.length;
-      const dir = join(base, `${WORKER_DIR_PREFIX}${process.pid}-${n}`);
+      const dir = join(base, `w-${process.pid}-${n}`);
       mkdirSync(dir, { recursive: true, mode: 0o755 });
       w = new ShellWorker(this.iso, dir, join(this.iso.runtimeDir(), `worker-${n}`));
       this.workers.push(w);
@@ -232,23 +224,7 @@ export class WorkerPoolRunner implements ActionRunner {
   }
 
   close(): void {
-    for (const w of this.workers) w.stop();
+    for (const w of this.workers) w.proc.stdin?.end();
     this.iso.close();
-  }
-}
-
-const WORKER_DIR_PREFIX = 'w-';
-
-/** Removes the worker directories of dead xbuild processes (with the sandbox a killed build left in one). */
-function sweepWorkerDirs(base: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(base);
-  } catch {
-    return;
-  }
-  for (const n of names) {
-    const pid = Number(/^w-(\d+)-/.exec(n)?.[1]);
-    if (pid > 0 && pid !== process.pid && !isProcessAlive(pid)) removeTree(join(base, n));
   }
 }

@@ -109,56 +109,45 @@ export function criticalPathPriorities(items: ReadonlyMap<string, WorkItem>): Ma
   return prio;
 }
 
-
-/**
- * Max-heap of ready ids by (priority, sequence). Priorities are asked for only when two items
- * must be compared, so a build where one item at a time is ready (an incremental rebuild over a
- * large graph) never computes the critical paths of the whole graph.
- */
-class ReadyHeap {
-  private readonly a: { id: string; p?: number; seq: number }[] = [];
-  private seq = 0;
-  constructor(private readonly prio: () => ReadonlyMap<string, number>) {}
+/** A binary heap: `pop` returns the item that `before` puts ahead of every other. */
+export class Heap<T> {
+  private readonly a: T[] = [];
+  constructor(private readonly before: (x: T, y: T) => boolean) {}
   get size(): number { return this.a.length; }
-  /** The id `pop` would return. */
-  peek(): string | undefined { return this.a[0]?.id; }
-  private p(i: number): number {
-    const x = this.a[i];
-    return (x.p ??= this.prio().get(x.id)!);
-  }
-  private before(i: number, j: number): boolean {
-    const pi = this.p(i), pj = this.p(j);
-    return pi > pj || (pi === pj && this.a[i].seq > this.a[j].seq);
-  }
-  push(id: string): void {
+  /** The item `pop` would return. */
+  peek(): T | undefined { return this.a[0]; }
+  push(v: T): void {
     const a = this.a;
-    a.push({ id, seq: this.seq++ });
+    a.push(v);
     for (let i = a.length - 1; i > 0;) {
       const up = (i - 1) >> 1;
-      if (!this.before(i, up)) break;
+      if (!this.before(a[i], a[up])) break;
       [a[i], a[up]] = [a[up], a[i]];
       i = up;
     }
   }
-  pop(): string | undefined {
+  pop(): T | undefined {
     const a = this.a;
     const top = a[0];
     const last = a.pop();
-    if (a.length && last) {
+    if (a.length && last !== undefined) {
       a[0] = last;
       for (let i = 0; ;) {
         const l = 2 * i + 1, r = l + 1;
         let m = i;
-        if (l < a.length && this.before(l, m)) m = l;
-        if (r < a.length && this.before(r, m)) m = r;
+        if (l < a.length && this.before(a[l], a[m])) m = l;
+        if (r < a.length && this.before(a[r], a[m])) m = r;
         if (m === i) break;
         [a[i], a[m]] = [a[m], a[i]];
         i = m;
       }
     }
-    return top?.id;
+    return top;
   }
 }
+
+/** A ready item in a heap: `p`, its priority, is filled in when first compared; `seq` orders its pushes. */
+interface Ready { readonly id: string; p?: number; readonly seq: number }
 
 export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: SchedulerOptions, cb: SchedulerCallbacks): Promise<ScheduleResult> {
   const jobs = Math.max(1, opts.jobs);
@@ -183,30 +172,41 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
     }
     waitingOn.set(it.id, n);
   }
+  // Ready ids by priority, then the last pushed first. Priorities are asked for only when two
+  // items must be compared, so a build where one item at a time is ready (an incremental rebuild
+  // over a large graph) never computes the critical paths of the whole graph.
+  const byPriority = (x: Ready, y: Ready): boolean => {
+    const px = (x.p ??= prio().get(x.id)!), py = (y.p ??= prio().get(y.id)!);
+    return px > py || (px === py && x.seq > y.seq);
+  };
   // Zero-CPU items (downloads) and CPU items wait in separate heaps: they use different slots.
-  const cpuReady = new ReadyHeap(prio), ioReady = new ReadyHeap(prio);
+  const cpuReady = new Heap(byPriority), ioReady = new Heap(byPriority);
+  let seq = 0;
+  const enqueue = (id: string) => (items.get(id)!.cpu === 0 ? ioReady : cpuReady).push({ id, seq: seq++ });
   const succeeded = new Set<string>(), failed = new Set<string>(), skipped = new Set<string>();
-  const ready = {
-    get size(): number { return cpuReady.size + ioReady.size; },
-    push(first: string): void {
-      // Items settled at once release their dependents at once (a stack, not recursion).
-      const stack = [first];
-      while (stack.length) {
-        const id = stack.pop()!;
-        if (cb.settleNow?.(id)?.ok) {
-          succeeded.add(id);
-          for (const d of dependents.get(id) ?? []) {
-            const n = waitingOn.get(d)! - 1;
-            waitingOn.set(d, n);
-            if (n === 0 && !skipped.has(d)) stack.push(d);
-          }
-        } else (items.get(id)!.cpu === 0 ? ioReady : cpuReady).push(id);
-      }
-    },
+  /** Marks `id` succeeded and hands each dependent it was the last wait of to `onReady`. */
+  const succeed = (id: string, onReady: (d: string) => void) => {
+    succeeded.add(id);
+    for (const d of dependents.get(id) ?? []) {
+      const n = waitingOn.get(d)! - 1;
+      waitingOn.set(d, n);
+      if (n === 0 && !skipped.has(d)) onReady(d);
+    }
+  };
+  // Items settled at once release their dependents at once (a stack, not recursion).
+  const settling: string[] = [];
+  const toSettle = (d: string) => settling.push(d);
+  const push = (id: string) => {
+    settling.push(id);
+    while (settling.length) {
+      const next = settling.pop()!;
+      if (cb.settleNow?.(next)?.ok) succeed(next, toSettle);
+      else enqueue(next);
+    }
   };
   // Collected first: settling at once changes the counts while the roots are being pushed.
   const roots = [...items.keys()].filter((id) => waitingOn.get(id) === 0);
-  for (const id of roots) ready.push(id);
+  for (const id of roots) push(id);
   const exclusiveInUse = new Set<string>();
   /** CPU-holding running items: slots and expected end. */
   const running = new Map<string, { cpu: number; end: number }>();
@@ -232,8 +232,8 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
       const notStarted = new Set([...items.keys()].filter((id) => !succeeded.has(id) && !failed.has(id) && !skipped.has(id)));
       resolve({ ok: failed.size === 0 && notStarted.size === 0 && skipped.size === 0, succeeded, failed, skipped, notStarted });
     };
-    const skipDependents = (id: string, root: string) => {
-      const stack = [...(dependents.get(id) ?? [])];
+    const skipDependents = (root: string) => {
+      const stack = [...(dependents.get(root) ?? [])];
       while (stack.length) {
         const d = stack.pop()!;
         if (skipped.has(d)) continue;
@@ -243,21 +243,21 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
       }
     };
     const pump = () => {
-      if (!stopping && ready.size) {
+      if (!stopping && (cpuReady.size || ioReady.size)) {
         const blockedElsewhere = (it: WorkItem) =>
           (opts.memoryMb && it.memoryMb && usedMem > 0 && usedMem + it.memoryMb > opts.memoryMb) || (it.exclusive && exclusiveInUse.has(it.exclusive));
         const heldIo: string[] = [];
         while (ioReady.size && runningIo < ioJobs && !stopping) {
-          const it = items.get(ioReady.pop()!)!;
+          const it = items.get(ioReady.pop()!.id)!;
           if (blockedElsewhere(it)) heldIo.push(it.id);
           else launch(it, 0);
         }
-        for (const id of heldIo) ioReady.push(id);
+        for (const id of heldIo) enqueue(id);
         let shadow: { at: number; spare: number } | undefined;
         const t = now();
         const held: string[] = []; // looked at, not started: back into the heap afterwards
         while (cpuReady.size && usedCpu < jobs && !stopping) { // a start may stop the build
-          const id = cpuReady.pop()!;
+          const id = cpuReady.pop()!.id;
           const it = items.get(id)!;
           const cpu = Math.min(it.cpu, jobs);
           if (usedCpu + cpu > jobs) {
@@ -273,17 +273,17 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
           }
           launch(it, cpu);
         }
-        for (const id of held) cpuReady.push(id);
+        for (const id of held) enqueue(id);
         if (cb.prepareAhead && usedCpu >= jobs && cpuReady.size && !aheadPending) {
           aheadPending = true;
           setImmediate(() => {
             aheadPending = false;
-            const next = cpuReady.peek();
+            const next = cpuReady.peek()?.id;
             if (next !== undefined && !stopping) cb.prepareAhead!(next);
           });
         }
       }
-      if (runningCount === 0 && (stopping || ready.size === 0)) finish();
+      if (runningCount === 0 && (stopping || (cpuReady.size === 0 && ioReady.size === 0))) finish();
     };
     let aheadPending = false;
     const launch = (it: WorkItem, cpu: number) => {
@@ -313,20 +313,14 @@ export async function schedule(items: ReadonlyMap<string, WorkItem>, opts: Sched
         if (cpu === 0) runningIo--;
         releaseSlots();
         if (it.exclusive) exclusiveInUse.delete(it.exclusive);
-        if (o.ok) {
-          succeeded.add(it.id);
-          for (const d of dependents.get(it.id) ?? []) {
-            const n = waitingOn.get(d)! - 1;
-            waitingOn.set(d, n);
-            if (n === 0 && !skipped.has(d)) ready.push(d);
-          }
-        } else {
+        if (o.ok) succeed(it.id, push);
+        else {
           const retry = !!o.retryable && attempt <= (opts.retries ?? 0) && !stopping;
           cb.failed?.(it.id, attempt, retry);
-          if (retry) ready.push(it.id);
+          if (retry) push(it.id);
           else {
             failed.add(it.id);
-            if (opts.keepGoing) skipDependents(it.id, it.id);
+            if (opts.keepGoing) skipDependents(it.id);
             else stopping = true;
           }
         }

@@ -14,10 +14,7 @@
  * builder" (fixed barrier stages, e.g. 1, 20, 40, 80 jobs) as a plain list-scheduling
  * simulation in dependency order, for comparison (bench/virtualClock.ts adds Ninja's own order).
  */
-import { schedule, type ScheduleResult, type SchedulerCallbacks, type SchedulerOptions, type WorkItem } from './scheduler.js';
-
-/** A scheduler with engine/schedule/scheduler.ts's signature; `now` is the virtual clock, for schedulers that want one. */
-export type ScheduleFn = (items: ReadonlyMap<string, WorkItem>, opts: SchedulerOptions & { readonly now?: () => number }, cb: SchedulerCallbacks) => Promise<ScheduleResult>;
+import { criticalPathPriorities, Heap, schedule, type WorkItem } from './scheduler.js';
 
 /** One task of a simulated build: what the scheduler sees, plus its true duration. */
 export interface SimTask {
@@ -48,48 +45,16 @@ export interface SimResult {
 }
 
 /** A binary min-heap ordered by (time, seq). */
-export class EventHeap<T extends { readonly time: number; readonly seq: number }> {
-  private readonly a: T[] = [];
-  get size(): number { return this.a.length; }
-  peek(): T | undefined { return this.a[0]; }
-  private less(i: number, j: number): boolean {
-    const x = this.a[i], y = this.a[j];
-    return x.time < y.time || (x.time === y.time && x.seq < y.seq);
-  }
-  push(v: T): void {
-    const a = this.a;
-    a.push(v);
-    for (let i = a.length - 1; i > 0;) {
-      const p = (i - 1) >> 1;
-      if (!this.less(i, p)) break;
-      [a[i], a[p]] = [a[p], a[i]];
-      i = p;
-    }
-  }
-  pop(): T | undefined {
-    const a = this.a;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length && last !== undefined) {
-      a[0] = last;
-      for (let i = 0; ;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(l, m)) m = l;
-        if (r < a.length && this.less(r, m)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
-        i = m;
-      }
-    }
-    return top;
+export class EventHeap<T extends { readonly time: number; readonly seq: number }> extends Heap<T> {
+  constructor() {
+    super((x, y) => x.time < y.time || (x.time === y.time && x.seq < y.seq));
   }
 }
 
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** Runs engine/schedule/scheduler.ts `schedule()` (or `scheduler`) over `tasks` on a virtual clock at `jobs` slots. */
-export async function simulate(tasks: readonly SimTask[], jobs: number, scheduler: ScheduleFn = schedule): Promise<SimResult> {
+/** Runs `scheduler` (by default `schedule()`) over `tasks` at `jobs` slots, its `now` the virtual clock. */
+export async function simulate(tasks: readonly SimTask[], jobs: number, scheduler: typeof schedule = schedule): Promise<SimResult> {
   const t0 = performance.now();
   const byId = new Map(tasks.map((t) => [t.id, t] as const));
   const items = new Map<string, WorkItem>();
@@ -127,30 +92,12 @@ export async function simulate(tasks: readonly SimTask[], jobs: number, schedule
   return { makespan, spans, peakSlots: peak, wallMs: performance.now() - t0 };
 }
 
-/** Longest chain of durations through the graph (tasks must be in dependency order or not). */
+/** Longest chain of durations through the graph. */
 export function criticalPath(tasks: readonly SimTask[]): number {
-  const byId = new Map(tasks.map((t) => [t.id, t] as const));
-  const finish = new Map<string, number>();
-  const visit = (id: string): number => {
-    const known = finish.get(id);
-    if (known !== undefined) return known;
-    // Iterative to survive deep chains.
-    const stack: string[] = [id];
-    while (stack.length) {
-      const top = stack[stack.length - 1];
-      if (finish.has(top)) { stack.pop(); continue; }
-      const t = byId.get(top)!;
-      const pending = t.deps.filter((d) => byId.has(d) && !finish.has(d));
-      if (pending.length) { stack.push(...pending); continue; }
-      stack.pop();
-      let start = 0;
-      for (const d of t.deps) if (byId.has(d)) start = Math.max(start, finish.get(d)!);
-      finish.set(top, start + t.durationMs);
-    }
-    return finish.get(id)!;
-  };
+  const items = new Map<string, WorkItem>();
+  for (const t of tasks) items.set(t.id, { id: t.id, deps: t.deps, cpu: t.cpu, memoryMb: 0, estimateMs: t.durationMs });
   let best = 0;
-  for (const t of tasks) best = Math.max(best, visit(t.id));
+  for (const p of criticalPathPriorities(items).values()) best = Math.max(best, p);
   return best;
 }
 
@@ -179,41 +126,31 @@ export function stagedMakespan(tasks: readonly SimTask[], stageOf: (t: SimTask) 
   for (let s = 0; s < stageJobs.length; s++) {
     const cap = Math.max(1, Math.min(stageJobs[s], machineJobs));
     const list = byStage[s];
-    const inStage = new Set(list.map((t) => t.id));
-    for (const t of list) for (const d of t.deps) if (!inStage.has(d) && !done.has(d) && all.has(d)) throw new Error(`stage ${s + 1}: ${t.id} depends on ${d} of a later stage`);
-    const waiting = new Map<string, number>();
-    const dependents = new Map<string, string[]>();
-    for (const t of list) {
-      let n = 0;
-      for (const d of t.deps) if (inStage.has(d)) { n++; (dependents.get(d) ?? dependents.set(d, []).get(d)!).push(t.id); }
-      waiting.set(t.id, n);
-    }
-    const order = new Map(list.map((t, i) => [t.id, i] as const));
-    const byId = new Map(list.map((t) => [t.id, t] as const));
-    let ready = list.filter((t) => waiting.get(t.id) === 0).map((t) => t.id);
-    const heap = new EventHeap<{ time: number; seq: number; id: string; slots: number }>();
+    const index = new Map(list.map((t, i) => [t.id, i] as const));
+    for (const t of list) for (const d of t.deps) if (!index.has(d) && !done.has(d) && all.has(d)) throw new Error(`stage ${s + 1}: ${t.id} depends on ${d} of a later stage`);
+    // Tasks by their index in the stage list, which is also the order ready ones start in.
+    const waiting = list.map((t) => t.deps.filter((d) => index.has(d)).length);
+    const dependents: number[][] = list.map(() => []);
+    for (const [i, t] of list.entries()) for (const d of t.deps) if (index.has(d)) dependents[index.get(d)!].push(i);
+    let ready = list.flatMap((_, i) => (waiting[i] === 0 ? [i] : []));
+    const heap = new EventHeap<{ time: number; seq: number; i: number; slots: number }>();
     let used = 0, seq = 0, now = clock, left = list.length;
     while (left > 0) {
-      ready.sort((a, b) => order.get(a)! - order.get(b)!);
-      const rest: string[] = [];
-      for (const id of ready) {
-        const t = byId.get(id)!;
-        const slots = Math.min(t.cpu, cap);
-        if (used + slots <= cap) { used += slots; heap.push({ time: now + t.durationMs, seq: seq++, id, slots }); }
-        else rest.push(id);
+      ready.sort((a, b) => a - b);
+      const rest: number[] = [];
+      for (const i of ready) {
+        const slots = Math.min(list[i].cpu, cap);
+        if (used + slots <= cap) { used += slots; heap.push({ time: now + list[i].durationMs, seq: seq++, i, slots }); }
+        else rest.push(i);
       }
       ready = rest;
       const e = heap.pop();
       if (!e) throw new Error(`stage ${s + 1}: deadlock`);
       now = e.time;
       used -= e.slots;
-      done.set(e.id, now);
+      done.set(list[e.i].id, now);
       left--;
-      for (const k of dependents.get(e.id) ?? []) {
-        const n = waiting.get(k)! - 1;
-        waiting.set(k, n);
-        if (n === 0) ready.push(k);
-      }
+      for (const k of dependents[e.i]) if (--waiting[k] === 0) ready.push(k);
     }
     clock = now; // the barrier: the next stage starts when the last task of this one ends
   }
