@@ -10,12 +10,10 @@ import { BlobStore } from '../cache/blobStore.js';
 import { ActionCache } from '../cache/actionCache.js';
 import { FileDigests, initFileDigests } from '../engine/key/fileDigests.js';
 import { History } from '../engine/report/history.js';
-import { Loader } from '../engine/load/loader.js';
 import { AnalysisCache, actionGraph, type AnalysisRecord } from '../engine/analyze/analysisCache.js';
-import { analyzeInWorker, type AnalysisRequest } from '../engine/analyze/analysisInWorker.js';
+import type { AnalysisRequest } from '../engine/analyze/analysisInWorker.js';
 import { graphFromJson } from '../engine/analyze/graphText.js';
 import { DiagnosticError } from '../engine/report/diagnostics.js';
-import { SqliteTranspileCache } from '../engine/load/transpileCache.js';
 import { workspacePaths } from '../engine/workspace.js';
 import type { BuildStores } from '../engine/buildSession.js';
 import type { StampedAnalysis } from '../engine/incremental/stampWriter.js';
@@ -74,6 +72,11 @@ export interface AnalysisOutcome extends StampedAnalysis {
  */
 export async function analyze(s: Session, patterns: readonly string[], inputsChecked = false): Promise<AnalysisOutcome> {
   const started = Date.now();
+  // Loaded here: an incremental build (the stamp names what changed) never analyses, and the
+  // loader with its realm and stripTypes is a third of the build path's code.
+  const [{ Loader }, { analyzeInWorker }, { SqliteTranspileCache }] = await Promise.all([
+    import('../engine/load/loader.js'), import('../engine/analyze/analysisInWorker.js'), import('../engine/load/transpileCache.js'),
+  ]);
   const cache = new AnalysisCache(s.db, s.digests);
   const walker = new Loader(s.paths.root, {});
   const cached = cache.get(s.paths.root, patterns, (pkg) => walker.findPackages(pkg), walker.walkedDirs, inputsChecked);

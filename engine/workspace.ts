@@ -13,6 +13,14 @@ import { currentProcess, formatIdentity, isAlive, parseIdentity, type ProcessIde
 /** The output tree, relative to the workspace root. */
 export const OUT_DIR = 'xbuild-out';
 
+/** Directories no package walk enters: dependencies, outputs, xbuild's state, git's. */
+export const IGNORED_DIRS: ReadonlySet<string> = new Set(['node_modules', OUT_DIR, 'dist', '.git', '.xbuild']);
+
+/** The entries of a directory that package walks look at (not dot-files, not output trees). */
+export function relevantEntries(names: readonly string[]): string[] {
+  return names.filter((n) => !n.startsWith('.') && !IGNORED_DIRS.has(n)).sort();
+}
+
 export interface WorkspacePaths {
   readonly root: string;
   readonly outDir: string;

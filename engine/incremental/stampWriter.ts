@@ -5,7 +5,7 @@
  */
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { relevantEntries } from '../load/loader.js';
+import { relevantEntries } from '../workspace.js';
 import { StampRecorder, type StampedBuild } from './upToDate.js';
 import { writeActionIndex, type ActionIndex, type IndexedAction } from './actionIndex.js';
 import { sameOutputs } from './dirty.js';

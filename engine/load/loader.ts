@@ -27,7 +27,7 @@ import { LabelError, parseLabel, type Label } from './label.js';
 import { SourceMap, type PositionMap } from './sourceMap.js';
 import { STRIP_TYPES_VERSION, SegmentMap, parseSegments, segmentsText, stripTypes } from './stripTypes.js';
 import type { DebuggerThrowSites } from './throwSites.js';
-import { OUT_DIR } from '../workspace.js';
+import { IGNORED_DIRS, OUT_DIR, relevantEntries } from '../workspace.js';
 import { cachedModule } from './codeCache.js';
 
 /** One target as declared in a BUILD file, attributes validated and defaults applied. */
@@ -49,7 +49,6 @@ export interface LoadedPackage {
 }
 
 export const BUILD_FILE = 'BUILD.ts';
-const IGNORED_DIRS = new Set(['node_modules', 'xbuild-out', 'dist', '.git', '.xbuild']);
 
 type TS = typeof import('typescript');
 let tsModule: TS | undefined;
@@ -522,11 +521,6 @@ function findDynamicImport(code: string): { line: number; column: number; length
   };
   visit(sf);
   return found;
-}
-
-/** The entries of a directory that package walks look at (not dot-files, not output trees). */
-export function relevantEntries(names: readonly string[]): string[] {
-  return names.filter((n) => !n.startsWith('.') && !IGNORED_DIRS.has(n)).sort();
 }
 
 const ATTR_TYPES = new Set<AttrType>(['string', 'int', 'bool', 'stringList', 'stringDict', 'label', 'labelList', 'output', 'outputList']);
