@@ -22,7 +22,7 @@
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { generateDistroGraph, writeXbuildWorkspace, writeNinjaWorkspace, coreEdit, leafEdit, editAllSources, meanSourceBytes, type DistroGraph } from './distroGraph.js';
 import { runXbuild as runXbuildAt, runNinja, median, snapshotXbuild, REPO, type RunResult } from './benchRun.js';
 
@@ -259,6 +259,8 @@ function printSize(r: SizeResult, o: Options): void {
   console.log(`| wall ms without xbuild's loading and analysis (${s(median(cold.map((x) => x.analysisS ?? 0)))} s) | ${perAction(ninjaCold).toFixed(2)} | ${(((secs(cold) - median(cold.map((x) => x.analysisS ?? 0))) / r.size) * 1000).toFixed(2)} |`);
   console.log(`| whole machine's CPU ms (others' load included) | ${cpu(ninjaCold).toFixed(2)} | ${cpu(cold).toFixed(2)} |`);
   console.log(`| xbuild's own process CPU ms | | ${((median(cold.map((x) => x.engineCpuS ?? 0)) / r.size) * 1000).toFixed(2)} |`);
+  console.log(`| cores busy (machine CPU / wall) | ${coresBusy(ninjaCold).toFixed(2)} | ${coresBusy(cold).toFixed(2)} |`);
+  console.log(`\n${cpuFloor('cold', r.cold)}`);
   console.log('\n| target of issue 18 | figure | met |');
   console.log('|---|---|---|');
   console.log(`| cold <= 1.3x ninja at ${r.size} | ${ratio(r.cold).toFixed(2)} | ${ratio(r.cold) <= 1.3 ? 'yes' : 'no'} |`);
@@ -270,12 +272,32 @@ function printSleep(rows: readonly SleepResult[]): void {
   if (!rows.length) return;
   console.log(`\n### ${rows[0].size} actions with \`sleep 0.05; \` first, every source edited before each run\n`);
   const b = beforeBin !== '';
-  console.log(`| jobs | ninja s (median) | xbuild s (median) | xbuild / ninja | target <= 1.1 met |${b ? ' before s (median) | after / before |' : ''}`);
-  console.log(`|---|---|---|---|---|${b ? '---|---|' : ''}`);
+  console.log(`| jobs | ninja s (median) | xbuild s (median) | xbuild / ninja | target <= 1.1 met | CPU ms per action, ninja / xbuild | cores busy, ninja / xbuild |${b ? ' before s (median) | after / before |' : ''}`);
+  console.log(`|---|---|---|---|---|---|---|${b ? '---|---|' : ''}`);
   for (const r of rows) {
-    console.log(`| ${r.jobs} | ${s(secs(r.pair.ninja))} | ${s(secs(r.pair.xbuild))} | ${ratio(r.pair).toFixed(2)} | ${ratio(r.pair) <= 1.1 ? 'yes' : 'no'} |`
+    const cpu = (rs: readonly RunResult[]) => ((median(rs.map((x) => x.machineCpuS)) / r.size) * 1000).toFixed(1);
+    console.log(`| ${r.jobs} | ${s(secs(r.pair.ninja))} | ${s(secs(r.pair.xbuild))} | ${ratio(r.pair).toFixed(2)} | ${ratio(r.pair) <= 1.1 ? 'yes' : 'no'} | ${cpu(r.pair.ninja)} / ${cpu(r.pair.xbuild)} | ${coresBusy(r.pair.ninja).toFixed(2)} / ${coresBusy(r.pair.xbuild).toFixed(2)} |`
       + (b ? ` ${s(secs(r.pair.before!))} | ${vsBefore(r.pair)!.toFixed(2)} |` : ''));
   }
+  for (const r of rows) console.log(`\n${cpuFloor(`sleep graph -j${r.jobs}`, r.pair)}`);
+}
+
+/** How many of the machine's cores a tool's runs kept busy: the machine's CPU seconds over the wall seconds (medians). */
+function coresBusy(rs: readonly RunResult[]): number {
+  return median(rs.map((x) => x.machineCpuS / x.seconds));
+}
+
+/**
+ * When Ninja keeps every core busy, the run is bound by CPU, and xbuild cannot finish in less
+ * than its own CPU time spread over the same cores: xbuild / ninja >= xbuild's CPU / ninja's.
+ */
+function cpuFloor(what: string, p: Pair): string {
+  const cores = availableParallelism();
+  const busy = coresBusy(p.ninja);
+  const floor = median(p.xbuild.map((x, i) => x.machineCpuS / p.ninja[i].machineCpuS));
+  return busy >= 0.9 * cores
+    ? `${what}: ninja kept ${busy.toFixed(2)} of ${cores} cores busy, so the run is bound by CPU: xbuild / ninja cannot be below xbuild's CPU / ninja's = **${floor.toFixed(2)}** (measured ${ratio(p).toFixed(2)}).`
+    : `${what}: ninja kept ${busy.toFixed(2)} of ${cores} cores busy (not bound by CPU); xbuild's CPU / ninja's = ${floor.toFixed(2)} (measured ${ratio(p).toFixed(2)}).`;
 }
 
 function main(): void {

@@ -14,6 +14,8 @@ import { buildStampKey } from './fastBuild.js';
 import { UsageError } from './args.js';
 import { cacheSettings } from './settings.js';
 import { reportBuildEnd } from './buildEnd.js';
+import { startEarlyWorker } from '../engine/execute/workerPool.js';
+import { sandboxesDir } from '../engine/execute/sandbox.js';
 import type { CommandContext } from './commandContext.js';
 
 export async function buildCommand(ctx: CommandContext, previous?: StampedBuild): Promise<number> {
@@ -48,7 +50,8 @@ export async function incrementalBuild(ctx: CommandContext, previous: StampedBui
   if (settings.remoteCache || settings.remoteUpload) return undefined;
   const strategy = incrementalStrategy(previous, ctx.root, (ctx.flags.retries as number | undefined) ?? 1);
   if (!strategy) return undefined;
-  const session = await openSession(ctx.root, ctx.cacheDir);
+  // It has actions to run (or fetch from the cache): their shell worker starts while the session opens.
+  const session = await openSession(ctx.root, ctx.cacheDir, 'build', () => startEarlyWorker(sandboxesDir(ctx.cacheDir)));
   try {
     const end = await runBuildSession(sessionOptions(ctx), session, strategy);
     return end === undefined ? undefined : report(ctx, end);

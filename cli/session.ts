@@ -30,15 +30,18 @@ export interface Session extends BuildStores {
 
 /**
  * `command` names the command in the cache lease (what `clean --all` and `cache gc` print about
- * a running process). Temp files of killed processes are removed from the blob store here.
+ * a running process); `leased` runs as soon as the lease is held (nothing may be made in the cache
+ * before: `clean --all` may be removing it). Temp files of killed processes are removed from the
+ * blob store here.
  */
-export async function openSession(root: string, cacheDir: string, command = 'build'): Promise<Session> {
-  await initFileDigests();
+export async function openSession(root: string, cacheDir: string, command = 'build', leased?: () => void): Promise<Session> {
   const paths = workspacePaths(root, cacheDir);
   const lease = await CacheLease.take(cacheDir, { workspace: root, command, startedMs: Date.now() },
     (pid) => process.stderr.write(`xbuild: the cache ${cacheDir} is being removed (xbuild clean --all, pid ${pid}); waiting for it to finish...\n`));
   let db: Db;
   try {
+    leased?.();
+    await initFileDigests();
     db = openDatabase(join(cacheDir, 'cache.db'));
   } catch (e) {
     lease.release();

@@ -13,8 +13,8 @@ import { engineCpuMs, type BuildEvent, type EventSink } from './report/events.js
 import type { ExecutorOptions } from './execute/executor.js';
 import { isolation } from './execute/isolation.js';
 import { NdjsonWriter, PlainLogger, TtyLogger, type Logger } from './report/loggers.js';
-import { ProcessRunner, type ActionRunner } from './execute/runner.js';
-import { WorkerPoolRunner } from './execute/workerPool.js';
+import type { ActionRunner } from './execute/runner.js';
+import { newRunner, WorkerPoolRunner } from './execute/workerPool.js';
 import type { Db } from '../cache/database.js';
 
 /** What the session takes from the command line (--events, --profile; a --dry-run keeps no event stream in .xbuild/builds/). */
@@ -111,8 +111,7 @@ export async function runBuildSession(o: SessionOptions, stores: BuildStores, st
     const recordId = startBuildRecord(stores.db, o.root, o.patterns);
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    // Commands go to long-lived shell workers (cheap forks); XBUILD_RUNNER=process spawns each from Node.
-    runner = process.env.XBUILD_RUNNER === 'process' ? new ProcessRunner() : new WorkerPoolRunner();
+    runner = newRunner();
     const isolationWarning = isolation().warning();
     if (isolationWarning) emit({ type: 'warning', message: isolationWarning });
     const r = await strategy.run(b, runner);

@@ -22,7 +22,7 @@ import type { OutputEntry } from '../../cache/actionCache.js';
 import type { BlobStamp, BlobStore } from '../../cache/blobStore.js';
 import type { Sha256 } from '../../cache/digest.js';
 import { fileMode, materializeTree, readTree, storeTree } from '../../cache/tree.js';
-import { Sandboxes, type Sandbox } from './sandbox.js';
+import { Sandboxes, sandboxesDir, type Sandbox } from './sandbox.js';
 import { PERSISTENT_PATH, SANDBOX_LOG, UNPACKED_PATH, type Isolation } from './isolation.js';
 import { UnpackedTrees } from './unpackedTrees.js';
 import { moveLog, readLog, tailOf } from './commandLog.js';
@@ -60,7 +60,7 @@ export class CommandActions {
   /** `produced`: what each generated path holds in this build (the executor's). */
   constructor(private readonly o: CommandActionsOptions, private readonly produced: ReadonlyMap<string, OutputEntry>, private readonly placement: OutputPlacement) {
     this.sandboxOwner = placement.sandboxOwner;
-    this.sandboxes = new Sandboxes(join(o.paths.cacheDir, 'sandbox'), !o.keepSandboxes, this.sandboxOwner);
+    this.sandboxes = new Sandboxes(sandboxesDir(o.paths.cacheDir), !o.keepSandboxes, this.sandboxOwner);
     this.trees = new UnpackedTrees(o.paths.cacheDir, o.runner, this.sandboxOwner);
   }
 

@@ -151,6 +151,11 @@ export class Sandbox {
   }
 }
 
+/** Where a cache keeps its sandboxes and its shell workers' directories. */
+export function sandboxesDir(cacheDir: string): string {
+  return join(cacheDir, 'sandbox');
+}
+
 /**
  * The sandboxes of one build. They outlive it: at the end each is renamed to `spare-*`, and the
  * next build (this or another process) claims spares by renaming them to its own name, which
