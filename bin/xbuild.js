@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The xbuild command. The TypeScript sources are compiled to dist/ by `npm run build`
-// (run automatically by `npm ci` / `npm install` through the "prepare" script).
-import { main } from '../dist/cli/main.js';
+// The xbuild command. The TypeScript sources are compiled to dist/ and the command line bundled
+// into dist/bundle/ (scripts/bundle.mjs) by `npm run build` (run automatically by `npm ci` /
+// `npm install` through the "prepare" script).
+import { main } from '../dist/bundle/main.js';
 
 let settled = false;
 // If the event loop ever empties while a command is still pending, that is a bug: never exit 0 then.

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { Loader } from '../engine/load/loader.js';
 import { renderDiagnostic, diag } from '../engine/report/diagnostics.js';
-import { INSTALL_ROOT } from './session.js';
+import { INSTALL_ROOT } from '../engine/installation.js';
 import type { CommandContext } from './commandContext.js';
 
 export async function checkCommand(ctx: CommandContext): Promise<number> {

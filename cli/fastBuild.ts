@@ -3,7 +3,7 @@
  * which stamp these patterns and settings have, and whether the flags allow it. Light imports only.
  */
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { INSTALL_ROOT } from '../engine/installation.js';
 import { dropEarlyHelper } from '../engine/incremental/stampHelper.js';
 import { stampKey, stampPath, type StampedBuild } from '../engine/incremental/upToDate.js';
 import { noOpBuild } from '../engine/incremental/noOpBuild.js';
@@ -11,7 +11,6 @@ import { cacheSettings } from './settings.js';
 import type { CommandContext } from './commandContext.js';
 
 /** Where this xbuild is installed: another installation (another version) keeps its own stamps. */
-const INSTALL_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export function buildStampKey(ctx: CommandContext): string {
   const s = cacheSettings(ctx.root, ctx.flags);

@@ -4,12 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { INSTALL_ROOT } from '../engine/installation.js';
 import { UsageError } from './args.js';
 import type { CommandContext } from './commandContext.js';
 
 /** Where this xbuild is installed: the page is served from its serve/page/. */
-const INSTALL_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export async function serveCommand(ctx: CommandContext): Promise<number> {
   const { isLoopback, startServer } = await import('../serve/server.js');

@@ -4,7 +4,8 @@
  * explain and dry runs.
  */
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { DIST, INSTALL_ROOT } from '../engine/installation.js';
 import { openDatabase, type Db } from '../cache/database.js';
 import { BlobStore } from '../cache/blobStore.js';
 import { ActionCache } from '../cache/actionCache.js';
@@ -18,9 +19,6 @@ import { workspacePaths } from '../engine/workspace.js';
 import type { BuildStores } from '../engine/buildSession.js';
 import type { StampedAnalysis } from '../engine/incremental/stampWriter.js';
 import { CacheLease } from '../cache/cacheLease.js';
-
-/** The xbuild installation's source root (where rules/scripts live). */
-export const INSTALL_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface Session extends BuildStores {
   /** This process's lease on the cache: what it uses is kept by gc and clean in other processes. */
@@ -86,7 +84,7 @@ export async function analyze(s: Session, patterns: readonly string[], inputsChe
   if (cached) return { graph: cached.graph, labels: cached.graph.requested, fromCache: true, ms: Date.now() - started, record: cached.record };
   // BUILD files are evaluated in a worker (engine/analyze/analysisInWorker.ts), with the rules as their "xbuild" module.
   const request: AnalysisRequest = {
-    root: s.paths.root, patterns, rulesDir: join(INSTALL_ROOT, 'rules'), rulesModule: new URL('../rules/index.js', import.meta.url).href,
+    root: s.paths.root, patterns, rulesDir: join(INSTALL_ROOT, 'rules'), rulesModule: pathToFileURL(join(DIST, 'rules/index.js')).href,
     dbPath: join(s.paths.cacheDir, 'cache.db'),
   };
   const first = await analyzeInWorker(request);

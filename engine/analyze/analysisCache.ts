@@ -13,7 +13,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { DIST } from '../installation.js';
 import type { Db } from '../../cache/database.js';
 import { sha256Hex } from '../../cache/digest.js';
 import type { ActionGraph, ActionId } from './action.js';
@@ -60,7 +60,6 @@ export function xbuildCodeFiles(dirs: readonly string[]): string[] {
   for (const dir of dirs) walk(join(DIST, dir));
   return out;
 }
-const DIST = fileURLToPath(new URL('../..', import.meta.url));
 
 /** xbuild's own compiled code: a new version must not reuse old analyses. */
 let selfDigest: string | undefined;

@@ -10,7 +10,9 @@
  * An unchanged workspace never gets here: the analysis cache and the up-to-date stamp are
  * checked in the main thread first.
  */
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { DIST } from '../installation.js';
 import type { Action, ConfiguredTarget } from './action.js';
 import { diag, type Diagnostic } from '../report/diagnostics.js';
 import { ActivityBoard, evaluationLimits, type Activity, type EvaluationLimits } from '../load/evaluationLimits.js';
@@ -87,7 +89,7 @@ export interface WorkerAnalysis {
 /** Runs one analysis in a fresh worker under the evaluation limits. */
 export async function analyzeInWorker(req: AnalysisRequest, limits: EvaluationLimits = evaluationLimits()): Promise<WorkerAnalysis> {
   const board = ActivityBoard.create();
-  const worker = new Worker(new URL('./analysisWorker.js', import.meta.url), {
+  const worker = new Worker(join(DIST, 'engine/analyze/analysisWorker.js'), {
     workerData: { ...req, board: board.buffer },
     env: {},
     argv: [],

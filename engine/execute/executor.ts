@@ -11,7 +11,7 @@
  * - A blob that no longer matches its digest is dropped and the action runs again.
  */
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { INSTALL_ROOT } from '../installation.js';
 import type { Action } from '../analyze/action.js';
 import { BlamedError, internalErrorText, type Blame } from '../report/blame.js';
 import { byPath, computeActionKey, ENGINE_KEY_VERSION, type ActionKeyInputs, type KeyedInput } from '../key/actionKey.js';
@@ -58,7 +58,7 @@ export interface ExecutorOptions extends Omit<CommandActionsOptions, 'isolation'
  * checkouts or installs of the same xbuild in different directories (a build server and a
  * laptop) compute the same keys and share the cache; the command itself still runs the real path.
  */
-const INSTALL_PREFIX = fileURLToPath(new URL('../../../', import.meta.url));
+const INSTALL_PREFIX = INSTALL_ROOT;
 const relocatable = (s: string): string => (s.includes(INSTALL_PREFIX) ? s.split(INSTALL_PREFIX).join('@xbuild/') : s);
 
 export class Executor {

@@ -5,6 +5,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { DIST } from '../installation.js';
 import { Worker } from 'node:worker_threads';
 
 /** From this many entries a helper thread checks stats alongside the main thread. */
@@ -45,7 +46,7 @@ export function dropEarlyHelper(): void {
 
 function startHelper(): Worker | undefined {
   try {
-    const w = new Worker(new URL('./stampCheckWorker.js', import.meta.url));
+    const w = new Worker(join(DIST, 'engine/incremental/stampCheckWorker.js'));
     w.unref();
     w.on('error', () => undefined); // the main thread checks whatever the helper leaves
     return w;
