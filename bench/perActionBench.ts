@@ -288,14 +288,15 @@ function coresBusy(rs: readonly RunResult[]): number {
 }
 
 /**
- * When Ninja keeps every core busy, the run is bound by CPU, and xbuild cannot finish in less
- * than its own CPU time spread over the same cores: xbuild / ninja >= xbuild's CPU / ninja's.
+ * When Ninja keeps every core busy (85% of them or more: its own start and end are serial), the
+ * run is bound by CPU, and xbuild cannot finish in less than its own CPU time spread over the same
+ * cores: xbuild / ninja >= xbuild's CPU / ninja's.
  */
 function cpuFloor(what: string, p: Pair): string {
   const cores = availableParallelism();
   const busy = coresBusy(p.ninja);
   const floor = median(p.xbuild.map((x, i) => x.machineCpuS / p.ninja[i].machineCpuS));
-  return busy >= 0.9 * cores
+  return busy >= 0.85 * cores
     ? `${what}: ninja kept ${busy.toFixed(2)} of ${cores} cores busy, so the run is bound by CPU: xbuild / ninja cannot be below xbuild's CPU / ninja's = **${floor.toFixed(2)}** (measured ${ratio(p).toFixed(2)}).`
     : `${what}: ninja kept ${busy.toFixed(2)} of ${cores} cores busy (not bound by CPU); xbuild's CPU / ninja's = ${floor.toFixed(2)} (measured ${ratio(p).toFixed(2)}).`;
 }
