@@ -10,8 +10,7 @@ import { noOpBuild } from '../engine/incremental/noOpBuild.js';
 import { cacheSettings } from './settings.js';
 import type { CommandContext } from './commandContext.js';
 
-/** Where this xbuild is installed: another installation (another version) keeps its own stamps. */
-
+/** The stamp's key: these patterns and settings, this cache, and this installation (another, maybe another version, keeps its own stamps). */
 export function buildStampKey(ctx: CommandContext): string {
   const s = cacheSettings(ctx.root, ctx.flags);
   return stampKey([ctx.root, ctx.cacheDir, INSTALL_ROOT, [...ctx.positional].sort(), s.remoteCache ?? null, s.trustedKeys, s.remoteUpload ?? null, s.signWith]);

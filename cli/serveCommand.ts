@@ -8,8 +8,6 @@ import { INSTALL_ROOT } from '../engine/installation.js';
 import { UsageError } from './args.js';
 import type { CommandContext } from './commandContext.js';
 
-/** Where this xbuild is installed: the page is served from its serve/page/. */
-
 export async function serveCommand(ctx: CommandContext): Promise<number> {
   const { isLoopback, startServer } = await import('../serve/server.js');
   const host = (ctx.flags.bind as string | undefined) ?? '127.0.0.1';
@@ -21,7 +19,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   if (made) token = randomBytes(24).toString('base64url');
   let server;
   try {
-    server = await startServer({ root: ctx.root, host, port, token, pageDir: join(INSTALL_ROOT, 'serve', 'page') });
+    server = await startServer({ root: ctx.root, host, port, token, pageDir: join(INSTALL_ROOT, 'serve', 'page') }); // this installation's page
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
