@@ -227,8 +227,10 @@ export class WorkerPoolRunner implements ActionRunner {
 }
 
 /** Commands go to long-lived shell workers (cheap forks); XBUILD_RUNNER=process spawns each from Node. */
+const shellWorkers = (): boolean => process.env.XBUILD_RUNNER !== 'process';
+
 export function newRunner(): ActionRunner {
-  return process.env.XBUILD_RUNNER === 'process' ? new ProcessRunner() : new WorkerPoolRunner();
+  return shellWorkers() ? new WorkerPoolRunner() : new ProcessRunner();
 }
 
 /** Worker number `n` of this process, its directory in `base` (the sandboxes' directory). */
@@ -251,7 +253,7 @@ let early: { readonly base: string; readonly worker: ShellWorker } | undefined;
  * runner takes it for its first command; a runner that takes none ends it when it closes.
  */
 export function startEarlyWorker(sandboxBase: string): void {
-  if (early || process.env.XBUILD_RUNNER === 'process') return;
+  if (early || !shellWorkers()) return;
   try {
     early = { base: sandboxBase, worker: newWorker(isolation(), sandboxBase, 0) };
   } catch {
