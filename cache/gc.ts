@@ -18,11 +18,14 @@
  *    rest is deleted. A pin made after that second read is made after the blob left `cas/`, so
  *    its process finds the blob missing and treats it as a cache miss (cacheLease.ts).
  * Trash left by a killed gc is handled the same way by the next gc.
- * 3. last, the unpacked trees (`<cache>/unpacked/<sha256>`, engine/execute/unpackedTrees.ts) whose
+ * 3. the unpacked trees (`<cache>/unpacked/<sha256>`, engine/execute/unpackedTrees.ts) whose
  *    tarball's blob is gone: an action using a tree pinned its tarball (a staged input), so a
  *    tree in use is never removed.
+ * 4. last, the source copies (`<cache>/sources/`, engine/execute/sourceCopies.ts) no sandbox links
+ *    now (link count 1), with temp files left by killed builds: a build that finds its copy gone
+ *    makes it again, or copies the source as it would without them.
  */
-import { mkdirSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from './database.js';
 import type { ActionCache, ActionResult } from './actionCache.js';
@@ -44,10 +47,14 @@ export interface GcReport {
   readonly running: readonly LiveLease[];
   /** Unpacked trees removed (their tarball's blob was gone). */
   readonly treesRemoved: number;
+  /** Source copies removed (no sandbox linked them). */
+  readonly sourceCopiesRemoved: number;
 }
 
 /** The folder of the cache holding unpacked tarballs, one per tarball digest. */
 export const UNPACKED_DIR = 'unpacked';
+/** The folder of the cache holding read-only copies of source files that sandboxes link. */
+export const SOURCE_COPIES_DIR = 'sources';
 
 function blobsOf(store: BlobStore, r: ActionResult): Sha256[] {
   const out: Sha256[] = [];
@@ -120,7 +127,8 @@ export function collectGarbage(db: Db, ac: ActionCache, store: BlobStore, maxByt
   const putBack = removeBlobs(store, doomedBlobs);
   for (const h of putBack) total += sizeOfBlob(store, h);
   const treesRemoved = removeUnpackedTrees(store);
-  return { bytesBefore, bytesAfter: total, blobsRemoved: doomedBlobs.length - putBack.length, rowsRemoved: doomedRows.length, protectedRows, blobsPutBack: putBack.length, running, treesRemoved };
+  const sourceCopiesRemoved = removeUnlinkedSourceCopies(store.root);
+  return { bytesBefore, bytesAfter: total, blobsRemoved: doomedBlobs.length - putBack.length, rowsRemoved: doomedRows.length, protectedRows, blobsPutBack: putBack.length, running, treesRemoved, sourceCopiesRemoved };
 }
 
 /** The tarball digests of the unpacked trees in a cache (`<cache>/unpacked/<sha256>`; temporaries not counted). */
@@ -138,6 +146,31 @@ function removeUnpackedTrees(store: BlobStore): number {
   // Trees exist only where xbuild runs as root (a uid range): root removes any of them.
   for (const h of gone) rmSync(join(store.root, UNPACKED_DIR, h), { recursive: true, force: true });
   return gone.length;
+}
+
+/** Removes the source copies that no sandbox links now (and temp files of killed builds). */
+function removeUnlinkedSourceCopies(cacheDir: string): number {
+  const top = join(cacheDir, SOURCE_COPIES_DIR);
+  let removed = 0;
+  for (const sub of listNames(top)) {
+    for (const name of listNames(join(top, sub))) {
+      const p = join(top, sub, name);
+      try {
+        if (lstatSync(p).nlink !== 1) continue;
+        unlinkSync(p);
+        removed++;
+      } catch { /* gone meanwhile */ }
+    }
+  }
+  return removed;
+}
+
+function listNames(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 function sizeOfBlob(store: BlobStore, h: Sha256): number {

@@ -48,7 +48,7 @@ export async function cacheCommand(ctx: CommandContext): Promise<number> {
         if (max === undefined) throw new UsageError('cache gc needs --max-size SIZE (e.g. 50G, 512M)');
         const r = collectGarbage(session.db, session.actionCache, session.blobs, max);
         for (const l of r.running) out.write(`gc: kept what ${describeLease(l)} uses\n`);
-        out.write(`gc: ${formatBytes(r.bytesBefore)} -> ${formatBytes(r.bytesAfter)}; removed ${r.blobsRemoved} blobs and ${r.rowsRemoved} action-cache entries; kept ${r.protectedRows} entries the newest builds or running builds need${r.treesRemoved ? `; removed ${r.treesRemoved} unpacked trees` : ''}\n`);
+        out.write(`gc: ${formatBytes(r.bytesBefore)} -> ${formatBytes(r.bytesAfter)}; removed ${r.blobsRemoved} blobs and ${r.rowsRemoved} action-cache entries; kept ${r.protectedRows} entries the newest builds or running builds need${r.treesRemoved ? `; removed ${r.treesRemoved} unpacked trees` : ''}${r.sourceCopiesRemoved ? `; removed ${r.sourceCopiesRemoved} unused source copies` : ''}\n`);
         if (r.bytesAfter > max) out.write(`gc: still above ${formatBytes(max)}: what remains is needed by the newest build of some target\n`);
         return 0;
       }

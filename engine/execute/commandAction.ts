@@ -1,13 +1,14 @@
 /**
- * Running a command action: a sandbox holding exactly its declared inputs (sources copied,
- * generated files hard-linked to their blobs), the command run by the runner in it, then its
- * declared outputs checked and stored as blobs and moved into xbuild-out/.
+ * Running a command action: a sandbox holding exactly its declared inputs (source files
+ * hard-linked to read-only copies of them, engine/execute/sourceCopies.ts; generated files to
+ * their blobs), the command run by the runner in it, then its declared outputs checked and
+ * stored as blobs and moved into xbuild-out/.
  *
  * Invariants:
  * - The sandbox holds only declared inputs, so an undeclared read fails instead of silently
  *   making a wrong key.
- * - An input hard-linked to a blob that the command changed fails the action (the blob no
- *   longer matches its name; the store drops it).
+ * - An input hard-linked to a blob or a source copy that the command changed fails the action
+ *   (it no longer matches its name; the store drops it).
  * - Outputs are read only through real directories of the sandbox (never through a symbolic
  *   link the command planted) and only after every process of the command is gone.
  */
@@ -23,6 +24,8 @@ import type { BlobStamp, BlobStore } from '../../cache/blobStore.js';
 import type { Sha256 } from '../../cache/digest.js';
 import { fileMode, materializeTree, readTree, storeTree } from '../../cache/tree.js';
 import { Sandboxes, sandboxesDir, type Sandbox } from './sandbox.js';
+import { SourceCopies, type LinkedCopy } from './sourceCopies.js';
+import type { FileDigests } from '../key/fileDigests.js';
 import { PERSISTENT_PATH, SANDBOX_LOG, UNPACKED_PATH, type Isolation } from './isolation.js';
 import { UnpackedTrees } from './unpackedTrees.js';
 import { moveLog, readLog, tailOf } from './commandLog.js';
@@ -39,6 +42,8 @@ export type RunOutcome =
 export interface CommandActionsOptions {
   readonly paths: WorkspacePaths;
   readonly blobs: BlobStore;
+  /** The digests the actions' keys were made with (a staged source is linked to a copy holding them). */
+  readonly digests: FileDigests;
   readonly runner: ActionRunner;
   readonly events: EventSink;
   readonly isolation: Isolation;
@@ -56,12 +61,14 @@ export class CommandActions {
   /** Log directories made by this build (mkdir once each). */
   private readonly logDirs = new Set<string>();
   private readonly trees: UnpackedTrees;
+  private readonly sourceCopies: SourceCopies;
 
   /** `produced`: what each generated path holds in this build (the executor's). */
   constructor(private readonly o: CommandActionsOptions, private readonly produced: ReadonlyMap<string, OutputEntry>, private readonly placement: OutputPlacement) {
     this.sandboxOwner = placement.sandboxOwner;
     this.sandboxes = new Sandboxes(sandboxesDir(o.paths.cacheDir), !o.keepSandboxes, this.sandboxOwner);
     this.trees = new UnpackedTrees(o.paths.cacheDir, o.runner, this.sandboxOwner);
+    this.sourceCopies = new SourceCopies(o.paths.cacheDir);
   }
 
   /** Whether `stageAhead` would get this action's sandbox ready (at most --jobs are, at a time). */
@@ -145,7 +152,7 @@ export class CommandActions {
       const logTail = tailOf(log.bytes, 20);
       const keptLog = moved ? logPath : undefined;
       const failed = (error: string, exitCode?: number, blame: Blame = 'action') => ({ ok: false as const, error, logPath: keptLog, logTail, exitCode, durationMs, blame });
-      const written = links.filter((l) => !this.o.blobs.unchangedSince(l.hash, l.stamp)).map((l) => l.path);
+      const written = links.filter((l) => !this.intact(l)).map((l) => l.path);
       if (written.length) {
         return failed(`the command wrote to its input ${written.join(', ')}: inputs are read-only (hard links into the cache); write a new file instead. The damaged cache entry was dropped.`);
       }
@@ -221,9 +228,15 @@ export class CommandActions {
     }
   }
 
+  /** Whether a linked input still holds its bytes once the command is done. */
+  private intact(l: StagedLink): boolean {
+    return l.source ? this.sourceCopies.unchanged(l.source) : this.o.blobs.unchangedSince(l.hash, l.stamp);
+  }
+
   /**
-   * Puts every declared input into the sandbox at its exec-root path: sources are copied,
-   * generated files are hard links to their blobs (returned, to check after the run).
+   * Puts every declared input into the sandbox at its exec-root path: source files and generated
+   * files are hard links to read-only copies and to blobs (returned, to check after the run);
+   * source directories, and files that cannot be linked, are copied.
    */
   private stageInputs(action: Action, execroot: string): StagedLink[] {
     const links: StagedLink[] = [];
@@ -231,7 +244,12 @@ export class CommandActions {
       const dest = join(execroot, a.path);
       if (a.source) {
         const src = join(this.o.paths.root, a.path);
-        if (a.kind === 'dir') cpSync(src, dest, { recursive: true, preserveTimestamps: true });
+        if (a.kind === 'dir') {
+          cpSync(src, dest, { recursive: true, preserveTimestamps: true });
+          continue;
+        }
+        const linked = this.sourceCopies.linkOut(src, this.o.digests.digest(src), dest);
+        if (linked) links.push({ path: a.path, source: linked });
         else copySource(src, dest);
         continue;
       }
@@ -263,12 +281,10 @@ export class CommandActions {
   }
 }
 
-/** A generated input hard-linked into a sandbox, with its blob's stat to check after the run. */
-interface StagedLink {
-  readonly path: string;
-  readonly hash: Sha256;
-  readonly stamp: BlobStamp;
-}
+/** An input hard-linked into a sandbox: a blob with its stat, or a source copy, to check after the run. */
+type StagedLink =
+  | { readonly path: string; readonly source?: undefined; readonly hash: Sha256; readonly stamp: BlobStamp }
+  | { readonly path: string; readonly source: LinkedCopy };
 
 /**
  * Whether every directory from `top` down to `dir` (both included; `dir` is `top` or below it)
