@@ -96,17 +96,19 @@ remote cache (build flags; also in xbuild.config.json / ~/.config/xbuild/config.
 
 common flags:
   --cache-dir DIR         cache location (default $XBUILD_CACHE_DIR or ~/.cache/xbuild)
+  XBUILD_SERVER=1         build: run in a resident build server (started by the first such build;
+                          stops after XBUILD_SERVER_IDLE_S seconds idle, default 10800)
   -C, --workspace DIR     workspace root (default: the outermost directory above . with a BUILD.ts)
 `;
 
 const COMMON: FlagSpec = { 'cache-dir': 'string', workspace: 'string', C: 'string', help: 'boolean' };
 
 /** Each command in a workspace: its flags beyond COMMON, whether it holds the workspace lock, and its module, loaded on demand. */
-const COMMANDS: Readonly<Record<string, { flags?: FlagSpec; exclusive?: boolean; run: (ctx: CommandContext) => Promise<number> }>> = {
+const COMMANDS: Readonly<Record<string, { flags?: FlagSpec; exclusive?: boolean; server?: boolean; run: (ctx: CommandContext) => Promise<number> }>> = {
   build: {
     flags: { jobs: 'int', 'keep-going': 'boolean', 'dry-run': 'boolean', 'forecast-cores': 'int', events: 'string', memory: 'int', 'keep-sandboxes': 'boolean', verbose: 'boolean', retries: 'int',
       'remote-cache': 'string', 'sign-with': 'list', 'trusted-key': 'list', 'remote-upload': 'boolean', 'remote-timeout': 'string', profile: 'string' },
-    exclusive: true, run: buildCommand,
+    exclusive: true, server: true, run: buildCommand,
   },
   query: { flags: { output: 'string' }, run: async (ctx) => (await import('./queryCommand.js')).queryCommand(ctx) },
   explain: { run: async (ctx) => (await import('./explainCommand.js')).explainCommand(ctx) },
@@ -129,9 +131,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { keyCommand } = await import('./cacheCommand.js');
       return await keyCommand({ root: '', cacheDir: '', paths: { outDir: '', stateDir: '' }, ...parseArgs(rest, { name: 'string', out: 'string', o: 'string' }) });
     }
+    // The build server, started by a build with XBUILD_SERVER=1 (cli/buildServerClient.ts).
+    if (command === '__server') return await (await import('./buildServer.js')).runBuildServer(rest[0]);
     const c = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!c) throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
-    return await withWorkspace(rest, { ...COMMON, ...c.flags }, c.exclusive ?? false, c.run);
+    return await withWorkspace(rest, { ...COMMON, ...c.flags }, c.exclusive ?? false, c.run, c.server ? argv : undefined);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`xbuild: ${e.message}\n`);
@@ -146,7 +150,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-async function withWorkspace(argv: readonly string[], spec: FlagSpec, exclusive: boolean, run: (ctx: CommandContext) => Promise<number>): Promise<number> {
+/** `serverArgv`: the whole command line, for a command a build server may run instead (XBUILD_SERVER=1). */
+async function withWorkspace(argv: readonly string[], spec: FlagSpec, exclusive: boolean, run: (ctx: CommandContext) => Promise<number>, serverArgv?: readonly string[]): Promise<number> {
   const { positional, flags } = parseArgs(argv, spec);
   const ws = (flags.workspace ?? flags.C) as string | undefined;
   const root = ws ? resolve(ws) : findWorkspaceRoot(process.cwd());
@@ -157,6 +162,12 @@ async function withWorkspace(argv: readonly string[], spec: FlagSpec, exclusive:
   const cacheDir = cacheDirOf(flags['cache-dir']);
   const paths = { outDir: resolve(root, 'xbuild-out'), stateDir: resolve(root, '.xbuild') };
   const ctx: CommandContext = { root, cacheDir, paths, positional, flags };
+  if (serverArgv && process.env.XBUILD_SERVER === '1') {
+    const client = await import('./buildServerClient.js');
+    const socket = client.serverWanted() ? client.serverSocketPath(root, cacheDir) : undefined;
+    const code = socket ? await client.buildOnServer(socket, serverArgv) : undefined;
+    if (code !== undefined) return code;
+  }
   if (!exclusive) return runWithDiagnostics(root, () => run(ctx));
   // One build at a time per workspace: the output tree is shared. A second xbuild waits.
   const lock = new PidLock(resolve(paths.stateDir, 'lock'));
@@ -166,6 +177,7 @@ async function withWorkspace(argv: readonly string[], spec: FlagSpec, exclusive:
   try {
     return await runWithDiagnostics(root, () => run(lock.tookOver ? { ...ctx, lockTakenOver: true } : ctx));
   } finally {
+    process.off('exit', release);
     release();
   }
 }

@@ -38,7 +38,13 @@ export type BuildEvent =
 export type EventSink = (e: BuildEvent) => void;
 
 /** CPU time this process has used so far (all threads), in ms, for build_finished. */
+let cpuAtStart: NodeJS.CpuUsage | undefined;
+/** Counts the engine's CPU from now (a build server, cli/buildServer.ts, at each build); else from the process's start. */
+export function resetEngineCpu(): void {
+  cpuAtStart = process.cpuUsage();
+}
+
 export function engineCpuMs(): { user: number; system: number } {
-  const u = process.cpuUsage();
+  const u = process.cpuUsage(cpuAtStart);
   return { user: Math.round(u.user / 1000), system: Math.round(u.system / 1000) };
 }
