@@ -11,7 +11,8 @@
  * For each size: cold (both from nothing: xbuild with an empty cache, xbuild-out and .xbuild;
  * ninja without out/ and .ninja_log), no-op, one leaf edited, a core edit (a line appended to
  * the most-read core source: Ninja reruns everything downstream, xbuild its direct readers,
- * whose outputs come out the same). --unsandboxed adds XBUILD_SANDBOX=none runs to the cold
+ * whose outputs come out the same), and the no-op and the leaf edit again through a build server
+ * (XBUILD_SERVER=1) on a copy of the graph of its own. --unsandboxed adds XBUILD_SANDBOX=none runs to the cold
  * rounds. Then the same graph with `sleep 0.05; ` before each command, every source edited
  * before each round so that every action runs again, at each --sleep-jobs.
  * --before-repo DIR (another checkout of xbuild, built) adds a third series to every round: that
@@ -19,7 +20,7 @@
  * and "after / before" is the median of the per-round ratios.
  * Results are printed as markdown and written to <dir>/results.json.
  */
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -125,6 +126,8 @@ interface Pair { readonly ninja: RunResult[]; readonly xbuild: RunResult[]; read
 interface SizeResult {
   size: number; edges: number; meanDeps: number; maxFanIn: number; meanSourceBytes: number; coreDownstream: number; coreReaders: number;
   cold: Pair; noop: Pair; leaf: Pair; core: Pair;
+  /** The no-op and the leaf edit through a build server (XBUILD_SERVER=1). */
+  served: { noop: RunResult[]; leaf: RunResult[] };
 }
 interface SleepResult { size: number; jobs: number; pair: Pair }
 
@@ -187,6 +190,9 @@ function benchSize(o: Options, size: number): SizeResult {
   expectRan('leaf edit', [...leaf.a, ...leaf.b, ...leaf.c], 1);
   log(`${size}: leaf edit ninja ${s(secs(leaf.a))} s, xbuild ${s(secs(leaf.b))} s`);
 
+  const served = benchServer(o, t);
+  log(`${size}: build server: no-op ${s(secs(served.noop))} s, leaf edit ${s(secs(served.leaf))} s`);
+
   // One core edit each: Ninja's takes everything downstream, once is enough.
   settle();
   coreEdit(g, t.nj, 1);
@@ -200,7 +206,57 @@ function benchSize(o: Options, size: number): SizeResult {
     coreDownstream: g.coreDownstream, coreReaders: fanIn[g.coreIndex],
     cold: { ninja: cold.a, xbuild: cold.b, before: cold.c, unsandboxed: o.unsandboxed ? unsandboxed : undefined },
     noop: { ninja: noop.a, xbuild: noop.b, before: noop.c }, leaf: { ninja: leaf.a, xbuild: leaf.b, before: leaf.c }, core: { ninja: core.a, xbuild: core.b, before: core.c },
+    served,
   };
+}
+
+/**
+ * The no-op and the leaf edit with a build server (XBUILD_SERVER=1, cli/buildServer.ts), on a
+ * copy of the graph of its own: built cold in its own process (which starts the server), one
+ * no-op to warm the server up (not counted), then `reps` no-ops and `reps` leaf edits. The
+ * server is stopped at the end.
+ */
+function benchServer(o: Options, t: Trees): { noop: RunResult[]; leaf: RunResult[] } {
+  const ws = join(t.xb, '..', 'xbuild-server');
+  const cache = join(t.xb, '..', 'cache-server');
+  writeXbuildWorkspace(t.g, ws, 'cathead');
+  const run = (tag: string) => withEnv({ XBUILD_SERVER: '1', XBUILD_SERVER_IDLE_S: '900' }, () => runXbuildAt(ws, cache, o.jobs, t.logs, `server-${tag}`, xbuildBin, false));
+  const logs = join(ws, '.xbuild', 'server');
+  const pids = () => (existsSync(logs) ? readdirSync(logs).filter((n) => n.endsWith('.log')) : [])
+    .flatMap((n) => [...readFileSync(join(logs, n), 'utf8').matchAll(/serving .* \(pid (\d+)\)/g)].map((m) => Number(m[1])));
+  try {
+    run('cold');
+    for (const end = Date.now() + 60_000; !pids().length; settle()) if (Date.now() > end) throw new Error(`the build server did not start (see ${logs})`);
+    run('warm-up');
+    const noop: RunResult[] = [];
+    const leaf: RunResult[] = [];
+    for (let i = 0; i < o.reps; i++) noop.push(run(`noop${i}`));
+    for (let i = 0; i < o.reps; i++) {
+      settle();
+      leafEdit(t.g, ws, 100 + i);
+      leaf.push(run(`leaf${i}`));
+    }
+    expectRan('no-op, build server', noop, 0);
+    expectRan('leaf edit, build server', leaf, 1);
+    return { noop, leaf };
+  } finally {
+    for (const pid of pids()) {
+      try { process.kill(pid, 'SIGTERM'); } catch { /* stopped already */ }
+    }
+  }
+}
+
+function withEnv<T>(vars: Record<string, string>, f: () => T): T {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  try {
+    return f();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 }
 
 function benchSleep(o: Options): SleepResult[] {
@@ -250,6 +306,8 @@ function printSize(r: SizeResult, o: Options): void {
   row('no-op', r.noop);
   row('one leaf edited', r.leaf);
   row(`core edit (a line appended to the source read by ${r.coreReaders})`, r.core);
+  console.log(`| no-op, build server (XBUILD_SERVER=1) | | ${s(secs(r.served.noop))} | | 0 |${b ? ' | |' : ''}`);
+  console.log(`| one leaf edited, build server | | ${s(secs(r.served.leaf))} | | 1 |${b ? ' | |' : ''}`);
   const cold = r.cold.xbuild, ninjaCold = r.cold.ninja;
   const perAction = (rs: readonly RunResult[]) => (secs(rs) / r.size) * 1000;
   const cpu = (rs: readonly RunResult[]) => (median(rs.map((x) => x.machineCpuS)) / r.size) * 1000;
@@ -266,6 +324,8 @@ function printSize(r: SizeResult, o: Options): void {
   console.log(`| cold <= 1.3x ninja at ${r.size} | ${ratio(r.cold).toFixed(2)} | ${ratio(r.cold) <= 1.3 ? 'yes' : 'no'} |`);
   const leafVsNoop = secs(r.leaf.xbuild) / secs(r.noop.xbuild);
   console.log(`| one leaf edited <= 1.5x xbuild's no-op | ${s(secs(r.leaf.xbuild))} s vs ${s(secs(r.noop.xbuild))} s: ${leafVsNoop.toFixed(2)} | ${leafVsNoop <= 1.5 ? 'yes' : 'no'} |`);
+  const servedRatio = secs(r.served.leaf) / secs(r.served.noop);
+  console.log(`| the same with a build server | ${s(secs(r.served.leaf))} s vs ${s(secs(r.served.noop))} s: ${servedRatio.toFixed(2)} | ${servedRatio <= 1.5 ? 'yes' : 'no'} |`);
 }
 
 function printSleep(rows: readonly SleepResult[]): void {

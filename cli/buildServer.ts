@@ -37,6 +37,7 @@ export async function runBuildServer(socket: string): Promise<number> {
   let busy = 0;
   let lastUsed = Date.now();
   const server = createServer((conn) => {
+    if (busy > 0) conn.write(frame('e', 'xbuild: the build server is running another build; waiting for it to finish...\n'));
     busy++;
     queue = queue.then(() => serveOne(conn, main)).catch(() => undefined).finally(() => {
       busy--;
@@ -97,12 +98,7 @@ async function serveOne(conn: Socket, main: (argv: readonly string[]) => Promise
   if (!request) return;
   let gone = false;
   const send = (kind: 'o' | 'e' | 'x', data: string | Uint8Array) => {
-    if (gone || conn.destroyed) return;
-    const body = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    const head = Buffer.alloc(5);
-    head.write(kind, 0, 'latin1');
-    head.writeUInt32BE(body.length, 1);
-    conn.write(Buffer.concat([head, body]));
+    if (!gone && !conn.destroyed) conn.write(frame(kind, data));
   };
   // The client's Ctrl-C, or the client gone: the build stops as on a signal of its own. The
   // build listens for signals while it runs actions, so the signal is given again until it is
@@ -142,6 +138,15 @@ async function serveOne(conn: Socket, main: (argv: readonly string[]) => Promise
   log(`${request.argv.join(' ')} in ${request.cwd}: exit ${code}${gone ? ' (client gone)' : ''}`);
   send('x', String(code));
   conn.end();
+}
+
+/** One frame to the client: its kind ('o' stdout, 'e' stderr, 'x' exit code), the length, the bytes. */
+function frame(kind: 'o' | 'e' | 'x', data: string | Uint8Array): Buffer {
+  const body = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const head = Buffer.alloc(5);
+  head.write(kind, 0, 'latin1');
+  head.writeUInt32BE(body.length, 1);
+  return Buffer.concat([head, body]);
 }
 
 /** The client's request: its first line. */

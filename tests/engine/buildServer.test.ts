@@ -52,6 +52,7 @@ function workspace(): TempWorkspace {
 cmd({ name: "a", srcs: ["a.txt"], outs: ["a.out"], cmd: "tr a-z A-Z < $< > $@" });
 cmd({ name: "slow", outs: ["slow.out"], cmd: "sleep 47.125; echo done > $@" });
 cmd({ name: "bad", outs: ["bad.out"], cmd: "echo failing on purpose >&2; exit 3" });
+cmd({ name: "pause", outs: ["pause.out"], cmd: "sleep 2.375; echo paused > $@" });
 `,
     'a.txt': 'hello\n',
   });
@@ -85,7 +86,7 @@ describe('build server', () => {
     ws.write({ 'BUILD.ts': `${ws.read('BUILD.ts')}cmd({ name: "x", outs: [1], cmd: "true" });\n` });
     const wrong = await ws.run(['build', '//:a'], SERVER);
     expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toMatch(/error\[bad-attribute\][^\n]*\n\s+--> BUILD.ts:5:/);
+    expect(wrong.stderr).toMatch(/error\[bad-attribute\][^\n]*\n\s+--> BUILD.ts:6:18\n/);
 
     // All three ran in the one server, which is still there.
     expect(serverLog(ws).filter((l) => / build \/\/:/.test(l)).map((l) => l.replace(/.* build /, ''))).toEqual([
@@ -142,6 +143,20 @@ describe('build server', () => {
     const next = await ws.run(['build', '//:a'], SERVER);
     expect(next.code, next.stderr).toBe(0);
     expect(ws.read('xbuild-out/a.out')).toBe('RECOVERED\n');
+  });
+
+  it('a second client waits for the build in progress, and says so', async () => {
+    ws = workspace();
+    await withServer(ws);
+    const { proc } = ws.start(['build', '//:pause'], SERVER);
+    await until('the command', () => processesWith('sleep 2.375').length > 0);
+    ws.write({ 'a.txt': 'second\n' });
+    const second = await ws.run(['build', '//:a'], SERVER);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/the build server is running another build; waiting for it to finish/);
+    expect((await proc).exitCode).toBe(0);
+    expect(ws.read('xbuild-out/pause.out')).toBe('paused\n');
+    expect(ws.read('xbuild-out/a.out')).toBe('SECOND\n');
   });
 
   it('stops when idle, and when its socket is gone', async () => {
