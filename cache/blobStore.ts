@@ -44,8 +44,11 @@ function fsyncFile(path: string): void {
   }
 }
 
-/** A blob file's stat as this process last saw it with known-good bytes. */
-interface FileSig {
+/**
+ * A file's stat as this process last saw it with known-good bytes (a blob, a source copy:
+ * engine/execute/sourceCopies.ts): any write moves the ctime, so another stat means doubt.
+ */
+export interface FileSig {
   readonly size: number;
   readonly mtimeMs: number;
   readonly ctimeMs: number;
@@ -58,15 +61,15 @@ export interface BlobStamp extends FileSig {
   readonly linkPath: string;
 }
 
-function sigOf(st: Stats): FileSig {
+export function sigOf(st: Stats): FileSig {
   return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
 }
 
-function sameSig(a: FileSig | undefined, b: FileSig | undefined): boolean {
+export function sameSig(a: FileSig | undefined, b: FileSig | undefined): boolean {
   return !!a && !!b && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
 }
 
-function statSig(path: string): FileSig | undefined {
+export function statSig(path: string): FileSig | undefined {
   try {
     return sigOf(statSync(path));
   } catch {

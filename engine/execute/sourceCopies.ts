@@ -24,9 +24,8 @@ import { chmodSync, copyFileSync, linkSync, mkdirSync, renameSync, rmSync, statS
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { sha256FileSync, type Sha256 } from '../../cache/digest.js';
+import { sameSig, statSig, type FileSig } from '../../cache/blobStore.js';
 import { SOURCE_COPIES_DIR } from '../../cache/gc.js';
-
-interface CopySig { readonly size: number; readonly mtimeMs: number; readonly ctimeMs: number; readonly ino: number }
 
 /** A copy linked into a sandbox, with what to check once the action is done. */
 export interface LinkedCopy {
@@ -34,23 +33,12 @@ export interface LinkedCopy {
   /** The link in the sandbox (the same inode), looked at when the copy itself is gone meanwhile. */
   readonly linkPath: string;
   readonly hash: Sha256;
-  readonly sig: CopySig;
-}
-
-const sigOf = (st: Stats): CopySig => ({ size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
-const sameSig = (a: CopySig | undefined, b: CopySig | undefined): boolean =>
-  !!a && !!b && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
-function statSig(path: string): CopySig | undefined {
-  try {
-    return sigOf(statSync(path));
-  } catch {
-    return undefined;
-  }
+  readonly sig: FileSig;
 }
 
 export class SourceCopies {
   /** Copies whose bytes this process knows good, by path: their stat when it last saw them so. */
-  private readonly known = new Map<string, CopySig>();
+  private readonly known = new Map<string, FileSig>();
   private readonly madeDirs = new Set<string>();
   private counter = 0;
   private readonly dir: string;
