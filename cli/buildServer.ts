@@ -37,6 +37,8 @@ export async function runBuildServer(socket: string): Promise<number> {
   let busy = 0;
   let lastUsed = Date.now();
   const server = createServer((conn) => {
+    // A client gone while its request waits (EPIPE, ECONNRESET) is noticed when its turn comes.
+    conn.on('error', () => undefined);
     if (busy > 0) conn.write(frame('e', 'xbuild: the build server is running another build; waiting for it to finish...\n'));
     busy++;
     queue = queue.then(() => serveOne(conn, main)).catch(() => undefined).finally(() => {
