@@ -25,6 +25,7 @@ import { mkdirSync, openSync, closeSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { DIST, INSTALL_ROOT } from '../engine/installation.js';
+import { EXIT_CODE } from '../engine/report/blame.js';
 
 /** Longest path a Unix socket takes on Linux (sun_path is 108 bytes with its NUL). */
 const MAX_SOCKET_PATH = 107;
@@ -109,7 +110,7 @@ export function buildOnServer(socket: string, argv: readonly string[]): Promise<
       if (!connected) return;
       if (exitCode === undefined) {
         process.stderr.write('xbuild: the build server stopped before the build finished (killed, or out of memory); run the build again: the next one finishes what this one left\n');
-        resolvePromise(4);
+        resolvePromise(EXIT_CODE.environment); // a process killed from outside: the machine's
       } else resolvePromise(exitCode);
     });
   });
