@@ -45,13 +45,13 @@ export function markInsideServer(): void {
   insideServer = true;
 }
 
-/** Whether this command line should go to a build server. */
-export function serverWanted(): boolean {
-  return !insideServer && process.env.XBUILD_SERVER === '1';
-}
-
-/** The socket of the server for this workspace, cache, installation, Node and environment (undefined: too long a path). */
+/**
+ * The socket of the server this build goes to (main.ts asks only with XBUILD_SERVER=1): the one
+ * for its workspace, cache, installation, Node and environment. Undefined inside a server (its
+ * command lines run there) and when the path is too long for a Unix socket.
+ */
 export function serverSocketPath(root: string, cacheDir: string): string | undefined {
+  if (insideServer) return undefined;
   let bundle = '';
   try {
     const st = statSync(join(DIST, 'bundle', 'main.js'));

@@ -164,7 +164,7 @@ async function withWorkspace(argv: readonly string[], spec: FlagSpec, exclusive:
   const ctx: CommandContext = { root, cacheDir, paths, positional, flags };
   if (serverArgv && process.env.XBUILD_SERVER === '1') {
     const client = await import('./buildServerClient.js');
-    const socket = client.serverWanted() ? client.serverSocketPath(root, cacheDir) : undefined;
+    const socket = client.serverSocketPath(root, cacheDir);
     const code = socket ? await client.buildOnServer(socket, serverArgv) : undefined;
     if (code !== undefined) return code;
   }
